@@ -1,0 +1,634 @@
+//! A loopback simulator of the NinjaOne and HaloPSA APIs, faithful to what
+//! shared/reference/ records of them: token endpoints and their error bodies, Ninja's bare
+//! arrays, `after` paging and cursor query, Halo's envelopes, the 100-row page cap, FieldInfo,
+//! custom-field merge (or replace) with unknown names silently dropped, tenant checking, rate
+//! limits. Every request is recorded so tests can assert on what was sent; faults can be
+//! injected per endpoint. Used by the integration tests, the demo and the benchmark.
+
+pub mod server;
+pub mod tenants;
+
+use serde_json::{json, Map, Value};
+use server::{HttpRequest, Reply, Server};
+use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    Ninja,
+    Halo,
+}
+
+#[derive(Clone, Debug)]
+pub struct Org {
+    pub id: i64,
+    pub name: String,
+    /// Organization custom fields: name -> value (absent = unset).
+    pub fields: BTreeMap<String, Value>,
+}
+
+#[derive(Clone, Debug)]
+pub struct FieldDef {
+    pub id: i64,
+    pub name: String,
+    pub label: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Client {
+    pub id: i64,
+    pub name: String,
+    pub inactive: bool,
+    /// Custom field name -> value, for fields that have one.
+    pub fields: BTreeMap<String, Value>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Tenant {
+    pub orgs: Vec<Org>,
+    pub clients: Vec<Client>,
+    pub fields: Vec<FieldDef>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub ninja_client_id: String,
+    pub ninja_client_secret: String,
+    pub halo_client_id: String,
+    pub halo_client_secret: String,
+    /// When set, the Halo token request must carry `?tenant=` with this value.
+    pub halo_tenant: Option<String>,
+    /// Rows per Halo page at most, whatever is asked (real Halo: 100).
+    pub halo_page_cap: usize,
+    /// Whether `include_custom_fields` on the client list is honoured.
+    pub halo_list_custom_fields: bool,
+    /// Posted `customfields` replace the client's whole array (else merged by name).
+    pub halo_replace_custom_fields: bool,
+    /// Ids in the client list serialised as decimals (`21.0`).
+    pub halo_decimal_ids: bool,
+    /// Whether /v2/queries/scoped-custom-fields exists (else 404, as on some instances).
+    pub ninja_query_endpoint: bool,
+    /// Largest Ninja page served, whatever is asked.
+    pub ninja_page_cap: usize,
+    pub token_ttl_secs: u64,
+    /// Halo rate limit: at most N requests per rolling window; then 429.
+    pub halo_rate_limit: Option<(usize, Duration)>,
+    /// Send Retry-After (seconds) with the rate limit's 429.
+    pub halo_retry_after: Option<u64>,
+    /// Added before every answer (the benchmark's network latency).
+    pub latency: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            ninja_client_id: "ninja-demo-client".into(),
+            ninja_client_secret: "ninja-demo-secret-0123456789".into(),
+            halo_client_id: "halo-demo-client".into(),
+            halo_client_secret: "halo-demo-secret-0123456789".into(),
+            halo_tenant: None,
+            halo_page_cap: 100,
+            halo_list_custom_fields: true,
+            halo_replace_custom_fields: false,
+            halo_decimal_ids: false,
+            ninja_query_endpoint: true,
+            ninja_page_cap: 1000,
+            token_ttl_secs: 3600,
+            halo_rate_limit: None,
+            halo_retry_after: None,
+            latency: Duration::ZERO,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Recorded {
+    pub side: Side,
+    pub method: String,
+    pub path: String,
+    pub target: String,
+    pub authorization: Option<String>,
+    pub body: String,
+    pub status: u16,
+}
+
+#[derive(Clone, Debug)]
+pub enum FaultKind {
+    /// Answer with this status, body and optional Retry-After.
+    Status { status: u16, body: String, retry_after: Option<String> },
+    /// 200 with an HTML page (a gateway's error page).
+    Html,
+    /// 200 with a body that is not JSON.
+    Malformed,
+    /// Close the connection without an answer.
+    Reset,
+    /// Announce a body, then stall.
+    Stall(Duration),
+    /// Invalidate every token of this side, then serve the request normally (-> 401).
+    ExpireTokens,
+    /// Accept a client write (201) but keep nothing.
+    DropWrite,
+    /// Reject any write batch that contains this client id with a 400.
+    RejectClient(i64),
+    /// Serve page 1 for every page number (an endpoint that ignores paging).
+    IgnorePaging,
+    /// 200 with an empty list.
+    EmptyPage,
+}
+
+#[derive(Clone, Debug)]
+pub struct Fault {
+    pub side: Side,
+    pub method: &'static str,
+    /// Matched against the path (case-insensitive substring).
+    pub path: &'static str,
+    /// Matching requests to let through before the fault starts.
+    pub skip: usize,
+    /// How many matching requests get the fault (usize::MAX = all).
+    pub times: usize,
+    pub kind: FaultKind,
+}
+
+impl Fault {
+    pub fn new(side: Side, method: &'static str, path: &'static str, kind: FaultKind) -> Fault {
+        Fault { side, method, path, skip: 0, times: 1, kind }
+    }
+    pub fn times(mut self, n: usize) -> Fault {
+        self.times = n;
+        self
+    }
+    pub fn skip(mut self, n: usize) -> Fault {
+        self.skip = n;
+        self
+    }
+}
+
+pub struct State {
+    pub tenant: Tenant,
+    pub config: Config,
+    pub requests: Vec<Recorded>,
+    faults: Vec<Fault>,
+    ninja_tokens: HashSet<String>,
+    halo_tokens: HashSet<String>,
+    token_serial: u64,
+    halo_window: VecDeque<Instant>,
+}
+
+pub struct Sim {
+    state: Arc<Mutex<State>>,
+    ninja: Server,
+    halo: Server,
+}
+
+impl Sim {
+    pub fn start(tenant: Tenant, config: Config) -> Sim {
+        let state = Arc::new(Mutex::new(State {
+            tenant,
+            config,
+            requests: Vec::new(),
+            faults: Vec::new(),
+            ninja_tokens: HashSet::new(),
+            halo_tokens: HashSet::new(),
+            token_serial: 0,
+            halo_window: VecDeque::new(),
+        }));
+        let s1 = state.clone();
+        let ninja = Server::start(Arc::new(move |r: &HttpRequest| handle(&s1, Side::Ninja, r)));
+        let s2 = state.clone();
+        let halo = Server::start(Arc::new(move |r: &HttpRequest| handle(&s2, Side::Halo, r)));
+        Sim { state, ninja, halo }
+    }
+
+    pub fn ninja_url(&self) -> String {
+        format!("http://{}", self.ninja.addr)
+    }
+    pub fn halo_url(&self) -> String {
+        format!("http://{}", self.halo.addr)
+    }
+
+    pub fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn inject(&self, fault: Fault) {
+        self.state().faults.push(fault);
+    }
+
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.state().requests.clone()
+    }
+
+    pub fn clear_requests(&self) {
+        self.state().requests.clear();
+    }
+
+    pub fn client(&self, id: i64) -> Option<Client> {
+        self.state().tenant.clients.iter().find(|c| c.id == id).cloned()
+    }
+
+    pub fn client_named(&self, name: &str) -> Option<Client> {
+        self.state().tenant.clients.iter().find(|c| c.name == name).cloned()
+    }
+
+    /// The environment the binary needs to talk to this simulator.
+    pub fn env(&self) -> Vec<(String, String)> {
+        let st = self.state();
+        let c = &st.config;
+        let mut v = vec![
+            ("HALO_URL".to_string(), self.halo_url()),
+            ("HALO_CLIENT_ID".to_string(), c.halo_client_id.clone()),
+            ("HALO_CLIENT_SECRET".to_string(), c.halo_client_secret.clone()),
+            ("NINJA_URL".to_string(), self.ninja_url()),
+            ("NINJA_CLIENT_ID".to_string(), c.ninja_client_id.clone()),
+            ("NINJA_CLIENT_SECRET".to_string(), c.ninja_client_secret.clone()),
+        ];
+        if let Some(t) = &c.halo_tenant {
+            v.push(("HALO_TENANT".to_string(), t.clone()));
+        }
+        v
+    }
+
+    pub fn issued_tokens(&self) -> Vec<String> {
+        let st = self.state();
+        st.ninja_tokens.iter().chain(st.halo_tokens.iter()).cloned().collect()
+    }
+}
+
+fn json_reply(status: u16, v: &Value) -> Reply {
+    Reply::Respond {
+        status,
+        headers: vec![("Content-Type".into(), "application/json; charset=utf-8".into())],
+        body: v.to_string(),
+    }
+}
+
+fn handle(state: &Arc<Mutex<State>>, side: Side, req: &HttpRequest) -> Reply {
+    let latency = state.lock().unwrap_or_else(|e| e.into_inner()).config.latency;
+    if !latency.is_zero() {
+        std::thread::sleep(latency);
+    }
+    let mut st = state.lock().unwrap_or_else(|e| e.into_inner());
+    let fault = st.take_fault(side, req);
+    let reply = match fault {
+        Some(FaultKind::Status { status, body, retry_after }) => {
+            let mut headers = vec![("Content-Type".to_string(), "application/json".to_string())];
+            if let Some(r) = retry_after {
+                headers.push(("Retry-After".into(), r));
+            }
+            Reply::Respond { status, headers, body }
+        }
+        Some(FaultKind::Html) => Reply::Respond {
+            status: 200,
+            headers: vec![("Content-Type".into(), "text/html".into())],
+            body: "<html><head><title>Service Unavailable</title></head><body><h1>The service is temporarily unavailable</h1></body></html>".into(),
+        },
+        Some(FaultKind::Malformed) => Reply::Respond {
+            status: 200,
+            headers: vec![("Content-Type".into(), "application/json".into())],
+            body: "{\"clients\": [{\"id\": 1, \"name\": \"trunc".into(),
+        },
+        Some(FaultKind::Reset) => Reply::Reset,
+        Some(FaultKind::Stall(d)) => Reply::Stall(d),
+        Some(FaultKind::ExpireTokens) => {
+            match side {
+                Side::Ninja => st.ninja_tokens.clear(),
+                Side::Halo => st.halo_tokens.clear(),
+            }
+            st.route(side, req, None)
+        }
+        Some(other) => st.route(side, req, Some(other)),
+        None => st.route(side, req, None),
+    };
+    let status = match &reply {
+        Reply::Respond { status, .. } => *status,
+        _ => 0,
+    };
+    st.requests.push(Recorded {
+        side,
+        method: req.method.clone(),
+        path: req.path.clone(),
+        target: req.raw_target.clone(),
+        authorization: req.header("authorization").map(str::to_string),
+        body: req.body.clone(),
+        status,
+    });
+    reply
+}
+
+fn ninja_error(status: u16, error: &str, description: &str, code: u32) -> Reply {
+    json_reply(status, &json!({"error": error, "error_description": description, "error_code": code}))
+}
+
+impl State {
+    fn take_fault(&mut self, side: Side, req: &HttpRequest) -> Option<FaultKind> {
+        let path = req.path.to_ascii_lowercase();
+        for f in self.faults.iter_mut() {
+            if f.side != side || !f.method.eq_ignore_ascii_case(&req.method) || !path.contains(&f.path.to_ascii_lowercase()) {
+                continue;
+            }
+            if f.skip > 0 {
+                f.skip -= 1;
+                continue;
+            }
+            if f.times == 0 {
+                continue;
+            }
+            f.times = f.times.saturating_sub(1);
+            return Some(f.kind.clone());
+        }
+        None
+    }
+
+    fn new_token(&mut self, side: Side) -> Value {
+        self.token_serial += 1;
+        let t = format!(
+            "{}-token-{}-{:x}",
+            if side == Side::Ninja { "ninja" } else { "halo" },
+            self.token_serial,
+            self.token_serial.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0x5DEE_CE66_D
+        );
+        match side {
+            Side::Ninja => self.ninja_tokens.insert(t.clone()),
+            Side::Halo => self.halo_tokens.insert(t.clone()),
+        };
+        json!({"access_token": t, "token_type": "Bearer", "expires_in": self.config.token_ttl_secs, "scope": "monitoring management"})
+    }
+
+    fn route(&mut self, side: Side, req: &HttpRequest, fault: Option<FaultKind>) -> Reply {
+        match side {
+            Side::Ninja => self.ninja(req, fault),
+            Side::Halo => self.halo(req, fault),
+        }
+    }
+
+    // ----- NinjaOne -------------------------------------------------------------------
+
+    fn ninja(&mut self, req: &HttpRequest, fault: Option<FaultKind>) -> Reply {
+        let path = req.path.trim_end_matches('/');
+        if req.method == "POST" && (path == "/ws/oauth/token" || path == "/oauth/token") {
+            let form: BTreeMap<String, String> = server::parse_pairs(&req.body).into_iter().collect();
+            let id = form.get("client_id").map(String::as_str).unwrap_or("");
+            if id != self.config.ninja_client_id {
+                return json_reply(404, &json!({"resultCode": "Client app not exist", "incidentId": "WEB_MGMT_SERVICE-sim-1"}));
+            }
+            if form.get("client_secret").map(String::as_str) != Some(self.config.ninja_client_secret.as_str())
+                || form.get("grant_type").map(String::as_str) != Some("client_credentials")
+            {
+                return json_reply(401, &json!({"error": "invalid_client", "error_description": "Bad client credentials"}));
+            }
+            let t = self.new_token(Side::Ninja);
+            return json_reply(200, &t);
+        }
+        let path = path.strip_prefix("/api").unwrap_or(path);
+        match req.header("authorization") {
+            None => return ninja_error(400, "missing_header", "Missing required header", 2),
+            Some(h) => match h.strip_prefix("Bearer ") {
+                None => return ninja_error(400, "invalid_header", "Invalid header", 1),
+                Some(t) if !self.ninja_tokens.contains(t) => return ninja_error(401, "not_authenticated", "Invalid credentials", 10),
+                Some(_) => {}
+            },
+        }
+        let not_found = || json_reply(404, &json!({"resultCode": "FAILURE", "errorMessage": "HTTP 404 Not Found"}));
+        if req.method != "GET" {
+            return not_found();
+        }
+        if path == "/v2/organizations" {
+            let size = req.param("pageSize").and_then(|v| v.parse::<usize>().ok()).unwrap_or(1000).min(self.config.ninja_page_cap);
+            let after = req.param("after").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
+            let mut orgs: Vec<&Org> = self.tenant.orgs.iter().filter(|o| o.id > after).collect();
+            orgs.sort_by_key(|o| o.id);
+            if matches!(fault, Some(FaultKind::EmptyPage)) {
+                orgs.clear();
+            }
+            let page: Vec<Value> = orgs
+                .iter()
+                .take(size)
+                .map(|o| json!({"id": o.id, "name": o.name, "description": "", "nodeApprovalMode": "AUTOMATIC", "userData": {}}))
+                .collect();
+            return json_reply(200, &Value::Array(page));
+        }
+        if path == "/v2/queries/scoped-custom-fields" {
+            if !self.config.ninja_query_endpoint {
+                return not_found();
+            }
+            let wanted: Vec<String> = req.param("fields").unwrap_or("").split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+            let scopes = req.param("scopes").unwrap_or("all").to_ascii_uppercase();
+            let size = req.param("pageSize").and_then(|v| v.parse::<usize>().ok()).unwrap_or(1000).clamp(10, 10_000);
+            let offset = req.param("cursor").and_then(|c| c.strip_prefix("sim-cursor-")).and_then(|o| o.parse::<usize>().ok()).unwrap_or(0);
+            if req.param("cursor").is_some() && !req.param("cursor").unwrap_or("").starts_with("sim-cursor-") {
+                return json_reply(400, &json!({"resultCode": "FAILURE", "errorMessage": "INVALID_CURSOR"}));
+            }
+            let mut rows = Vec::new();
+            if scopes == "ALL" || scopes.split(',').any(|s| s == "ORGANIZATION") {
+                let mut orgs: Vec<&Org> = self.tenant.orgs.iter().collect();
+                orgs.sort_by_key(|o| o.id);
+                for o in orgs {
+                    let fields: Map<String, Value> = o
+                        .fields
+                        .iter()
+                        .filter(|(k, _)| wanted.is_empty() || wanted.contains(k))
+                        .map(|(k, v)| (k.clone(), v.clone()))
+                        .collect();
+                    if !fields.is_empty() {
+                        rows.push(json!({"scope": "ORGANIZATION", "entityId": o.id, "fields": fields}));
+                    }
+                }
+            }
+            let page: Vec<Value> = rows.iter().skip(offset).take(size).cloned().collect();
+            let next = offset + page.len();
+            return json_reply(
+                200,
+                &json!({"cursor": {"name": format!("sim-cursor-{next}"), "offset": offset, "count": page.len(), "expires": 1.9e9}, "results": page}),
+            );
+        }
+        if let Some(rest) = path.strip_prefix("/v2/organization/") {
+            if let Some(id) = rest.strip_suffix("/custom-fields").and_then(|i| i.parse::<i64>().ok()) {
+                return match self.tenant.orgs.iter().find(|o| o.id == id) {
+                    Some(o) => json_reply(200, &Value::Object(o.fields.clone().into_iter().collect())),
+                    None => not_found(),
+                };
+            }
+        }
+        not_found()
+    }
+
+    // ----- HaloPSA --------------------------------------------------------------------
+
+    fn halo_rate_limited(&mut self) -> Option<Reply> {
+        let (limit, window) = self.config.halo_rate_limit?;
+        let now = Instant::now();
+        while self.halo_window.front().is_some_and(|t| now.duration_since(*t) >= window) {
+            self.halo_window.pop_front();
+        }
+        if self.halo_window.len() >= limit {
+            let mut headers = vec![("Content-Type".to_string(), "application/json".to_string())];
+            if let Some(s) = self.config.halo_retry_after {
+                headers.push(("Retry-After".into(), s.to_string()));
+            }
+            return Some(Reply::Respond {
+                status: 429,
+                headers,
+                body: json!({"error": format!("Rate Limit Reached - {limit} Requests per rolling {} second window", window.as_secs())}).to_string(),
+            });
+        }
+        self.halo_window.push_back(now);
+        None
+    }
+
+    fn client_json(&self, c: &Client, include: Option<&HashSet<i64>>, full: bool) -> Value {
+        let id = if self.config.halo_decimal_ids && !full { json!(c.id as f64) } else { json!(c.id) };
+        let mut v = json!({"id": id, "name": c.name, "inactive": c.inactive, "toplevel_id": 1, "toplevel_name": "Top Level", "colour": "#000000", "use": "client", "main_site_id": c.id * 10});
+        let wanted: Vec<&FieldDef> = self
+            .tenant
+            .fields
+            .iter()
+            .filter(|f| full || include.is_some_and(|ids| ids.contains(&f.id)))
+            .collect();
+        if full || (include.is_some() && self.config.halo_list_custom_fields) {
+            v["customfields"] = Value::Array(
+                wanted
+                    .iter()
+                    .map(|f| {
+                        let value = c.fields.get(&f.name).cloned().unwrap_or(json!(""));
+                        json!({"id": f.id, "name": f.name, "label": f.label, "type": 0, "value": value, "display": value, "usage": 0})
+                    })
+                    .collect(),
+            );
+        }
+        v
+    }
+
+    fn halo(&mut self, req: &HttpRequest, fault: Option<FaultKind>) -> Reply {
+        if let Some(r) = self.halo_rate_limited() {
+            return r;
+        }
+        let lower = req.path.to_ascii_lowercase();
+        let path = lower.trim_end_matches('/');
+        if req.method == "POST" && (path == "/auth/token" || path == "/token") {
+            if let Some(t) = &self.config.halo_tenant {
+                if req.param("tenant") != Some(t.as_str()) {
+                    return json_reply(400, &json!({"error": "invalid_request", "error_description": "Invalid or missing tenant"}));
+                }
+            }
+            let form: BTreeMap<String, String> = server::parse_pairs(&req.body).into_iter().collect();
+            if form.get("client_id") != Some(&self.config.halo_client_id)
+                || form.get("client_secret") != Some(&self.config.halo_client_secret)
+            {
+                return json_reply(401, &json!({"error": "invalid_client"}));
+            }
+            let t = self.new_token(Side::Halo);
+            return json_reply(200, &t);
+        }
+        let authorized = req.header("authorization").and_then(|h| h.strip_prefix("Bearer ")).is_some_and(|t| self.halo_tokens.contains(t));
+        if !authorized {
+            return json_reply(401, &json!({"message": "Authorization has been denied for this request."}));
+        }
+        if req.method == "GET" && path == "/api/fieldinfo" {
+            if req.param("typeid") != Some("2") {
+                return json_reply(200, &json!([]));
+            }
+            let rows: Vec<Value> = self.tenant.fields.iter().map(|f| json!({"id": f.id, "name": f.name, "label": f.label, "type": 0, "typeid": 2, "inputtype": 0})).collect();
+            return json_reply(200, &Value::Array(rows));
+        }
+        if req.method == "GET" && path == "/api/client" {
+            let include: Option<HashSet<i64>> = req.param("include_custom_fields").map(|s| s.split(',').filter_map(|x| x.trim().parse().ok()).collect());
+            let inactive = req.param("includeinactive").is_some_and(|v| v.eq_ignore_ascii_case("true"));
+            let active = !req.param("includeactive").is_some_and(|v| v.eq_ignore_ascii_case("false"));
+            let mut rows: Vec<&Client> = self.tenant.clients.iter().filter(|c| if c.inactive { inactive } else { active }).collect();
+            rows.sort_by_key(|c| c.id);
+            let total = rows.len();
+            let paginate = req.param("pageinate").is_some_and(|v| v.eq_ignore_ascii_case("true"));
+            let (page, count): (Vec<&Client>, usize) = if paginate {
+                let size = req.param("page_size").and_then(|v| v.parse::<usize>().ok()).unwrap_or(50).min(self.config.halo_page_cap).max(1);
+                let mut no = req.param("page_no").and_then(|v| v.parse::<usize>().ok()).unwrap_or(1).max(1);
+                if matches!(fault, Some(FaultKind::IgnorePaging)) {
+                    no = 1;
+                }
+                (rows.into_iter().skip((no - 1) * size).take(size).collect(), total)
+            } else {
+                let n = req.param("count").and_then(|v| v.parse::<usize>().ok()).unwrap_or(total);
+                let p: Vec<&Client> = rows.into_iter().take(n).collect();
+                let c = p.len();
+                (p, c)
+            };
+            let page = if matches!(fault, Some(FaultKind::EmptyPage)) { Vec::new() } else { page };
+            let clients: Vec<Value> = page.iter().map(|c| self.client_json(c, include.as_ref(), false)).collect();
+            return json_reply(200, &json!({"record_count": count, "clients": clients}));
+        }
+        if req.method == "GET" {
+            if let Some(id) = path.strip_prefix("/api/client/").and_then(|i| i.parse::<i64>().ok()) {
+                return match self.tenant.clients.iter().find(|c| c.id == id) {
+                    Some(c) => json_reply(200, &self.client_json(c, None, true)),
+                    None => json_reply(404, &json!({"ClassName": "HaloException", "Message": format!("Client {id} not found")})),
+                };
+            }
+        }
+        if req.method == "POST" && path == "/api/client" {
+            return self.halo_post_clients(req, fault);
+        }
+        json_reply(404, &json!({"Message": format!("No HTTP resource was found that matches the request URI '{}'", req.path)}))
+    }
+
+    fn halo_post_clients(&mut self, req: &HttpRequest, fault: Option<FaultKind>) -> Reply {
+        let body: Value = match serde_json::from_str(&req.body) {
+            Ok(v) => v,
+            Err(e) => return json_reply(400, &json!({"Message": format!("The request is invalid: {e}")})),
+        };
+        let Value::Array(items) = body else {
+            return json_reply(400, &json!({"Message": "The request is invalid: expected an array of clients"}));
+        };
+        for (i, item) in items.iter().enumerate() {
+            let id = item.get("id").and_then(Value::as_i64);
+            match id {
+                Some(id) if self.tenant.clients.iter().any(|c| c.id == id) => {
+                    if matches!(fault, Some(FaultKind::RejectClient(bad)) if bad == id) {
+                        return json_reply(400, &json!({"Message": format!("Client {id}: Please enter a valid URL"), format!("[{i}].id"): "invalid"}));
+                    }
+                }
+                _ => return json_reply(400, &json!({format!("[{i}].id"): ["The client does not exist."]})),
+            }
+        }
+        let drop = matches!(fault, Some(FaultKind::DropWrite));
+        let replace = self.config.halo_replace_custom_fields;
+        let known: Vec<FieldDef> = self.tenant.fields.clone();
+        let mut saved = Vec::new();
+        for item in &items {
+            let id = item["id"].as_i64().unwrap_or(0);
+            let Some(c) = self.tenant.clients.iter_mut().find(|c| c.id == id) else { continue };
+            if !drop {
+                if let Some(name) = item.get("name").and_then(Value::as_str) {
+                    c.name = name.to_string();
+                }
+                if let Some(Value::Array(cfs)) = item.get("customfields") {
+                    if replace {
+                        c.fields.clear();
+                    }
+                    for cf in cfs {
+                        // By name, else by id; unknown names are dropped without a word.
+                        let def = cf
+                            .get("name")
+                            .and_then(Value::as_str)
+                            .and_then(|n| known.iter().find(|f| f.name.eq_ignore_ascii_case(n)))
+                            .or_else(|| cf.get("id").and_then(Value::as_i64).and_then(|i| known.iter().find(|f| f.id == i)));
+                        if let Some(def) = def {
+                            let v = cf.get("value").cloned().unwrap_or(Value::Null);
+                            if v.is_null() || v == json!("") {
+                                c.fields.remove(&def.name);
+                            } else {
+                                c.fields.insert(def.name.clone(), v);
+                            }
+                        }
+                    }
+                }
+            }
+            saved.push(c.clone());
+        }
+        let out: Vec<Value> = saved.iter().map(|c| self.client_json(c, None, true)).collect();
+        if out.len() == 1 {
+            json_reply(201, &out[0])
+        } else {
+            json_reply(201, &Value::Array(out))
+        }
+    }
+}

@@ -1,0 +1,99 @@
+//! ninja-halo-sim: the simulator as a program.
+//!   demo   runs ninja-halo-sync against the bundled demo tenant: a dry run, the real run,
+//!          and a second run that has nothing left to write.
+//!   serve  starts the simulator with the demo tenant and prints the environment to use.
+
+use ninja_halo_sim::{tenants, Config, Sim};
+use std::path::PathBuf;
+use std::process::Command;
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let code = match args.first().map(String::as_str) {
+        Some("demo") | None => demo(),
+        Some("serve") => serve(),
+        Some(other) => {
+            eprintln!("unknown command '{other}'; use: demo | serve");
+            2
+        }
+    };
+    std::process::exit(code);
+}
+
+/// The ninja-halo-sync binary: $NINJA_HALO_SYNC_BIN, else built with the cargo that runs us.
+fn product_binary() -> Result<PathBuf, String> {
+    if let Ok(p) = std::env::var("NINJA_HALO_SYNC_BIN") {
+        return Ok(PathBuf::from(p));
+    }
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let manifest = concat!(env!("CARGO_MANIFEST_DIR"), "/../Cargo.toml");
+    let release = !cfg!(debug_assertions);
+    let mut cmd = Command::new(&cargo);
+    cmd.args(["build", "--quiet", "--manifest-path", manifest, "--bin", "ninja-halo-sync"]);
+    if release {
+        cmd.arg("--release");
+    }
+    let status = cmd.status().map_err(|e| format!("cannot run {cargo}: {e}"))?;
+    if !status.success() {
+        return Err("building ninja-halo-sync failed".into());
+    }
+    let me = std::env::current_exe().map_err(|e| e.to_string())?;
+    let dir = me.parent().ok_or("no target dir")?;
+    Ok(dir.join(format!("ninja-halo-sync{}", std::env::consts::EXE_SUFFIX)))
+}
+
+fn demo() -> i32 {
+    let bin = match product_binary() {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("demo: {e}");
+            return 2;
+        }
+    };
+    let sim = Sim::start(tenants::demo(), Config::default());
+    let report_dir = std::env::temp_dir();
+    let runs: [(&str, &[&str]); 3] = [
+        ("1. dry run: what would change (nothing is written)", &["--dry-run"]),
+        ("2. the real run", &[]),
+        ("3. the same again: everything written is now in sync, nothing is sent", &[]),
+    ];
+    for (i, (title, extra)) in runs.iter().enumerate() {
+        println!("\n=== {title}");
+        let report = report_dir.join(format!("ninja-halo-sync-demo-{}-{}.json", std::process::id(), i + 1));
+        let writes_before = sim.requests().iter().filter(|r| r.method == "POST" && r.path.eq_ignore_ascii_case("/api/Client")).count();
+        let mut cmd = Command::new(&bin);
+        cmd.args(tenants::DEMO_ARGS).args(*extra).arg("--report").arg(&report);
+        for (k, v) in sim.env() {
+            cmd.env(k, v);
+        }
+        let status = match cmd.status() {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("demo: cannot run {}: {e}", bin.display());
+                return 2;
+            }
+        };
+        let writes = sim.requests().iter().filter(|r| r.method == "POST" && r.path.eq_ignore_ascii_case("/api/Client")).count() - writes_before;
+        println!(
+            "--- exit code {} ({} write request(s) sent to Halo); JSON report: {}",
+            status.code().unwrap_or(-1),
+            writes,
+            report.display()
+        );
+    }
+    println!("\nExit code 3 means some organizations need a person (no_match, ambiguous, conflict, invalid_value);");
+    println!("the lines above say what to do for each. Try: ninja-halo-sync --explain \"Springfield Dental Group\" (with `serve`).");
+    0
+}
+
+fn serve() -> i32 {
+    let sim = Sim::start(tenants::demo(), Config::default());
+    println!("# simulator running; paste into a shell, then run ninja-halo-sync (Ctrl-C to stop)");
+    for (k, v) in sim.env() {
+        println!("export {k}='{v}'");
+    }
+    println!("# e.g. ninja-halo-sync --dry-run {}", tenants::DEMO_ARGS.iter().map(|a| format!("'{a}'")).collect::<Vec<_>>().join(" "));
+    loop {
+        std::thread::park();
+    }
+}

@@ -1,0 +1,179 @@
+//! Sample tenants: a hand-written demo MSP, and generated tenants of any size for the
+//! benchmark. Deterministic: the same call gives the same tenant.
+
+use crate::{Client, FieldDef, Org, Tenant};
+use serde_json::json;
+use std::collections::BTreeMap;
+
+pub const NINJA_FIELD: &str = "dtcOrgGuid";
+pub const HALO_FIELD: &str = "CFDtcClientGuid";
+
+/// A GUID derived from a number (deterministic, well-formed).
+pub fn guid(n: u64) -> String {
+    let mut x = n.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0xD1B5_4A32_D192_ED03;
+    let mut next = || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let (a, b) = (next(), next());
+    format!(
+        "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+        a >> 32,
+        (a >> 16) & 0xffff,
+        a & 0xfff,
+        0x8000 | (b >> 48) & 0x3fff,
+        b & 0xffff_ffff_ffff
+    )
+}
+
+pub fn client_fields() -> Vec<FieldDef> {
+    vec![
+        FieldDef { id: 101, name: HALO_FIELD.into(), label: "DTC Client GUID".into() },
+        FieldDef { id: 102, name: "CFContractTier".into(), label: "Contract Tier".into() },
+        FieldDef { id: 103, name: "CFBillingEmail".into(), label: "Billing Email".into() },
+    ]
+}
+
+pub fn org(id: i64, name: &str, value: Option<&str>) -> Org {
+    let mut fields = BTreeMap::new();
+    if let Some(v) = value {
+        fields.insert(NINJA_FIELD.to_string(), json!(v));
+    }
+    fields.insert("contractTier".to_string(), json!("Gold"));
+    Org { id, name: name.into(), fields }
+}
+
+pub fn client(id: i64, name: &str, value: Option<&str>) -> Client {
+    let mut fields = BTreeMap::new();
+    if let Some(v) = value {
+        fields.insert(HALO_FIELD.to_string(), json!(v));
+    }
+    fields.insert("CFContractTier".to_string(), json!("Gold"));
+    fields.insert("CFBillingEmail".to_string(), json!(format!("billing{id}@example.com")));
+    Client { id, name: name.into(), inactive: false, fields }
+}
+
+/// The demo MSP: a few dozen organizations showing every tier and status. Run it with
+/// `DEMO_ARGS` (a manual mapping and an ignored test organization).
+pub fn demo() -> Tenant {
+    let g = |n: u64| guid(n);
+    let mut orgs = Vec::new();
+    let mut clients = Vec::new();
+    // Halo ids are unrelated to Ninja ids, as in real life.
+    let next_client = |clients: &Vec<Client>| 201 + clients.len() as i64;
+    let pair = |orgs: &mut Vec<Org>, clients: &mut Vec<Client>, ninja: &str, halo: Option<&str>, org_value: Option<String>, halo_value: Option<String>| {
+        let id = orgs.len() as i64 + 1;
+        orgs.push(org(id, ninja, org_value.as_deref()));
+        if let Some(h) = halo {
+            clients.push(client(next_client(clients), h, halo_value.as_deref()));
+        }
+    };
+    // Exact names, value missing in Halo: written.
+    for (i, n) in [
+        "Acme Dental", "Blue Ridge Law Group", "Cedar Creek Baptist Church", "Hillside Elementary School",
+        "Northwind Traders", "Pinecrest Veterinary Clinic", "Harbor View CPAs", "Town of Millbrook",
+        "Lakeside Orthodontics", "Redwood Construction", "Granite State Credit Union", "Maple Street Pediatrics",
+    ]
+    .iter()
+    .enumerate()
+    {
+        pair(&mut orgs, &mut clients, n, Some(n), Some(g(100 + i as u64)), None);
+    }
+    // Already in sync.
+    for (i, n) in ["Contoso Ltd", "Woodgrove Bank", "Tailspin Toys", "Wide World Importers", "Adventure Works Cycles"].iter().enumerate() {
+        pair(&mut orgs, &mut clients, n, Some(n), Some(g(200 + i as u64)), Some(g(200 + i as u64)));
+    }
+    // Renamed since they were linked: the value still finds them.
+    pair(&mut orgs, &mut clients, "Fabrikam Holdings", Some("Fabrikam, Inc. (formerly Fabrikam Group)"), Some(g(300)), Some(g(300)));
+    // Fuzzy: same business, written differently.
+    pair(&mut orgs, &mut clients, "Smith & Jones, P.C.", Some("Smith and Jones PC"), Some(g(400)), None);
+    pair(&mut orgs, &mut clients, "Jonhson Controls", Some("Johnson Controls Inc"), Some(g(401)), None);
+    pair(&mut orgs, &mut clients, "Zoë's Café", Some("Zoes Cafe LLC"), Some(g(402)), None);
+    pair(&mut orgs, &mut clients, "Riverside Family Dentistry - Main Office", Some("Riverside Family Dentistry"), Some(g(403)), None);
+    pair(&mut orgs, &mut clients, "St. Mary's Catholic Church", Some("Saint Marys Catholic Church"), Some(g(404)), None);
+    // Manual mapping (DEMO_ARGS maps "TCWC" to the cooperative).
+    pair(&mut orgs, &mut clients, "TCWC", Some("Tri-County Water Cooperative"), Some(g(500)), None);
+    // No value in Ninja yet.
+    pair(&mut orgs, &mut clients, "Evergreen Landscaping", Some("Evergreen Landscaping"), None, None);
+    // Not a GUID.
+    pair(&mut orgs, &mut clients, "Legacy Import Co", Some("Legacy Import Co"), Some("TBD".into()), None);
+    // Not in Halo at all.
+    pair(&mut orgs, &mut clients, "Globex Corporation", None, Some(g(600)), None);
+    // Decoy: shares only generic words with a Halo client.
+    pair(&mut orgs, &mut clients, "Springfield Dental Group", Some("Riverside Dental Group"), Some(g(601)), None);
+    // Two Halo clients with the same name.
+    pair(&mut orgs, &mut clients, "Summit Medical", Some("Summit Medical"), Some(g(700)), None);
+    clients.push(client(next_client(&clients), "Summit Medical", None));
+    // Halo holds a different value.
+    pair(&mut orgs, &mut clients, "Initech", Some("Initech"), Some(g(800)), Some(g(801)));
+    // Ignored by DEMO_ARGS.
+    pair(&mut orgs, &mut clients, "Internal - Test Org", None, Some(g(900)), None);
+    // Halo-only clients: an inactive one and some others.
+    let mut old = client(next_client(&clients), "Old Mill Bakery", None);
+    old.inactive = true;
+    clients.push(old);
+    pair(&mut orgs, &mut clients, "Old Mill Bakery", None, Some(g(901)), None);
+    for n in ["Vandelay Industries", "Stark Medical Group", "Wayne Enterprises"] {
+        clients.push(client(next_client(&clients), n, None));
+    }
+    Tenant { orgs, clients, fields: client_fields() }
+}
+
+/// Arguments the demo passes on top of the environment.
+pub const DEMO_ARGS: &[&str] = &["--map", "TCWC=Tri-County Water Cooperative", "--ignore", "Internal - Test Org"];
+
+const FIRST: &[&str] = &[
+    "Acme", "Apex", "Summit", "Pioneer", "Harbor", "Cedar", "Maple", "Granite", "Silver", "Golden", "Eagle", "Falcon",
+    "Liberty", "Heritage", "Evergreen", "Riverside", "Lakeview", "Hillside", "Oakridge", "Pinecrest", "Redwood", "Bluewater",
+    "Northstar", "Sunrise", "Westfield", "Brookside", "Clearwater", "Fairview", "Highland", "Ironwood", "Keystone", "Lighthouse",
+    "Meadow", "Orchard", "Prairie", "Quarry", "Ridgeway", "Stonebridge", "Timber", "Valley", "Willow", "Yellowstone",
+];
+const SECOND: &[&str] = &[
+    "Dental", "Law", "Medical", "Accounting", "Construction", "Realty", "Insurance", "Plumbing", "Electric", "Logistics",
+    "Veterinary", "Pediatrics", "Orthodontics", "Engineering", "Architecture", "Consulting", "Manufacturing", "Church",
+    "Academy", "Credit Union", "Chiropractic", "Landscaping", "Roofing", "Pharmacy", "Optometry", "Bakery", "Brewing",
+];
+const THIRD: &[&str] = &["Group", "Partners", "Associates", "Services", "Solutions", "Center", "Clinic", "Company", "Studio", "Works"];
+const SUFFIX: &[&str] = &["", "", "", " LLC", " Inc", " Ltd", " PC", " PLLC", " Corp"];
+
+/// A generated tenant of `n` organizations with about 10% more Halo clients. The first run
+/// finds `linked_percent` of the organizations already linked; the rest match by exact name.
+pub fn generated(n: usize, linked_percent: u64) -> Tenant {
+    let mut orgs = Vec::with_capacity(n);
+    let mut clients = Vec::with_capacity(n + n / 10);
+    let name = |i: usize| {
+        let f = FIRST[i % FIRST.len()];
+        let s = SECOND[(i / FIRST.len()) % SECOND.len()];
+        let t = THIRD[(i / (FIRST.len() * SECOND.len())) % THIRD.len()];
+        let serial = i / (FIRST.len() * SECOND.len() * THIRD.len());
+        let suffix = SUFFIX[i % SUFFIX.len()];
+        if serial == 0 {
+            format!("{f} {s} {t}{suffix}")
+        } else {
+            format!("{f} {s} {t} {serial}{suffix}")
+        }
+    };
+    for i in 0..n {
+        let value = guid(10_000 + i as u64);
+        let linked = (i as u64 * 100 / n.max(1) as u64) < linked_percent;
+        orgs.push(org(i as i64 + 1, &name(i), Some(&value)));
+        clients.push(client(100_000 + i as i64, &name(i), linked.then_some(value.as_str())));
+    }
+    for j in 0..(n / 10).max(1) {
+        clients.push(client(500_000 + j as i64, &format!("{} Halo Only", name(n + j)), None));
+    }
+    Tenant { orgs, clients, fields: client_fields() }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn guids_are_well_formed_and_distinct() {
+        let a = super::guid(1);
+        assert_eq!(a.len(), 36);
+        assert_ne!(a, super::guid(2));
+        assert_eq!(a.split('-').map(str::len).collect::<Vec<_>>(), vec![8, 4, 4, 4, 12]);
+    }
+}

@@ -1,0 +1,263 @@
+//! Command-line phase 1: raw arguments, checked only for shape (lexopt, strict).
+//! The flag table here is the single source of the parser, the help text and the
+//! environment variable names; config.rs turns raw arguments into validated settings.
+
+use std::ffi::OsString;
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Kind {
+    /// Takes a value; the last one given wins.
+    Value,
+    /// Takes a value; may be given many times.
+    Repeat,
+    /// On/off; the environment takes 1/true/yes/on or 0/false/no/off.
+    Switch,
+}
+
+pub struct Flag {
+    pub long: &'static str,
+    pub short: Option<char>,
+    pub value_name: &'static str,
+    pub env: Option<&'static str>,
+    pub default: Option<&'static str>,
+    pub kind: Kind,
+    pub help: &'static str,
+}
+
+const fn f(
+    long: &'static str,
+    value_name: &'static str,
+    env: Option<&'static str>,
+    default: Option<&'static str>,
+    kind: Kind,
+    help: &'static str,
+) -> Flag {
+    Flag { long, short: None, value_name, env, default, kind, help }
+}
+
+use Kind::*;
+
+/// Every option, in help order. Secrets have no flag on purpose: a flag shows in the process list.
+pub const FLAGS: &[Flag] = &[
+    f("halo-url", "URL", Some("HALO_URL"), None, Value, "Halo resource server root, e.g. https://psa.example.com (a trailing /api is stripped). Required."),
+    f("halo-auth-url", "URL", Some("HALO_AUTH_URL"), Some("<halo-url>/auth"), Value, "Halo authorisation server; the token endpoint is <auth-url>/token."),
+    f("halo-tenant", "NAME", Some("HALO_TENANT"), None, Value, "Sent as ?tenant=NAME on the token request (Halo-hosted instances)."),
+    f("halo-client-id", "ID", Some("HALO_CLIENT_ID"), None, Value, "Halo API application Client ID. Required."),
+    f("halo-client-secret-file", "PATH", Some("HALO_CLIENT_SECRET_FILE"), None, Value, "Read the Halo client secret from this file (else env HALO_CLIENT_SECRET)."),
+    f("halo-scope", "SCOPES", Some("HALO_SCOPE"), Some("read:customers edit:customers"), Value, "Scopes requested from Halo."),
+    f("ninja-url", "URL", Some("NINJA_URL"), Some("from --ninja-region"), Value, "NinjaOne API root; give this or --ninja-region, not both."),
+    f("ninja-region", "REGION", Some("NINJA_REGION"), Some("us"), Value, "us (app), us2, eu, ca, oc or fed: picks https://<region>.ninjarmm.com."),
+    f("ninja-client-id", "ID", Some("NINJA_CLIENT_ID"), None, Value, "NinjaOne API client id (client credentials). Required."),
+    f("ninja-client-secret-file", "PATH", Some("NINJA_CLIENT_SECRET_FILE"), None, Value, "Read the NinjaOne client secret from this file (else env NINJA_CLIENT_SECRET)."),
+    f("ninja-field", "NAME", Some("NINJA_FIELD"), Some("dtcOrgGuid"), Value, "NinjaOne organization custom field that holds the value."),
+    f("halo-field", "NAME", Some("HALO_FIELD"), Some("CFDtcClientGuid"), Value, "Halo client custom field to write: the internal CF… name, not the label."),
+    f("map", "NINJA=HALO", Some("NAME_MAP"), None, Repeat, "Manual mapping: Ninja org name = Halo client name or #id. Repeatable; env: pairs separated by ';'."),
+    f("map-file", "PATH", Some("MAP_FILE"), None, Value, "Mapping table: CSV with header ninja,halo, or a JSON object {\"ninja\": \"halo\"}."),
+    f("ignore", "NAME", Some("IGNORE_ORGS"), None, Repeat, "Ninja org never synced nor reported as needing attention. Repeatable; env: names separated by ';'."),
+    f("no-fuzzy", "", Some("NO_FUZZY"), None, Switch, "Disable the fuzzy (word overlap) tier."),
+    f("overwrite", "", Some("OVERWRITE"), None, Switch, "Replace a different existing Halo value (linked, manual and exact matches only)."),
+    f("any-value", "", Some("ANY_VALUE"), None, Switch, "Sync any non-empty text, not only GUIDs."),
+    f("include-inactive", "", Some("INCLUDE_INACTIVE"), None, Switch, "Also match inactive Halo clients."),
+    f("dry-run", "", Some("DRY_RUN"), None, Switch, "Plan and report; write nothing."),
+    f("report", "PATH", Some("REPORT"), None, Value, "Write the JSON report here."),
+    f("log-file", "PATH", Some("LOG_FILE"), None, Value, "Append a timestamped copy of the run's log here."),
+    f("explain", "NAME", None, None, Value, "Print how one Ninja organization matches (normalized name, top candidates, reasons) and exit."),
+    f("suggest-map", "PATH", None, None, Value, "Write a reviewable mapping CSV for the unresolved organizations."),
+    f("timeout", "SECONDS", Some("TIMEOUT"), Some("60"), Value, "Timeout of each request."),
+    f("deadline", "SECONDS", Some("DEADLINE"), None, Value, "Give up (exit 1, nothing further written) when the whole run takes longer."),
+    f("halo-rate", "N/SECONDS", Some("HALO_RATE"), Some("450/180"), Value, "Pace Halo requests to at most N per SECONDS (fair-use limit)."),
+    f("ca-file", "PEM", Some("CA_FILE"), None, Value, "Extra trusted CA certificates (PEM), e.g. a TLS-inspecting firewall's."),
+    f("proxy", "URL", Some("HTTPS_PROXY"), None, Value, "HTTP(S) proxy; NO_PROXY is honoured."),
+    f("ninja-status-field", "NAME", Some("NINJA_STATUS_FIELD"), None, Value, "On a NinjaOne agent: write the run's one-line outcome to this device custom field."),
+    Flag { long: "quiet", short: Some('q'), value_name: "", env: None, default: None, kind: Switch, help: "Only the result lines and errors." },
+    Flag { long: "verbose", short: Some('v'), value_name: "", env: None, default: None, kind: Switch, help: "Also every request and decision detail on stderr." },
+    Flag { long: "help", short: Some('h'), value_name: "", env: None, default: None, kind: Switch, help: "Print this help and exit." },
+    Flag { long: "version", short: Some('V'), value_name: "", env: None, default: None, kind: Switch, help: "Print version, commit, build date and target, and exit." },
+];
+
+pub fn flag(long: &str) -> &'static Flag {
+    FLAGS.iter().find(|f| f.long == long).expect("flag in table")
+}
+
+/// What the command line said, in order, before any validation of values.
+#[derive(Default, Debug)]
+pub struct RawArgs {
+    pub values: Vec<(&'static str, String)>,
+    pub switches: Vec<&'static str>,
+}
+
+impl RawArgs {
+    pub fn last(&self, long: &str) -> Option<&str> {
+        self.values.iter().rev().find(|(k, _)| *k == long).map(|(_, v)| v.as_str())
+    }
+    pub fn all(&self, long: &str) -> Vec<&str> {
+        self.values.iter().filter(|(k, _)| *k == long).map(|(_, v)| v.as_str()).collect()
+    }
+    pub fn has(&self, long: &str) -> bool {
+        self.switches.contains(&long)
+    }
+}
+
+pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<RawArgs, String> {
+    use lexopt::Arg;
+    let mut parser = lexopt::Parser::from_args(args);
+    let mut raw = RawArgs::default();
+    loop {
+        let arg = parser.next().map_err(|e| format!("{e}"))?;
+        let Some(arg) = arg else { break };
+        let flag = match arg {
+            Arg::Long(name) => FLAGS.iter().find(|f| f.long == name).ok_or_else(|| {
+                let hint = closest_flag(name).map(|c| format!(" (did you mean --{c}?)")).unwrap_or_default();
+                if name.contains("secret") && !name.ends_with("file") {
+                    format!("--{name} is not an option: secrets are never taken on the command line; set the environment variable (or use --halo-client-secret-file / --ninja-client-secret-file)")
+                } else {
+                    format!("unknown option --{name}{hint}; see --help")
+                }
+            })?,
+            Arg::Short(c) => FLAGS
+                .iter()
+                .find(|f| f.short == Some(c))
+                .ok_or_else(|| format!("unknown option -{c}; see --help"))?,
+            Arg::Value(v) => {
+                return Err(format!(
+                    "unexpected argument '{}': this program takes only options; see --help",
+                    v.to_string_lossy()
+                ))
+            }
+        };
+        match flag.kind {
+            Kind::Switch => raw.switches.push(flag.long),
+            Kind::Value | Kind::Repeat => {
+                let v = parser
+                    .value()
+                    .map_err(|_| format!("--{} needs a value ({})", flag.long, flag.value_name))?;
+                let v = v
+                    .into_string()
+                    .map_err(|_| format!("--{}: the value is not valid UTF-8", flag.long))?;
+                raw.values.push((flag.long, v));
+            }
+        }
+    }
+    Ok(raw)
+}
+
+fn closest_flag(name: &str) -> Option<&'static str> {
+    FLAGS
+        .iter()
+        .map(|f| (strsim::levenshtein(name, f.long), f.long))
+        .filter(|(d, _)| *d <= 3)
+        .min()
+        .map(|(_, l)| l)
+}
+
+/// The help text, generated from the flag table.
+pub fn help() -> String {
+    let mut s = String::new();
+    s.push_str(concat!(
+        "ninja-halo-sync ",
+        env!("CARGO_PKG_VERSION"),
+        "\nCopies each NinjaOne organization's identifier (an organization custom field) into the\n",
+        "matching HaloPSA client's custom field. Matching: already linked, manual mapping, exact\n",
+        "name, fuzzy word overlap. Never writes to an ambiguous or wrong client.\n\n",
+        "USAGE: ninja-halo-sync [OPTIONS]\n\n",
+        "Every option can also come from the environment variable shown (names are matched\n",
+        "ignoring case and underscores, so NinjaOne Script Variables such as haloClientSecret work;\n",
+        "empty or 'null' means unset). A flag beats the environment, the environment the default.\n\n",
+        "SECRETS (environment or file only, never flags):\n",
+        "  HALO_CLIENT_SECRET     Halo API application Client Secret\n",
+        "  NINJA_CLIENT_SECRET    NinjaOne API client secret\n\n",
+        "OPTIONS:\n"
+    ));
+    for fl in FLAGS {
+        let mut left = match fl.short {
+            Some(c) => format!("  -{c}, --{}", fl.long),
+            None => format!("      --{}", fl.long),
+        };
+        if !fl.value_name.is_empty() {
+            left.push(' ');
+            left.push_str(fl.value_name);
+        }
+        s.push_str(&left);
+        s.push('\n');
+        let mut line = format!("          {}", fl.help);
+        if let Some(e) = fl.env {
+            line.push_str(&format!(" [env: {e}]"));
+        }
+        if let Some(d) = fl.default {
+            line.push_str(&format!(" [default: {d}]"));
+        }
+        s.push_str(&wrap(&line, 96, "          "));
+    }
+    s.push_str(concat!(
+        "\nEXIT CODES:\n",
+        "  0  every organization is in sync, updated, ignored or has no value\n",
+        "  1  could not run (usage, configuration, authentication, API unreachable, wrong field); nothing written\n",
+        "  2  ran, but at least one write failed\n",
+        "  3  ran, nothing failed, but some organizations need a person (no_match, ambiguous, conflict, invalid_value)\n",
+    ));
+    s
+}
+
+fn wrap(text: &str, width: usize, indent: &str) -> String {
+    let mut out = String::new();
+    let mut line = String::new();
+    for word in text.split(' ').filter(|w| !w.is_empty()) {
+        if !line.is_empty() && line.len() + 1 + word.len() > width {
+            out.push_str(&line);
+            out.push('\n');
+            line = indent.to_string();
+        } else if line.is_empty() {
+            line.push_str(indent);
+        } else if line.len() > indent.len() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if line.len() > indent.len() {
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
+pub fn version() -> String {
+    format!(
+        "ninja-halo-sync {} (commit {}, built {}, target {})",
+        env!("CARGO_PKG_VERSION"),
+        env!("NHS_GIT_COMMIT"),
+        env!("NHS_BUILD_DATE"),
+        env!("NHS_TARGET")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(args: &[&str]) -> Result<RawArgs, String> {
+        parse(args.iter().map(OsString::from))
+    }
+
+    #[test]
+    fn strict_parsing() {
+        assert!(p(&["--halo-url", "x", "--dry-run"]).is_ok());
+        assert!(p(&["--halo-url=x"]).is_ok());
+        let e = p(&["--dryrun"]).unwrap_err();
+        assert!(e.contains("did you mean --dry-run"), "{e}");
+        let e = p(&["--halo-client-secret", "x"]).unwrap_err();
+        assert!(e.contains("never taken on the command line"), "{e}");
+        assert!(p(&["stray"]).is_err());
+        assert!(p(&["--halo-url"]).is_err());
+    }
+
+    #[test]
+    fn help_lists_every_flag_and_env() {
+        let h = help();
+        for fl in FLAGS {
+            assert!(h.contains(&format!("--{}", fl.long)), "{}", fl.long);
+            if let Some(e) = fl.env {
+                assert!(h.contains(e), "{e}");
+            }
+        }
+    }
+}

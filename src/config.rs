@@ -1,0 +1,607 @@
+//! Command-line phase 2: validated settings, layered flag > environment > default.
+//! Nothing here touches the network; every error is a usage error (exit 1).
+
+use crate::cli::{self, Kind, RawArgs};
+use crate::output::Verbosity;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Environment variables keyed by their name lower-cased with underscores removed, so
+/// `HALO_CLIENT_SECRET`, `haloClientSecret` and `haloclientsecret` are one variable
+/// (NinjaOne passes Script Variables under their calculated, sometimes lower-cased, name).
+pub struct Env {
+    vars: HashMap<String, String>,
+}
+
+fn env_key(name: &str) -> String {
+    name.chars().filter(|c| *c != '_').flat_map(char::to_lowercase).collect()
+}
+
+impl Env {
+    pub fn from_process() -> Env {
+        Env::from_pairs(std::env::vars_os().filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?))))
+    }
+
+    pub fn from_pairs(pairs: impl IntoIterator<Item = (String, String)>) -> Env {
+        let mut vars = HashMap::new();
+        // Sorted so that, if two spellings of one variable are set, the choice is stable.
+        let mut pairs: Vec<_> = pairs.into_iter().collect();
+        pairs.sort();
+        for (k, v) in pairs {
+            let v = v.trim().to_string();
+            if v.is_empty() || v.eq_ignore_ascii_case("null") {
+                continue;
+            }
+            vars.entry(env_key(&k)).or_insert(v);
+        }
+        Env { vars }
+    }
+
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.vars.get(&env_key(name)).map(String::as_str)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HaloRef {
+    Name(String),
+    Id(i64),
+}
+
+impl std::fmt::Display for HaloRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            HaloRef::Name(n) => write!(f, "{n}"),
+            HaloRef::Id(id) => write!(f, "#{id}"),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Mapping {
+    pub ninja: String,
+    pub halo: HaloRef,
+}
+
+/// A secret value; Debug never shows it.
+#[derive(Clone)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub halo_url: String,
+    pub halo_auth_url: String,
+    pub halo_tenant: Option<String>,
+    pub halo_client_id: String,
+    pub halo_client_secret: Secret,
+    pub halo_scope: String,
+    pub ninja_url: String,
+    pub ninja_client_id: String,
+    pub ninja_client_secret: Secret,
+    pub ninja_field: String,
+    pub halo_field: String,
+    pub mappings: Vec<Mapping>,
+    pub ignore: Vec<String>,
+    pub no_fuzzy: bool,
+    pub overwrite: bool,
+    pub any_value: bool,
+    pub include_inactive: bool,
+    pub dry_run: bool,
+    pub report: Option<PathBuf>,
+    pub log_file: Option<PathBuf>,
+    pub explain: Option<String>,
+    pub suggest_map: Option<PathBuf>,
+    pub timeout: Duration,
+    pub deadline: Option<Duration>,
+    pub halo_rate: (u32, Duration),
+    pub ca_file: Option<PathBuf>,
+    pub proxy: Option<String>,
+    pub no_proxy: Option<String>,
+    pub ninja_status_field: Option<String>,
+    pub verbosity: Verbosity,
+    /// Hidden developer knob (tests, demo): multiplies every wait. Not for users.
+    pub time_scale: f64,
+    /// Warnings found while reading the settings (e.g. unreviewed mapping suggestions).
+    pub notes: Vec<String>,
+}
+
+pub enum Mode {
+    Help,
+    Version,
+    Run(Box<Settings>),
+}
+
+pub const REGIONS: &[(&str, &str)] = &[
+    ("us", "https://app.ninjarmm.com"),
+    ("app", "https://app.ninjarmm.com"),
+    ("us2", "https://us2.ninjarmm.com"),
+    ("eu", "https://eu.ninjarmm.com"),
+    ("ca", "https://ca.ninjarmm.com"),
+    ("oc", "https://oc.ninjarmm.com"),
+    ("fed", "https://fed.ninjarmm.com"),
+];
+
+struct Layer<'a> {
+    raw: &'a RawArgs,
+    env: &'a Env,
+}
+
+impl Layer<'_> {
+    /// Flag, else environment (under the flag's variable name), else None.
+    fn value(&self, long: &str) -> Option<String> {
+        if let Some(v) = self.raw.last(long) {
+            return Some(v.to_string());
+        }
+        cli::flag(long).env.and_then(|e| self.env.get(e)).map(str::to_string)
+    }
+
+    fn switch(&self, long: &str) -> Result<bool, String> {
+        if self.raw.has(long) {
+            return Ok(true);
+        }
+        let fl = cli::flag(long);
+        match fl.env.and_then(|e| self.env.get(e).map(|v| (e, v))) {
+            None => Ok(false),
+            Some((e, v)) => parse_bool(v).ok_or_else(|| {
+                format!("{e}='{v}' is not a yes/no value; use 1/true/yes/on or 0/false/no/off")
+            }),
+        }
+    }
+
+    /// Repeatable flags replace the environment list; the environment splits on ';'.
+    fn list(&self, long: &str) -> Vec<String> {
+        let from_flags = self.raw.all(long);
+        if !from_flags.is_empty() {
+            return from_flags.into_iter().map(str::to_string).collect();
+        }
+        let fl = cli::flag(long);
+        debug_assert_eq!(fl.kind, Kind::Repeat);
+        fl.env
+            .and_then(|e| self.env.get(e))
+            .map(|v| v.split(';').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect())
+            .unwrap_or_default()
+    }
+}
+
+pub fn parse_bool(v: &str) -> Option<bool> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Some(true),
+        "0" | "false" | "no" | "off" => Some(false),
+        _ => None,
+    }
+}
+
+fn required(layer: &Layer, long: &str, what: &str) -> Result<String, String> {
+    layer.value(long).ok_or_else(|| {
+        let env = cli::flag(long).env.unwrap_or("");
+        format!(
+            "{what} is not set: pass --{long} or set the environment variable {env} (in NinjaOne, a Script Variable named {})",
+            camel(env)
+        )
+    })
+}
+
+/// `HALO_CLIENT_ID` -> `haloClientId`, the calculated name NinjaOne gives a Script Variable.
+fn camel(env: &str) -> String {
+    let mut out = String::new();
+    for (i, part) in env.split('_').enumerate() {
+        let lower = part.to_ascii_lowercase();
+        if i == 0 {
+            out.push_str(&lower);
+        } else {
+            let mut c = lower.chars();
+            if let Some(first) = c.next() {
+                out.push(first.to_ascii_uppercase());
+                out.push_str(c.as_str());
+            }
+        }
+    }
+    out
+}
+
+fn secret(layer: &Layer, file_flag: &str, env_name: &str, what: &str) -> Result<Secret, String> {
+    if let Some(path) = layer.value(file_flag) {
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| format!("cannot read {what} from '{path}' (--{file_flag}): {e}"))?;
+        let text = text.trim().to_string();
+        if text.is_empty() {
+            return Err(format!("{what} file '{path}' is empty"));
+        }
+        return Ok(Secret(text));
+    }
+    layer.env.get(env_name).map(|s| Secret(s.to_string())).ok_or_else(|| {
+        format!(
+            "{what} is not set: set the environment variable {env_name} (in NinjaOne, a Script Variable named {}), or pass --{file_flag} PATH; secrets are never accepted as flags",
+            camel(env_name)
+        )
+    })
+}
+
+fn seconds(long: &str, v: &str) -> Result<Duration, String> {
+    let secs: f64 = v
+        .trim()
+        .parse()
+        .map_err(|_| format!("--{long} '{v}' is not a number of seconds"))?;
+    if !(secs > 0.0 && secs.is_finite() && secs <= 86_400.0 * 7.0) {
+        return Err(format!("--{long} '{v}' must be a positive number of seconds"));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+fn rate(v: &str) -> Result<(u32, Duration), String> {
+    let bad = || format!("--halo-rate '{v}' must look like N/SECONDS, e.g. 450/180");
+    let (n, s) = v.split_once('/').ok_or_else(bad)?;
+    let n: u32 = n.trim().parse().map_err(|_| bad())?;
+    let s: f64 = s.trim().parse().map_err(|_| bad())?;
+    if n == 0 || !(s > 0.0 && s.is_finite()) {
+        return Err(bad());
+    }
+    Ok((n, Duration::from_secs_f64(s)))
+}
+
+pub fn settings(raw: &RawArgs, env: &Env) -> Result<Mode, String> {
+    if raw.has("help") {
+        return Ok(Mode::Help);
+    }
+    if raw.has("version") {
+        return Ok(Mode::Version);
+    }
+    let layer = Layer { raw, env };
+
+    let verbosity = match (raw.has("quiet"), raw.has("verbose")) {
+        (true, true) => return Err("--quiet and --verbose contradict each other; give one".into()),
+        (true, false) => Verbosity::Quiet,
+        (false, true) => Verbosity::Verbose,
+        _ => Verbosity::Normal,
+    };
+
+    let halo_url = required(&layer, "halo-url", "The Halo URL")?;
+    let mut halo_url = crate::util::checked_base_url("--halo-url", &halo_url)?;
+    if halo_url.to_ascii_lowercase().ends_with("/api") {
+        halo_url.truncate(halo_url.len() - 4);
+    }
+    let halo_auth_url = match layer.value("halo-auth-url") {
+        Some(u) => crate::util::checked_base_url("--halo-auth-url", &u)?,
+        None => format!("{halo_url}/auth"),
+    };
+
+    let ninja_url = match (layer.value("ninja-url"), layer.value("ninja-region")) {
+        (Some(_), Some(_)) => {
+            return Err("--ninja-url and --ninja-region (NINJA_URL, NINJA_REGION) contradict each other; give one".into())
+        }
+        (Some(u), None) => crate::util::checked_base_url("--ninja-url", &u)?,
+        (None, region) => {
+            let region = region.unwrap_or_else(|| "us".into()).to_ascii_lowercase();
+            REGIONS
+                .iter()
+                .find(|(r, _)| *r == region)
+                .map(|(_, u)| u.to_string())
+                .ok_or_else(|| format!("--ninja-region '{region}' is not one of us, us2, eu, ca, oc, fed"))?
+        }
+    };
+    let ninja_url = ninja_url
+        .strip_suffix("/api")
+        .or_else(|| ninja_url.strip_suffix("/v2"))
+        .unwrap_or(&ninja_url)
+        .to_string();
+
+    let halo_client_id = required(&layer, "halo-client-id", "The Halo client id")?;
+    let ninja_client_id = required(&layer, "ninja-client-id", "The NinjaOne client id")?;
+    let halo_client_secret = secret(&layer, "halo-client-secret-file", "HALO_CLIENT_SECRET", "The Halo client secret")?;
+    let ninja_client_secret =
+        secret(&layer, "ninja-client-secret-file", "NINJA_CLIENT_SECRET", "The NinjaOne client secret")?;
+
+    let ninja_field = layer.value("ninja-field").unwrap_or_else(|| "dtcOrgGuid".into());
+    let halo_field = layer.value("halo-field").unwrap_or_else(|| "CFDtcClientGuid".into());
+    for (flag, v) in [("ninja-field", &ninja_field), ("halo-field", &halo_field)] {
+        if v.chars().any(|c| c.is_control() || c == ',') {
+            return Err(format!("--{flag} '{v}' is not a field name"));
+        }
+    }
+
+    let mut mappings = Vec::new();
+    let mut notes = Vec::new();
+    for pair in layer.list("map") {
+        let (n, h) = pair
+            .split_once('=')
+            .ok_or_else(|| format!("--map '{pair}' must look like \"Ninja name=Halo name\" (or =#id)"))?;
+        mappings.push(mapping(n, h).ok_or_else(|| format!("--map '{pair}': both names must be non-empty"))?);
+    }
+    if let Some(path) = layer.value("map-file") {
+        let (found, skipped) = read_map_file(&path)?;
+        mappings.extend(found);
+        notes.extend(skipped);
+    }
+    check_mappings(&mappings)?;
+
+    let timeout = match layer.value("timeout") {
+        Some(v) => seconds("timeout", &v)?,
+        None => Duration::from_secs(60),
+    };
+    let deadline = layer.value("deadline").map(|v| seconds("deadline", &v)).transpose()?;
+    let halo_rate = rate(&layer.value("halo-rate").unwrap_or_else(|| "450/180".into()))?;
+
+    let proxy = raw
+        .last("proxy")
+        .map(str::to_string)
+        .or_else(|| ["HTTPS_PROXY", "ALL_PROXY", "HTTP_PROXY"].iter().find_map(|e| env.get(e)).map(str::to_string));
+    if let Some(p) = &proxy {
+        let lower = p.to_ascii_lowercase();
+        if !(lower.starts_with("http://") || lower.starts_with("https://") || !p.contains("://")) {
+            return Err(format!("--proxy '{p}' must be an http:// or https:// proxy URL"));
+        }
+    }
+
+    let explain = layer.value("explain");
+    let suggest_map = layer.value("suggest-map").map(PathBuf::from);
+    let time_scale = env
+        .get("NINJA_HALO_SYNC_TIME_SCALE")
+        .and_then(|v| v.parse::<f64>().ok())
+        .filter(|f| *f >= 0.0 && f.is_finite())
+        .unwrap_or(1.0);
+
+    Ok(Mode::Run(Box::new(Settings {
+        halo_url,
+        halo_auth_url,
+        halo_tenant: layer.value("halo-tenant"),
+        halo_client_id,
+        halo_client_secret,
+        halo_scope: layer.value("halo-scope").unwrap_or_else(|| "read:customers edit:customers".into()),
+        ninja_url,
+        ninja_client_id,
+        ninja_client_secret,
+        ninja_field,
+        halo_field,
+        mappings,
+        ignore: layer.list("ignore"),
+        no_fuzzy: layer.switch("no-fuzzy")?,
+        overwrite: layer.switch("overwrite")?,
+        any_value: layer.switch("any-value")?,
+        include_inactive: layer.switch("include-inactive")?,
+        dry_run: layer.switch("dry-run")?,
+        report: layer.value("report").map(PathBuf::from),
+        log_file: layer.value("log-file").map(PathBuf::from),
+        explain,
+        suggest_map,
+        timeout,
+        deadline,
+        halo_rate,
+        ca_file: layer.value("ca-file").map(PathBuf::from),
+        proxy,
+        no_proxy: env.get("NO_PROXY").map(str::to_string),
+        ninja_status_field: layer.value("ninja-status-field"),
+        verbosity,
+        time_scale,
+        notes,
+    })))
+}
+
+fn mapping(ninja: &str, halo: &str) -> Option<Mapping> {
+    let ninja = ninja.trim();
+    let halo = halo.trim();
+    if ninja.is_empty() || halo.is_empty() {
+        return None;
+    }
+    let halo = match halo.strip_prefix('#').map(|d| d.trim().parse::<i64>()) {
+        Some(Ok(id)) if id > 0 => HaloRef::Id(id),
+        _ => HaloRef::Name(halo.to_string()),
+    };
+    Some(Mapping { ninja: ninja.to_string(), halo })
+}
+
+fn check_mappings(mappings: &[Mapping]) -> Result<(), String> {
+    let mut seen: HashMap<&str, &HaloRef> = HashMap::new();
+    for m in mappings {
+        if let Some(prev) = seen.insert(m.ninja.as_str(), &m.halo) {
+            if *prev != m.halo {
+                return Err(format!(
+                    "the mapping names Ninja organization '{}' twice, to '{}' and to '{}'; keep one",
+                    m.ninja, prev, m.halo
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Reads a mapping table: a JSON object `{"Ninja name": "Halo name or #id"}`, or CSV with the
+/// header `ninja,halo` (fields may be double-quoted; lines starting with `#` are comments).
+/// Rows whose Halo name starts with `?` are unreviewed suggestions (--suggest-map): skipped,
+/// with a warning each.
+pub fn read_map_file(path: &str) -> Result<(Vec<Mapping>, Vec<String>), String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read the mapping file '{path}': {e}"))?;
+    let all = parse_map(&text).map_err(|e| format!("mapping file '{path}': {e}"))?;
+    let (unreviewed, reviewed): (Vec<_>, Vec<_>) =
+        all.into_iter().partition(|m| matches!(&m.halo, HaloRef::Name(n) if n.starts_with('?')));
+    let notes = unreviewed
+        .iter()
+        .map(|m| format!("mapping file '{path}': '{}' -> '{}' is an unreviewed suggestion and is skipped until the leading '?' is removed", m.ninja, m.halo))
+        .collect();
+    Ok((reviewed, notes))
+}
+
+pub fn parse_map(text: &str) -> Result<Vec<Mapping>, String> {
+    let text = text.trim_start_matches('\u{feff}');
+    if text.trim_start().starts_with('{') {
+        let obj: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(text).map_err(|e| format!("not a valid JSON object: {e}"))?;
+        return obj
+            .iter()
+            .map(|(k, v)| {
+                let h = v.as_str().ok_or_else(|| format!("the value for \"{k}\" must be a string"))?;
+                mapping(k, h).ok_or_else(|| format!("the entry \"{k}\": both names must be non-empty"))
+            })
+            .collect();
+    }
+    let mut out = Vec::new();
+    let mut header_seen = false;
+    for (i, line) in text.lines().enumerate() {
+        let n = i + 1;
+        let trimmed = line.trim();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        let fields = csv_fields(trimmed).map_err(|e| format!("line {n}: {e}"))?;
+        if !header_seen {
+            let h: Vec<String> = fields.iter().map(|f| f.trim().to_ascii_lowercase()).collect();
+            if h.len() < 2 || h[0] != "ninja" || h[1] != "halo" {
+                return Err(format!("line {n}: the first line must be the header 'ninja,halo', found '{trimmed}'"));
+            }
+            header_seen = true;
+            continue;
+        }
+        if fields.len() != 2 {
+            return Err(format!(
+                "line {n}: expected 2 fields (ninja,halo), found {}; quote names that contain commas",
+                fields.len()
+            ));
+        }
+        out.push(
+            mapping(&fields[0], &fields[1]).ok_or_else(|| format!("line {n}: both names must be non-empty"))?,
+        );
+    }
+    if !header_seen {
+        return Err("empty: expected the header 'ninja,halo' and one row per mapping".into());
+    }
+    Ok(out)
+}
+
+/// One CSV line into fields; `"` quotes a field and `""` is a quote inside it.
+pub fn csv_fields(line: &str) -> Result<Vec<String>, String> {
+    let mut fields = Vec::new();
+    let mut cur = String::new();
+    let mut chars = line.chars().peekable();
+    let mut in_quotes = false;
+    let mut was_quoted = false;
+    while let Some(c) = chars.next() {
+        match (c, in_quotes) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                chars.next();
+                cur.push('"');
+            }
+            ('"', true) => in_quotes = false,
+            ('"', false) if cur.trim().is_empty() && !was_quoted => {
+                cur.clear();
+                in_quotes = true;
+                was_quoted = true;
+            }
+            (',', false) => {
+                fields.push(std::mem::take(&mut cur));
+                was_quoted = false;
+            }
+            (c, _) => cur.push(c),
+        }
+    }
+    if in_quotes {
+        return Err("a quoted field is not closed".into());
+    }
+    fields.push(cur);
+    Ok(fields.into_iter().map(|f| f.trim().to_string()).collect())
+}
+
+/// A CSV field, quoted when it needs to be.
+pub fn csv_quote(s: &str) -> String {
+    if s.contains([',', '"', '\n']) || s.starts_with('#') || s.trim() != s {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Env {
+        Env::from_pairs(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())))
+    }
+
+    fn base() -> Vec<(&'static str, &'static str)> {
+        vec![
+            ("HALO_URL", "https://psa.example.com/api/"),
+            ("haloClientId", "hid"),
+            ("haloclientsecret", "hs-secret"),
+            ("NINJA_CLIENT_ID", "nid"),
+            ("NINJA_CLIENT_SECRET", "ns-secret"),
+        ]
+    }
+
+    fn run(args: &[&str], pairs: &[(&str, &str)]) -> Result<Settings, String> {
+        let raw = cli::parse(args.iter().map(std::ffi::OsString::from))?;
+        match settings(&raw, &env(pairs))? {
+            Mode::Run(s) => Ok(*s),
+            _ => Err("not run".into()),
+        }
+    }
+
+    #[test]
+    fn env_names_ignore_case_and_underscores_and_null() {
+        let s = run(&[], &base()).unwrap();
+        assert_eq!(s.halo_url, "https://psa.example.com");
+        assert_eq!(s.halo_auth_url, "https://psa.example.com/auth");
+        assert_eq!(s.halo_client_id, "hid");
+        assert_eq!(s.halo_client_secret.0, "hs-secret");
+        assert_eq!(s.ninja_url, "https://app.ninjarmm.com");
+        let mut p = base();
+        p.push(("halotenant", "null"));
+        p.push(("dryRun", "YES"));
+        let s = run(&[], &p).unwrap();
+        assert_eq!(s.halo_tenant, None);
+        assert!(s.dry_run);
+    }
+
+    #[test]
+    fn flag_beats_env() {
+        let mut p = base();
+        p.push(("NINJA_FIELD", "fromEnv"));
+        let s = run(&["--ninja-field", "fromFlag"], &p).unwrap();
+        assert_eq!(s.ninja_field, "fromFlag");
+    }
+
+    #[test]
+    fn usage_errors_say_what_to_set() {
+        let e = run(&[], &base()[1..]).unwrap_err();
+        assert!(e.contains("HALO_URL") && e.contains("haloUrl"), "{e}");
+        let e = run(&["--ninja-region", "mars"], &base()).unwrap_err();
+        assert!(e.contains("us, us2"), "{e}");
+        let e = run(&["--ninja-region", "eu", "--ninja-url", "https://x"], &base()).unwrap_err();
+        assert!(e.contains("contradict"), "{e}");
+        let mut p = base();
+        p.push(("DRY_RUN", "maybe"));
+        assert!(run(&[], &p).unwrap_err().contains("DRY_RUN"));
+        assert!(run(&["--halo-rate", "5"], &base()).is_err());
+        assert!(run(&["--timeout", "-1"], &base()).is_err());
+        assert!(run(&["--halo-url", "http://psa.example.com"], &base()).unwrap_err().contains("http://"));
+    }
+
+    #[test]
+    fn mappings_from_flags_env_and_files() {
+        let mut p = base();
+        p.push(("NAME_MAP", "A=B; C = #12 ;"));
+        let s = run(&[], &p).unwrap();
+        assert_eq!(
+            s.mappings,
+            vec![
+                Mapping { ninja: "A".into(), halo: HaloRef::Name("B".into()) },
+                Mapping { ninja: "C".into(), halo: HaloRef::Id(12) }
+            ]
+        );
+        let m = parse_map("ninja,halo\n# comment\n\"Smith, Jones\",\"Smith & Jones, LLP\"\nX,#3\n").unwrap();
+        assert_eq!(m[0].halo, HaloRef::Name("Smith & Jones, LLP".into()));
+        assert_eq!(m[1].halo, HaloRef::Id(3));
+        assert!(parse_map("ninja,halo\nA,B,C\n").unwrap_err().contains("line 2"));
+        assert!(parse_map("org,client\n").unwrap_err().contains("line 1"));
+        assert!(parse_map("ninja,halo\n\"A,B\n").unwrap_err().contains("not closed"));
+        assert_eq!(parse_map("{\"A\": \"#4\"}").unwrap()[0].halo, HaloRef::Id(4));
+        assert!(parse_map("{\"A\": 4}").is_err());
+        let e = check_mappings(&parse_map("ninja,halo\nA,B\nA,C\n").unwrap()).unwrap_err();
+        assert!(e.contains("twice"), "{e}");
+    }
+}

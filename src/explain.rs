@@ -1,0 +1,94 @@
+//! Explanations for a person: `--explain NAME` and the `--suggest-map` CSV. Pure text
+//! building from the plan's inputs and decisions; the caller prints or writes it.
+
+use crate::config::csv_quote;
+use crate::matching::{exact_key, normalize, Index};
+use crate::plan::{ClientIn, Decision, OrgIn, Plan, Status};
+
+/// How one Ninja organization (by name) matches: its normalized form, the decision, and the
+/// top five Halo candidates with their scores and why each was taken or refused.
+pub fn explain(name: &str, orgs: &[OrgIn], clients: &[ClientIn], plan: &Plan, opts: &crate::plan::Options) -> Vec<String> {
+    let mut out = Vec::new();
+    let key = exact_key(name);
+    let hits: Vec<(&OrgIn, &Decision)> =
+        orgs.iter().zip(&plan.decisions).filter(|(o, _)| exact_key(&o.name) == key).collect();
+    out.push(format!("explain '{name}'"));
+    out.push(format!("  normalized words: {}", normalize(name).join(" ")));
+    if hits.is_empty() {
+        out.push("  no NinjaOne organization has this name; showing how it would match".into());
+    }
+    let mut taken = None;
+    for (o, d) in &hits {
+        out.push(format!(
+            "  NinjaOne organization #{} value {}",
+            o.id,
+            o.value.as_deref().map(|v| format!("'{v}'")).unwrap_or_else(|| "(empty)".into())
+        ));
+        let target = d.client.map(|i| format!(" -> '{}' (#{})", clients[i].name, clients[i].id)).unwrap_or_default();
+        let tier = d.tier.map(|t| format!(" [{}]", t.name())).unwrap_or_default();
+        out.push(format!("  decision: {}{target}{tier}: {}", d.status.name(), d.detail));
+        taken = taken.or(d.client);
+    }
+    let candidates: Vec<usize> = (0..clients.len()).filter(|&i| opts.include_inactive || !clients[i].inactive).collect();
+    let index = Index::new(candidates.iter().map(|&i| clients[i].name.as_str()));
+    let mut rows: Vec<(usize, f64, String)> = Vec::new();
+    for &k in index.exact(name) {
+        rows.push((candidates[k], 1.0, "exact: same name ignoring case and spacing".into()));
+    }
+    for sc in index.candidates(&normalize(name)) {
+        let ci = candidates[sc.idx];
+        if rows.iter().any(|r| r.0 == ci) {
+            continue;
+        }
+        let verdict = if opts.no_fuzzy { "fuzzy tier off (--no-fuzzy)".to_string() } else if sc.cmp.accepted { format!("fuzzy: {}", sc.cmp.reason) } else { format!("refused: {}", sc.cmp.reason) };
+        rows.push((ci, sc.cmp.score, verdict));
+    }
+    if rows.is_empty() {
+        for (k, s) in index.closest(name, 5) {
+            rows.push((candidates[k], s, "refused: shares only generic words".into()));
+        }
+    }
+    out.push(format!("  top Halo candidates (of {} {}clients):", candidates.len(), if opts.include_inactive { "" } else { "active " }));
+    if rows.is_empty() {
+        out.push("    none shares a word with this name".into());
+    }
+    for (n, (ci, score, why)) in rows.iter().take(5).enumerate() {
+        let mark = if Some(*ci) == taken { "  <- matched" } else { "" };
+        out.push(format!("    {}. '{}' (#{}) score {:.2}: {why}{mark}", n + 1, clients[*ci].name, clients[*ci].id, score));
+    }
+    out
+}
+
+/// A mapping CSV in the --map-file format: one row per unresolved organization, its best
+/// candidates in a comment above it. Rows with a guess carry it behind a `?`, which the
+/// mapping reader skips (with a warning) until a person removes it: an unreviewed
+/// suggestion must never become a write.
+pub fn write_suggestions(path: &std::path::Path, decisions: &[Decision], clients: &[(i64, String)]) -> std::io::Result<()> {
+    let mut text = String::new();
+    text.push_str(&format!(
+        "# ninja-halo-sync mapping suggestions, {}\n# For each row: check the Halo client, delete the leading '?' (or replace the name, or use #<id>),\n# delete rows you do not want, then pass this file with --map-file.\nninja,halo\n",
+        crate::util::rfc3339(std::time::SystemTime::now())
+    ));
+    let mut n = 0;
+    for d in decisions.iter().filter(|d| matches!(d.status, Status::NoMatch | Status::Ambiguous)) {
+        n += 1;
+        let cands: Vec<String> = d
+            .suggestions
+            .iter()
+            .map(|&(i, s)| format!("'{}' #{} ({:.2})", clients[i].1.replace('\n', " "), clients[i].0, s))
+            .collect();
+        text.push_str(&format!(
+            "# {} (#{}, {}): {}\n",
+            crate::util::printable(&d.ninja_name),
+            d.ninja_id,
+            d.status.name(),
+            if cands.is_empty() { "no candidates".to_string() } else { format!("candidates {}", cands.join(", ")) }
+        ));
+        let guess = d.suggestions.first().map(|&(i, _)| format!("?{}", clients[i].1)).unwrap_or_else(|| "?".into());
+        text.push_str(&format!("{},{}\n", csv_quote(&d.ninja_name), csv_quote(&guess)));
+    }
+    if n == 0 {
+        text.push_str("# every organization is resolved; nothing to suggest\n");
+    }
+    std::fs::write(path, text)
+}

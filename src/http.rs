@@ -1,0 +1,527 @@
+//! The one HTTP client: a ureq Agent with TLS roots, proxy and timeouts, plus what the APIs
+//! need around it: retries with backoff on 429/5xx/connection errors (honouring Retry-After),
+//! proactive pacing of Halo requests, an overall deadline, token renewal on 401, and
+//! request statistics. It never decides anything about organizations or clients.
+
+use crate::output;
+use crate::util::clip;
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::Mutex;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
+pub enum Side {
+    Ninja,
+    Halo,
+}
+
+impl Side {
+    pub fn name(self) -> &'static str {
+        match self {
+            Side::Ninja => "NinjaOne",
+            Side::Halo => "Halo",
+        }
+    }
+}
+
+pub struct Request {
+    pub side: Side,
+    pub method: &'static str,
+    pub url: String,
+    /// Short name of the endpoint for statistics and messages, e.g. "GET /api/Client".
+    pub endpoint: &'static str,
+    pub headers: Vec<(&'static str, String)>,
+    pub body: Option<(&'static str, String)>,
+}
+
+impl Request {
+    pub fn get(side: Side, endpoint: &'static str, url: String) -> Request {
+        Request { side, method: "GET", url, endpoint, headers: Vec::new(), body: None }
+    }
+    pub fn post(side: Side, endpoint: &'static str, url: String, content_type: &'static str, body: String) -> Request {
+        Request { side, method: "POST", url, endpoint, headers: Vec::new(), body: Some((content_type, body)) }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Response {
+    pub status: u16,
+    pub body: String,
+    pub content_type: String,
+    /// The raw Retry-After header, when sent.
+    pub retry_after: Option<String>,
+}
+
+impl Response {
+    pub fn ok(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+    pub fn json(&self) -> Option<serde_json::Value> {
+        serde_json::from_str(&self.body).ok()
+    }
+}
+
+#[derive(Debug)]
+pub enum HttpError {
+    /// No HTTP answer (after the retries): connection refused, reset, timeout, TLS.
+    Transport(String),
+    /// The run's --deadline would pass before the request could be (re)tried.
+    Deadline,
+}
+
+/// A request that did not succeed, described for the user: method, URL, status and a clipped,
+/// redacted copy of the body.
+pub fn describe(req_method: &str, url: &str, outcome: &Result<Response, HttpError>) -> String {
+    let url = url.split('?').next().unwrap_or(url);
+    let text = match outcome {
+        Ok(r) => {
+            let body = if r.content_type.contains("html") || r.body.trim_start().starts_with('<') {
+                format!("an HTML page ({})", clip(&strip_tags(&r.body), 160))
+            } else if r.body.trim().is_empty() {
+                "an empty body".to_string()
+            } else {
+                clip(&r.body, 300)
+            };
+            format!("{req_method} {url} answered HTTP {}: {body}", r.status)
+        }
+        Err(HttpError::Transport(e)) => format!("{req_method} {url} failed: {e}"),
+        Err(HttpError::Deadline) => format!("{req_method} {url} was not sent: the --deadline for the run has passed"),
+    };
+    output::redact(&text)
+}
+
+fn strip_tags(html: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                out.push(' ');
+            }
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Time as the run sees it. Sleeping through this clock can be scaled down (a hidden developer
+/// knob for tests and the demo) while the clock itself still advances by the full wait, so
+/// pacing, backoff and deadlines behave exactly as in production, only faster.
+pub struct Clock {
+    start: Instant,
+    scale: f64,
+    skipped: Mutex<Duration>,
+}
+
+impl Clock {
+    pub fn new(scale: f64) -> Clock {
+        Clock { start: Instant::now(), scale, skipped: Mutex::new(Duration::ZERO) }
+    }
+    pub fn now(&self) -> Duration {
+        self.start.elapsed() + *self.skipped.lock().unwrap_or_else(|e| e.into_inner())
+    }
+    pub fn sleep(&self, d: Duration) {
+        let real = d.mul_f64(self.scale.min(1.0));
+        std::thread::sleep(real);
+        *self.skipped.lock().unwrap_or_else(|e| e.into_inner()) += d - real;
+    }
+}
+
+/// Sliding-window pacing: at most `limit` requests in any `window`.
+struct Pacer {
+    limit: usize,
+    window: Duration,
+    sent: VecDeque<Duration>,
+}
+
+impl Pacer {
+    /// How long to wait before the next request may go, given the clock's `now`.
+    fn wait_needed(&mut self, now: Duration) -> Duration {
+        while self.sent.front().is_some_and(|t| now.saturating_sub(*t) >= self.window) {
+            self.sent.pop_front();
+        }
+        if self.sent.len() < self.limit {
+            return Duration::ZERO;
+        }
+        (self.sent[self.sent.len() - self.limit] + self.window).saturating_sub(now)
+    }
+}
+
+#[derive(Default, Clone, Debug)]
+pub struct Stats {
+    /// (side, endpoint) -> number of requests sent, retries included.
+    pub requests: BTreeMap<(Side, &'static str), u64>,
+    pub retries: u64,
+    /// Time spent waiting on rate limits, backoff and pacing.
+    pub waited: Duration,
+}
+
+pub struct Options {
+    pub timeout: Duration,
+    pub deadline: Option<Duration>,
+    pub halo_rate: (u32, Duration),
+    pub proxy: Option<String>,
+    pub no_proxy: Option<String>,
+    pub ca_file: Option<std::path::PathBuf>,
+    pub time_scale: f64,
+}
+
+pub struct Http {
+    direct: ureq::Agent,
+    proxied: Option<(ureq::Agent, Vec<String>)>,
+    pub clock: Clock,
+    deadline: Option<Duration>,
+    pacer: Mutex<Pacer>,
+    stats: Mutex<Stats>,
+    rng: Mutex<u64>,
+}
+
+/// How many times a request is retried, by what went wrong. 429 gets the most: a hosted Halo
+/// tenant counts a rolling 5-minute window, and backoff capped at 60 s needs about ten waits
+/// to outlast it.
+const RETRIES_RATE_LIMITED: u32 = 12;
+const RETRIES_SERVER_ERROR: u32 = 5;
+const RETRIES_TRANSPORT: u32 = 4;
+const BACKOFF_FIRST: Duration = Duration::from_secs(2);
+const BACKOFF_MAX: Duration = Duration::from_secs(60);
+const RETRY_AFTER_MAX: Duration = Duration::from_secs(600);
+
+impl Http {
+    pub fn new(opts: &Options) -> Result<Http, String> {
+        let tls = tls_config(opts.ca_file.as_deref())?;
+        let build = |proxy: Option<ureq::Proxy>| -> ureq::Agent {
+            ureq::Agent::config_builder()
+                .http_status_as_error(false)
+                .timeout_global(Some(opts.timeout))
+                .max_redirects(0)
+                .user_agent(concat!("ninja-halo-sync/", env!("CARGO_PKG_VERSION")))
+                .tls_config(tls.clone())
+                .proxy(proxy)
+                .build()
+                .into()
+        };
+        let proxied = match &opts.proxy {
+            None => None,
+            Some(p) => {
+                let p = if p.contains("://") { p.clone() } else { format!("http://{p}") };
+                let proxy = ureq::Proxy::new(&p).map_err(|e| format!("--proxy '{p}' is not usable: {e}"))?;
+                let no_proxy = opts
+                    .no_proxy
+                    .as_deref()
+                    .unwrap_or("")
+                    .split(',')
+                    .map(|s| s.trim().trim_start_matches('*').to_ascii_lowercase())
+                    .filter(|s| !s.is_empty())
+                    .collect();
+                Some((build(Some(proxy)), no_proxy))
+            }
+        };
+        let seed = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(7)
+            ^ u64::from(std::process::id()).rotate_left(32);
+        Ok(Http {
+            direct: build(None),
+            proxied,
+            clock: Clock::new(opts.time_scale),
+            deadline: opts.deadline,
+            pacer: Mutex::new(Pacer {
+                limit: opts.halo_rate.0 as usize,
+                window: opts.halo_rate.1,
+                sent: VecDeque::new(),
+            }),
+            stats: Mutex::new(Stats::default()),
+            rng: Mutex::new(seed | 1),
+        })
+    }
+
+    pub fn stats(&self) -> Stats {
+        self.stats.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    pub fn deadline_passed(&self) -> bool {
+        self.deadline.is_some_and(|d| self.clock.now() >= d)
+    }
+
+    fn agent_for(&self, url: &str) -> &ureq::Agent {
+        match &self.proxied {
+            Some((agent, no_proxy)) => {
+                let host = crate::util::url_host(url).unwrap_or("").to_ascii_lowercase();
+                let bypass = no_proxy.iter().any(|np| {
+                    np == "*" || host == np.trim_start_matches('.') || host.ends_with(&format!(".{}", np.trim_start_matches('.')))
+                });
+                if bypass {
+                    &self.direct
+                } else {
+                    agent
+                }
+            }
+            None => &self.direct,
+        }
+    }
+
+    fn wait(&self, d: Duration) {
+        if d.is_zero() {
+            return;
+        }
+        self.clock.sleep(d);
+        self.stats.lock().unwrap_or_else(|e| e.into_inner()).waited += d;
+    }
+
+    /// Exponential backoff with +-20% jitter: 2, 4, 8, ... capped at 60 seconds.
+    fn backoff(&self, attempt: u32) -> Duration {
+        let base = BACKOFF_FIRST.saturating_mul(1u32 << attempt.min(10)).min(BACKOFF_MAX);
+        let mut x = self.rng.lock().unwrap_or_else(|e| e.into_inner());
+        *x ^= *x << 13;
+        *x ^= *x >> 7;
+        *x ^= *x << 17;
+        let jitter = 0.8 + (*x % 4001) as f64 / 10_000.0;
+        base.mul_f64(jitter)
+    }
+
+    /// Sends a request, retrying what is worth retrying. Any HTTP answer that is final
+    /// (including 4xx) comes back as Ok; the caller judges the status.
+    pub fn send(&self, req: &Request) -> Result<Response, HttpError> {
+        let mut attempt = 0u32;
+        loop {
+            if self.deadline_passed() {
+                return Err(HttpError::Deadline);
+            }
+            if req.side == Side::Halo {
+                let pause = self.pacer.lock().unwrap_or_else(|e| e.into_inner()).wait_needed(self.clock.now());
+                if !pause.is_zero() {
+                    output::detail(&format!("pacing: waiting {:.1}s to stay inside the Halo rate limit", pause.as_secs_f64()));
+                    self.wait(pause);
+                }
+                self.pacer.lock().unwrap_or_else(|e| e.into_inner()).sent.push_back(self.clock.now());
+            }
+            output::detail(&format!("{} {}", req.method, req.url));
+            {
+                let mut st = self.stats.lock().unwrap_or_else(|e| e.into_inner());
+                *st.requests.entry((req.side, req.endpoint)).or_default() += 1;
+                if attempt > 0 {
+                    st.retries += 1;
+                }
+            }
+            let outcome = self.once(req);
+            let (retries, wait, why) = match &outcome {
+                Ok(r) if r.status == 429 => (
+                    RETRIES_RATE_LIMITED,
+                    r.retry_after().unwrap_or_else(|| self.backoff(attempt)),
+                    "rate limited (429)".to_string(),
+                ),
+                Ok(r) if matches!(r.status, 500 | 502 | 503 | 504) => (
+                    RETRIES_SERVER_ERROR,
+                    r.retry_after().unwrap_or_else(|| self.backoff(attempt)),
+                    format!("server error {}", r.status),
+                ),
+                Ok(_) => return outcome,
+                Err(HttpError::Transport(e)) if !e.starts_with("TLS") => {
+                    (RETRIES_TRANSPORT, self.backoff(attempt), clip(e, 120))
+                }
+                Err(_) => return outcome,
+            };
+            if attempt >= retries {
+                return outcome;
+            }
+            if let Some(deadline) = self.deadline {
+                if self.clock.now() + wait >= deadline {
+                    return Err(HttpError::Deadline);
+                }
+            }
+            attempt += 1;
+            output::info(&format!(
+                "{} {}: {why}; retry {attempt}/{retries} in {:.1}s",
+                req.side.name(),
+                req.endpoint,
+                wait.as_secs_f64()
+            ));
+            if let Ok(r) = &outcome {
+                output::detail(&describe(req.method, &req.url, &Ok(r.clone())));
+            }
+            self.wait(wait);
+        }
+    }
+
+    fn once(&self, req: &Request) -> Result<Response, HttpError> {
+        let mut b = ureq::http::Request::builder().method(req.method).uri(&req.url).header("Accept", "application/json");
+        for (k, v) in &req.headers {
+            b = b.header(*k, v);
+        }
+        let agent = self.agent_for(&req.url);
+        let result = match &req.body {
+            Some((ct, body)) => {
+                let r = b.header("Content-Type", *ct).body(body.as_bytes()).map_err(|e| HttpError::Transport(e.to_string()))?;
+                agent.run(r)
+            }
+            None => {
+                let r = b.body(()).map_err(|e| HttpError::Transport(e.to_string()))?;
+                agent.run(r)
+            }
+        };
+        let mut resp = result.map_err(|e| HttpError::Transport(transport_message(&e)))?;
+        let status = resp.status().as_u16();
+        let header = |name: &str| resp.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+        let content_type = header("content-type");
+        let retry_after = header("retry-after");
+        let body = resp
+            .body_mut()
+            .with_config()
+            .limit(256 * 1024 * 1024)
+            .read_to_string()
+            .map_err(|e| HttpError::Transport(format!("reading the response body: {}", transport_message(&e))))?;
+        let retry_after = (!retry_after.is_empty()).then_some(retry_after);
+        Ok(Response { status, body, content_type, retry_after })
+    }
+}
+
+impl Response {
+    /// The Retry-After header (seconds or an HTTP date), capped at 10 minutes.
+    pub fn retry_after(&self) -> Option<Duration> {
+        let raw = self.retry_after.as_deref()?.trim();
+        let d = if let Ok(secs) = raw.parse::<f64>() {
+            (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs))?
+        } else {
+            let at = parse_http_date(raw)?;
+            at.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO)
+        };
+        Some(d.min(RETRY_AFTER_MAX))
+    }
+}
+
+fn transport_message(e: &ureq::Error) -> String {
+    use ureq::Error as E;
+    match e {
+        E::Timeout(_) => "timed out (see --timeout)".to_string(),
+        E::HostNotFound => "host not found (check the URL and DNS)".to_string(),
+        E::ConnectionFailed => "connection failed (check the URL, firewall and --proxy)".to_string(),
+        E::Io(io) => format!("connection error: {io}"),
+        E::Tls(t) => format!("TLS error: {t} (a TLS-inspecting firewall needs its CA in the OS store or --ca-file)"),
+        E::Rustls(t) => format!("TLS error: {t} (a TLS-inspecting firewall needs its CA in the OS store or --ca-file)"),
+        other => other.to_string(),
+    }
+}
+
+fn tls_config(ca_file: Option<&std::path::Path>) -> Result<ureq::tls::TlsConfig, String> {
+    use ureq::tls::{Certificate, RootCerts, TlsConfig};
+    let Some(path) = ca_file else {
+        return Ok(TlsConfig::builder().root_certs(RootCerts::WebPki).build());
+    };
+    let pem = std::fs::read(path).map_err(|e| format!("cannot read --ca-file '{}': {e}", path.display()))?;
+    let certs: Vec<Certificate<'static>> = ureq::tls::parse_pem(&pem)
+        .filter_map(|item| match item {
+            Ok(ureq::tls::PemItem::Certificate(c)) => Some(c),
+            _ => None,
+        })
+        .collect();
+    if certs.is_empty() {
+        return Err(format!("--ca-file '{}' holds no PEM certificate", path.display()));
+    }
+    Ok(TlsConfig::builder().root_certs(RootCerts::new_with_certs(&certs)).build())
+}
+
+/// Parses an IMF-fixdate such as `Sun, 06 Nov 1994 08:49:37 GMT`.
+fn parse_http_date(s: &str) -> Option<SystemTime> {
+    let parts: Vec<&str> = s.split_whitespace().collect();
+    if parts.len() != 6 {
+        return None;
+    }
+    let day: i64 = parts[1].parse().ok()?;
+    const MONTHS: [&str; 12] = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
+    let month = MONTHS.iter().position(|m| parts[2].eq_ignore_ascii_case(m))? as i64 + 1;
+    let year: i64 = parts[3].parse().ok()?;
+    let hms: Vec<i64> = parts[4].split(':').map(|p| p.parse().ok()).collect::<Option<_>>()?;
+    if hms.len() != 3 {
+        return None;
+    }
+    // days_from_civil (Howard Hinnant)
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let secs = days * 86_400 + hms[0] * 3600 + hms[1] * 60 + hms[2];
+    (secs >= 0).then(|| UNIX_EPOCH + Duration::from_secs(secs as u64))
+}
+
+/// Supplies bearer tokens for one API; `renew` forces a new one (after a 401).
+pub trait TokenSource: Sync {
+    fn token(&self, http: &Http, renew: bool) -> Result<String, String>;
+}
+
+impl Http {
+    /// Sends with `Authorization: Bearer`, renewing the token once and retrying when the
+    /// server answers 401 (a token that expired mid-run).
+    pub fn send_authed(&self, auth: &dyn TokenSource, mut req: Request) -> Result<Result<Response, HttpError>, String> {
+        let token = auth.token(self, false)?;
+        req.headers.push(("Authorization", format!("Bearer {token}")));
+        let first = self.send(&req);
+        if !matches!(&first, Ok(r) if r.status == 401) {
+            return Ok(first);
+        }
+        output::info(&format!("{} answered 401 to {}; renewing the token once", req.side.name(), req.endpoint));
+        let token = auth.token(self, true)?;
+        req.headers.retain(|(k, _)| *k != "Authorization");
+        req.headers.push(("Authorization", format!("Bearer {token}")));
+        Ok(self.send(&req))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pacer_keeps_inside_window() {
+        let mut p = Pacer { limit: 2, window: Duration::from_secs(10), sent: VecDeque::new() };
+        assert_eq!(p.wait_needed(Duration::from_secs(0)), Duration::ZERO);
+        p.sent.push_back(Duration::from_secs(0));
+        p.sent.push_back(Duration::from_secs(1));
+        assert_eq!(p.wait_needed(Duration::from_secs(2)), Duration::from_secs(8));
+        assert_eq!(p.wait_needed(Duration::from_secs(10)), Duration::ZERO);
+    }
+
+    #[test]
+    fn http_dates() {
+        let t = parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT").unwrap();
+        assert_eq!(t.duration_since(UNIX_EPOCH).unwrap().as_secs(), 784_111_777);
+        assert!(parse_http_date("soon").is_none());
+    }
+
+    #[test]
+    fn retry_after_forms() {
+        let r = |h: &str| Response {
+            status: 429,
+            body: String::new(),
+            content_type: String::new(),
+            retry_after: Some(h.to_string()),
+        };
+        assert_eq!(r("7").retry_after(), Some(Duration::from_secs(7)));
+        assert_eq!(r("99999").retry_after(), Some(RETRY_AFTER_MAX));
+        assert_eq!(r("Sun, 06 Nov 1994 08:49:37 GMT").retry_after(), Some(Duration::ZERO));
+        let none = Response { status: 429, body: String::new(), content_type: String::new(), retry_after: None };
+        assert_eq!(none.retry_after(), None);
+    }
+
+    #[test]
+    fn backoff_grows_and_caps() {
+        let http = Http::new(&Options {
+            timeout: Duration::from_secs(1),
+            deadline: None,
+            halo_rate: (1, Duration::from_secs(1)),
+            proxy: None,
+            no_proxy: None,
+            ca_file: None,
+            time_scale: 0.0,
+        })
+        .unwrap();
+        let b0 = http.backoff(0);
+        assert!(b0 >= Duration::from_millis(1600) && b0 <= Duration::from_millis(2400), "{b0:?}");
+        assert!(http.backoff(9) <= Duration::from_secs(72));
+        let total: Duration = (0..RETRIES_RATE_LIMITED).map(|a| http.backoff(a)).sum();
+        assert!(total > Duration::from_secs(300), "12 retries must outlast a 5-minute window: {total:?}");
+    }
+}

@@ -1,0 +1,256 @@
+//! NinjaOne API: client-credentials token, organizations (paged with pageSize/after, bare
+//! arrays), and organization custom field values (bulk query with a cursor, falling back to
+//! one request per organization where the query endpoint is unavailable).
+
+use crate::http::{describe, Http, HttpError, Request, Response, Side, TokenSource};
+use crate::output;
+use crate::util::{form, lenient_id, pct, value_text};
+use serde_json::Value;
+use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
+use std::time::Duration;
+
+pub const ORG_PAGE_SIZE: usize = 1000;
+pub const QUERY_PAGE_SIZE: usize = 1000;
+/// Threads for the per-organization fallback; kept small, it is one request per organization.
+const FALLBACK_THREADS: usize = 4;
+
+#[derive(Debug, Clone)]
+pub struct Org {
+    pub id: i64,
+    pub name: String,
+}
+
+pub struct NinjaAuth {
+    pub url: String,
+    pub client_id: String,
+    pub secret: String,
+    token: Mutex<Option<(String, Duration)>>,
+}
+
+impl NinjaAuth {
+    pub fn new(url: &str, client_id: &str, secret: &str) -> NinjaAuth {
+        NinjaAuth { url: url.into(), client_id: client_id.into(), secret: secret.into(), token: Mutex::new(None) }
+    }
+}
+
+/// Reads an OAuth token response; the token is registered for redaction at once.
+pub fn parse_token(http: &Http, r: &Response) -> Option<(String, Duration)> {
+    let v = r.json()?;
+    let token = v.get("access_token")?.as_str()?.to_string();
+    output::add_secret(&token);
+    let ttl = v.get("expires_in").and_then(Value::as_f64).filter(|s| *s > 0.0).unwrap_or(3600.0);
+    // Renew a minute early (or at half-life for short-lived tokens).
+    let ttl = Duration::from_secs_f64(ttl);
+    let margin = Duration::from_secs(60).min(ttl / 2);
+    Some((token, http.clock.now() + ttl - margin))
+}
+
+impl TokenSource for NinjaAuth {
+    fn token(&self, http: &Http, renew: bool) -> Result<String, String> {
+        let mut cached = self.token.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((t, until)) = cached.as_ref() {
+            if !renew && http.clock.now() < *until {
+                return Ok(t.clone());
+            }
+        }
+        let url = format!("{}/ws/oauth/token", self.url);
+        let body = form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", &self.client_id),
+            ("client_secret", &self.secret),
+            ("scope", "monitoring management"),
+        ]);
+        let req = Request::post(Side::Ninja, "POST /ws/oauth/token", url.clone(), "application/x-www-form-urlencoded", body);
+        let outcome = http.send(&req);
+        match &outcome {
+            Ok(r) if r.ok() => {
+                let (t, until) = parse_token(http, r).ok_or_else(|| {
+                    format!("NinjaOne token endpoint answered without an access_token: {}", describe("POST", &url, &outcome))
+                })?;
+                *cached = Some((t.clone(), until));
+                Ok(t)
+            }
+            Ok(r) if r.status == 404 && r.body.contains("Client app not exist") => Err(format!(
+                "NinjaOne at {} does not know the client id '{}' (404 \"Client app not exist\"). The API application \
+                 was probably created in another region: check --ninja-region / NINJA_REGION (us, us2, eu, ca, oc, fed) \
+                 or --ninja-url",
+                self.url, self.client_id
+            )),
+            Ok(r) if matches!(r.status, 400 | 401 | 403) => Err(format!(
+                "NinjaOne refused the client credentials ({}). Check NINJA_CLIENT_ID and NINJA_CLIENT_SECRET: the \
+                 application (Administration > Apps > API > Client App IDs) must be an API Services application with \
+                 the Client Credentials grant and the monitoring and management scopes",
+                describe("POST", &url, &outcome)
+            )),
+            _ => Err(format!("cannot get a NinjaOne token: {}", describe("POST", &url, &outcome))),
+        }
+    }
+}
+
+pub struct Ninja<'a> {
+    pub http: &'a Http,
+    pub auth: NinjaAuth,
+}
+
+impl Ninja<'_> {
+    fn get(&self, endpoint: &'static str, path_and_query: &str) -> Result<(String, Result<Response, HttpError>), String> {
+        let url = format!("{}{}", self.auth.url, path_and_query);
+        let outcome = self.http.send_authed(&self.auth, Request::get(Side::Ninja, endpoint, url.clone()))?;
+        Ok((url, outcome))
+    }
+
+    /// Every organization, paged by `after` = the highest id seen, until a short page.
+    pub fn organizations(&self) -> Result<Vec<Org>, String> {
+        let mut orgs = Vec::new();
+        let mut seen = HashSet::new();
+        let mut after = 0i64;
+        loop {
+            let (url, outcome) =
+                self.get("GET /v2/organizations", &format!("/v2/organizations?pageSize={ORG_PAGE_SIZE}&after={after}"))?;
+            let page = match &outcome {
+                Ok(r) if r.ok() => r.json().and_then(|v| v.as_array().cloned()),
+                _ => None,
+            }
+            .ok_or_else(|| format!("cannot read the NinjaOne organizations: {}", describe("GET", &url, &outcome)))?;
+            let n = page.len();
+            for o in page {
+                let id = o.get("id").and_then(lenient_id).ok_or_else(|| {
+                    format!("NinjaOne sent an organization without a usable id: {}", crate::util::clip(&o.to_string(), 200))
+                })?;
+                if !seen.insert(id) {
+                    return Err(format!(
+                        "NinjaOne sent organization {id} twice while paging ({url}); the list cannot be trusted, nothing was written"
+                    ));
+                }
+                let name = o.get("name").and_then(Value::as_str).unwrap_or("").to_string();
+                after = after.max(id);
+                orgs.push(Org { id, name });
+            }
+            output::detail(&format!("NinjaOne: {} organizations so far", orgs.len()));
+            if n < ORG_PAGE_SIZE {
+                break;
+            }
+        }
+        Ok(orgs)
+    }
+
+    /// The field's value for every organization: org id -> value (absent = unset).
+    pub fn field_values(&self, field: &str, orgs: &[Org]) -> Result<HashMap<i64, String>, String> {
+        match self.query_values(field)? {
+            Some(values) => Ok(values),
+            None => {
+                output::info(&format!(
+                    "NinjaOne: the custom-field query endpoint is not available here; reading {} organizations one by one",
+                    orgs.len()
+                ));
+                self.per_org_values(field, orgs)
+            }
+        }
+    }
+
+    /// Bulk read through /v2/queries/scoped-custom-fields. None when the endpoint answers 404.
+    fn query_values(&self, field: &str) -> Result<Option<HashMap<i64, String>>, String> {
+        let mut values = HashMap::new();
+        let mut seen_entities = HashSet::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let mut q = format!(
+                "/v2/queries/scoped-custom-fields?scopes=ORGANIZATION&fields={}&pageSize={QUERY_PAGE_SIZE}",
+                pct(field)
+            );
+            if let Some(c) = &cursor {
+                q.push_str(&format!("&cursor={}", pct(c)));
+            }
+            let (url, outcome) = self.get("GET /v2/queries/scoped-custom-fields", &q)?;
+            if cursor.is_none() && matches!(&outcome, Ok(r) if r.status == 404) {
+                return Ok(None);
+            }
+            let body = match &outcome {
+                Ok(r) if r.ok() => r.json().filter(|v| v.get("results").is_some_and(Value::is_array)),
+                _ => None,
+            }
+            .ok_or_else(|| format!("cannot read the NinjaOne field values: {}", describe("GET", &url, &outcome)))?;
+            let results = body["results"].as_array().map(Vec::as_slice).unwrap_or_default();
+            let mut new_entities = 0;
+            for row in results {
+                if row.get("scope").and_then(Value::as_str).is_some_and(|s| !s.eq_ignore_ascii_case("ORGANIZATION")) {
+                    continue;
+                }
+                let Some(id) = row.get("entityId").and_then(lenient_id) else {
+                    return Err(format!("NinjaOne sent a field-value row without an entityId: {}", crate::util::clip(&row.to_string(), 200)));
+                };
+                if seen_entities.insert(id) {
+                    new_entities += 1;
+                }
+                if let Some(v) = row.get("fields").and_then(|f| field_in(f, field)).and_then(value_text) {
+                    values.insert(id, v);
+                }
+            }
+            let next = body.get("cursor").and_then(|c| c.get("name")).and_then(Value::as_str).map(str::to_string);
+            // Stop on an empty page, a missing cursor, or a page that brought nothing new (a
+            // cursor that does not advance would otherwise loop for ever).
+            if results.is_empty() || next.is_none() || new_entities == 0 {
+                break;
+            }
+            cursor = next;
+        }
+        Ok(Some(values))
+    }
+
+    fn per_org_values(&self, field: &str, orgs: &[Org]) -> Result<HashMap<i64, String>, String> {
+        let values = Mutex::new(HashMap::new());
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let first_error: Mutex<Option<String>> = Mutex::new(None);
+        std::thread::scope(|s| {
+            for _ in 0..FALLBACK_THREADS.min(orgs.len()) {
+                s.spawn(|| loop {
+                    if first_error.lock().unwrap_or_else(|e| e.into_inner()).is_some() {
+                        return;
+                    }
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(org) = orgs.get(i) else { return };
+                    let result = self
+                        .get("GET /v2/organization/{id}/custom-fields", &format!("/v2/organization/{}/custom-fields", org.id))
+                        .and_then(|(url, outcome)| match &outcome {
+                            Ok(r) if r.ok() => r.json().filter(Value::is_object).ok_or_else(|| {
+                                format!("cannot read the fields of NinjaOne organization {}: {}", org.id, describe("GET", &url, &outcome))
+                            }),
+                            _ => Err(format!(
+                                "cannot read the fields of NinjaOne organization {}: {}",
+                                org.id,
+                                describe("GET", &url, &outcome)
+                            )),
+                        });
+                    match result {
+                        Ok(obj) => {
+                            if let Some(v) = obj.get(field).and_then(value_text) {
+                                values.lock().unwrap_or_else(|e| e.into_inner()).insert(org.id, v);
+                            }
+                        }
+                        Err(e) => {
+                            first_error.lock().unwrap_or_else(|e| e.into_inner()).get_or_insert(e);
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        if let Some(e) = first_error.into_inner().unwrap_or_else(|e| e.into_inner()) {
+            return Err(e);
+        }
+        Ok(values.into_inner().unwrap_or_else(|e| e.into_inner()))
+    }
+}
+
+/// The field in a `fields` object (plain query) or array of `{name, value}` (detailed query).
+fn field_in<'v>(fields: &'v Value, name: &str) -> Option<&'v Value> {
+    match fields {
+        Value::Object(m) => m.get(name),
+        Value::Array(a) => a
+            .iter()
+            .find(|f| f.get("name").and_then(Value::as_str) == Some(name))
+            .and_then(|f| f.get("value")),
+        _ => None,
+    }
+}

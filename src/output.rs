@@ -1,0 +1,129 @@
+//! Everything the run prints goes through here: stdout lines, stderr diagnostics and the
+//! `--log-file` copy, each passed through the secret redactor first. Network and
+//! decision code never print directly.
+
+use std::io::Write;
+use std::sync::{Mutex, OnceLock};
+
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
+pub enum Verbosity {
+    Quiet,
+    Normal,
+    Verbose,
+}
+
+struct State {
+    verbosity: Verbosity,
+    log_file: Option<std::fs::File>,
+    secrets: Vec<String>,
+}
+
+fn state() -> &'static Mutex<State> {
+    static STATE: OnceLock<Mutex<State>> = OnceLock::new();
+    STATE.get_or_init(|| {
+        Mutex::new(State { verbosity: Verbosity::Normal, log_file: None, secrets: Vec::new() })
+    })
+}
+
+fn lock() -> std::sync::MutexGuard<'static, State> {
+    state().lock().unwrap_or_else(|e| e.into_inner())
+}
+
+pub fn set_verbosity(v: Verbosity) {
+    lock().verbosity = v;
+}
+
+pub fn verbosity() -> Verbosity {
+    lock().verbosity
+}
+
+pub fn set_log_file(f: std::fs::File) {
+    lock().log_file = Some(f);
+}
+
+/// Registers a value that must never be printed (client secrets, tokens, the agent password).
+/// Values shorter than 4 characters are not registered: redacting them would mangle ordinary text.
+pub fn add_secret(secret: &str) {
+    let secret = secret.trim();
+    if secret.chars().count() < 4 {
+        return;
+    }
+    let mut st = lock();
+    if !st.secrets.iter().any(|s| s == secret) {
+        st.secrets.push(secret.to_string());
+        // Longest first, so a secret containing another is replaced whole.
+        st.secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    }
+}
+
+/// The text with every registered secret, and its URL-encoded form, replaced by `***`.
+pub fn redact(text: &str) -> String {
+    let st = lock();
+    redact_with(&st.secrets, text)
+}
+
+fn redact_with(secrets: &[String], text: &str) -> String {
+    let mut out = text.to_string();
+    for s in secrets {
+        if out.contains(s.as_str()) {
+            out = out.replace(s.as_str(), "***");
+        }
+        let encoded = crate::util::pct(s);
+        if encoded != *s && out.contains(encoded.as_str()) {
+            out = out.replace(encoded.as_str(), "***");
+        }
+    }
+    out
+}
+
+fn to_log(st: &mut State, line: &str) {
+    if let Some(f) = st.log_file.as_mut() {
+        let stamp = crate::util::rfc3339(std::time::SystemTime::now());
+        let _ = writeln!(f, "{stamp} {line}");
+    }
+}
+
+/// A line of the run's result on stdout (and in the log file). Shown even with --quiet.
+pub fn result(line: &str) {
+    let mut st = lock();
+    let line = redact_with(&st.secrets, line);
+    to_log(&mut st, &line);
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}");
+}
+
+/// Progress and diagnostics on stderr (and in the log file); hidden by --quiet.
+pub fn info(line: &str) {
+    emit(Verbosity::Normal, line);
+}
+
+/// Detail shown with --verbose only (always in the log file).
+pub fn detail(line: &str) {
+    emit(Verbosity::Verbose, line);
+}
+
+/// Warnings and errors: stderr even with --quiet.
+pub fn warn(line: &str) {
+    emit(Verbosity::Quiet, line);
+}
+
+fn emit(level: Verbosity, line: &str) {
+    let mut st = lock();
+    let line = redact_with(&st.secrets, line);
+    to_log(&mut st, &line);
+    if st.verbosity >= level {
+        let _ = writeln!(std::io::stderr().lock(), "{line}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn redacts_plain_and_encoded() {
+        let secrets = vec!["s3cr3t/+x".to_string()];
+        assert_eq!(
+            super::redact_with(&secrets, "a s3cr3t/+x b s3cr3t%2F%2Bx"),
+            "a *** b ***"
+        );
+    }
+}

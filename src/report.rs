@@ -1,0 +1,136 @@
+//! The run's result: stdout lines, the JSON report (SPEC section 6) and the exit code.
+
+use crate::plan::{Decision, Status, Tier};
+use serde::Serialize;
+
+#[derive(Serialize, Default, Clone, Copy)]
+pub struct Counts {
+    pub updated: usize,
+    pub would_update: usize,
+    pub in_sync: usize,
+    pub no_value: usize,
+    pub invalid_value: usize,
+    pub no_match: usize,
+    pub ambiguous: usize,
+    pub conflict: usize,
+    pub ignored: usize,
+    pub failed: usize,
+}
+
+impl Counts {
+    pub fn of(lines: &[OrgLine]) -> Counts {
+        let mut c = Counts::default();
+        for l in lines {
+            *c.slot(l.status) += 1;
+        }
+        c
+    }
+    fn slot(&mut self, s: Status) -> &mut usize {
+        match s {
+            Status::Updated => &mut self.updated,
+            Status::WouldUpdate => &mut self.would_update,
+            Status::InSync => &mut self.in_sync,
+            Status::NoValue => &mut self.no_value,
+            Status::InvalidValue => &mut self.invalid_value,
+            Status::NoMatch => &mut self.no_match,
+            Status::Ambiguous => &mut self.ambiguous,
+            Status::Conflict => &mut self.conflict,
+            Status::Ignored => &mut self.ignored,
+            Status::Failed => &mut self.failed,
+        }
+    }
+    pub fn get(&self, s: Status) -> usize {
+        *self.clone().slot(s)
+    }
+    pub fn needing_attention(&self) -> usize {
+        self.no_match + self.ambiguous + self.conflict + self.invalid_value
+    }
+}
+
+#[derive(Serialize, Clone)]
+pub struct OrgLine {
+    pub ninja_id: i64,
+    pub ninja_name: String,
+    pub value: Option<String>,
+    pub status: Status,
+    pub tier: Option<Tier>,
+    pub score: Option<f64>,
+    pub halo_id: Option<i64>,
+    pub halo_name: Option<String>,
+    pub detail: String,
+}
+
+#[derive(Serialize)]
+pub struct Requests {
+    pub ninja: u64,
+    pub halo: u64,
+    pub retries: u64,
+    pub waited_seconds: f64,
+}
+
+#[derive(Serialize)]
+pub struct Report {
+    pub version: &'static str,
+    pub started_at: String,
+    pub finished_at: String,
+    pub dry_run: bool,
+    pub ninja_field: String,
+    pub halo_field: String,
+    pub counts: Counts,
+    pub orgs: Vec<OrgLine>,
+    pub exit_code: u8,
+    /// Why the run could not complete (exit code 1), else absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub requests: Requests,
+}
+
+/// SPEC section 6: 1 could not run, 2 a write failed, 3 someone needs to look, 0 otherwise.
+pub fn exit_code(counts: &Counts) -> u8 {
+    if counts.failed > 0 {
+        2
+    } else if counts.needing_attention() > 0 {
+        3
+    } else {
+        0
+    }
+}
+
+pub fn line(d: &Decision, halo: Option<(i64, &str)>) -> OrgLine {
+    OrgLine {
+        ninja_id: d.ninja_id,
+        ninja_name: d.ninja_name.clone(),
+        value: d.value.clone(),
+        status: d.status,
+        tier: d.tier,
+        score: d.score.map(|s| (s * 100.0).round() / 100.0),
+        halo_id: halo.map(|h| h.0),
+        halo_name: halo.map(|h| h.1.to_string()),
+        detail: d.detail.clone(),
+    }
+}
+
+/// The stdout line for an organization that changed or needs attention; None for the rest.
+pub fn stdout_line(l: &OrgLine) -> Option<String> {
+    if matches!(l.status, Status::InSync | Status::NoValue | Status::Ignored) {
+        return None;
+    }
+    let name = crate::util::printable(&l.ninja_name);
+    let target = match (&l.halo_name, l.halo_id) {
+        (Some(n), Some(id)) => format!(" -> '{}' (#{id})", crate::util::printable(n)),
+        _ => String::new(),
+    };
+    let tier = l.tier.map(|t| format!(" [{}]", t.name())).unwrap_or_default();
+    Some(format!("{:<13} '{}' (#{}){target}{tier}: {}", l.status.name(), name, l.ninja_id, crate::util::printable(&l.detail)))
+}
+
+pub fn summary(c: &Counts, exit: u8) -> String {
+    let parts: Vec<String> = Status::ALL.iter().map(|s| format!("{} {}", c.get(*s), s.name())).collect();
+    let meaning = match exit {
+        0 => "OK",
+        2 => "some writes failed",
+        3 => "some organizations need attention",
+        _ => "could not run",
+    };
+    format!("summary: {} (exit {exit}: {meaning})", parts.join(", "))
+}

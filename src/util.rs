@@ -1,0 +1,190 @@
+//! Small helpers shared by the modules: time stamps, lenient JSON ids, URL handling.
+//! No network, no state.
+
+use serde_json::Value;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// RFC 3339 UTC time stamp with second precision, e.g. `2026-11-22T07:00:00Z`.
+pub fn rfc3339(t: SystemTime) -> String {
+    let secs = t.duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let (y, m, d) = civil_from_days((secs / 86_400) as i64);
+    let rem = secs % 86_400;
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        (rem % 3600) / 60,
+        rem % 60
+    )
+}
+
+/// Howard Hinnant's days-to-civil: Unix day number to (year, month, day).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+/// An id as the APIs send it: `21`, `21.0` or `"21"` (Halo serialises some ids as decimals
+/// or strings). Anything else, fractional values and non-positive sentinels such as `-1`, is None.
+pub fn lenient_id(v: &Value) -> Option<i64> {
+    let id = match v {
+        Value::Number(n) => n
+            .as_i64()
+            .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9e15).map(|f| f as i64)),
+        Value::String(s) => {
+            let s = s.trim();
+            s.parse::<i64>().ok().or_else(|| {
+                s.parse::<f64>()
+                    .ok()
+                    .filter(|f| f.fract() == 0.0 && f.abs() < 9e15)
+                    .map(|f| f as i64)
+            })
+        }
+        _ => None,
+    }?;
+    (id > 0).then_some(id)
+}
+
+/// A boolean as the APIs send it: `true`, `1`, `"true"`, `"1"`.
+pub fn lenient_bool(v: &Value) -> bool {
+    match v {
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
+        Value::String(s) => matches!(s.trim().to_ascii_lowercase().as_str(), "true" | "1" | "yes"),
+        _ => false,
+    }
+}
+
+/// A custom field value as text: strings as they are, numbers and booleans printed, empty,
+/// null, arrays and objects with nothing in them as None.
+pub fn value_text(v: &Value) -> Option<String> {
+    let s = match v {
+        Value::Null => return None,
+        Value::String(s) => s.trim().to_string(),
+        Value::Number(n) => n.to_string(),
+        Value::Bool(b) => b.to_string(),
+        Value::Array(a) if a.is_empty() => return None,
+        Value::Object(o) if o.is_empty() => return None,
+        other => other.to_string(),
+    };
+    (!s.is_empty()).then_some(s)
+}
+
+/// Percent-encodes a query or form component (RFC 3986 unreserved characters pass).
+pub fn pct(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// `application/x-www-form-urlencoded` body from pairs.
+pub fn form(pairs: &[(&str, &str)]) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", pct(k), pct(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// The host of an `http(s)://host[:port]/...` URL, without brackets for IPv6.
+pub fn url_host(url: &str) -> Option<&str> {
+    let rest = url.split_once("://")?.1;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let authority = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    if let Some(v6) = authority.strip_prefix('[') {
+        return v6.split_once(']').map(|(h, _)| h);
+    }
+    Some(authority.split(':').next().unwrap_or(authority))
+}
+
+pub fn is_loopback_host(host: &str) -> bool {
+    let host = host.to_ascii_lowercase();
+    if host == "localhost" || host == "::1" {
+        return true;
+    }
+    match host.parse::<std::net::Ipv4Addr>() {
+        Ok(ip) => ip.is_loopback(),
+        Err(_) => false,
+    }
+}
+
+/// Checks that a configured base URL is usable: `https://`, or `http://` on a loopback host
+/// only (tests and the demo). Returns it without a trailing slash.
+pub fn checked_base_url(what: &str, url: &str) -> Result<String, String> {
+    let url = url.trim().trim_end_matches('/');
+    let lower = url.to_ascii_lowercase();
+    let host = url_host(url).filter(|h| !h.is_empty());
+    if lower.starts_with("https://") && host.is_some() {
+        return Ok(url.to_string());
+    }
+    if lower.starts_with("http://") {
+        if host.is_some_and(is_loopback_host) {
+            return Ok(url.to_string());
+        }
+        return Err(format!(
+            "{what} '{url}' uses plain http://; only https:// is allowed (http:// only for localhost)"
+        ));
+    }
+    Err(format!("{what} '{url}' is not a URL; expected something like https://host.example.com"))
+}
+
+/// Truncates text for an error message at a character boundary.
+pub fn clip(s: &str, max: usize) -> String {
+    let s = s.trim();
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let cut: String = s.chars().take(max).collect();
+    format!("{cut}… ({} bytes in all)", s.len())
+}
+
+/// Replaces control characters (a name with a newline would break the one-line report).
+pub fn printable(s: &str) -> String {
+    s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn ids_are_lenient() {
+        assert_eq!(lenient_id(&json!(21)), Some(21));
+        assert_eq!(lenient_id(&json!(21.0)), Some(21));
+        assert_eq!(lenient_id(&json!("21")), Some(21));
+        assert_eq!(lenient_id(&json!(" 21.0 ")), Some(21));
+        assert_eq!(lenient_id(&json!(21.5)), None);
+        assert_eq!(lenient_id(&json!(-1)), None);
+        assert_eq!(lenient_id(&json!(null)), None);
+    }
+
+    #[test]
+    fn time_stamps() {
+        assert_eq!(rfc3339(UNIX_EPOCH), "1970-01-01T00:00:00Z");
+        let t = UNIX_EPOCH + std::time::Duration::from_secs(1_795_331_696);
+        assert_eq!(rfc3339(t), "2026-11-22T07:14:56Z");
+    }
+
+    #[test]
+    fn urls() {
+        assert_eq!(url_host("https://a.b:8443/x?y"), Some("a.b"));
+        assert_eq!(url_host("http://[::1]:80/"), Some("::1"));
+        assert!(checked_base_url("x", "http://127.0.0.1:9/").is_ok());
+        assert!(checked_base_url("x", "http://example.com").is_err());
+        assert!(checked_base_url("x", "ftp://example.com").is_err());
+        assert!(checked_base_url("x", "https://").is_err());
+        assert_eq!(pct("a b&c"), "a%20b%26c");
+    }
+}
