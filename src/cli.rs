@@ -38,19 +38,22 @@ const fn f(
 use Kind::*;
 
 /// Every option, in help order. Secrets have no flag on purpose: a flag shows in the process list.
+#[rustfmt::skip]
 pub const FLAGS: &[Flag] = &[
     f("halo-url", "URL", Some("HALO_URL"), None, Value, "Halo resource server root, e.g. https://psa.example.com (a trailing /api is stripped). Required."),
     f("halo-auth-url", "URL", Some("HALO_AUTH_URL"), Some("<halo-url>/auth"), Value, "Halo authorisation server; the token endpoint is <auth-url>/token."),
     f("halo-tenant", "NAME", Some("HALO_TENANT"), None, Value, "Sent as ?tenant=NAME on the token request (Halo-hosted instances)."),
     f("halo-client-id", "ID", Some("HALO_CLIENT_ID"), None, Value, "Halo API application Client ID. Required."),
     f("halo-client-secret-file", "PATH", Some("HALO_CLIENT_SECRET_FILE"), None, Value, "Read the Halo client secret from this file (else env HALO_CLIENT_SECRET)."),
+    f("halo-client-secret-field", "FIELD", Some("HALO_CLIENT_SECRET_FIELD"), None, Value, "On a NinjaOne agent: read the Halo client secret from this (secure) custom field via ninjarmm-cli."),
     f("halo-scope", "SCOPES", Some("HALO_SCOPE"), Some("read:customers edit:customers"), Value, "Scopes requested from Halo."),
     f("ninja-url", "URL", Some("NINJA_URL"), Some("from --ninja-region"), Value, "NinjaOne API root; give this or --ninja-region, not both."),
     f("ninja-region", "REGION", Some("NINJA_REGION"), Some("us"), Value, "us (app), us2, eu, ca, oc or fed: picks https://<region>.ninjarmm.com."),
     f("ninja-client-id", "ID", Some("NINJA_CLIENT_ID"), None, Value, "NinjaOne API client id (client credentials). Required."),
     f("ninja-client-secret-file", "PATH", Some("NINJA_CLIENT_SECRET_FILE"), None, Value, "Read the NinjaOne client secret from this file (else env NINJA_CLIENT_SECRET)."),
+    f("ninja-client-secret-field", "FIELD", Some("NINJA_CLIENT_SECRET_FIELD"), None, Value, "On a NinjaOne agent: read the NinjaOne client secret from this (secure) custom field via ninjarmm-cli."),
     f("ninja-field", "NAME", Some("NINJA_FIELD"), Some("dtcOrgGuid"), Value, "NinjaOne organization custom field that holds the value."),
-    f("halo-field", "NAME", Some("HALO_FIELD"), Some("CFDtcClientGuid"), Value, "Halo client custom field to write: the internal CF… name, not the label."),
+    f("halo-field", "NAME", Some("HALO_FIELD"), Some("CFDtcClientGuid"), Value, "Halo client custom field to write: the internal CF... name, not the label."),
     f("map", "NINJA=HALO", Some("NAME_MAP"), None, Repeat, "Manual mapping: Ninja org name = Halo client name or #id. Repeatable; env: pairs separated by ';'."),
     f("map-file", "PATH", Some("MAP_FILE"), None, Value, "Mapping table: CSV with header ninja,halo, or a JSON object {\"ninja\": \"halo\"}."),
     f("ignore", "NAME", Some("IGNORE_ORGS"), None, Repeat, "Ninja org never synced nor reported as needing attention. Repeatable; env: names separated by ';'."),
@@ -108,8 +111,8 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<RawArgs, String
         let flag = match arg {
             Arg::Long(name) => FLAGS.iter().find(|f| f.long == name).ok_or_else(|| {
                 let hint = closest_flag(name).map(|c| format!(" (did you mean --{c}?)")).unwrap_or_default();
-                if name.contains("secret") && !name.ends_with("file") {
-                    format!("--{name} is not an option: secrets are never taken on the command line; set the environment variable (or use --halo-client-secret-file / --ninja-client-secret-file)")
+                if name.contains("secret") && !name.ends_with("file") && !name.ends_with("field") {
+                    format!("--{name} is not an option: secrets are never taken on the command line; set the environment variable, or use --halo-client-secret-file / --ninja-client-secret-file, or a secure custom field with --halo-client-secret-field / --ninja-client-secret-field")
                 } else {
                     format!("unknown option --{name}{hint}; see --help")
                 }
@@ -128,12 +131,8 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<RawArgs, String
         match flag.kind {
             Kind::Switch => raw.switches.push(flag.long),
             Kind::Value | Kind::Repeat => {
-                let v = parser
-                    .value()
-                    .map_err(|_| format!("--{} needs a value ({})", flag.long, flag.value_name))?;
-                let v = v
-                    .into_string()
-                    .map_err(|_| format!("--{}: the value is not valid UTF-8", flag.long))?;
+                let v = parser.value().map_err(|_| format!("--{} needs a value ({})", flag.long, flag.value_name))?;
+                let v = v.into_string().map_err(|_| format!("--{}: the value is not valid UTF-8", flag.long))?;
                 raw.values.push((flag.long, v));
             }
         }
@@ -142,12 +141,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<RawArgs, String
 }
 
 fn closest_flag(name: &str) -> Option<&'static str> {
-    FLAGS
-        .iter()
-        .map(|f| (strsim::levenshtein(name, f.long), f.long))
-        .filter(|(d, _)| *d <= 3)
-        .min()
-        .map(|(_, l)| l)
+    FLAGS.iter().map(|f| (strsim::levenshtein(name, f.long), f.long)).filter(|(d, _)| *d <= 3).min().map(|(_, l)| l)
 }
 
 /// The help text, generated from the flag table.
@@ -179,14 +173,18 @@ pub fn help() -> String {
         }
         s.push_str(&left);
         s.push('\n');
-        let mut line = format!("          {}", fl.help);
+        s.push_str(&wrap(fl.help, 96, "          "));
+        // On a line of their own, so they are never wrapped apart.
+        let mut extra = Vec::new();
         if let Some(e) = fl.env {
-            line.push_str(&format!(" [env: {e}]"));
+            extra.push(format!("[env: {e}]"));
         }
         if let Some(d) = fl.default {
-            line.push_str(&format!(" [default: {d}]"));
+            extra.push(format!("[default: {d}]"));
         }
-        s.push_str(&wrap(&line, 96, "          "));
+        if !extra.is_empty() {
+            s.push_str(&format!("          {}\n", extra.join(" ")));
+        }
     }
     s.push_str(concat!(
         "\nEXIT CODES:\n",

@@ -105,6 +105,8 @@ pub struct Settings {
     pub proxy: Option<String>,
     pub no_proxy: Option<String>,
     pub ninja_status_field: Option<String>,
+    /// The NinjaOne agent CLI (env NINJARMM_CLI, else the platform's usual path).
+    pub ninjarmm_cli: PathBuf,
     pub verbosity: Verbosity,
     /// Hidden developer knob (tests, demo): multiplies every wait. Not for users.
     pub time_scale: f64,
@@ -149,9 +151,8 @@ impl Layer<'_> {
         let fl = cli::flag(long);
         match fl.env.and_then(|e| self.env.get(e).map(|v| (e, v))) {
             None => Ok(false),
-            Some((e, v)) => parse_bool(v).ok_or_else(|| {
-                format!("{e}='{v}' is not a yes/no value; use 1/true/yes/on or 0/false/no/off")
-            }),
+            Some((e, v)) => parse_bool(v)
+                .ok_or_else(|| format!("{e}='{v}' is not a yes/no value; use 1/true/yes/on or 0/false/no/off")),
         }
     }
 
@@ -206,7 +207,19 @@ fn camel(env: &str) -> String {
     out
 }
 
-fn secret(layer: &Layer, file_flag: &str, env_name: &str, what: &str) -> Result<Secret, String> {
+/// A secret from, in this order: a file, a NinjaOne custom field (through the agent's CLI),
+/// the environment.
+fn secret(layer: &Layer, side: &str, env_name: &str, what: &str, cli: &std::path::Path) -> Result<Secret, String> {
+    let file_flag = format!("{side}-client-secret-file");
+    let field_flag = format!("{side}-client-secret-field");
+    if let Some(field) = layer.value(&field_flag) {
+        if layer.value(&file_flag).is_some() {
+            return Err(format!("--{file_flag} and --{field_flag} contradict each other; give one"));
+        }
+        let cli = crate::agent::Cli { path: cli.to_path_buf() };
+        return cli.get(&field).map(Secret).map_err(|e| format!("{what} (--{field_flag} {field}): {e}"));
+    }
+    let file_flag = file_flag.as_str();
     if let Some(path) = layer.value(file_flag) {
         let text = std::fs::read_to_string(&path)
             .map_err(|e| format!("cannot read {what} from '{path}' (--{file_flag}): {e}"))?;
@@ -225,10 +238,7 @@ fn secret(layer: &Layer, file_flag: &str, env_name: &str, what: &str) -> Result<
 }
 
 fn seconds(long: &str, v: &str) -> Result<Duration, String> {
-    let secs: f64 = v
-        .trim()
-        .parse()
-        .map_err(|_| format!("--{long} '{v}' is not a number of seconds"))?;
+    let secs: f64 = v.trim().parse().map_err(|_| format!("--{long} '{v}' is not a number of seconds"))?;
     if !(secs > 0.0 && secs.is_finite() && secs <= 86_400.0 * 7.0) {
         return Err(format!("--{long} '{v}' must be a positive number of seconds"));
     }
@@ -274,7 +284,9 @@ pub fn settings(raw: &RawArgs, env: &Env) -> Result<Mode, String> {
 
     let ninja_url = match (layer.value("ninja-url"), layer.value("ninja-region")) {
         (Some(_), Some(_)) => {
-            return Err("--ninja-url and --ninja-region (NINJA_URL, NINJA_REGION) contradict each other; give one".into())
+            return Err(
+                "--ninja-url and --ninja-region (NINJA_URL, NINJA_REGION) contradict each other; give one".into()
+            )
         }
         (Some(u), None) => crate::util::checked_base_url("--ninja-url", &u)?,
         (None, region) => {
@@ -286,17 +298,15 @@ pub fn settings(raw: &RawArgs, env: &Env) -> Result<Mode, String> {
                 .ok_or_else(|| format!("--ninja-region '{region}' is not one of us, us2, eu, ca, oc, fed"))?
         }
     };
-    let ninja_url = ninja_url
-        .strip_suffix("/api")
-        .or_else(|| ninja_url.strip_suffix("/v2"))
-        .unwrap_or(&ninja_url)
-        .to_string();
+    let ninja_url =
+        ninja_url.strip_suffix("/api").or_else(|| ninja_url.strip_suffix("/v2")).unwrap_or(&ninja_url).to_string();
 
+    let ninjarmm_cli = env.get("NINJARMM_CLI").map(PathBuf::from).unwrap_or_else(crate::agent::default_cli);
     let halo_client_id = required(&layer, "halo-client-id", "The Halo client id")?;
     let ninja_client_id = required(&layer, "ninja-client-id", "The NinjaOne client id")?;
-    let halo_client_secret = secret(&layer, "halo-client-secret-file", "HALO_CLIENT_SECRET", "The Halo client secret")?;
+    let halo_client_secret = secret(&layer, "halo", "HALO_CLIENT_SECRET", "The Halo client secret", &ninjarmm_cli)?;
     let ninja_client_secret =
-        secret(&layer, "ninja-client-secret-file", "NINJA_CLIENT_SECRET", "The NinjaOne client secret")?;
+        secret(&layer, "ninja", "NINJA_CLIENT_SECRET", "The NinjaOne client secret", &ninjarmm_cli)?;
 
     let ninja_field = layer.value("ninja-field").unwrap_or_else(|| "dtcOrgGuid".into());
     let halo_field = layer.value("halo-field").unwrap_or_else(|| "CFDtcClientGuid".into());
@@ -377,6 +387,7 @@ pub fn settings(raw: &RawArgs, env: &Env) -> Result<Mode, String> {
         proxy,
         no_proxy: env.get("NO_PROXY").map(str::to_string),
         ninja_status_field: layer.value("ninja-status-field"),
+        ninjarmm_cli,
         verbosity,
         time_scale,
         notes,
@@ -463,9 +474,7 @@ pub fn parse_map(text: &str) -> Result<Vec<Mapping>, String> {
                 fields.len()
             ));
         }
-        out.push(
-            mapping(&fields[0], &fields[1]).ok_or_else(|| format!("line {n}: both names must be non-empty"))?,
-        );
+        out.push(mapping(&fields[0], &fields[1]).ok_or_else(|| format!("line {n}: both names must be non-empty"))?);
     }
     if !header_seen {
         return Err("empty: expected the header 'ninja,halo' and one row per mapping".into());

@@ -7,7 +7,13 @@ use crate::plan::{ClientIn, Decision, OrgIn, Plan, Status};
 
 /// How one Ninja organization (by name) matches: its normalized form, the decision, and the
 /// top five Halo candidates with their scores and why each was taken or refused.
-pub fn explain(name: &str, orgs: &[OrgIn], clients: &[ClientIn], plan: &Plan, opts: &crate::plan::Options) -> Vec<String> {
+pub fn explain(
+    name: &str,
+    orgs: &[OrgIn],
+    clients: &[ClientIn],
+    plan: &Plan,
+    opts: &crate::plan::Options,
+) -> Vec<String> {
     let mut out = Vec::new();
     let key = exact_key(name);
     let hits: Vec<(&OrgIn, &Decision)> =
@@ -29,7 +35,8 @@ pub fn explain(name: &str, orgs: &[OrgIn], clients: &[ClientIn], plan: &Plan, op
         out.push(format!("  decision: {}{target}{tier}: {}", d.status.name(), d.detail));
         taken = taken.or(d.client);
     }
-    let candidates: Vec<usize> = (0..clients.len()).filter(|&i| opts.include_inactive || !clients[i].inactive).collect();
+    let candidates: Vec<usize> =
+        (0..clients.len()).filter(|&i| opts.include_inactive || !clients[i].inactive).collect();
     let index = Index::new(candidates.iter().map(|&i| clients[i].name.as_str()));
     let mut rows: Vec<(usize, f64, String)> = Vec::new();
     for &k in index.exact(name) {
@@ -40,7 +47,13 @@ pub fn explain(name: &str, orgs: &[OrgIn], clients: &[ClientIn], plan: &Plan, op
         if rows.iter().any(|r| r.0 == ci) {
             continue;
         }
-        let verdict = if opts.no_fuzzy { "fuzzy tier off (--no-fuzzy)".to_string() } else if sc.cmp.accepted { format!("fuzzy: {}", sc.cmp.reason) } else { format!("refused: {}", sc.cmp.reason) };
+        let verdict = if opts.no_fuzzy {
+            "fuzzy tier off (--no-fuzzy)".to_string()
+        } else if sc.cmp.accepted {
+            format!("fuzzy: {}", sc.cmp.reason)
+        } else {
+            format!("refused: {}", sc.cmp.reason)
+        };
         rows.push((ci, sc.cmp.score, verdict));
     }
     if rows.is_empty() {
@@ -48,13 +61,23 @@ pub fn explain(name: &str, orgs: &[OrgIn], clients: &[ClientIn], plan: &Plan, op
             rows.push((candidates[k], s, "refused: shares only generic words".into()));
         }
     }
-    out.push(format!("  top Halo candidates (of {} {}clients):", candidates.len(), if opts.include_inactive { "" } else { "active " }));
+    out.push(format!(
+        "  top Halo candidates (of {} {}clients):",
+        candidates.len(),
+        if opts.include_inactive { "" } else { "active " }
+    ));
     if rows.is_empty() {
         out.push("    none shares a word with this name".into());
     }
     for (n, (ci, score, why)) in rows.iter().take(5).enumerate() {
         let mark = if Some(*ci) == taken { "  <- matched" } else { "" };
-        out.push(format!("    {}. '{}' (#{}) score {:.2}: {why}{mark}", n + 1, clients[*ci].name, clients[*ci].id, score));
+        out.push(format!(
+            "    {}. '{}' (#{}) score {:.2}: {why}{mark}",
+            n + 1,
+            clients[*ci].name,
+            clients[*ci].id,
+            score
+        ));
     }
     out
 }
@@ -63,7 +86,11 @@ pub fn explain(name: &str, orgs: &[OrgIn], clients: &[ClientIn], plan: &Plan, op
 /// candidates in a comment above it. Rows with a guess carry it behind a `?`, which the
 /// mapping reader skips (with a warning) until a person removes it: an unreviewed
 /// suggestion must never become a write.
-pub fn write_suggestions(path: &std::path::Path, decisions: &[Decision], clients: &[(i64, String)]) -> std::io::Result<()> {
+pub fn write_suggestions(
+    path: &std::path::Path,
+    decisions: &[Decision],
+    clients: &[(i64, String)],
+) -> std::io::Result<()> {
     let mut text = String::new();
     text.push_str(&format!(
         "# ninja-halo-sync mapping suggestions, {}\n# For each row: check the Halo client, delete the leading '?' (or replace the name, or use #<id>),\n# delete rows you do not want, then pass this file with --map-file.\nninja,halo\n",

@@ -93,12 +93,20 @@ impl TokenSource for HaloAuth {
         let error = match &outcome {
             Ok(r) if r.ok() => {
                 let (t, until) = crate::ninja::parse_token(http, r).ok_or_else(|| {
-                    format!("Halo's token endpoint answered without an access_token: {}", describe("POST", &url, &outcome))
+                    format!(
+                        "Halo's token endpoint answered without an access_token: {}",
+                        describe("POST", &url, &outcome)
+                    )
                 })?;
                 *cached = Some((t.clone(), until));
                 return Ok(t);
             }
-            Ok(r) => r.json().and_then(|v| v.get("error").and_then(Value::as_str).map(str::to_string)),
+            // "error" plus "error_description": the tenant problem shows in the description.
+            Ok(r) => r.json().and_then(|v| {
+                let e = v.get("error").and_then(Value::as_str)?;
+                let d = v.get("error_description").and_then(Value::as_str).unwrap_or("");
+                Some(if d.to_ascii_lowercase().contains("tenant") { format!("{e}: tenant") } else { e.to_string() })
+            }),
             Err(_) => None,
         };
         let what = describe("POST", &url, &outcome);
@@ -153,11 +161,8 @@ pub fn resolve_field(defs: &[FieldDef], wanted: &str) -> Result<FieldDef, String
         })
         .collect();
     scored.sort_by(|a, b| b.0.total_cmp(&a.0));
-    let closest: Vec<String> = scored
-        .iter()
-        .take(5)
-        .map(|(_, d)| format!("{} (label \"{}\")", d.name, d.label))
-        .collect();
+    let closest: Vec<String> =
+        scored.iter().take(5).map(|(_, d)| format!("{} (label \"{}\")", d.name, d.label)).collect();
     let mut msg = format!("Halo has no client custom field named '{wanted}' (--halo-field / HALO_FIELD).");
     if let Some(d) = label_hit {
         msg.push_str(&format!(
@@ -179,7 +184,11 @@ impl Halo<'_> {
         self.http.send_authed(&self.auth, req)
     }
 
-    fn get(&self, endpoint: &'static str, path_and_query: &str) -> Result<(String, Result<Response, HttpError>), String> {
+    fn get(
+        &self,
+        endpoint: &'static str,
+        path_and_query: &str,
+    ) -> Result<(String, Result<Response, HttpError>), String> {
         let url = format!("{}{}", self.url, path_and_query);
         let outcome = self.send(Request::get(Side::Halo, endpoint, url.clone()))?;
         Ok((url, outcome))
@@ -200,10 +209,10 @@ impl Halo<'_> {
             }),
             Ok(r) if r.status == 403 => {
                 return Err(format!(
-                    "Halo refused to list the client custom fields: {}. The API application needs the read:customers and \
+                "Halo refused to list the client custom fields: {}. The API application needs the read:customers and \
                      edit:customers scopes, and its login agent a role that can see and edit customers",
-                    describe("GET", &url, &outcome)
-                ))
+                describe("GET", &url, &outcome)
+            ))
             }
             _ => None,
         }
@@ -242,7 +251,9 @@ impl Halo<'_> {
             };
             let (rows, total): (&[Value], Option<u64>) = match &body {
                 Some(Value::Object(m)) => match m.get("clients") {
-                    Some(Value::Array(a)) => (a.as_slice(), m.get("record_count").and_then(lenient_id).map(|n| n as u64)),
+                    Some(Value::Array(a)) => {
+                        (a.as_slice(), m.get("record_count").and_then(lenient_id).map(|n| n as u64))
+                    }
                     _ => return Err(bad_page(&url, &outcome)),
                 },
                 Some(Value::Array(a)) => (a.as_slice(), None),
@@ -250,7 +261,10 @@ impl Halo<'_> {
             };
             for row in rows {
                 let c = parse_client(row).ok_or_else(|| {
-                    format!("Halo sent a client without a usable id ({url}): {}; nothing was written", clip(&row.to_string(), 200))
+                    format!(
+                        "Halo sent a client without a usable id ({url}): {}; nothing was written",
+                        clip(&row.to_string(), 200)
+                    )
                 })?;
                 if !seen.insert(c.id) {
                     return Err(format!(
@@ -313,13 +327,14 @@ impl Halo<'_> {
     fn write_batch(&self, batch: &[(i64, Value)], results: &mut Vec<(i64, Result<(), String>)>) {
         let body = Value::Array(batch.iter().map(|(_, v)| v.clone()).collect()).to_string();
         let url = format!("{}/api/Client", self.url);
-        let outcome = match self.send(Request::post(Side::Halo, "POST /api/Client", url.clone(), "application/json", body)) {
-            Ok(o) => o,
-            Err(token_error) => {
-                results.extend(batch.iter().map(|(id, _)| (*id, Err(token_error.clone()))));
-                return;
-            }
-        };
+        let outcome =
+            match self.send(Request::post(Side::Halo, "POST /api/Client", url.clone(), "application/json", body)) {
+                Ok(o) => o,
+                Err(token_error) => {
+                    results.extend(batch.iter().map(|(id, _)| (*id, Err(token_error.clone()))));
+                    return;
+                }
+            };
         match &outcome {
             Ok(r) if r.ok() => results.extend(batch.iter().map(|(id, _)| (*id, Ok(())))),
             Ok(r) if (400..500).contains(&r.status) && batch.len() > 1 => {

@@ -249,7 +249,9 @@ impl Http {
             Some((agent, no_proxy)) => {
                 let host = crate::util::url_host(url).unwrap_or("").to_ascii_lowercase();
                 let bypass = no_proxy.iter().any(|np| {
-                    np == "*" || host == np.trim_start_matches('.') || host.ends_with(&format!(".{}", np.trim_start_matches('.')))
+                    np == "*"
+                        || host == np.trim_start_matches('.')
+                        || host.ends_with(&format!(".{}", np.trim_start_matches('.')))
                 });
                 if bypass {
                     &self.direct
@@ -291,7 +293,10 @@ impl Http {
             if req.side == Side::Halo {
                 let pause = self.pacer.lock().unwrap_or_else(|e| e.into_inner()).wait_needed(self.clock.now());
                 if !pause.is_zero() {
-                    output::detail(&format!("pacing: waiting {:.1}s to stay inside the Halo rate limit", pause.as_secs_f64()));
+                    output::detail(&format!(
+                        "pacing: waiting {:.1}s to stay inside the Halo rate limit",
+                        pause.as_secs_f64()
+                    ));
                     self.wait(pause);
                 }
                 self.pacer.lock().unwrap_or_else(|e| e.into_inner()).sent.push_back(self.clock.now());
@@ -345,14 +350,18 @@ impl Http {
     }
 
     fn once(&self, req: &Request) -> Result<Response, HttpError> {
-        let mut b = ureq::http::Request::builder().method(req.method).uri(&req.url).header("Accept", "application/json");
+        let mut b =
+            ureq::http::Request::builder().method(req.method).uri(&req.url).header("Accept", "application/json");
         for (k, v) in &req.headers {
             b = b.header(*k, v);
         }
         let agent = self.agent_for(&req.url);
         let result = match &req.body {
             Some((ct, body)) => {
-                let r = b.header("Content-Type", *ct).body(body.as_bytes()).map_err(|e| HttpError::Transport(e.to_string()))?;
+                let r = b
+                    .header("Content-Type", *ct)
+                    .body(body.as_bytes())
+                    .map_err(|e| HttpError::Transport(e.to_string()))?;
                 agent.run(r)
             }
             None => {

@@ -1,6 +1,7 @@
 //! ninja-halo-sync: copies each NinjaOne organization's identifier into the matching HaloPSA
 //! client's custom field. main is thin: parse, run, map the outcome to an exit code.
 
+mod agent;
 mod cli;
 mod config;
 mod explain;

@@ -57,51 +57,294 @@ fn fold_char(c: char, out: &mut String) {
 /// Legal forms, dropped from the end of a name: "Acme Inc" = "ACME, Ltd." = "Acme GmbH".
 /// (Stems: words are de-pluralised before this check.)
 const LEGAL: &[&str] = &[
-    "inc", "incorporated", "llc", "lc", "ltd", "limited", "corp", "corporation", "co", "company", "companie", "pllc",
-    "pc", "plc", "llp", "lp", "lllp", "gmbh", "mbh", "ag", "kg", "ohg", "ug", "ev", "sa", "sarl", "sas", "srl", "spa",
-    "bv", "nv", "vof", "pty", "pte", "ab", "as", "asa", "oy", "oyj", "aps", "kft", "sro", "zrt", "sp", "zoo", "oo",
-    "pa", "sc", "cic", "ulc", "ltda", "sl", "slu", "cv", "de", "rl",
+    "inc",
+    "incorporated",
+    "llc",
+    "lc",
+    "ltd",
+    "limited",
+    "corp",
+    "corporation",
+    "co",
+    "company",
+    "companie",
+    "pllc",
+    "pc",
+    "plc",
+    "llp",
+    "lp",
+    "lllp",
+    "gmbh",
+    "mbh",
+    "ag",
+    "kg",
+    "ohg",
+    "ug",
+    "ev",
+    "sa",
+    "sarl",
+    "sas",
+    "srl",
+    "spa",
+    "bv",
+    "nv",
+    "vof",
+    "pty",
+    "pte",
+    "ab",
+    "as",
+    "asa",
+    "oy",
+    "oyj",
+    "aps",
+    "kft",
+    "sro",
+    "zrt",
+    "sp",
+    "zoo",
+    "oo",
+    "pa",
+    "sc",
+    "cic",
+    "ulc",
+    "ltda",
+    "sl",
+    "slu",
+    "cv",
+    "de",
+    "rl",
 ];
 
 /// Location qualifiers, dropped from the end of a name: "Acme Dental - Main Office", "Acme HQ".
 const QUALIFIERS: &[&str] = &["hq", "headquarter", "main", "office", "head", "corporate", "branch", "site", "location"];
 
 /// Words that carry no meaning for overlap: "Smith and Jones" = "Smith & Jones" = "Smith Jones".
-const STOPWORDS: &[&str] = &["and", "of", "the", "at", "for", "in", "on", "a", "an", "und", "et", "y", "la", "le", "der", "die", "das", "du"];
+const STOPWORDS: &[&str] =
+    &["and", "of", "the", "at", "for", "in", "on", "a", "an", "und", "et", "y", "la", "le", "der", "die", "das", "du"];
 
 /// Abbreviations spelled out, so both spellings are one word: "St. Mary's" = "Saint Marys".
 const SYNONYMS: &[(&str, &str)] = &[
-    ("st", "saint"), ("ste", "sainte"), ("mt", "mount"), ("ft", "fort"), ("assoc", "associate"), ("asso", "associate"),
-    ("intl", "international"), ("dept", "department"), ("ctr", "center"), ("centre", "center"), ("svc", "service"),
-    ("svcs", "service"), ("bros", "brother"), ("mfg", "manufacturing"), ("univ", "university"), ("med", "medical"),
-    ("natl", "national"), ("twp", "township"), ("hosp", "hospital"), ("acct", "accounting"), ("grp", "group"),
+    ("st", "saint"),
+    ("ste", "sainte"),
+    ("mt", "mount"),
+    ("ft", "fort"),
+    ("assoc", "associate"),
+    ("asso", "associate"),
+    ("intl", "international"),
+    ("dept", "department"),
+    ("ctr", "center"),
+    ("centre", "center"),
+    ("svc", "service"),
+    ("svcs", "service"),
+    ("bros", "brother"),
+    ("mfg", "manufacturing"),
+    ("univ", "university"),
+    ("med", "medical"),
+    ("natl", "national"),
+    ("twp", "township"),
+    ("hosp", "hospital"),
+    ("acct", "accounting"),
+    ("grp", "group"),
 ];
 
 /// Words that many unrelated businesses share. A fuzzy match must share at least one word that
 /// is not in this list: "Springfield Dental Group" must not match "Riverside Dental Group".
 pub const GENERIC: &[&str] = &[
     // trades and professions
-    "dental", "dentistry", "dentist", "orthodontic", "orthodontics", "medical", "medicine", "clinic", "health",
-    "healthcare", "care", "hospital", "pharmacy", "physician", "pediatric", "pediatrics", "family", "practice",
-    "surgery", "surgical", "vision", "eye", "chiropractic", "therapy", "physical", "veterinary", "vet", "animal",
-    "law", "legal", "attorney", "lawyer", "firm", "cpa", "cpas", "accounting", "accountant", "tax", "bookkeeping",
-    "audit", "financial", "finance", "wealth", "investment", "advisor", "advisory", "bank", "credit", "union",
-    "insurance", "agency", "realty", "real", "estate", "property", "propertie", "construction", "builder", "building",
-    "contractor", "contracting", "roofing", "plumbing", "electric", "electrical", "heating", "cooling", "hvac",
-    "mechanical", "engineering", "engineer", "architect", "architecture", "design", "landscaping", "auto",
-    "automotive", "motor", "transport", "transportation", "logistic", "trucking", "freight", "manufacturing",
-    "industrie", "industrial", "supply", "distribution", "wholesale", "retail", "store", "restaurant", "hotel",
-    "marketing", "media", "consulting", "consultant", "solution", "service", "system", "technology", "tech", "it",
-    "computer", "network", "software", "data", "digital", "management", "staffing", "partner", "associate", "group",
-    "holding", "enterprise", "venture", "capital", "international", "global", "national", "american", "united",
-    "first", "new", "north", "south", "east", "west", "central", "valley", "mountain", "river", "lake", "coast",
-    "city", "county", "town", "township", "village", "borough", "municipality", "municipal", "district", "parish",
-    "state", "public", "community", "department", "fire", "police", "water", "utility", "authority", "library",
+    "dental",
+    "dentistry",
+    "dentist",
+    "orthodontic",
+    "orthodontics",
+    "medical",
+    "medicine",
+    "clinic",
+    "health",
+    "healthcare",
+    "care",
+    "hospital",
+    "pharmacy",
+    "physician",
+    "pediatric",
+    "pediatrics",
+    "family",
+    "practice",
+    "surgery",
+    "surgical",
+    "vision",
+    "eye",
+    "chiropractic",
+    "therapy",
+    "physical",
+    "veterinary",
+    "vet",
+    "animal",
+    "law",
+    "legal",
+    "attorney",
+    "lawyer",
+    "firm",
+    "cpa",
+    "cpas",
+    "accounting",
+    "accountant",
+    "tax",
+    "bookkeeping",
+    "audit",
+    "financial",
+    "finance",
+    "wealth",
+    "investment",
+    "advisor",
+    "advisory",
+    "bank",
+    "credit",
+    "union",
+    "insurance",
+    "agency",
+    "realty",
+    "real",
+    "estate",
+    "property",
+    "propertie",
+    "construction",
+    "builder",
+    "building",
+    "contractor",
+    "contracting",
+    "roofing",
+    "plumbing",
+    "electric",
+    "electrical",
+    "heating",
+    "cooling",
+    "hvac",
+    "mechanical",
+    "engineering",
+    "engineer",
+    "architect",
+    "architecture",
+    "design",
+    "landscaping",
+    "auto",
+    "automotive",
+    "motor",
+    "transport",
+    "transportation",
+    "logistic",
+    "trucking",
+    "freight",
+    "manufacturing",
+    "industrie",
+    "industrial",
+    "supply",
+    "distribution",
+    "wholesale",
+    "retail",
+    "store",
+    "restaurant",
+    "hotel",
+    "marketing",
+    "media",
+    "consulting",
+    "consultant",
+    "solution",
+    "service",
+    "system",
+    "technology",
+    "tech",
+    "it",
+    "computer",
+    "network",
+    "software",
+    "data",
+    "digital",
+    "management",
+    "staffing",
+    "partner",
+    "associate",
+    "group",
+    "holding",
+    "enterprise",
+    "venture",
+    "capital",
+    "international",
+    "global",
+    "national",
+    "american",
+    "united",
+    "first",
+    "new",
+    "north",
+    "south",
+    "east",
+    "west",
+    "central",
+    "valley",
+    "mountain",
+    "river",
+    "lake",
+    "coast",
+    "city",
+    "county",
+    "town",
+    "township",
+    "village",
+    "borough",
+    "municipality",
+    "municipal",
+    "district",
+    "parish",
+    "state",
+    "public",
+    "community",
+    "department",
+    "fire",
+    "police",
+    "water",
+    "utility",
+    "authority",
+    "library",
     // schools and churches
-    "school", "academy", "college", "university", "elementary", "middle", "high", "preschool", "learning", "education",
-    "church", "chapel", "ministry", "ministrie", "fellowship", "temple", "baptist", "methodist", "lutheran", "catholic",
-    "presbyterian", "episcopal", "christian", "bible", "faith", "saint", "holy", "grace", "trinity", "center",
-    "foundation", "association", "society", "club", "institute", "home", "homes", "living", "senior",
+    "school",
+    "academy",
+    "college",
+    "university",
+    "elementary",
+    "middle",
+    "high",
+    "preschool",
+    "learning",
+    "education",
+    "church",
+    "chapel",
+    "ministry",
+    "ministrie",
+    "fellowship",
+    "temple",
+    "baptist",
+    "methodist",
+    "lutheran",
+    "catholic",
+    "presbyterian",
+    "episcopal",
+    "christian",
+    "bible",
+    "faith",
+    "saint",
+    "holy",
+    "grace",
+    "trinity",
+    "center",
+    "foundation",
+    "association",
+    "society",
+    "club",
+    "institute",
+    "home",
+    "homes",
+    "living",
+    "senior",
 ];
 
 fn is_generic(w: &str) -> bool {
@@ -143,7 +386,11 @@ pub fn normalize(name: &str) -> Vec<String> {
     // of such words keeps them ("The Company" stays "the company").
     let strip = |ws: &mut Vec<String>| {
         let before = ws.clone();
-        while ws.len() > 1 && ws.last().is_some_and(|w| LEGAL.contains(&w.as_str()) || QUALIFIERS.contains(&w.as_str()) || STOPWORDS.contains(&w.as_str())) {
+        while ws.len() > 1
+            && ws.last().is_some_and(|w| {
+                LEGAL.contains(&w.as_str()) || QUALIFIERS.contains(&w.as_str()) || STOPWORDS.contains(&w.as_str())
+            })
+        {
             ws.pop();
         }
         if ws.len() > 1 && ws[0] == "the" {
@@ -222,7 +469,8 @@ pub fn compare(a: &[String], b: &[String]) -> Comparison {
         return refuse(score, "a one-word name matches fuzzily only when equal after normalization".into());
     }
     // "Smith Dental Care 2" vs "Smith Dental Care 3": numbers name different sites.
-    let nums = |ws: &[String]| ws.iter().filter(|w| w.chars().all(|c| c.is_ascii_digit())).cloned().collect::<HashSet<_>>();
+    let nums =
+        |ws: &[String]| ws.iter().filter(|w| w.chars().all(|c| c.is_ascii_digit())).cloned().collect::<HashSet<_>>();
     if nums(a) != nums(b) {
         return refuse(score, "the names carry different numbers".into());
     }
@@ -282,7 +530,8 @@ pub struct Index {
 
 impl Index {
     pub fn new<'a>(names: impl IntoIterator<Item = &'a str>) -> Index {
-        let mut idx = Index { words: Vec::new(), exact: HashMap::new(), by_word: HashMap::new(), by_delete: HashMap::new() };
+        let mut idx =
+            Index { words: Vec::new(), exact: HashMap::new(), by_word: HashMap::new(), by_delete: HashMap::new() };
         for (i, name) in names.into_iter().enumerate() {
             idx.exact.entry(exact_key(name)).or_default().push(i);
             let words = normalize(name);
@@ -326,12 +575,15 @@ impl Index {
         }
         if generic_only {
             // Only the "same words" case can match; intersect postings of every word.
-            let mut sets = words.iter().map(|w| self.by_word.get(w).map(|p| p.iter().copied().collect::<HashSet<_>>()).unwrap_or_default());
+            let mut sets = words
+                .iter()
+                .map(|w| self.by_word.get(w).map(|p| p.iter().copied().collect::<HashSet<_>>()).unwrap_or_default());
             if let Some(first) = sets.next() {
                 ids = sets.fold(first, |acc, s| acc.intersection(&s).copied().collect());
             }
         }
-        let mut scored: Vec<Scored> = ids.into_iter().map(|i| Scored { idx: i, cmp: compare(words, &self.words[i]) }).collect();
+        let mut scored: Vec<Scored> =
+            ids.into_iter().map(|i| Scored { idx: i, cmp: compare(words, &self.words[i]) }).collect();
         scored.sort_by(|x, y| {
             y.cmp.accepted.cmp(&x.cmp.accepted).then(y.cmp.score.total_cmp(&x.cmp.score)).then(x.idx.cmp(&y.idx))
         });
@@ -367,18 +619,18 @@ impl Index {
     /// The closest names for a person to look at (accepted or not), best first.
     pub fn closest(&self, name: &str, n: usize) -> Vec<(usize, f64)> {
         let words = normalize(name);
-        let mut out: Vec<(usize, f64)> = self.candidates(&words).into_iter().filter(|s| s.cmp.score > 0.0).map(|s| (s.idx, s.cmp.score)).collect();
+        let mut out: Vec<(usize, f64)> =
+            self.candidates(&words).into_iter().filter(|s| s.cmp.score > 0.0).map(|s| (s.idx, s.cmp.score)).collect();
         if out.is_empty() {
             // Nothing shares a distinctive word: fall back to generic-word overlap, bounded.
-            let mut ids: HashMap<usize, usize> = HashMap::new();
+            let mut ids: HashSet<usize> = HashSet::new();
             for w in &words {
                 if let Some(p) = self.by_word.get(w).filter(|p| p.len() <= 5_000) {
-                    for &i in p {
-                        *ids.entry(i).or_default() += 1;
-                    }
+                    ids.extend(p);
                 }
             }
-            out = ids.into_iter().map(|(i, _)| (i, compare(&words, &self.words[i]).score)).filter(|(_, s)| *s > 0.0).collect();
+            out =
+                ids.into_iter().map(|i| (i, compare(&words, &self.words[i]).score)).filter(|(_, s)| *s > 0.0).collect();
             out.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         }
         out.truncate(n);

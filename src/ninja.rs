@@ -61,7 +61,8 @@ impl TokenSource for NinjaAuth {
             ("client_secret", &self.secret),
             ("scope", "monitoring management"),
         ]);
-        let req = Request::post(Side::Ninja, "POST /ws/oauth/token", url.clone(), "application/x-www-form-urlencoded", body);
+        let req =
+            Request::post(Side::Ninja, "POST /ws/oauth/token", url.clone(), "application/x-www-form-urlencoded", body);
         let outcome = http.send(&req);
         match &outcome {
             Ok(r) if r.ok() => {
@@ -94,7 +95,11 @@ pub struct Ninja<'a> {
 }
 
 impl Ninja<'_> {
-    fn get(&self, endpoint: &'static str, path_and_query: &str) -> Result<(String, Result<Response, HttpError>), String> {
+    fn get(
+        &self,
+        endpoint: &'static str,
+        path_and_query: &str,
+    ) -> Result<(String, Result<Response, HttpError>), String> {
         let url = format!("{}{}", self.auth.url, path_and_query);
         let outcome = self.http.send_authed(&self.auth, Request::get(Side::Ninja, endpoint, url.clone()))?;
         Ok((url, outcome))
@@ -106,8 +111,8 @@ impl Ninja<'_> {
         let mut seen = HashSet::new();
         let mut after = 0i64;
         loop {
-            let (url, outcome) =
-                self.get("GET /v2/organizations", &format!("/v2/organizations?pageSize={ORG_PAGE_SIZE}&after={after}"))?;
+            let (url, outcome) = self
+                .get("GET /v2/organizations", &format!("/v2/organizations?pageSize={ORG_PAGE_SIZE}&after={after}"))?;
             let page = match &outcome {
                 Ok(r) if r.ok() => r.json().and_then(|v| v.as_array().cloned()),
                 _ => None,
@@ -116,7 +121,10 @@ impl Ninja<'_> {
             let n = page.len();
             for o in page {
                 let id = o.get("id").and_then(lenient_id).ok_or_else(|| {
-                    format!("NinjaOne sent an organization without a usable id: {}", crate::util::clip(&o.to_string(), 200))
+                    format!(
+                        "NinjaOne sent an organization without a usable id: {}",
+                        crate::util::clip(&o.to_string(), 200)
+                    )
                 })?;
                 if !seen.insert(id) {
                     return Err(format!(
@@ -178,7 +186,10 @@ impl Ninja<'_> {
                     continue;
                 }
                 let Some(id) = row.get("entityId").and_then(lenient_id) else {
-                    return Err(format!("NinjaOne sent a field-value row without an entityId: {}", crate::util::clip(&row.to_string(), 200)));
+                    return Err(format!(
+                        "NinjaOne sent a field-value row without an entityId: {}",
+                        crate::util::clip(&row.to_string(), 200)
+                    ));
                 };
                 if seen_entities.insert(id) {
                     new_entities += 1;
@@ -211,10 +222,17 @@ impl Ninja<'_> {
                     let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     let Some(org) = orgs.get(i) else { return };
                     let result = self
-                        .get("GET /v2/organization/{id}/custom-fields", &format!("/v2/organization/{}/custom-fields", org.id))
+                        .get(
+                            "GET /v2/organization/{id}/custom-fields",
+                            &format!("/v2/organization/{}/custom-fields", org.id),
+                        )
                         .and_then(|(url, outcome)| match &outcome {
                             Ok(r) if r.ok() => r.json().filter(Value::is_object).ok_or_else(|| {
-                                format!("cannot read the fields of NinjaOne organization {}: {}", org.id, describe("GET", &url, &outcome))
+                                format!(
+                                    "cannot read the fields of NinjaOne organization {}: {}",
+                                    org.id,
+                                    describe("GET", &url, &outcome)
+                                )
                             }),
                             _ => Err(format!(
                                 "cannot read the fields of NinjaOne organization {}: {}",
@@ -247,10 +265,9 @@ impl Ninja<'_> {
 fn field_in<'v>(fields: &'v Value, name: &str) -> Option<&'v Value> {
     match fields {
         Value::Object(m) => m.get(name),
-        Value::Array(a) => a
-            .iter()
-            .find(|f| f.get("name").and_then(Value::as_str) == Some(name))
-            .and_then(|f| f.get("value")),
+        Value::Array(a) => {
+            a.iter().find(|f| f.get("name").and_then(Value::as_str) == Some(name)).and_then(|f| f.get("value"))
+        }
         _ => None,
     }
 }

@@ -20,9 +20,7 @@ struct State {
 
 fn state() -> &'static Mutex<State> {
     static STATE: OnceLock<Mutex<State>> = OnceLock::new();
-    STATE.get_or_init(|| {
-        Mutex::new(State { verbosity: Verbosity::Normal, log_file: None, secrets: Vec::new() })
-    })
+    STATE.get_or_init(|| Mutex::new(State { verbosity: Verbosity::Normal, log_file: None, secrets: Vec::new() }))
 }
 
 fn lock() -> std::sync::MutexGuard<'static, State> {
@@ -31,10 +29,6 @@ fn lock() -> std::sync::MutexGuard<'static, State> {
 
 pub fn set_verbosity(v: Verbosity) {
     lock().verbosity = v;
-}
-
-pub fn verbosity() -> Verbosity {
-    lock().verbosity
 }
 
 pub fn set_log_file(f: std::fs::File) {
@@ -121,9 +115,6 @@ mod tests {
     #[test]
     fn redacts_plain_and_encoded() {
         let secrets = vec!["s3cr3t/+x".to_string()];
-        assert_eq!(
-            super::redact_with(&secrets, "a s3cr3t/+x b s3cr3t%2F%2Bx"),
-            "a *** b ***"
-        );
+        assert_eq!(super::redact_with(&secrets, "a s3cr3t/+x b s3cr3t%2F%2Bx"), "a *** b ***");
     }
 }

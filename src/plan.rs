@@ -78,10 +78,6 @@ impl Status {
             Status::Failed => "failed",
         }
     }
-    /// Needs a person (exit code 3).
-    pub fn needs_attention(self) -> bool {
-        matches!(self, Status::NoMatch | Status::Ambiguous | Status::Conflict | Status::InvalidValue)
-    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
@@ -156,7 +152,8 @@ fn claim_rank(tier: Tier, score: f64) -> (u8, i64) {
 }
 
 pub fn plan(orgs: &[OrgIn], clients: &[ClientIn], opts: &Options) -> Plan {
-    let candidates: Vec<usize> = (0..clients.len()).filter(|&i| opts.include_inactive || !clients[i].inactive).collect();
+    let candidates: Vec<usize> =
+        (0..clients.len()).filter(|&i| opts.include_inactive || !clients[i].inactive).collect();
     let index = Index::new(candidates.iter().map(|&i| clients[i].name.as_str()));
     let to_client = |k: usize| candidates[k];
 
@@ -362,12 +359,21 @@ pub fn plan(orgs: &[OrgIn], clients: &[ClientIn], opts: &Options) -> Plan {
             let value = match &o.value {
                 None => {
                     d.status = Status::NoValue;
-                    d.detail = format!("the Ninja field is empty{}", match d.client { Some(c) => format!("; matches {}", describe(c)), None => String::new() });
+                    d.detail = format!(
+                        "the Ninja field is empty{}",
+                        match d.client {
+                            Some(c) => format!("; matches {}", describe(c)),
+                            None => String::new(),
+                        }
+                    );
                     return d;
                 }
                 Some(v) if !opts.any_value && !is_guid(v) => {
                     d.status = Status::InvalidValue;
-                    d.detail = format!("'{}' is not a GUID; fix it in NinjaOne (or use --any-value)", crate::util::clip(v, 60));
+                    d.detail = format!(
+                        "'{}' is not a GUID; fix it in NinjaOne (or use --any-value)",
+                        crate::util::clip(v, 60)
+                    );
                     return d;
                 }
                 Some(v) => v,
@@ -393,7 +399,10 @@ pub fn plan(orgs: &[OrgIn], clients: &[ClientIn], opts: &Options) -> Plan {
                 Some(cur) => {
                     // Writing here must not put the value on a second client (an inactive one,
                     // outside the candidates, may hold it already).
-                    let elsewhere: Vec<usize> = holders.get(&value_key(value)).map(|h| h.iter().copied().filter(|&i| i != ci).collect()).unwrap_or_default();
+                    let elsewhere: Vec<usize> = holders
+                        .get(&value_key(value))
+                        .map(|h| h.iter().copied().filter(|&i| i != ci).collect())
+                        .unwrap_or_default();
                     if !elsewhere.is_empty() {
                         d.status = Status::Conflict;
                         d.detail = format!(
@@ -405,7 +414,8 @@ pub fn plan(orgs: &[OrgIn], clients: &[ClientIn], opts: &Options) -> Plan {
                         if opts.overwrite && d.tier != Some(Tier::Fuzzy) {
                             d.status = Status::WouldUpdate;
                             d.replaces = Some(cur.clone());
-                            d.detail = format!("{detail_prefix}; replaces '{}' (--overwrite)", crate::util::clip(cur, 60));
+                            d.detail =
+                                format!("{detail_prefix}; replaces '{}' (--overwrite)", crate::util::clip(cur, 60));
                         } else {
                             d.status = Status::Conflict;
                             d.detail = format!(
@@ -497,7 +507,12 @@ mod tests {
             org(4, "Empty", None),
             org(5, "Bad", Some("not-a-guid")),
         ];
-        let clients = vec![client(10, "ACME", None), client(11, "Old Name", Some(G2)), client(12, "Empty", None), client(13, "Bad", None)];
+        let clients = vec![
+            client(10, "ACME", None),
+            client(11, "Old Name", Some(G2)),
+            client(12, "Empty", None),
+            client(13, "Bad", None),
+        ];
         let p = plan(&orgs, &clients, &Options::default());
         assert_eq!(status_of(&p, 1), (Status::WouldUpdate, Some(Tier::Exact), Some(0)));
         assert_eq!(status_of(&p, 2), (Status::InSync, Some(Tier::Linked), Some(1)));

@@ -121,7 +121,13 @@ pub fn stdout_line(l: &OrgLine) -> Option<String> {
         _ => String::new(),
     };
     let tier = l.tier.map(|t| format!(" [{}]", t.name())).unwrap_or_default();
-    Some(format!("{:<13} '{}' (#{}){target}{tier}: {}", l.status.name(), name, l.ninja_id, crate::util::printable(&l.detail)))
+    Some(format!(
+        "{:<13} '{}' (#{}){target}{tier}: {}",
+        l.status.name(),
+        name,
+        l.ninja_id,
+        crate::util::printable(&l.detail)
+    ))
 }
 
 pub fn summary(c: &Counts, exit: u8) -> String {

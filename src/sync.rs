@@ -38,7 +38,13 @@ pub fn run(s: &Settings) -> u8 {
     let halo = Halo {
         http: &http,
         url: s.halo_url.clone(),
-        auth: HaloAuth::new(&s.halo_auth_url, s.halo_tenant.as_deref(), &s.halo_client_id, &s.halo_client_secret.0, &s.halo_scope),
+        auth: HaloAuth::new(
+            &s.halo_auth_url,
+            s.halo_tenant.as_deref(),
+            &s.halo_client_id,
+            &s.halo_client_secret.0,
+            &s.halo_scope,
+        ),
     };
     let ninja = Ninja { http: &http, auth: NinjaAuth::new(&s.ninja_url, &s.ninja_client_id, &s.ninja_client_secret.0) };
 
@@ -100,7 +106,12 @@ fn plan_inputs(data: &Data) -> (Vec<OrgIn>, Vec<ClientIn>) {
     let clients = data
         .clients
         .iter()
-        .map(|c| ClientIn { id: c.id, name: c.name.clone(), inactive: c.inactive, value: c.field_value(&data.field.name) })
+        .map(|c| ClientIn {
+            id: c.id,
+            name: c.name.clone(),
+            inactive: c.inactive,
+            value: c.field_value(&data.field.name),
+        })
         .collect();
     (orgs, clients)
 }
@@ -119,6 +130,7 @@ fn plan_options(s: &Settings) -> plan::Options {
 /// The report lines, or None when --explain printed its answer instead.
 fn decide_and_write(s: &Settings, halo: &Halo, mut data: Data) -> Result<Option<Vec<OrgLine>>, String> {
     let opts = plan_options(s);
+    let list_had_values = data.clients.iter().any(|c| c.customfields.is_some());
     // Plan; where the list did not carry the matched clients' current values, read those
     // clients and plan again (at most a few rounds: each round only adds known values).
     let mut rounds = 0;
@@ -130,7 +142,10 @@ fn decide_and_write(s: &Settings, halo: &Halo, mut data: Data) -> Result<Option<
         }
         rounds += 1;
         let ids: Vec<i64> = p.unread.iter().map(|&i| data.clients[i].id).collect();
-        output::info(&format!("Halo's client list carried no custom field values; reading {} matched clients", ids.len()));
+        output::info(&format!(
+            "Halo's client list carried no custom field values; reading {} matched clients",
+            ids.len()
+        ));
         for (id, r) in halo.clients_by_id(&ids) {
             let fresh = r?;
             if let Some(c) = data.clients.iter_mut().find(|c| c.id == id) {
@@ -148,8 +163,7 @@ fn decide_and_write(s: &Settings, halo: &Halo, mut data: Data) -> Result<Option<
     }
 
     let mut decisions = plan.decisions;
-    let to_write: Vec<usize> =
-        (0..decisions.len()).filter(|&i| decisions[i].status == Status::WouldUpdate).collect();
+    let to_write: Vec<usize> = (0..decisions.len()).filter(|&i| decisions[i].status == Status::WouldUpdate).collect();
     if !s.dry_run && !to_write.is_empty() {
         let results = write_and_verify(halo, &mut data, &to_write.iter().map(|&i| &decisions[i]).collect::<Vec<_>>());
         for (&i, r) in to_write.iter().zip(results) {
@@ -175,6 +189,12 @@ fn decide_and_write(s: &Settings, halo: &Halo, mut data: Data) -> Result<Option<
                 if !l.detail.contains("closest") && d.status == Status::NoMatch {
                     l.detail.push_str(&format!("; closest Halo names: {}", closest.join(", ")));
                 }
+            }
+            if d.status == Status::NoMatch && !list_had_values && d.value.is_some() {
+                l.detail.push_str(
+                    " (Halo's client list carries no custom field values here, so a client already holding this \
+                     value could not be looked for)",
+                );
             }
             l
         })
@@ -227,8 +247,10 @@ fn write_and_verify(halo: &Halo, data: &mut Data, decisions: &[&plan::Decision])
         }
         updates.push((k, c.id, halo::update_body(c, &field, value)));
     }
-    let before: HashMap<i64, Client> =
-        updates.iter().filter_map(|(_, id, _)| data.clients.iter().find(|c| c.id == *id).map(|c| (*id, c.clone()))).collect();
+    let before: HashMap<i64, Client> = updates
+        .iter()
+        .filter_map(|(_, id, _)| data.clients.iter().find(|c| c.id == *id).map(|c| (*id, c.clone())))
+        .collect();
 
     output::info(&format!("writing {} Halo clients", updates.len()));
     let (canary, rest) = updates.split_at(updates.len().min(1));
@@ -259,7 +281,9 @@ fn write_and_verify(halo: &Halo, data: &mut Data, decisions: &[&plan::Decision])
         }
         written.extend(ok_now);
         if let Some(e) = canary_failed {
-            output::warn(&format!("error: the first write did not hold ({e}); stopping before writing the other clients"));
+            output::warn(&format!(
+                "error: the first write did not hold ({e}); stopping before writing the other clients"
+            ));
             for (k, _, _) in rest {
                 results[*k] = Some(Err(format!("not written: the first write did not hold ({e})")));
             }
@@ -292,7 +316,9 @@ fn verify(
                 }
             }
             Ok(_) => {}
-            Err(e) => output::warn(&format!("warning: re-reading the client list failed ({e}); reading clients one by one")),
+            Err(e) => {
+                output::warn(&format!("warning: re-reading the client list failed ({e}); reading clients one by one"))
+            }
         }
     }
     let missing: Vec<i64> = written.iter().map(|(_, id)| *id).filter(|id| !after.contains_key(id)).collect();
@@ -343,14 +369,22 @@ fn disturbed(before: Option<&Client>, now: &Client, ours: &str) -> Result<(), St
     if changed.is_empty() {
         Ok(())
     } else {
-        Err(format!("the value was written, but Halo changed other custom fields of this client: {}", changed.join(", ")))
+        Err(format!(
+            "the value was written, but Halo changed other custom fields of this client: {}",
+            changed.join(", ")
+        ))
     }
 }
 
 fn requests(http: Option<&Http>) -> Requests {
     let st = http.map(Http::stats).unwrap_or_default();
     let count = |side: Side| st.requests.iter().filter(|((s, _), _)| *s == side).map(|(_, n)| n).sum();
-    Requests { ninja: count(Side::Ninja), halo: count(Side::Halo), retries: st.retries, waited_seconds: st.waited.as_secs_f64() }
+    Requests {
+        ninja: count(Side::Ninja),
+        halo: count(Side::Halo),
+        retries: st.retries,
+        waited_seconds: st.waited.as_secs_f64(),
+    }
 }
 
 fn finish(s: &Settings, started: SystemTime, http: &Http, lines: Vec<OrgLine>) -> u8 {
@@ -362,6 +396,7 @@ fn finish(s: &Settings, started: SystemTime, http: &Http, lines: Vec<OrgLine>) -
         }
     }
     output::result(&report::summary(&counts, code));
+    status_field(s, &status_line(&counts, code, None));
     let st = http.stats();
     for ((side, endpoint), n) in &st.requests {
         output::detail(&format!("requests: {} {endpoint}: {n}", side.name()));
@@ -372,6 +407,7 @@ fn finish(s: &Settings, started: SystemTime, http: &Http, lines: Vec<OrgLine>) -
 fn finish_fatal(s: &Settings, started: SystemTime, http: Option<&Http>, error: &str) -> u8 {
     output::warn(&format!("error: {error}"));
     output::result(&report::summary(&Counts::default(), 1));
+    status_field(s, &status_line(&Counts::default(), 1, Some(error)));
     write_report(s, started, http, Vec::new(), Counts::default(), 1, Some(error))
 }
 
@@ -411,4 +447,34 @@ fn write_report(
         return if code == 1 { 1 } else { 2 };
     }
     code
+}
+
+/// One line for NinjaOne's device field: `2026-11-22T07:00:00Z OK: 412 in sync, 3 updated, 0 need attention`.
+pub fn status_line(c: &Counts, code: u8, error: Option<&str>) -> String {
+    let when = crate::util::rfc3339(SystemTime::now());
+    let outcome = match code {
+        0 => "OK",
+        2 => "WRITE FAILED",
+        3 => "ATTENTION",
+        _ => "ERROR",
+    };
+    match error {
+        Some(e) => format!("{when} {outcome}: {}", crate::util::clip(&output::redact(e), 180)),
+        None => format!(
+            "{when} {outcome}: {} in sync, {} updated, {} need attention, {} failed",
+            c.in_sync,
+            c.updated + c.would_update,
+            c.needing_attention(),
+            c.failed
+        ),
+    }
+}
+
+fn status_field(s: &Settings, line: &str) {
+    let Some(field) = &s.ninja_status_field else { return };
+    let cli = crate::agent::Cli { path: s.ninjarmm_cli.clone() };
+    match cli.set(field, line) {
+        Ok(()) => output::detail(&format!("wrote the outcome to the NinjaOne device field '{field}'")),
+        Err(e) => output::warn(&format!("warning: could not write the outcome to '{field}': {e}")),
+    }
 }

@@ -324,7 +324,10 @@ impl State {
     fn take_fault(&mut self, side: Side, req: &HttpRequest) -> Option<FaultKind> {
         let path = req.path.to_ascii_lowercase();
         for f in self.faults.iter_mut() {
-            if f.side != side || !f.method.eq_ignore_ascii_case(&req.method) || !path.contains(&f.path.to_ascii_lowercase()) {
+            if f.side != side
+                || !f.method.eq_ignore_ascii_case(&req.method)
+                || !path.contains(&f.path.to_ascii_lowercase())
+            {
                 continue;
             }
             if f.skip > 0 {
@@ -346,7 +349,7 @@ impl State {
             "{}-token-{}-{:x}",
             if side == Side::Ninja { "ninja" } else { "halo" },
             self.token_serial,
-            self.token_serial.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0x5DEE_CE66_D
+            self.token_serial.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0x0005_DEEC_E66D
         );
         match side {
             Side::Ninja => self.ninja_tokens.insert(t.clone()),
@@ -370,12 +373,18 @@ impl State {
             let form: BTreeMap<String, String> = server::parse_pairs(&req.body).into_iter().collect();
             let id = form.get("client_id").map(String::as_str).unwrap_or("");
             if id != self.config.ninja_client_id {
-                return json_reply(404, &json!({"resultCode": "Client app not exist", "incidentId": "WEB_MGMT_SERVICE-sim-1"}));
+                return json_reply(
+                    404,
+                    &json!({"resultCode": "Client app not exist", "incidentId": "WEB_MGMT_SERVICE-sim-1"}),
+                );
             }
             if form.get("client_secret").map(String::as_str) != Some(self.config.ninja_client_secret.as_str())
                 || form.get("grant_type").map(String::as_str) != Some("client_credentials")
             {
-                return json_reply(401, &json!({"error": "invalid_client", "error_description": "Bad client credentials"}));
+                return json_reply(
+                    401,
+                    &json!({"error": "invalid_client", "error_description": "Bad client credentials"}),
+                );
             }
             let t = self.new_token(Side::Ninja);
             return json_reply(200, &t);
@@ -385,7 +394,9 @@ impl State {
             None => return ninja_error(400, "missing_header", "Missing required header", 2),
             Some(h) => match h.strip_prefix("Bearer ") {
                 None => return ninja_error(400, "invalid_header", "Invalid header", 1),
-                Some(t) if !self.ninja_tokens.contains(t) => return ninja_error(401, "not_authenticated", "Invalid credentials", 10),
+                Some(t) if !self.ninja_tokens.contains(t) => {
+                    return ninja_error(401, "not_authenticated", "Invalid credentials", 10)
+                }
                 Some(_) => {}
             },
         }
@@ -394,7 +405,11 @@ impl State {
             return not_found();
         }
         if path == "/v2/organizations" {
-            let size = req.param("pageSize").and_then(|v| v.parse::<usize>().ok()).unwrap_or(1000).min(self.config.ninja_page_cap);
+            let size = req
+                .param("pageSize")
+                .and_then(|v| v.parse::<usize>().ok())
+                .unwrap_or(1000)
+                .min(self.config.ninja_page_cap);
             let after = req.param("after").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
             let mut orgs: Vec<&Org> = self.tenant.orgs.iter().filter(|o| o.id > after).collect();
             orgs.sort_by_key(|o| o.id);
@@ -412,10 +427,20 @@ impl State {
             if !self.config.ninja_query_endpoint {
                 return not_found();
             }
-            let wanted: Vec<String> = req.param("fields").unwrap_or("").split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+            let wanted: Vec<String> = req
+                .param("fields")
+                .unwrap_or("")
+                .split(',')
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect();
             let scopes = req.param("scopes").unwrap_or("all").to_ascii_uppercase();
             let size = req.param("pageSize").and_then(|v| v.parse::<usize>().ok()).unwrap_or(1000).clamp(10, 10_000);
-            let offset = req.param("cursor").and_then(|c| c.strip_prefix("sim-cursor-")).and_then(|o| o.parse::<usize>().ok()).unwrap_or(0);
+            let offset = req
+                .param("cursor")
+                .and_then(|c| c.strip_prefix("sim-cursor-"))
+                .and_then(|o| o.parse::<usize>().ok())
+                .unwrap_or(0);
             if req.param("cursor").is_some() && !req.param("cursor").unwrap_or("").starts_with("sim-cursor-") {
                 return json_reply(400, &json!({"resultCode": "FAILURE", "errorMessage": "INVALID_CURSOR"}));
             }
@@ -479,12 +504,8 @@ impl State {
     fn client_json(&self, c: &Client, include: Option<&HashSet<i64>>, full: bool) -> Value {
         let id = if self.config.halo_decimal_ids && !full { json!(c.id as f64) } else { json!(c.id) };
         let mut v = json!({"id": id, "name": c.name, "inactive": c.inactive, "toplevel_id": 1, "toplevel_name": "Top Level", "colour": "#000000", "use": "client", "main_site_id": c.id * 10});
-        let wanted: Vec<&FieldDef> = self
-            .tenant
-            .fields
-            .iter()
-            .filter(|f| full || include.is_some_and(|ids| ids.contains(&f.id)))
-            .collect();
+        let wanted: Vec<&FieldDef> =
+            self.tenant.fields.iter().filter(|f| full || include.is_some_and(|ids| ids.contains(&f.id))).collect();
         if full || (include.is_some() && self.config.halo_list_custom_fields) {
             v["customfields"] = Value::Array(
                 wanted
@@ -508,7 +529,10 @@ impl State {
         if req.method == "POST" && (path == "/auth/token" || path == "/token") {
             if let Some(t) = &self.config.halo_tenant {
                 if req.param("tenant") != Some(t.as_str()) {
-                    return json_reply(400, &json!({"error": "invalid_request", "error_description": "Invalid or missing tenant"}));
+                    return json_reply(
+                        400,
+                        &json!({"error": "invalid_request", "error_description": "Invalid or missing tenant"}),
+                    );
                 }
             }
             let form: BTreeMap<String, String> = server::parse_pairs(&req.body).into_iter().collect();
@@ -520,7 +544,10 @@ impl State {
             let t = self.new_token(Side::Halo);
             return json_reply(200, &t);
         }
-        let authorized = req.header("authorization").and_then(|h| h.strip_prefix("Bearer ")).is_some_and(|t| self.halo_tokens.contains(t));
+        let authorized = req
+            .header("authorization")
+            .and_then(|h| h.strip_prefix("Bearer "))
+            .is_some_and(|t| self.halo_tokens.contains(t));
         if !authorized {
             return json_reply(401, &json!({"message": "Authorization has been denied for this request."}));
         }
@@ -528,19 +555,32 @@ impl State {
             if req.param("typeid") != Some("2") {
                 return json_reply(200, &json!([]));
             }
-            let rows: Vec<Value> = self.tenant.fields.iter().map(|f| json!({"id": f.id, "name": f.name, "label": f.label, "type": 0, "typeid": 2, "inputtype": 0})).collect();
+            let rows: Vec<Value> = self
+                .tenant
+                .fields
+                .iter()
+                .map(|f| json!({"id": f.id, "name": f.name, "label": f.label, "type": 0, "typeid": 2, "inputtype": 0}))
+                .collect();
             return json_reply(200, &Value::Array(rows));
         }
         if req.method == "GET" && path == "/api/client" {
-            let include: Option<HashSet<i64>> = req.param("include_custom_fields").map(|s| s.split(',').filter_map(|x| x.trim().parse().ok()).collect());
+            let include: Option<HashSet<i64>> = req
+                .param("include_custom_fields")
+                .map(|s| s.split(',').filter_map(|x| x.trim().parse().ok()).collect());
             let inactive = req.param("includeinactive").is_some_and(|v| v.eq_ignore_ascii_case("true"));
             let active = !req.param("includeactive").is_some_and(|v| v.eq_ignore_ascii_case("false"));
-            let mut rows: Vec<&Client> = self.tenant.clients.iter().filter(|c| if c.inactive { inactive } else { active }).collect();
+            let mut rows: Vec<&Client> =
+                self.tenant.clients.iter().filter(|c| if c.inactive { inactive } else { active }).collect();
             rows.sort_by_key(|c| c.id);
             let total = rows.len();
             let paginate = req.param("pageinate").is_some_and(|v| v.eq_ignore_ascii_case("true"));
             let (page, count): (Vec<&Client>, usize) = if paginate {
-                let size = req.param("page_size").and_then(|v| v.parse::<usize>().ok()).unwrap_or(50).min(self.config.halo_page_cap).max(1);
+                let size = req
+                    .param("page_size")
+                    .and_then(|v| v.parse::<usize>().ok())
+                    .unwrap_or(50)
+                    .min(self.config.halo_page_cap)
+                    .max(1);
                 let mut no = req.param("page_no").and_then(|v| v.parse::<usize>().ok()).unwrap_or(1).max(1);
                 if matches!(fault, Some(FaultKind::IgnorePaging)) {
                     no = 1;
@@ -560,14 +600,20 @@ impl State {
             if let Some(id) = path.strip_prefix("/api/client/").and_then(|i| i.parse::<i64>().ok()) {
                 return match self.tenant.clients.iter().find(|c| c.id == id) {
                     Some(c) => json_reply(200, &self.client_json(c, None, true)),
-                    None => json_reply(404, &json!({"ClassName": "HaloException", "Message": format!("Client {id} not found")})),
+                    None => json_reply(
+                        404,
+                        &json!({"ClassName": "HaloException", "Message": format!("Client {id} not found")}),
+                    ),
                 };
             }
         }
         if req.method == "POST" && path == "/api/client" {
             return self.halo_post_clients(req, fault);
         }
-        json_reply(404, &json!({"Message": format!("No HTTP resource was found that matches the request URI '{}'", req.path)}))
+        json_reply(
+            404,
+            &json!({"Message": format!("No HTTP resource was found that matches the request URI '{}'", req.path)}),
+        )
     }
 
     fn halo_post_clients(&mut self, req: &HttpRequest, fault: Option<FaultKind>) -> Reply {
@@ -583,7 +629,10 @@ impl State {
             match id {
                 Some(id) if self.tenant.clients.iter().any(|c| c.id == id) => {
                     if matches!(fault, Some(FaultKind::RejectClient(bad)) if bad == id) {
-                        return json_reply(400, &json!({"Message": format!("Client {id}: Please enter a valid URL"), format!("[{i}].id"): "invalid"}));
+                        return json_reply(
+                            400,
+                            &json!({"Message": format!("Client {id}: Please enter a valid URL"), format!("[{i}].id"): "invalid"}),
+                        );
                     }
                 }
                 _ => return json_reply(400, &json!({format!("[{i}].id"): ["The client does not exist."]})),
@@ -610,7 +659,9 @@ impl State {
                             .get("name")
                             .and_then(Value::as_str)
                             .and_then(|n| known.iter().find(|f| f.name.eq_ignore_ascii_case(n)))
-                            .or_else(|| cf.get("id").and_then(Value::as_i64).and_then(|i| known.iter().find(|f| f.id == i)));
+                            .or_else(|| {
+                                cf.get("id").and_then(Value::as_i64).and_then(|i| known.iter().find(|f| f.id == i))
+                            });
                         if let Some(def) = def {
                             let v = cf.get("value").cloned().unwrap_or(Value::Null);
                             if v.is_null() || v == json!("") {

@@ -60,7 +60,8 @@ fn demo() -> i32 {
     for (i, (title, extra)) in runs.iter().enumerate() {
         println!("\n=== {title}");
         let report = report_dir.join(format!("ninja-halo-sync-demo-{}-{}.json", std::process::id(), i + 1));
-        let writes_before = sim.requests().iter().filter(|r| r.method == "POST" && r.path.eq_ignore_ascii_case("/api/Client")).count();
+        let writes_before =
+            sim.requests().iter().filter(|r| r.method == "POST" && r.path.eq_ignore_ascii_case("/api/Client")).count();
         let mut cmd = Command::new(&bin);
         cmd.args(tenants::DEMO_ARGS).args(*extra).arg("--report").arg(&report);
         for (k, v) in sim.env() {
@@ -73,7 +74,9 @@ fn demo() -> i32 {
                 return 2;
             }
         };
-        let writes = sim.requests().iter().filter(|r| r.method == "POST" && r.path.eq_ignore_ascii_case("/api/Client")).count() - writes_before;
+        let writes =
+            sim.requests().iter().filter(|r| r.method == "POST" && r.path.eq_ignore_ascii_case("/api/Client")).count()
+                - writes_before;
         println!(
             "--- exit code {} ({} write request(s) sent to Halo); JSON report: {}",
             status.code().unwrap_or(-1),
@@ -92,7 +95,10 @@ fn serve() -> i32 {
     for (k, v) in sim.env() {
         println!("export {k}='{v}'");
     }
-    println!("# e.g. ninja-halo-sync --dry-run {}", tenants::DEMO_ARGS.iter().map(|a| format!("'{a}'")).collect::<Vec<_>>().join(" "));
+    println!(
+        "# e.g. ninja-halo-sync --dry-run {}",
+        tenants::DEMO_ARGS.iter().map(|a| format!("'{a}'")).collect::<Vec<_>>().join(" ")
+    );
     loop {
         std::thread::park();
     }

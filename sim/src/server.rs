@@ -27,7 +27,11 @@ impl HttpRequest {
 }
 
 pub enum Reply {
-    Respond { status: u16, headers: Vec<(String, String)>, body: String },
+    Respond {
+        status: u16,
+        headers: Vec<(String, String)>,
+        body: String,
+    },
     /// Close the connection without answering.
     Reset,
     /// Send the headers announcing a body, then nothing for this long, then close.
@@ -175,7 +179,8 @@ fn connection(stream: TcpStream, handler: Handler, stop: Arc<AtomicBool>) {
                 return;
             }
             Reply::Stall(d) => {
-                let _ = writer.write_all(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n[");
+                let _ = writer
+                    .write_all(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n[");
                 let _ = writer.flush();
                 std::thread::sleep(d);
                 let _ = writer.shutdown(Shutdown::Both);

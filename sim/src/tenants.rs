@@ -63,7 +63,12 @@ pub fn demo() -> Tenant {
     let mut clients = Vec::new();
     // Halo ids are unrelated to Ninja ids, as in real life.
     let next_client = |clients: &Vec<Client>| 201 + clients.len() as i64;
-    let pair = |orgs: &mut Vec<Org>, clients: &mut Vec<Client>, ninja: &str, halo: Option<&str>, org_value: Option<String>, halo_value: Option<String>| {
+    let pair = |orgs: &mut Vec<Org>,
+                clients: &mut Vec<Client>,
+                ninja: &str,
+                halo: Option<&str>,
+                org_value: Option<String>,
+                halo_value: Option<String>| {
         let id = orgs.len() as i64 + 1;
         orgs.push(org(id, ninja, org_value.as_deref()));
         if let Some(h) = halo {
@@ -72,9 +77,18 @@ pub fn demo() -> Tenant {
     };
     // Exact names, value missing in Halo: written.
     for (i, n) in [
-        "Acme Dental", "Blue Ridge Law Group", "Cedar Creek Baptist Church", "Hillside Elementary School",
-        "Northwind Traders", "Pinecrest Veterinary Clinic", "Harbor View CPAs", "Town of Millbrook",
-        "Lakeside Orthodontics", "Redwood Construction", "Granite State Credit Union", "Maple Street Pediatrics",
+        "Acme Dental",
+        "Blue Ridge Law Group",
+        "Cedar Creek Baptist Church",
+        "Hillside Elementary School",
+        "Northwind Traders",
+        "Pinecrest Veterinary Clinic",
+        "Harbor View CPAs",
+        "Town of Millbrook",
+        "Lakeside Orthodontics",
+        "Redwood Construction",
+        "Granite State Credit Union",
+        "Maple Street Pediatrics",
     ]
     .iter()
     .enumerate()
@@ -82,17 +96,41 @@ pub fn demo() -> Tenant {
         pair(&mut orgs, &mut clients, n, Some(n), Some(g(100 + i as u64)), None);
     }
     // Already in sync.
-    for (i, n) in ["Contoso Ltd", "Woodgrove Bank", "Tailspin Toys", "Wide World Importers", "Adventure Works Cycles"].iter().enumerate() {
+    for (i, n) in ["Contoso Ltd", "Woodgrove Bank", "Tailspin Toys", "Wide World Importers", "Adventure Works Cycles"]
+        .iter()
+        .enumerate()
+    {
         pair(&mut orgs, &mut clients, n, Some(n), Some(g(200 + i as u64)), Some(g(200 + i as u64)));
     }
     // Renamed since they were linked: the value still finds them.
-    pair(&mut orgs, &mut clients, "Fabrikam Holdings", Some("Fabrikam, Inc. (formerly Fabrikam Group)"), Some(g(300)), Some(g(300)));
+    pair(
+        &mut orgs,
+        &mut clients,
+        "Fabrikam Holdings",
+        Some("Fabrikam, Inc. (formerly Fabrikam Group)"),
+        Some(g(300)),
+        Some(g(300)),
+    );
     // Fuzzy: same business, written differently.
     pair(&mut orgs, &mut clients, "Smith & Jones, P.C.", Some("Smith and Jones PC"), Some(g(400)), None);
     pair(&mut orgs, &mut clients, "Jonhson Controls", Some("Johnson Controls Inc"), Some(g(401)), None);
     pair(&mut orgs, &mut clients, "Zoë's Café", Some("Zoes Cafe LLC"), Some(g(402)), None);
-    pair(&mut orgs, &mut clients, "Riverside Family Dentistry - Main Office", Some("Riverside Family Dentistry"), Some(g(403)), None);
-    pair(&mut orgs, &mut clients, "St. Mary's Catholic Church", Some("Saint Marys Catholic Church"), Some(g(404)), None);
+    pair(
+        &mut orgs,
+        &mut clients,
+        "Riverside Family Dentistry - Main Office",
+        Some("Riverside Family Dentistry"),
+        Some(g(403)),
+        None,
+    );
+    pair(
+        &mut orgs,
+        &mut clients,
+        "St. Mary's Catholic Church",
+        Some("Saint Marys Catholic Church"),
+        Some(g(404)),
+        None,
+    );
     // Manual mapping (DEMO_ARGS maps "TCWC" to the cooperative).
     pair(&mut orgs, &mut clients, "TCWC", Some("Tri-County Water Cooperative"), Some(g(500)), None);
     // No value in Ninja yet.
@@ -125,17 +163,80 @@ pub fn demo() -> Tenant {
 pub const DEMO_ARGS: &[&str] = &["--map", "TCWC=Tri-County Water Cooperative", "--ignore", "Internal - Test Org"];
 
 const FIRST: &[&str] = &[
-    "Acme", "Apex", "Summit", "Pioneer", "Harbor", "Cedar", "Maple", "Granite", "Silver", "Golden", "Eagle", "Falcon",
-    "Liberty", "Heritage", "Evergreen", "Riverside", "Lakeview", "Hillside", "Oakridge", "Pinecrest", "Redwood", "Bluewater",
-    "Northstar", "Sunrise", "Westfield", "Brookside", "Clearwater", "Fairview", "Highland", "Ironwood", "Keystone", "Lighthouse",
-    "Meadow", "Orchard", "Prairie", "Quarry", "Ridgeway", "Stonebridge", "Timber", "Valley", "Willow", "Yellowstone",
+    "Acme",
+    "Apex",
+    "Summit",
+    "Pioneer",
+    "Harbor",
+    "Cedar",
+    "Maple",
+    "Granite",
+    "Silver",
+    "Golden",
+    "Eagle",
+    "Falcon",
+    "Liberty",
+    "Heritage",
+    "Evergreen",
+    "Riverside",
+    "Lakeview",
+    "Hillside",
+    "Oakridge",
+    "Pinecrest",
+    "Redwood",
+    "Bluewater",
+    "Northstar",
+    "Sunrise",
+    "Westfield",
+    "Brookside",
+    "Clearwater",
+    "Fairview",
+    "Highland",
+    "Ironwood",
+    "Keystone",
+    "Lighthouse",
+    "Meadow",
+    "Orchard",
+    "Prairie",
+    "Quarry",
+    "Ridgeway",
+    "Stonebridge",
+    "Timber",
+    "Valley",
+    "Willow",
+    "Yellowstone",
 ];
 const SECOND: &[&str] = &[
-    "Dental", "Law", "Medical", "Accounting", "Construction", "Realty", "Insurance", "Plumbing", "Electric", "Logistics",
-    "Veterinary", "Pediatrics", "Orthodontics", "Engineering", "Architecture", "Consulting", "Manufacturing", "Church",
-    "Academy", "Credit Union", "Chiropractic", "Landscaping", "Roofing", "Pharmacy", "Optometry", "Bakery", "Brewing",
+    "Dental",
+    "Law",
+    "Medical",
+    "Accounting",
+    "Construction",
+    "Realty",
+    "Insurance",
+    "Plumbing",
+    "Electric",
+    "Logistics",
+    "Veterinary",
+    "Pediatrics",
+    "Orthodontics",
+    "Engineering",
+    "Architecture",
+    "Consulting",
+    "Manufacturing",
+    "Church",
+    "Academy",
+    "Credit Union",
+    "Chiropractic",
+    "Landscaping",
+    "Roofing",
+    "Pharmacy",
+    "Optometry",
+    "Bakery",
+    "Brewing",
 ];
-const THIRD: &[&str] = &["Group", "Partners", "Associates", "Services", "Solutions", "Center", "Clinic", "Company", "Studio", "Works"];
+const THIRD: &[&str] =
+    &["Group", "Partners", "Associates", "Services", "Solutions", "Center", "Clinic", "Company", "Studio", "Works"];
 const SUFFIX: &[&str] = &["", "", "", " LLC", " Inc", " Ltd", " PC", " PLLC", " Corp"];
 
 /// A generated tenant of `n` organizations with about 10% more Halo clients. The first run
