@@ -42,19 +42,21 @@ pub fn explain(
     for &k in index.exact(name) {
         rows.push((candidates[k], 1.0, "exact: same name ignoring case and spacing".into()));
     }
-    for sc in index.candidates(&normalize(name)) {
+    let words = normalize(name);
+    for sc in index.candidates(&words, 5) {
         let ci = candidates[sc.idx];
         if rows.iter().any(|r| r.0 == ci) {
             continue;
         }
+        let cmp = index.compare(&words, sc.idx);
         let verdict = if opts.no_fuzzy {
             "fuzzy tier off (--no-fuzzy)".to_string()
-        } else if sc.cmp.accepted {
-            format!("fuzzy: {}", sc.cmp.reason)
+        } else if cmp.accepted {
+            format!("fuzzy: {}", cmp.reason)
         } else {
-            format!("refused: {}", sc.cmp.reason)
+            format!("refused: {}", cmp.reason)
         };
-        rows.push((ci, sc.cmp.score, verdict));
+        rows.push((ci, cmp.score, verdict));
     }
     if rows.is_empty() {
         for (k, s) in index.closest(name, 5) {

@@ -6,7 +6,7 @@
 //! usable value still claim their client, so that a weaker claim cannot take it from them.
 
 use crate::config::{HaloRef, Mapping};
-use crate::matching::{exact_key, Fuzzy, Index};
+use crate::matching::{self, exact_key, Fuzzy, Index, Scored};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 
@@ -176,11 +176,31 @@ pub fn plan(orgs: &[OrgIn], clients: &[ClientIn], opts: &Options) -> Plan {
     }
 
     let describe = |i: usize| format!("'{}' (#{})", clients[i].name, clients[i].id);
+    // Each organization's fuzzy candidates, computed once and used for the fuzzy tier, the
+    // runner-up in every decision's detail and the suggestions. Only the best few are kept.
+    let words: Vec<Vec<String>> = orgs.iter().map(|o| matching::normalize(&o.name)).collect();
+    let cands: Vec<Vec<Scored>> = orgs
+        .iter()
+        .zip(&words)
+        .map(|(o, w)| {
+            if ignored.contains(&exact_key(&o.name)) {
+                return Vec::new();
+            }
+            index.candidates(w, matching::FUZZY_KEEP)
+        })
+        .collect();
+    let runner_up = |oi: usize, taken: usize| -> String {
+        match cands[oi].iter().find(|s| to_client(s.idx) != taken && s.eval.score > 0.0) {
+            Some(s) => format!("; runner-up {} at {:.2}", describe(to_client(s.idx)), s.eval.score),
+            None => "; no runner-up".to_string(),
+        }
+    };
 
     // 1. Each organization's claim.
     let claims: Vec<Option<Claim>> = orgs
         .iter()
-        .map(|o| {
+        .enumerate()
+        .map(|(oi, o)| {
             if ignored.contains(&exact_key(&o.name)) {
                 return None;
             }
@@ -228,7 +248,7 @@ pub fn plan(orgs: &[OrgIn], clients: &[ClientIn], opts: &Options) -> Plan {
             }
             // Tier 3: fuzzy.
             if !opts.no_fuzzy {
-                match index.fuzzy(&o.name) {
+                match index.decide(&words[oi], &cands[oi]) {
                     Fuzzy::Match { idx, score, reason, runner_up } => {
                         let mut detail = reason;
                         if let Some((r, s)) = runner_up {
@@ -252,7 +272,8 @@ pub fn plan(orgs: &[OrgIn], clients: &[ClientIn], opts: &Options) -> Plan {
                     Fuzzy::None => {}
                 }
             }
-            let suggestions: Vec<(usize, f64)> = index.closest(&o.name, 3).into_iter().map(|(k, s)| (to_client(k), s)).collect();
+            let suggestions: Vec<(usize, f64)> =
+                index.closest_from(&words[oi], &cands[oi], 3).into_iter().map(|(k, s)| (to_client(k), s)).collect();
             let inactive_twin = clients.iter().find(|c| c.inactive && exact_key(&c.name) == exact_key(&o.name));
             let detail = match inactive_twin {
                 Some(c) => format!(
@@ -341,7 +362,12 @@ pub fn plan(orgs: &[OrgIn], clients: &[ClientIn], opts: &Options) -> Plan {
                     d.tier = Some(tier);
                     d.score = Some(score);
                     d.client = Some(client);
-                    detail
+                    // Fuzzy claims already name the runner-up the margin rule compared against.
+                    if tier == Tier::Fuzzy {
+                        detail
+                    } else {
+                        detail + &runner_up(oi, client)
+                    }
                 }
                 Claim::Fail { status, detail, suggestions } => {
                     d.status = status;

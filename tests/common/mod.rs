@@ -1,6 +1,7 @@
 //! Runs the built binary against the simulator and collects what a user would see.
 #![allow(dead_code)]
 
+#[allow(unused_imports)] // each test crate uses a different part of this helper
 pub use ninja_halo_sim::{tenants, Client, Config, Fault, FaultKind, Side, Sim, Tenant};
 use serde_json::Value;
 use std::path::PathBuf;

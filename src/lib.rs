@@ -1,0 +1,59 @@
+//! ninja-halo-sync as a library: the binary (src/main.rs) is a thin shell over `run`.
+//! The library exists so that property tests, fuzz targets and benchmarks can reach the pure
+//! code (matching, plan, parsers); it is not a published API.
+
+pub mod agent;
+pub mod cli;
+pub mod config;
+pub mod explain;
+pub mod halo;
+pub mod http;
+pub mod matching;
+pub mod ninja;
+pub mod output;
+pub mod plan;
+pub mod report;
+pub mod sync;
+pub mod util;
+
+/// Parses the process's arguments and environment, runs, and returns the exit code.
+pub fn run() -> u8 {
+    let env = config::Env::from_process();
+    // The agent password is in every NinjaOne script's environment; never print it.
+    if let Some(p) = env.get("NINJA_AGENT_PASSWORD") {
+        output::add_secret(p);
+    }
+    let mode = cli::parse(std::env::args_os().skip(1)).and_then(|raw| config::settings(&raw, &env));
+    let settings = match mode {
+        Ok(config::Mode::Help) => {
+            print!("{}", cli::help());
+            return 0;
+        }
+        Ok(config::Mode::Version) => {
+            println!("{}", cli::version());
+            return 0;
+        }
+        Ok(config::Mode::Run(s)) => s,
+        Err(e) => {
+            output::warn(&format!("error: {e}"));
+            output::warn("(usage: ninja-halo-sync [OPTIONS]; see --help)");
+            return 1;
+        }
+    };
+    output::add_secret(&settings.halo_client_secret.0);
+    output::add_secret(&settings.ninja_client_secret.0);
+    output::set_verbosity(settings.verbosity);
+    if let Some(path) = &settings.log_file {
+        match std::fs::OpenOptions::new().create(true).append(true).open(path) {
+            Ok(f) => output::set_log_file(f),
+            Err(e) => {
+                output::warn(&format!("error: cannot open --log-file '{}': {e}", path.display()));
+                return 1;
+            }
+        }
+    }
+    for note in &settings.notes {
+        output::warn(&format!("warning: {note}"));
+    }
+    sync::run(&settings)
+}

@@ -1,0 +1,89 @@
+//! The labelled corpus (tests/corpus/corpus.tsv, made by generate.py): every organization is
+//! planned against the whole Halo client list at once, as in a real run. The bar: zero wrong
+//! matches, and recall on true variants of at least 95%.
+
+use ninja_halo_sync::plan::{plan, ClientIn, Options, OrgIn};
+use std::collections::BTreeMap;
+
+struct Corpus {
+    clients: Vec<ClientIn>,
+    orgs: Vec<(String, OrgIn, String)>,
+}
+
+fn load() -> Corpus {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus/corpus.tsv")).unwrap();
+    let mut clients = Vec::new();
+    let mut orgs = Vec::new();
+    for line in text.lines().filter(|l| !l.starts_with('#')) {
+        let f: Vec<&str> = line.split('\t').collect();
+        match f[0] {
+            "client" => clients.push(ClientIn {
+                id: 1000 + clients.len() as i64,
+                name: f[1].to_string(),
+                inactive: false,
+                value: Some(None),
+            }),
+            "org" => {
+                let id = orgs.len() as i64 + 1;
+                let value = Some(format!("00000000-0000-4000-8000-{id:012}"));
+                orgs.push((
+                    f[1].to_string(),
+                    OrgIn { id, name: f[2].to_string(), value },
+                    f.get(3).unwrap_or(&"").to_string(),
+                ));
+            }
+            other => panic!("bad corpus line kind {other}"),
+        }
+    }
+    Corpus { clients, orgs }
+}
+
+#[test]
+fn corpus_has_no_wrong_match_and_high_recall() {
+    let c = load();
+    assert!(c.orgs.len() >= 400, "the corpus has at least 400 pairs");
+    let orgs: Vec<OrgIn> = c.orgs.iter().map(|(_, o, _)| o.clone()).collect();
+    let p = plan(&orgs, &c.clients, &Options::default());
+    let mut by_kind: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    let mut wrong = Vec::new();
+    let mut missed = Vec::new();
+    let (mut true_pairs, mut found) = (0, 0);
+    for ((kind, org, expected), d) in c.orgs.iter().zip(&p.decisions) {
+        let got = d.client.map(|i| c.clients[i].name.as_str());
+        let e = by_kind.entry(kind.as_str()).or_default();
+        e.0 += 1;
+        if expected.is_empty() {
+            if let Some(g) = got {
+                wrong.push(format!("decoy {kind}: '{}' matched '{g}' ({:?})", org.name, d.tier));
+            } else {
+                e.1 += 1;
+            }
+            continue;
+        }
+        true_pairs += 1;
+        match got {
+            Some(g) if g == expected => {
+                found += 1;
+                e.1 += 1;
+            }
+            Some(g) => wrong.push(format!("{kind}: '{}' matched '{g}', expected '{expected}'", org.name)),
+            None => missed.push(format!("{kind}: '{}' -> '{expected}': {} ({})", org.name, d.status.name(), d.detail)),
+        }
+    }
+    let recall = found as f64 / true_pairs as f64;
+    println!("corpus: {} organizations, {} Halo clients", c.orgs.len(), c.clients.len());
+    println!("{:<12} {:>5} {:>8}", "kind", "count", "right");
+    for (k, (n, ok)) in &by_kind {
+        println!("{k:<12} {n:>5} {ok:>8}");
+    }
+    println!(
+        "precision: {} wrong matches; recall on true pairs: {found}/{true_pairs} = {:.1}%",
+        wrong.len(),
+        recall * 100.0
+    );
+    for m in &missed {
+        println!("missed  {m}");
+    }
+    assert!(wrong.is_empty(), "wrong matches:\n{}", wrong.join("\n"));
+    assert!(recall >= 0.95, "recall {:.1}% is below 95%", recall * 100.0);
+}

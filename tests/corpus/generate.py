@@ -1,0 +1,208 @@
+#!/usr/bin/env python3
+"""Generates corpus.tsv, the labelled name corpus for the matching tests (tests/corpus.rs).
+
+Deterministic (fixed seed): rerun after changing the lists and commit both files.
+Lines:  client<TAB>Halo client name
+        org<TAB>kind<TAB>Ninja organization name<TAB>expected Halo client name (empty: must not match)
+Kinds: exact, and true variants (case, suffix, amp, punct, diacritics, typo, extra, reorder, the,
+saint, dropword, space) must match their client; decoys (generic, samename, branch, number,
+surname, trade, onword, duplicate, absent) must match nothing.
+"""
+import random, unicodedata
+
+rnd = random.Random(2026)
+
+SURNAMES = """Hartwell Okafor Mensah Kowalczyk Nguyen Castellanos Brennan Delacroix Fitzgerald Haverford Jablonski
+Kaminski Lindqvist Moreau Nakamura Petrakis Quintero Rasmussen Whitfield Abernathy Blackwood Carrington Donovan
+Ellsworth Fairbanks Galloway Hollingsworth Iverson Jennings Kensington Lockhart Montgomery Northcott Pemberton
+Radcliffe Sterling Thackeray Underwood Vanderbilt Wainwright Yarborough Zimmerman Ashcroft Beaumont Calloway
+Drummond Everhart Fenwick Gresham Holloway Ingram Kimball Langford Merriweather Norwood Oakley Prescott Rutherford
+Sinclair Tolliver Vaughan Winslow Achebe Balogun Chukwu Adeyemi Oyelaran Takahashi Yamamoto Kobayashi Watanabe
+Sorensen Halvorsen Pedersen Andersson Lundqvist Bergstrom Varga Horvath Novak Dvorak Kovacs Szabo Popescu Ionescu
+Petrov Volkov Romano Esposito Ricci Marchetti Moretti Gallagher Brannigan Ferreira Carvalho Almeida Teixeira""".split()
+ACCENTED = ["Müller", "Schäfer", "Lefèvre", "Fernández", "Gómez", "Núñez", "Dvořák", "Ødegaard", "Björklund",
+            "Šimek", "Čapek", "Łukasz", "Gonçalves", "Perón", "Crème", "Zoë", "Françoise", "Jürgens"]
+PLACES = """Ashford Brookhaven Cedarville Dunmore Eastbrook Fairhaven Glenwood Hollis Ironton Juniper Kingsley Larchmont
+Millbrook Northgate Oakdale Pemberly Quincy Rosedale Sherwood Thornbury Upton Westbury Yardley Alderney Briarcliff
+Coldwater Deerfield Elmhurst Foxborough Greenfield Hawthorne Indigo Jasper Kirkwood Lakemont Maplewood Newfield
+Orchard Pinehurst Ravenwood Silverton Tanglewood Valleyview Whitmore Woodbridge Ambleside Barrington Clearbrook""".split()
+SAINTS = ["Mary", "Joseph", "Patrick", "Brigid", "Anne", "Michael", "Francis", "Luke", "Andrew", "Catherine"]
+
+TEMPLATES = [
+    # (template, sector)
+    ("{S} Family Dentistry", "dental"), ("{P} Dental Care", "dental"), ("{S} Orthodontics", "dental"),
+    ("{S} & {S2} Dental Associates", "dental"), ("{P} Pediatrics", "medical"), ("{S} Medical Group", "medical"),
+    ("{P} Urgent Care", "medical"), ("{S} Chiropractic", "medical"), ("{S} & {S2} LLP", "law"),
+    ("{S} Law Firm", "law"), ("{S}, {S2} & {S3}, P.C.", "law"), ("{S} Legal Services", "law"),
+    ("{S} CPA Group", "cpa"), ("{S} & Associates CPAs", "cpa"), ("{P} Tax & Accounting", "cpa"),
+    ("{P} Baptist Church", "church"), ("First Presbyterian Church of {P}", "church"),
+    ("{P} Community Church", "church"), ("St. {SAINT}'s Catholic Church", "church"),
+    ("St. {SAINT}'s Episcopal School", "school"), ("St. {SAINT} Parish", "church"), ("{P} Elementary School", "school"), ("{P} Christian Academy", "school"), ("{S} Montessori School", "school"),
+    ("Town of {P}", "municipal"), ("City of {P}", "municipal"), ("{P} County Library", "municipal"),
+    ("{P} Fire District", "municipal"), ("{S} Construction", "construction"), ("{S} Brothers Builders", "construction"),
+    ("{P} Roofing & Siding", "construction"), ("{S} Plumbing & Heating", "construction"),
+    ("{S} Immobilien GmbH", "foreign"), ("Boulangerie {S}", "foreign"), ("{S} Bouw B.V.", "foreign"),
+    ("Cabinet {S} SARL", "foreign"), ("{S} Rakennus Oy", "foreign"), ("Clínica Dental {S}", "foreign"),
+    ("{S} Elektro AG", "foreign"), ("{S} & Søn ApS", "foreign"), ("{S} Logistics Pty Ltd", "foreign"),
+    ("{S} Insurance Agency", "other"), ("{P} Veterinary Hospital", "other"), ("{S} Auto Repair", "other"),
+    ("{P} Realty", "other"), ("{S} Marketing Group", "other"), ("{S} Engineering", "other"),
+]
+SUFFIXES = ["", "", "", " Inc", " LLC", " Ltd", " PLLC", " Corp"]
+used = set()
+
+def fill(t):
+    for _ in range(200):
+        s = rnd.sample(SURNAMES, 3)
+        if rnd.random() < 0.3:
+            s[0] = rnd.choice(ACCENTED)
+        name = (t.replace("{S}", s[0]).replace("{S2}", s[1]).replace("{S3}", s[2])
+                 .replace("{P}", rnd.choice(PLACES)).replace("{SAINT}", rnd.choice(SAINTS)))
+        key = name.lower()
+        if key not in used:
+            used.add(key)
+            return name
+    raise SystemExit("ran out of names")
+
+def strip_accents(s):
+    return "".join(c for c in unicodedata.normalize("NFKD", s) if not unicodedata.combining(c)).replace("ø", "o").replace("Ø", "O").replace("ł", "l").replace("Ł", "L")
+
+LEGAL = [" Inc", " Inc.", ", Inc.", " LLC", " L.L.C.", " Ltd", " Limited", " Corp", " Corporation", " Co", " PLLC", " P.C."]
+
+def base_without_suffix(name):
+    for suf in sorted(LEGAL + [" GmbH", " B.V.", " SARL", " Oy", " AG", " ApS", " Pty Ltd"], key=len, reverse=True):
+        if name.endswith(suf):
+            return name[: -len(suf)]
+    return name
+
+def distinctive_word(name):
+    words = [w.strip(",.&'") for w in name.split()]
+    cands = [w for w in words if w in SURNAMES or w in PLACES]
+    return max(cands, key=len) if cands else None
+
+def typo(word):
+    # a transposition, a dropped letter or a doubled letter (not the first letter)
+    i = rnd.randrange(1, len(word) - 1)
+    kind = rnd.choice(["swap", "drop", "double"])
+    if kind == "swap" and word[i] != word[i + 1]:
+        return word[:i] + word[i + 1] + word[i] + word[i + 2:]
+    if kind == "drop":
+        return word[:i] + word[i + 1:]
+    return word[:i] + word[i] + word[i:]
+
+def variant(kind, halo):
+    core = base_without_suffix(halo)
+    if kind == "case":
+        return rnd.choice([halo.upper(), halo.lower(), halo.title()])
+    if kind == "suffix":
+        return core + rnd.choice([s for s in LEGAL if not halo.endswith(s)])
+    if kind == "amp":
+        return halo.replace(" & ", " and ") if " & " in halo else None
+    if kind == "punct":
+        if "," in halo:
+            return halo.replace(",", "")
+        w = halo.split()
+        return ", ".join([" ".join(w[:-1]), w[-1]]) if len(w) > 2 else None
+    if kind == "diacritics":
+        s = strip_accents(halo)
+        return s if s != halo else None
+    if kind == "typo":
+        w = distinctive_word(halo)
+        if not w or len(w) < 6:
+            return None
+        return halo.replace(w, typo(w), 1)
+    if kind == "extra":
+        return core + rnd.choice([" HQ", " - Main Office", " (Main Office)", " Headquarters", " - Corporate"])
+    if kind == "reorder":
+        w = core.split()
+        if len(w) != 3 or "&" in core or "," in core or core.startswith(("Town", "City", "First", "St.")):
+            return None
+        return " ".join([w[1], w[2], w[0]])
+    if kind == "the":
+        return "The " + halo
+    if kind == "saint":
+        return halo.replace("St. ", "Saint ") if "St. " in halo else None
+    if kind == "dropword":
+        for filler in [" & Associates", " Family ", " Group", " Services"]:
+            if filler in halo:
+                return halo.replace(filler, " ").replace("  ", " ").strip()
+        return None
+    if kind == "space":
+        return "  " + halo.replace(" ", "  ") + " "
+    raise ValueError(kind)
+
+clients, orgs = [], []
+VARIANTS = ["case", "suffix", "amp", "punct", "diacritics", "typo", "extra", "reorder", "the", "saint", "dropword", "space"]
+
+# True pairs: each Halo client with one Ninja organization (exact or a variant).
+for n in range(330):
+    t, sector = TEMPLATES[n % len(TEMPLATES)]
+    has_form = any(f in t for f in ("P.C.", "LLP", "GmbH", "B.V.", "SARL", "Oy", "AG", "ApS", "Pty"))
+    halo = fill(t) + (rnd.choice(SUFFIXES) if sector not in ("church", "municipal") and not has_form else "")
+    clients.append(halo)
+    # Round-robin over the kinds, starting at a different one each time, taking the first
+    # that applies to this name, so that every kind is well represented.
+    kinds = ["exact"] + VARIANTS
+    order = kinds[n % len(kinds):] + kinds[:n % len(kinds)]
+    for kind in order:
+        ninja = halo if kind == "exact" else variant(kind, halo)
+        if kind == "exact" or (ninja and ninja != halo):
+            break
+    orgs.append((kind, ninja, halo))
+
+# Decoys: organizations that are not in Halo, each built to resemble a Halo client.
+def decoy(kind):
+    halo = rnd.choice(clients)
+    core = base_without_suffix(halo)
+    if kind == "generic":  # another place, same generic words
+        for p in PLACES:
+            if p in core:
+                other = rnd.choice([q for q in PLACES if q != p and q not in " ".join(clients)] or [p + "ia"])
+                return core.replace(p, other)
+        return None
+    if kind == "samename":  # same distinctive word, another trade
+        w = distinctive_word(core)
+        return f"{w} {rnd.choice(['Plumbing', 'Landscaping', 'Bakery', 'Trucking', 'Flooring'])}" if w else None
+    if kind == "branch":
+        return core + rnd.choice([" North", " South", " East Campus", " West"]) if len(core.split()) >= 2 else None
+    if kind == "number":
+        return core + " " + str(rnd.randint(2, 9))
+    if kind == "surname":  # a different person's surname, one letter substituted
+        w = distinctive_word(core)
+        if not w or len(w) < 5:
+            return None
+        i = rnd.randrange(1, len(w) - 1)
+        c = rnd.choice([x for x in "aeiouy" if x != w[i].lower()])
+        return core.replace(w, w[:i] + c + w[i + 1:])
+    if kind == "trade":  # the same business name plus a trade word: a different business
+        return core + rnd.choice([" Supply", " Rentals", " Foundation", " Properties"])
+    if kind == "oneword":
+        w = distinctive_word(core)
+        return w
+    raise ValueError(kind)
+
+for kind in ["generic"] * 14 + ["samename"] * 14 + ["branch"] * 12 + ["number"] * 10 + ["surname"] * 14 + ["trade"] * 12 + ["oneword"] * 8:
+    for _ in range(20):
+        name = decoy(kind)
+        if name and name.lower() not in used and all(name.lower() != c.lower() for c in clients):
+            used.add(name.lower())
+            orgs.append((kind, name, ""))
+            break
+
+# Duplicate Halo names: two clients share a name; the organization of that name is ambiguous.
+for _ in range(8):
+    t, _ = rnd.choice(TEMPLATES)
+    name = fill(t)
+    clients += [name, name]
+    orgs.append(("duplicate", name, ""))
+# Absent from Halo altogether.
+for _ in range(12):
+    orgs.append(("absent", fill(rnd.choice(TEMPLATES)[0]), ""))
+
+with open("corpus.tsv", "w", encoding="utf-8") as f:
+    f.write("# generated by generate.py; see its docstring for the format\n")
+    for c in clients:
+        f.write(f"client\t{c}\n")
+    for kind, ninja, halo in orgs:
+        f.write(f"org\t{kind}\t{ninja}\t{halo}\n")
+print(f"{len(clients)} clients, {len(orgs)} organizations "
+      f"({sum(1 for o in orgs if o[2])} true pairs, {sum(1 for o in orgs if not o[2])} decoys)")

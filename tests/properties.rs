@@ -1,0 +1,100 @@
+//! Properties of normalization and matching that must hold for every input.
+
+use ninja_halo_sync::matching::{normalize, Index};
+use ninja_halo_sync::plan::{plan, ClientIn, Options, OrgIn};
+use proptest::prelude::*;
+
+fn client(id: i64, name: &str) -> ClientIn {
+    ClientIn { id, name: name.to_string(), inactive: false, value: Some(None) }
+}
+
+fn org(id: i64, name: &str) -> OrgIn {
+    OrgIn { id, name: name.to_string(), value: Some(format!("00000000-0000-4000-8000-{id:012}")) }
+}
+
+/// Known-good pairs (organization name, the Halo client it must match) among some clients.
+const PAIRS: &[(&str, &str)] = &[
+    ("Acme Dental", "Acme Dental"),
+    ("Smith & Jones, P.C.", "Smith and Jones PC"),
+    ("Jonhson Controls", "Johnson Controls Inc"),
+    ("Zoë's Café", "Zoes Cafe LLC"),
+    ("Riverside Family Dentistry - Main Office", "Riverside Family Dentistry"),
+    ("St. Mary's Catholic Church", "Saint Marys Catholic Church"),
+    ("Hartwell Dentistry", "Hartwell Family Dentistry"),
+];
+
+fn names_and_words() -> impl Strategy<Value = String> {
+    prop_oneof![
+        any::<String>(),
+        "\\PC{0,40}",
+        proptest::collection::vec(
+            prop_oneof![
+                Just("Dental".to_string()),
+                Just("Group".to_string()),
+                Just("&".to_string()),
+                Just("Inc.".to_string()),
+                Just("L.L.C.".to_string()),
+                Just("St.".to_string()),
+                "[A-Za-zÀ-ÿ]{1,12}",
+                "[0-9]{1,3}",
+            ],
+            0..6
+        )
+        .prop_map(|w| w.join(" ")),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(512), ..ProptestConfig::default() })]
+
+    #[test]
+    fn normalization_is_idempotent(name in names_and_words()) {
+        let once = normalize(&name);
+        prop_assert_eq!(normalize(&once.join(" ")), once);
+    }
+
+    #[test]
+    fn matching_never_panics_on_any_unicode(orgs in proptest::collection::vec(names_and_words(), 0..8),
+                                           clients in proptest::collection::vec(names_and_words(), 0..8)) {
+        let orgs: Vec<OrgIn> = orgs.iter().enumerate().map(|(i, n)| org(i as i64 + 1, n)).collect();
+        let clients: Vec<ClientIn> = clients.iter().enumerate().map(|(i, n)| client(i as i64 + 100, n)).collect();
+        let p = plan(&orgs, &clients, &Options::default());
+        prop_assert_eq!(p.decisions.len(), orgs.len());
+        let idx = Index::new(clients.iter().map(|c| c.name.as_str()));
+        for o in &orgs {
+            let _ = idx.fuzzy(&o.name);
+            let _ = idx.closest(&o.name, 3);
+        }
+    }
+
+    #[test]
+    fn an_unrelated_client_never_turns_a_right_match_wrong(extra in names_and_words(), pick in 0..PAIRS.len()) {
+        let (ninja, halo) = PAIRS[pick];
+        let mut clients: Vec<ClientIn> = PAIRS.iter().enumerate().map(|(i, (_, h))| client(i as i64 + 1, h)).collect();
+        let right = clients.iter().position(|c| c.name == halo).unwrap();
+        clients.push(client(999, &extra));
+        let p = plan(&[org(1, ninja)], &clients, &Options::default());
+        let got = p.decisions[0].client;
+        // The new client may make the match ambiguous (None), or be the match only if it is at
+        // least as good a name: the same words as the organization after normalization.
+        let same_words = {
+            let mut a = normalize(&extra);
+            let mut b = normalize(ninja);
+            a.sort();
+            b.sort();
+            a == b
+        };
+        prop_assert!(got == Some(right) || got.is_none() || (got == Some(clients.len() - 1) && same_words),
+            "'{}' matched '{}' after adding '{}'", ninja, got.map(|i| clients[i].name.clone()).unwrap_or_default(), extra);
+    }
+}
+
+#[test]
+fn the_known_pairs_match_without_the_extra_client() {
+    let clients: Vec<ClientIn> = PAIRS.iter().enumerate().map(|(i, (_, h))| client(i as i64 + 1, h)).collect();
+    let orgs: Vec<OrgIn> = PAIRS.iter().enumerate().map(|(i, (n, _))| org(i as i64 + 1, n)).collect();
+    let p = plan(&orgs, &clients, &Options::default());
+    for (d, (n, h)) in p.decisions.iter().zip(PAIRS) {
+        assert_eq!(d.client.map(|i| clients[i].name.as_str()), Some(*h), "{n}: {}", d.detail);
+    }
+}
