@@ -2,7 +2,7 @@
 //! building from the plan's inputs and decisions; the caller prints or writes it.
 
 use crate::config::csv_quote;
-use crate::matching::{exact_key, normalize, Index};
+use crate::matching::{exact_key, normalize};
 use crate::plan::{ClientIn, Decision, OrgIn, Plan, Status};
 
 /// How one Ninja organization (by name) matches: its normalized form, the decision, and the
@@ -35,9 +35,7 @@ pub fn explain(
         out.push(format!("  decision: {}{target}{tier}: {}", d.status.name(), d.detail));
         taken = taken.or(d.client);
     }
-    let candidates: Vec<usize> =
-        (0..clients.len()).filter(|&i| opts.include_inactive || !clients[i].inactive).collect();
-    let index = Index::new(candidates.iter().map(|&i| clients[i].name.as_str()));
+    let (candidates, index) = crate::plan::candidate_index(clients, opts.include_inactive);
     let mut rows: Vec<(usize, f64, String)> = Vec::new();
     for &k in index.exact(name) {
         rows.push((candidates[k], 1.0, "exact: same name ignoring case and spacing".into()));

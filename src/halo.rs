@@ -197,36 +197,17 @@ impl Halo<'_> {
     /// Client custom field definitions from GET /api/FieldInfo?typeid=2 (a bare array).
     pub fn client_fields(&self) -> Result<Vec<FieldDef>, String> {
         let (url, outcome) = self.get("GET /api/FieldInfo", "/api/FieldInfo?typeid=2")?;
-        let rows = match &outcome {
-            Ok(r) if r.ok() => r.json().and_then(|v| match v {
-                Value::Array(a) => Some(a),
-                // Lenient: an envelope with one array in it.
-                Value::Object(m) => m.into_iter().find_map(|(_, v)| match v {
-                    Value::Array(a) => Some(a),
-                    _ => None,
-                }),
-                _ => None,
-            }),
-            Ok(r) if r.status == 403 => {
-                return Err(format!(
+        if matches!(&outcome, Ok(r) if r.status == 403) {
+            return Err(format!(
                 "Halo refused to list the client custom fields: {}. The API application needs the read:customers and \
-                     edit:customers scopes, and its login agent a role that can see and edit customers",
+                 edit:customers scopes, and its login agent a role that can see and edit customers",
                 describe("GET", &url, &outcome)
-            ))
-            }
-            _ => None,
+            ));
         }
-        .ok_or_else(|| format!("cannot read Halo's client custom fields: {}", describe("GET", &url, &outcome)))?;
-        Ok(rows
-            .iter()
-            .filter_map(|f| {
-                Some(FieldDef {
-                    id: f.get("id").and_then(lenient_id)?,
-                    name: f.get("name").and_then(Value::as_str)?.to_string(),
-                    label: f.get("label").and_then(Value::as_str).unwrap_or("").to_string(),
-                })
-            })
-            .collect())
+        ok_body(&outcome)
+            .map(parse_field_info)
+            .unwrap_or(Err(String::new()))
+            .map_err(|why| format!("cannot read Halo's client custom fields: {}{why}", describe("GET", &url, &outcome)))
     }
 
     /// Every client, active and inactive (filtered by the caller on each row's `inactive`, since
@@ -245,27 +226,14 @@ impl Halo<'_> {
                     ids.join(",")
                 ),
             )?;
-            let body = match &outcome {
-                Ok(r) if r.ok() => r.json(),
-                _ => None,
-            };
-            let (rows, total): (&[Value], Option<u64>) = match &body {
-                Some(Value::Object(m)) => match m.get("clients") {
-                    Some(Value::Array(a)) => {
-                        (a.as_slice(), m.get("record_count").and_then(lenient_id).map(|n| n as u64))
-                    }
-                    _ => return Err(bad_page(&url, &outcome)),
-                },
-                Some(Value::Array(a)) => (a.as_slice(), None),
-                _ => return Err(bad_page(&url, &outcome)),
-            };
-            for row in rows {
-                let c = parse_client(row).ok_or_else(|| {
-                    format!(
-                        "Halo sent a client without a usable id ({url}): {}; nothing was written",
-                        clip(&row.to_string(), 200)
-                    )
-                })?;
+            let (rows, total) = ok_body(&outcome).map(parse_client_page).unwrap_or(Err(String::new())).map_err(|why| {
+                format!(
+                    "cannot read the Halo client list: {}{why}; a partial client list is never used for matching, nothing was written",
+                    describe("GET", &url, &outcome)
+                )
+            })?;
+            let received = rows.len();
+            for c in rows {
                 if !seen.insert(c.id) {
                     return Err(format!(
                         "Halo sent client {} twice while paging (page {page_no}); the server is not paging as expected, \
@@ -276,7 +244,15 @@ impl Halo<'_> {
                 clients.push(c);
             }
             output::detail(&format!("Halo: {} clients so far", clients.len()));
-            let done = rows.is_empty() || total.is_some_and(|t| clients.len() as u64 >= t);
+            if received == 0 && total.is_some_and(|t| (clients.len() as u64) < t) {
+                return Err(format!(
+                    "Halo sent an empty page {page_no} of the client list although it reports {} clients and {} were \
+                     read; a partial client list is never used for matching, nothing was written",
+                    total.unwrap_or(0),
+                    clients.len()
+                ));
+            }
+            let done = received == 0 || total.is_some_and(|t| clients.len() as u64 >= t);
             if done {
                 break;
             }
@@ -287,11 +263,11 @@ impl Halo<'_> {
     /// One client with its full custom fields.
     pub fn client(&self, id: i64) -> Result<Client, String> {
         let (url, outcome) = self.get("GET /api/Client/{id}", &format!("/api/Client/{id}"))?;
-        match &outcome {
-            Ok(r) if r.ok() => r.json().as_ref().and_then(parse_client).filter(|c| c.id == id),
-            _ => None,
-        }
-        .ok_or_else(|| format!("cannot read Halo client {id}: {}", describe("GET", &url, &outcome)))
+        ok_body(&outcome)
+            .map(parse_client)
+            .unwrap_or(Err(String::new()))
+            .and_then(|c| if c.id == id { Ok(c) } else { Err(format!(" (the answer is client {})", c.id)) })
+            .map_err(|why| format!("cannot read Halo client {id}: {}{why}", describe("GET", &url, &outcome)))
     }
 
     /// Reads several clients, a few at a time.
@@ -355,14 +331,71 @@ impl Halo<'_> {
     }
 }
 
-fn bad_page(url: &str, outcome: &Result<Response, HttpError>) -> String {
-    format!(
-        "cannot read the Halo client list: {}; a partial client list is never used for matching, nothing was written",
-        describe("GET", url, outcome)
-    )
+/// The body of a successful response.
+fn ok_body(outcome: &Result<Response, HttpError>) -> Option<&str> {
+    match outcome {
+        Ok(r) if r.ok() => Some(&r.body),
+        _ => None,
+    }
 }
 
-fn parse_client(v: &Value) -> Option<Client> {
+fn json(body: &str) -> Result<Value, String> {
+    serde_json::from_str(body).map_err(|e| format!(" (not JSON: {e})"))
+}
+
+/// GET /api/FieldInfo: a bare array of field definitions (an envelope with one array is
+/// accepted too). Rows without an id or name are skipped.
+pub fn parse_field_info(body: &str) -> Result<Vec<FieldDef>, String> {
+    let rows = match json(body)? {
+        Value::Array(a) => a,
+        Value::Object(m) => m
+            .into_iter()
+            .find_map(|(_, v)| match v {
+                Value::Array(a) => Some(a),
+                _ => None,
+            })
+            .ok_or(" (expected an array of field definitions)")?,
+        _ => return Err(" (expected an array of field definitions)".into()),
+    };
+    Ok(rows
+        .iter()
+        .filter_map(|f| {
+            Some(FieldDef {
+                id: f.get("id").and_then(lenient_id)?,
+                name: f.get("name").and_then(Value::as_str)?.to_string(),
+                label: f.get("label").and_then(Value::as_str).unwrap_or("").to_string(),
+            })
+        })
+        .collect())
+}
+
+/// A page of GET /api/Client: the envelope `{record_count, clients}` (a bare array is
+/// accepted too), as the clients and the total the server reports.
+pub fn parse_client_page(body: &str) -> Result<(Vec<Client>, Option<u64>), String> {
+    let v = json(body)?;
+    let (rows, total) = match &v {
+        Value::Object(m) => match m.get("clients") {
+            Some(Value::Array(a)) => (a, m.get("record_count").and_then(lenient_id).map(|n| n as u64)),
+            _ => return Err(" (expected an object with a clients array)".into()),
+        },
+        Value::Array(a) => (a, None),
+        _ => return Err(" (expected an object with a clients array)".into()),
+    };
+    let clients = rows
+        .iter()
+        .map(|row| {
+            client_from(row).ok_or_else(|| format!(" (a client without a usable id: {})", clip(&row.to_string(), 200)))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((clients, total))
+}
+
+/// GET /api/Client/{id}: one client object.
+pub fn parse_client(body: &str) -> Result<Client, String> {
+    client_from(&json(body)?).ok_or_else(|| " (expected a client object with an id)".to_string())
+}
+
+fn client_from(v: &Value) -> Option<Client> {
     Some(Client {
         id: v.get("id").and_then(lenient_id)?,
         name: v.get("name").and_then(Value::as_str).unwrap_or("").to_string(),

@@ -169,9 +169,21 @@ pub struct Options {
     pub time_scale: f64,
 }
 
-pub struct Http {
+/// Agents that share TLS roots: one direct, one through the proxy (when there is one).
+struct Agents {
     direct: ureq::Agent,
-    proxied: Option<(ureq::Agent, Vec<String>)>,
+    proxied: Option<ureq::Agent>,
+}
+
+pub struct Http {
+    /// Trusting the operating system's store (ureq's platform verifier).
+    os_roots: Agents,
+    /// With --ca-file: trusting that file, for a host whose certificate the OS store did not
+    /// accept (a TLS-inspecting firewall whose CA is not deployed to this device).
+    file_roots: Option<Agents>,
+    file_root_hosts: Mutex<std::collections::HashSet<String>>,
+    /// NO_PROXY entries (lower case, without a leading `*`).
+    no_proxy: Vec<String>,
     pub clock: Clock,
     deadline: Option<Duration>,
     pacer: Mutex<Pacer>,
@@ -191,39 +203,48 @@ const RETRY_AFTER_MAX: Duration = Duration::from_secs(600);
 
 impl Http {
     pub fn new(opts: &Options) -> Result<Http, String> {
-        let tls = tls_config(opts.ca_file.as_deref())?;
-        let build = |proxy: Option<ureq::Proxy>| -> ureq::Agent {
-            ureq::Agent::config_builder()
-                .http_status_as_error(false)
-                .timeout_global(Some(opts.timeout))
-                .max_redirects(0)
-                .user_agent(concat!("ninja-halo-sync/", env!("CARGO_PKG_VERSION")))
-                .tls_config(tls.clone())
-                .proxy(proxy)
-                .build()
-                .into()
-        };
-        let proxied = match &opts.proxy {
+        let proxy = match &opts.proxy {
             None => None,
             Some(p) => {
                 let p = if p.contains("://") { p.clone() } else { format!("http://{p}") };
-                let proxy = ureq::Proxy::new(&p).map_err(|e| format!("--proxy '{p}' is not usable: {e}"))?;
-                let no_proxy = opts
-                    .no_proxy
-                    .as_deref()
-                    .unwrap_or("")
-                    .split(',')
-                    .map(|s| s.trim().trim_start_matches('*').to_ascii_lowercase())
-                    .filter(|s| !s.is_empty())
-                    .collect();
-                Some((build(Some(proxy)), no_proxy))
+                Some(ureq::Proxy::new(&p).map_err(|e| format!("--proxy '{p}' is not usable: {e}"))?)
             }
         };
+        let agents = |tls: ureq::tls::TlsConfig| -> Agents {
+            let build = |proxy: Option<ureq::Proxy>| -> ureq::Agent {
+                ureq::Agent::config_builder()
+                    .http_status_as_error(false)
+                    .timeout_global(Some(opts.timeout))
+                    .max_redirects(0)
+                    .user_agent(concat!("ninja-halo-sync/", env!("CARGO_PKG_VERSION")))
+                    .tls_config(tls.clone())
+                    .proxy(proxy)
+                    .build()
+                    .into()
+            };
+            Agents { direct: build(None), proxied: proxy.clone().map(|p| build(Some(p))) }
+        };
+        let os_roots =
+            agents(ureq::tls::TlsConfig::builder().root_certs(ureq::tls::RootCerts::PlatformVerifier).build());
+        let file_roots = match &opts.ca_file {
+            Some(path) => Some(agents(ca_file_tls(path)?)),
+            None => None,
+        };
+        let no_proxy = opts
+            .no_proxy
+            .as_deref()
+            .unwrap_or("")
+            .split(',')
+            .map(|s| s.trim().trim_start_matches('*').to_ascii_lowercase())
+            .filter(|s| !s.is_empty())
+            .collect();
         let seed = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(7)
             ^ u64::from(std::process::id()).rotate_left(32);
         Ok(Http {
-            direct: build(None),
-            proxied,
+            os_roots,
+            file_roots,
+            file_root_hosts: Mutex::new(std::collections::HashSet::new()),
+            no_proxy,
             clock: Clock::new(opts.time_scale),
             deadline: opts.deadline,
             pacer: Mutex::new(Pacer {
@@ -244,22 +265,21 @@ impl Http {
         self.deadline.is_some_and(|d| self.clock.now() >= d)
     }
 
+    /// The agent for a URL: the CA file's roots for a host the OS store refused, and the
+    /// proxy unless NO_PROXY names the host.
     fn agent_for(&self, url: &str) -> &ureq::Agent {
-        match &self.proxied {
-            Some((agent, no_proxy)) => {
-                let host = crate::util::url_host(url).unwrap_or("").to_ascii_lowercase();
-                let bypass = no_proxy.iter().any(|np| {
-                    np == "*"
-                        || host == np.trim_start_matches('.')
-                        || host.ends_with(&format!(".{}", np.trim_start_matches('.')))
-                });
-                if bypass {
-                    &self.direct
-                } else {
-                    agent
-                }
-            }
-            None => &self.direct,
+        let host = crate::util::url_host(url).unwrap_or("").to_ascii_lowercase();
+        let agents = match &self.file_roots {
+            Some(a) if self.file_root_hosts.lock().unwrap_or_else(|e| e.into_inner()).contains(&host) => a,
+            _ => &self.os_roots,
+        };
+        let bypass = self.no_proxy.iter().any(|np| {
+            let np = np.trim_start_matches('.');
+            np == "*" || host == np || host.ends_with(&format!(".{np}"))
+        });
+        match &agents.proxied {
+            Some(p) if !bypass => p,
+            _ => &agents.direct,
         }
     }
 
@@ -349,25 +369,34 @@ impl Http {
         }
     }
 
-    fn once(&self, req: &Request) -> Result<Response, HttpError> {
+    /// One exchange through the agent for this URL.
+    fn exchange(&self, req: &Request) -> Result<ureq::http::Response<ureq::Body>, ureq::Error> {
         let mut b =
             ureq::http::Request::builder().method(req.method).uri(&req.url).header("Accept", "application/json");
         for (k, v) in &req.headers {
             b = b.header(*k, v);
         }
         let agent = self.agent_for(&req.url);
-        let result = match &req.body {
-            Some((ct, body)) => {
-                let r = b
-                    .header("Content-Type", *ct)
-                    .body(body.as_bytes())
-                    .map_err(|e| HttpError::Transport(e.to_string()))?;
-                agent.run(r)
+        match &req.body {
+            Some((ct, body)) => agent.run(b.header("Content-Type", *ct).body(body.as_bytes())?),
+            None => agent.run(b.body(())?),
+        }
+    }
+
+    fn once(&self, req: &Request) -> Result<Response, HttpError> {
+        let result = match self.exchange(req) {
+            // The OS store refused the certificate: with --ca-file, try that file's roots for
+            // this host (once; the host then stays with them).
+            Err(e) if self.file_roots.is_some() && is_certificate_error(&e) => {
+                let host = crate::util::url_host(&req.url).unwrap_or("").to_ascii_lowercase();
+                if self.file_root_hosts.lock().unwrap_or_else(|e| e.into_inner()).insert(host.clone()) {
+                    output::detail(&format!("{host}: the OS store does not trust its certificate; trying --ca-file"));
+                    self.exchange(req)
+                } else {
+                    Err(e)
+                }
             }
-            None => {
-                let r = b.body(()).map_err(|e| HttpError::Transport(e.to_string()))?;
-                agent.run(r)
-            }
+            other => other,
         };
         let mut resp = result.map_err(|e| HttpError::Transport(transport_message(&e)))?;
         let status = resp.status().as_u16();
@@ -401,6 +430,9 @@ impl Response {
 
 fn transport_message(e: &ureq::Error) -> String {
     use ureq::Error as E;
+    if is_certificate_error(e) {
+        return format!("TLS error: {e} (a TLS-inspecting firewall needs its CA in the OS store or --ca-file)");
+    }
     match e {
         E::Timeout(_) => "timed out (see --timeout)".to_string(),
         E::HostNotFound => "host not found (check the URL and DNS)".to_string(),
@@ -412,11 +444,16 @@ fn transport_message(e: &ureq::Error) -> String {
     }
 }
 
-fn tls_config(ca_file: Option<&std::path::Path>) -> Result<ureq::tls::TlsConfig, String> {
+/// A TLS failure (ureq reports rustls' certificate errors as I/O errors). Never retried: it
+/// will not go away by itself.
+fn is_certificate_error(e: &ureq::Error) -> bool {
+    matches!(e, ureq::Error::Rustls(_) | ureq::Error::Tls(_))
+        || e.to_string().to_ascii_lowercase().contains("certificate")
+}
+
+/// TLS trusting only the certificates in a PEM file (--ca-file).
+fn ca_file_tls(path: &std::path::Path) -> Result<ureq::tls::TlsConfig, String> {
     use ureq::tls::{Certificate, RootCerts, TlsConfig};
-    let Some(path) = ca_file else {
-        return Ok(TlsConfig::builder().root_certs(RootCerts::WebPki).build());
-    };
     let pem = std::fs::read(path).map_err(|e| format!("cannot read --ca-file '{}': {e}", path.display()))?;
     let certs: Vec<Certificate<'static>> = ureq::tls::parse_pem(&pem)
         .filter_map(|item| match item {

@@ -8,6 +8,7 @@ pub mod config;
 pub mod explain;
 pub mod halo;
 pub mod http;
+pub mod lock;
 pub mod matching;
 pub mod ninja;
 pub mod output;

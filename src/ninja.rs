@@ -113,27 +113,19 @@ impl Ninja<'_> {
         loop {
             let (url, outcome) = self
                 .get("GET /v2/organizations", &format!("/v2/organizations?pageSize={ORG_PAGE_SIZE}&after={after}"))?;
-            let page = match &outcome {
-                Ok(r) if r.ok() => r.json().and_then(|v| v.as_array().cloned()),
-                _ => None,
-            }
-            .ok_or_else(|| format!("cannot read the NinjaOne organizations: {}", describe("GET", &url, &outcome)))?;
+            let page = ok_body(&outcome).map(parse_org_page).unwrap_or(Err(String::new())).map_err(|why| {
+                format!("cannot read the NinjaOne organizations: {}{why}", describe("GET", &url, &outcome))
+            })?;
             let n = page.len();
             for o in page {
-                let id = o.get("id").and_then(lenient_id).ok_or_else(|| {
-                    format!(
-                        "NinjaOne sent an organization without a usable id: {}",
-                        crate::util::clip(&o.to_string(), 200)
-                    )
-                })?;
-                if !seen.insert(id) {
+                if !seen.insert(o.id) {
                     return Err(format!(
-                        "NinjaOne sent organization {id} twice while paging ({url}); the list cannot be trusted, nothing was written"
+                        "NinjaOne sent organization {} twice while paging ({url}); the list cannot be trusted, nothing was written",
+                        o.id
                     ));
                 }
-                let name = o.get("name").and_then(Value::as_str).unwrap_or("").to_string();
-                after = after.max(id);
-                orgs.push(Org { id, name });
+                after = after.max(o.id);
+                orgs.push(o);
             }
             output::detail(&format!("NinjaOne: {} organizations so far", orgs.len()));
             if n < ORG_PAGE_SIZE {
@@ -174,34 +166,23 @@ impl Ninja<'_> {
             if cursor.is_none() && matches!(&outcome, Ok(r) if r.status == 404) {
                 return Ok(None);
             }
-            let body = match &outcome {
-                Ok(r) if r.ok() => r.json().filter(|v| v.get("results").is_some_and(Value::is_array)),
-                _ => None,
-            }
-            .ok_or_else(|| format!("cannot read the NinjaOne field values: {}", describe("GET", &url, &outcome)))?;
-            let results = body["results"].as_array().map(Vec::as_slice).unwrap_or_default();
+            let page =
+                ok_body(&outcome).map(|b| parse_query_page(b, field)).unwrap_or(Err(String::new())).map_err(|why| {
+                    format!("cannot read the NinjaOne field values: {}{why}", describe("GET", &url, &outcome))
+                })?;
             let mut new_entities = 0;
-            for row in results {
-                if row.get("scope").and_then(Value::as_str).is_some_and(|s| !s.eq_ignore_ascii_case("ORGANIZATION")) {
-                    continue;
-                }
-                let Some(id) = row.get("entityId").and_then(lenient_id) else {
-                    return Err(format!(
-                        "NinjaOne sent a field-value row without an entityId: {}",
-                        crate::util::clip(&row.to_string(), 200)
-                    ));
-                };
-                if seen_entities.insert(id) {
+            for (id, value) in &page.values {
+                if seen_entities.insert(*id) {
                     new_entities += 1;
                 }
-                if let Some(v) = row.get("fields").and_then(|f| field_in(f, field)).and_then(value_text) {
-                    values.insert(id, v);
+                if let Some(v) = value {
+                    values.insert(*id, v.clone());
                 }
             }
-            let next = body.get("cursor").and_then(|c| c.get("name")).and_then(Value::as_str).map(str::to_string);
+            let next = page.next_cursor;
             // Stop on an empty page, a missing cursor, or a page that brought nothing new (a
             // cursor that does not advance would otherwise loop for ever).
-            if results.is_empty() || next.is_none() || new_entities == 0 {
+            if page.values.is_empty() || next.is_none() || new_entities == 0 {
                 break;
             }
             cursor = next;
@@ -226,23 +207,20 @@ impl Ninja<'_> {
                             "GET /v2/organization/{id}/custom-fields",
                             &format!("/v2/organization/{}/custom-fields", org.id),
                         )
-                        .and_then(|(url, outcome)| match &outcome {
-                            Ok(r) if r.ok() => r.json().filter(Value::is_object).ok_or_else(|| {
-                                format!(
-                                    "cannot read the fields of NinjaOne organization {}: {}",
-                                    org.id,
-                                    describe("GET", &url, &outcome)
-                                )
-                            }),
-                            _ => Err(format!(
-                                "cannot read the fields of NinjaOne organization {}: {}",
-                                org.id,
-                                describe("GET", &url, &outcome)
-                            )),
+                        .and_then(|(url, outcome)| {
+                            ok_body(&outcome).map(|b| parse_org_fields(b, field)).unwrap_or(Err(String::new())).map_err(
+                                |why| {
+                                    format!(
+                                        "cannot read the fields of NinjaOne organization {}: {}{why}",
+                                        org.id,
+                                        describe("GET", &url, &outcome)
+                                    )
+                                },
+                            )
                         });
                     match result {
-                        Ok(obj) => {
-                            if let Some(v) = obj.get(field).and_then(value_text) {
+                        Ok(value) => {
+                            if let Some(v) = value {
                                 values.lock().unwrap_or_else(|e| e.into_inner()).insert(org.id, v);
                             }
                         }
@@ -270,4 +248,57 @@ fn field_in<'v>(fields: &'v Value, name: &str) -> Option<&'v Value> {
         }
         _ => None,
     }
+}
+
+/// The body of a successful response.
+fn ok_body(outcome: &Result<Response, HttpError>) -> Option<&str> {
+    match outcome {
+        Ok(r) if r.ok() => Some(&r.body),
+        _ => None,
+    }
+}
+
+/// A page of GET /v2/organizations: a bare JSON array of organizations.
+pub fn parse_org_page(body: &str) -> Result<Vec<Org>, String> {
+    let v: Value = serde_json::from_str(body).map_err(|e| format!(" (not JSON: {e})"))?;
+    let rows = v.as_array().ok_or(" (expected a JSON array of organizations)")?;
+    rows.iter()
+        .map(|o| {
+            let id = o.get("id").and_then(lenient_id).ok_or_else(|| {
+                format!(" (an organization without a usable id: {})", crate::util::clip(&o.to_string(), 200))
+            })?;
+            Ok(Org { id, name: o.get("name").and_then(Value::as_str).unwrap_or("").to_string() })
+        })
+        .collect()
+}
+
+/// A page of the custom-field query: (organization id, the field's value) per row, and the
+/// cursor for the next page.
+pub struct QueryPage {
+    pub values: Vec<(i64, Option<String>)>,
+    pub next_cursor: Option<String>,
+}
+
+pub fn parse_query_page(body: &str, field: &str) -> Result<QueryPage, String> {
+    let v: Value = serde_json::from_str(body).map_err(|e| format!(" (not JSON: {e})"))?;
+    let rows = v.get("results").and_then(Value::as_array).ok_or(" (expected an object with a results array)")?;
+    let mut values = Vec::new();
+    for row in rows {
+        if row.get("scope").and_then(Value::as_str).is_some_and(|s| !s.eq_ignore_ascii_case("ORGANIZATION")) {
+            continue;
+        }
+        let id = row.get("entityId").and_then(lenient_id).ok_or_else(|| {
+            format!(" (a row without a usable entityId: {})", crate::util::clip(&row.to_string(), 200))
+        })?;
+        values.push((id, row.get("fields").and_then(|f| field_in(f, field)).and_then(value_text)));
+    }
+    let next_cursor = v.get("cursor").and_then(|c| c.get("name")).and_then(Value::as_str).map(str::to_string);
+    Ok(QueryPage { values, next_cursor })
+}
+
+/// GET /v2/organization/{id}/custom-fields: a flat object of field name -> value.
+pub fn parse_org_fields(body: &str, field: &str) -> Result<Option<String>, String> {
+    let v: Value = serde_json::from_str(body).map_err(|e| format!(" (not JSON: {e})"))?;
+    let obj = v.as_object().ok_or(" (expected a JSON object of custom fields)")?;
+    Ok(obj.get(field).and_then(value_text))
 }

@@ -151,10 +151,16 @@ fn claim_rank(tier: Tier, score: f64) -> (u8, i64) {
     (tier as u8, -(score * 1e6).round() as i64)
 }
 
-pub fn plan(orgs: &[OrgIn], clients: &[ClientIn], opts: &Options) -> Plan {
-    let candidates: Vec<usize> =
-        (0..clients.len()).filter(|&i| opts.include_inactive || !clients[i].inactive).collect();
+/// The clients that may be matched (active ones, or all with --include-inactive) and the
+/// name index over them; index positions map to `clients` through the returned list.
+pub fn candidate_index(clients: &[ClientIn], include_inactive: bool) -> (Vec<usize>, Index) {
+    let candidates: Vec<usize> = (0..clients.len()).filter(|&i| include_inactive || !clients[i].inactive).collect();
     let index = Index::new(candidates.iter().map(|&i| clients[i].name.as_str()));
+    (candidates, index)
+}
+
+pub fn plan(orgs: &[OrgIn], clients: &[ClientIn], opts: &Options) -> Plan {
+    let (candidates, index) = candidate_index(clients, opts.include_inactive);
     let to_client = |k: usize| candidates[k];
 
     let ignored: HashSet<String> = opts.ignore.iter().map(|n| exact_key(n)).collect();
@@ -204,6 +210,9 @@ pub fn plan(orgs: &[OrgIn], clients: &[ClientIn], opts: &Options) -> Plan {
             if ignored.contains(&exact_key(&o.name)) {
                 return None;
             }
+            // A nameless organization matches nothing by name (it would "equal" every nameless
+            // client); it can still be linked by value.
+            let nameless = exact_key(&o.name).is_empty();
             // Tier 0: linked.
             if let Some(v) = &o.value {
                 let held: Vec<usize> = holders.get(&value_key(v)).map(|h| h.iter().copied().filter(|&i| opts.include_inactive || !clients[i].inactive).collect()).unwrap_or_default();
@@ -224,6 +233,13 @@ pub fn plan(orgs: &[OrgIn], clients: &[ClientIn], opts: &Options) -> Plan {
                         })
                     }
                 }
+            }
+            if nameless {
+                return Some(Claim::Fail {
+                    status: Status::NoMatch,
+                    detail: "the NinjaOne organization has no name; name it after its Halo client".into(),
+                    suggestions: vec![],
+                });
             }
             // Tier 1: manual mapping.
             if let Some(target) = mappings.get(&exact_key(&o.name)) {

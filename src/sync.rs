@@ -55,6 +55,15 @@ pub fn run(s: &Settings) -> u8 {
         s.halo_field,
         if s.dry_run { " (dry run: nothing will be written)" } else { "" }
     ));
+    // Only a run that may write takes the lock; a dry run or --explain may overlap anything.
+    let _lock = if s.dry_run || s.explain.is_some() {
+        None
+    } else {
+        match crate::lock::acquire(crate::lock::path_for(&s.halo_url)) {
+            Ok(l) => Some(l),
+            Err(e) => return finish_fatal(s, started, None, &e),
+        }
+    };
     let data = match read(s, &halo, &ninja) {
         Ok(d) => d,
         Err(e) => return finish_fatal(s, started, Some(&http), &e),

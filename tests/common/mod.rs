@@ -1,6 +1,8 @@
 //! Runs the built binary against the simulator and collects what a user would see.
 #![allow(dead_code)]
 
+pub mod net;
+
 #[allow(unused_imports)] // each test crate uses a different part of this helper
 pub use ninja_halo_sim::{tenants, Client, Config, Fault, FaultKind, Side, Sim, Tenant};
 use serde_json::Value;
@@ -80,7 +82,6 @@ pub fn run_with(sim: Option<&Sim>, args: &[&str], env: &[(&str, &str)]) -> Run {
     let mut cmd = Command::new(BIN);
     cmd.env_clear();
     cmd.env("NINJA_HALO_SYNC_TIME_SCALE", "0.001");
-    cmd.env("LOCK_DIR", dir.path());
     if let Some(sim) = sim {
         for (k, v) in sim.env() {
             cmd.env(k, v);

@@ -1,0 +1,23 @@
+//! Every parser of outside input on arbitrary bytes: API response bodies, mapping files,
+//! CSV lines, Retry-After headers. None may panic.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+use ninja_halo_sync::{config, halo, http, ninja};
+
+fuzz_target!(|data: &[u8]| {
+    let text = String::from_utf8_lossy(data);
+    let _ = ninja::parse_org_page(&text);
+    let _ = ninja::parse_query_page(&text, "dtcOrgGuid");
+    let _ = ninja::parse_org_fields(&text, "dtcOrgGuid");
+    let _ = halo::parse_field_info(&text);
+    if let Ok((clients, _)) = halo::parse_client_page(&text) {
+        for c in &clients {
+            let _ = c.field_value("CFDtcClientGuid");
+        }
+    }
+    let _ = halo::parse_client(&text);
+    let _ = config::parse_map(&text);
+    let _ = config::csv_fields(&text);
+    let r = http::Response { status: 429, body: String::new(), content_type: String::new(), retry_after: Some(text.to_string()) };
+    let _ = r.retry_after();
+});

@@ -1,0 +1,323 @@
+//! Fault injection: each case asserts the exit code, an actionable message and the final Halo
+//! state: either everything right, or nothing written, never a value on a wrong client.
+
+mod common;
+use common::*;
+
+/// In clean_tenant, the only right values: client -> the GUID it must hold (or none).
+fn assert_halo_is_right_or_untouched(sim: &Sim, written: bool) {
+    let expected = [
+        (101, Some(tenants::guid(1))),
+        (102, Some(tenants::guid(2))),
+        (103, Some(tenants::guid(3))),
+        (104, Some(tenants::guid(4))),
+        (105, None),
+    ];
+    for (id, want) in expected {
+        let got = halo_value(sim, id);
+        if written || id == 102 || id == 104 {
+            assert_eq!(got, want, "client {id}");
+        } else {
+            assert_eq!(got, None, "client {id} must be untouched");
+        }
+        assert_eq!(sim.client(id).unwrap().fields["CFContractTier"], serde_json::json!("Gold"), "other fields intact");
+    }
+}
+
+fn fault(side: Side, method: &'static str, path: &'static str, kind: FaultKind) -> Fault {
+    Fault::new(side, method, path, kind)
+}
+
+fn status(code: u16, body: &str, retry_after: Option<&str>) -> FaultKind {
+    FaultKind::Status { status: code, body: body.to_string(), retry_after: retry_after.map(str::to_string) }
+}
+
+#[test]
+fn rate_limit_429_with_retry_after_is_honoured() {
+    let sim = Sim::start(clean_tenant(), Config::default());
+    sim.inject(
+        fault(Side::Halo, "GET", "/api/client", status(429, r#"{"error":"Rate Limit Reached"}"#, Some("7"))).times(3),
+    );
+    let r = run(&sim, &[], &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let req = &r.report.as_ref().unwrap()["requests"];
+    assert!(req["retries"].as_u64().unwrap() >= 3);
+    assert!(req["waited_seconds"].as_f64().unwrap() >= 21.0, "{req}");
+    assert!(r.stderr.contains("rate limited (429); retry 1/12 in 7.0s"), "{}", r.stderr);
+    assert_halo_is_right_or_untouched(&sim, true);
+}
+
+#[test]
+fn rate_limit_without_retry_after_outlasts_a_four_minute_window() {
+    let sim = Sim::start(clean_tenant(), Config::default());
+    sim.inject(
+        fault(
+            Side::Halo,
+            "GET",
+            "/api/client",
+            status(429, "Rate Limit Reached - 300 Requests per rolling 5 minute window", None),
+        )
+        .times(9),
+    );
+    let r = run(&sim, &[], &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let waited = r.report.as_ref().unwrap()["requests"]["waited_seconds"].as_f64().unwrap();
+    assert!(waited > 240.0, "backed off for {waited}s");
+    assert_halo_is_right_or_untouched(&sim, true);
+}
+
+#[test]
+fn proactive_pacing_stays_inside_the_halo_limit() {
+    // Real time here: the simulator's window is real, so the client's pacing must be too.
+    // As in production (450 against Halo's 500 per 3 minutes), the pace keeps a margin.
+    let sim = Sim::start(
+        clean_tenant(),
+        Config { halo_rate_limit: Some((4, std::time::Duration::from_millis(600))), ..Config::default() },
+    );
+    let r = run(&sim, &["--halo-rate", "3/0.6"], &[("NINJA_HALO_SYNC_TIME_SCALE", "1")]);
+    let halo_requests = sim.requests().iter().filter(|q| q.side == Side::Halo).count();
+    assert!(halo_requests > 4, "the run needs more than one window's worth: {halo_requests}");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(sim.requests().iter().all(|q| q.status != 429), "no request was refused");
+    assert_halo_is_right_or_untouched(&sim, true);
+}
+
+#[test]
+fn bursts_of_server_errors_are_retried() {
+    let sim = Sim::start(clean_tenant(), Config::default());
+    sim.inject(
+        fault(
+            Side::Halo,
+            "GET",
+            "/api/fieldinfo",
+            status(500, r#"{"ClassName":"System.Exception","Message":"boom"}"#, None),
+        )
+        .times(2),
+    );
+    sim.inject(fault(Side::Halo, "GET", "/api/client", status(502, "<html>Bad Gateway</html>", None)).times(2));
+    sim.inject(fault(Side::Ninja, "GET", "/v2/organizations", status(503, "", None)).times(2));
+    sim.inject(fault(Side::Halo, "POST", "/api/client", status(503, "", None)).times(1));
+    let r = run(&sim, &[], &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_halo_is_right_or_untouched(&sim, true);
+}
+
+#[test]
+fn persistent_server_errors_exit_1_naming_the_endpoint() {
+    let sim = Sim::start(clean_tenant(), Config::default());
+    sim.inject(
+        fault(Side::Halo, "GET", "/api/client", status(500, r#"{"Message":"database unavailable"}"#, None))
+            .times(usize::MAX),
+    );
+    let r = run(&sim, &[], &[]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains("/api/Client answered HTTP 500") && r.stderr.contains("database unavailable"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(writes(&sim), 0);
+    assert_halo_is_right_or_untouched(&sim, false);
+}
+
+#[test]
+fn a_token_that_expires_mid_run_is_renewed_once() {
+    let sim = Sim::start(clean_tenant(), Config::default());
+    sim.inject(fault(Side::Halo, "POST", "/api/client", FaultKind::ExpireTokens));
+    let r = run(&sim, &[], &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let tokens = sim.requests().iter().filter(|q| q.side == Side::Halo && q.path == "/auth/token").count();
+    assert_eq!(tokens, 2);
+    assert!(r.stderr.contains("renewing the token once"), "{}", r.stderr);
+    assert_halo_is_right_or_untouched(&sim, true);
+}
+
+#[test]
+fn connection_resets_are_retried() {
+    let sim = Sim::start(clean_tenant(), Config::default());
+    sim.inject(fault(Side::Ninja, "GET", "/v2/organizations", FaultKind::Reset).times(2));
+    sim.inject(fault(Side::Halo, "GET", "/api/client", FaultKind::Reset).times(1));
+    let r = run(&sim, &[], &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_halo_is_right_or_untouched(&sim, true);
+}
+
+#[test]
+fn a_stalled_body_hits_the_timeout() {
+    let sim = Sim::start(clean_tenant(), Config::default());
+    sim.inject(
+        fault(Side::Halo, "GET", "/api/fieldinfo", FaultKind::Stall(std::time::Duration::from_secs(3))).times(1),
+    );
+    let r = run(&sim, &["--timeout", "0.5"], &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("timed out"), "{}", r.stderr);
+    assert_halo_is_right_or_untouched(&sim, true);
+
+    let sim = Sim::start(clean_tenant(), Config::default());
+    sim.inject(
+        fault(Side::Halo, "GET", "/api/fieldinfo", FaultKind::Stall(std::time::Duration::from_secs(2)))
+            .times(usize::MAX),
+    );
+    let r = run(&sim, &["--timeout", "0.3"], &[]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("/api/FieldInfo failed") && r.stderr.contains("--timeout"), "{}", r.stderr);
+    assert_halo_is_right_or_untouched(&sim, false);
+}
+
+#[test]
+fn malformed_json_stops_the_run_before_any_write() {
+    let sim = Sim::start(clean_tenant(), Config::default());
+    sim.inject(fault(Side::Halo, "GET", "/api/client", FaultKind::Malformed).times(usize::MAX));
+    let r = run(&sim, &[], &[]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("not JSON") && r.stderr.contains("nothing was written"), "{}", r.stderr);
+    assert_halo_is_right_or_untouched(&sim, false);
+}
+
+#[test]
+fn an_html_page_with_status_200_stops_the_run() {
+    let sim = Sim::start(clean_tenant(), Config::default());
+    sim.inject(fault(Side::Ninja, "GET", "/v2/organizations", FaultKind::Html).times(usize::MAX));
+    let r = run(&sim, &[], &[]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("an HTML page (Service Unavailable"), "{}", r.stderr);
+    assert_halo_is_right_or_untouched(&sim, false);
+}
+
+fn big_tenant(n: i64) -> Tenant {
+    let mut t = clean_tenant();
+    for i in 0..n - 5 {
+        t.clients.push(tenants::client(1000 + i, &format!("Filler Client {i}"), None));
+    }
+    t
+}
+
+#[test]
+fn an_empty_page_before_the_reported_total_stops_the_run() {
+    let sim = Sim::start(big_tenant(250), Config::default());
+    sim.inject(fault(Side::Halo, "GET", "/api/client", FaultKind::EmptyPage).skip(1));
+    let r = run(&sim, &[], &[]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("empty page 2") && r.stderr.contains("reports 250 clients"), "{}", r.stderr);
+    assert_halo_is_right_or_untouched(&sim, false);
+}
+
+#[test]
+fn a_page_that_is_exactly_full_ends_the_list_without_an_extra_request() {
+    let sim = Sim::start(big_tenant(200), Config::default());
+    let r = run(&sim, &["--dry-run"], &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let pages = sim.requests().iter().filter(|q| q.method == "GET" && q.path == "/api/Client").count();
+    assert_eq!(pages, 2);
+    assert!(r.stderr.contains("200 Halo clients"), "{}", r.stderr);
+}
+
+#[test]
+fn paging_that_repeats_page_one_stops_the_run() {
+    let sim = Sim::start(big_tenant(250), Config::default());
+    sim.inject(fault(Side::Halo, "GET", "/api/client", FaultKind::IgnorePaging).times(usize::MAX));
+    let r = run(&sim, &[], &[]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("twice while paging"), "{}", r.stderr);
+    assert_halo_is_right_or_untouched(&sim, false);
+}
+
+#[test]
+fn a_broken_ninja_cursor_stops_the_run() {
+    let sim = Sim::start(clean_tenant(), Config::default());
+    sim.inject(
+        fault(
+            Side::Ninja,
+            "GET",
+            "/queries/scoped-custom-fields",
+            status(400, r#"{"resultCode":"FAILURE","errorMessage":"INVALID_CURSOR"}"#, None),
+        )
+        .skip(1),
+    );
+    let r = run(&sim, &[], &[]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("NinjaOne field values") && r.stderr.contains("INVALID_CURSOR"), "{}", r.stderr);
+    assert_halo_is_right_or_untouched(&sim, false);
+}
+
+#[test]
+fn a_400_for_one_client_in_a_batch_fails_only_that_client() {
+    use tenants::{client, guid, org};
+    let mut t = clean_tenant();
+    for i in 0..6 {
+        t.orgs.push(org(10 + i, &format!("Batch Org {i}"), Some(&guid(10 + i as u64))));
+        t.clients.push(client(200 + i, &format!("Batch Org {i}"), None));
+    }
+    let sim = Sim::start(t, Config::default());
+    sim.inject(fault(Side::Halo, "POST", "/api/client", FaultKind::RejectClient(203)).times(usize::MAX));
+    let r = run(&sim, &[], &[]);
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert_eq!(r.status_of("Batch Org 3"), "failed");
+    assert!(r.org("Batch Org 3")["detail"].as_str().unwrap().contains("Please enter a valid URL"));
+    assert_eq!(halo_value(&sim, 203), None);
+    for i in [0, 1, 2, 4, 5] {
+        assert_eq!(r.status_of(&format!("Batch Org {i}")), "updated");
+        assert_eq!(halo_value(&sim, 200 + i), Some(guid(10 + i as u64)));
+    }
+    assert!(r.stderr.contains("splitting it"), "{}", r.stderr);
+}
+
+#[test]
+fn the_deadline_stops_a_run_that_would_wait_too_long() {
+    let sim = Sim::start(clean_tenant(), Config::default());
+    sim.inject(fault(Side::Halo, "GET", "/api/client", status(429, "", Some("120"))).times(usize::MAX));
+    let r = run(&sim, &["--deadline", "60"], &[]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("--deadline"), "{}", r.stderr);
+    assert_halo_is_right_or_untouched(&sim, false);
+}
+
+#[test]
+fn an_error_body_echoing_secrets_is_redacted() {
+    let sim = Sim::start(clean_tenant(), Config::default());
+    let cfg = Config::default();
+    let body = format!(r#"{{"error":"invalid_request","echo":"client_secret={}&x"}}"#, cfg.halo_client_secret);
+    sim.inject(
+        fault(Side::Halo, "GET", "/api/fieldinfo", status(400, Box::leak(body.into_boxed_str()), None))
+            .times(usize::MAX),
+    );
+    let r = run(&sim, &["--verbose"], &[]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("client_secret=***"), "{}", r.stderr);
+    let all = r.all_output();
+    assert!(!all.contains(&cfg.halo_client_secret));
+    for t in sim.issued_tokens() {
+        assert!(!all.contains(&t));
+    }
+}
+
+#[test]
+fn hostile_names_do_not_break_the_run_or_the_report() {
+    use tenants::{client, guid, org};
+    let huge = "Acme ".repeat(4000);
+    let t = Tenant {
+        orgs: vec![
+            org(1, "Evil\nName\u{1b}[31m Inc", Some(&guid(1))),
+            org(2, &huge, Some(&guid(2))),
+            org(3, "", Some(&guid(3))),
+            org(4, "   ", Some(&guid(4))),
+            org(5, "名前 株式会社", Some(&guid(5))),
+        ],
+        clients: vec![client(11, "", None), client(12, "名前 株式会社", None), client(13, "Evil Name", None)],
+        fields: tenants::client_fields(),
+    };
+    let sim = Sim::start(t, Config::default());
+    let r = run(&sim, &[], &[]);
+    assert_eq!(r.code, 3, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(r.status_of(""), "no_match");
+    assert_eq!(r.status_of("名前 株式会社"), "updated");
+    assert_eq!(halo_value(&sim, 11), None, "a nameless client is never matched by name");
+    for line in r.stdout.lines() {
+        assert!(!line.contains('\u{1b}'), "control characters are not printed: {line:?}");
+    }
+    assert!(
+        r.stdout.lines().any(|l| l.starts_with("no_match      'Evil Name") || l.contains("'Evil Name")),
+        "{}",
+        r.stdout
+    );
+}
