@@ -250,7 +250,7 @@ fn rate(v: &str) -> Result<(u32, Duration), String> {
     let (n, s) = v.split_once('/').ok_or_else(bad)?;
     let n: u32 = n.trim().parse().map_err(|_| bad())?;
     let s: f64 = s.trim().parse().map_err(|_| bad())?;
-    if n == 0 || !(s > 0.0 && s.is_finite()) {
+    if n == 0 || !(s > 0.0 && s <= 86_400.0) {
         return Err(bad());
     }
     Ok((n, Duration::from_secs_f64(s)))
@@ -586,6 +586,8 @@ mod tests {
         p.push(("DRY_RUN", "maybe"));
         assert!(run(&[], &p).unwrap_err().contains("DRY_RUN"));
         assert!(run(&["--halo-rate", "5"], &base()).is_err());
+        assert!(run(&["--halo-rate", "5/1e300"], &base()).is_err());
+        assert!(run(&["--halo-rate", "5/NaN"], &base()).is_err());
         assert!(run(&["--timeout", "-1"], &base()).is_err());
         assert!(run(&["--halo-url", "http://psa.example.com"], &base()).unwrap_err().contains("http://"));
     }

@@ -419,7 +419,9 @@ impl Response {
     pub fn retry_after(&self) -> Option<Duration> {
         let raw = self.retry_after.as_deref()?.trim();
         let d = if let Ok(secs) = raw.parse::<f64>() {
-            (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs))?
+            // Clamped before converting: a huge value would panic (found by fuzzing).
+            (secs.is_finite() && secs >= 0.0)
+                .then(|| Duration::from_secs_f64(secs.min(RETRY_AFTER_MAX.as_secs_f64())))?
         } else {
             let at = parse_http_date(raw)?;
             at.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO)
@@ -547,6 +549,8 @@ mod tests {
         };
         assert_eq!(r("7").retry_after(), Some(Duration::from_secs(7)));
         assert_eq!(r("99999").retry_after(), Some(RETRY_AFTER_MAX));
+        assert_eq!(r("52222223522222235222222352222223").retry_after(), Some(RETRY_AFTER_MAX));
+        assert_eq!(r("1e400").retry_after(), None);
         assert_eq!(r("Sun, 06 Nov 1994 08:49:37 GMT").retry_after(), Some(Duration::ZERO));
         let none = Response { status: 429, body: String::new(), content_type: String::new(), retry_after: None };
         assert_eq!(none.retry_after(), None);

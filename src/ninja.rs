@@ -39,7 +39,8 @@ pub fn parse_token(http: &Http, r: &Response) -> Option<(String, Duration)> {
     let v = r.json()?;
     let token = v.get("access_token")?.as_str()?.to_string();
     output::add_secret(&token);
-    let ttl = v.get("expires_in").and_then(Value::as_f64).filter(|s| *s > 0.0).unwrap_or(3600.0);
+    // Any server value is held to [1 s, 1 day]: a huge one would panic when converted.
+    let ttl = v.get("expires_in").and_then(Value::as_f64).filter(|s| *s > 0.0).unwrap_or(3600.0).clamp(1.0, 86_400.0);
     // Renew a minute early (or at half-life for short-lived tokens).
     let ttl = Duration::from_secs_f64(ttl);
     let margin = Duration::from_secs(60).min(ttl / 2);
