@@ -4,16 +4,8 @@
 
 use ninja_halo_sim::tenants;
 use ninja_halo_sync::plan::{plan, ClientIn, Options, OrgIn, Status};
+use ninja_halo_sync::util::cpu_seconds;
 use std::time::Instant;
-
-/// User + system CPU seconds of this process (Linux); None elsewhere.
-fn cpu_seconds() -> Option<f64> {
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
-    let after = stat.rsplit_once(')')?.1;
-    let f: Vec<&str> = after.split_whitespace().collect();
-    let ticks: f64 = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
-    Some(ticks / 100.0)
-}
 
 /// Names with diverse distinctive words: made-up surnames from syllables, a trade, maybe a
 /// filler word and a legal form; a third of the Ninja names carry a typo or another suffix.

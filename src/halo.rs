@@ -13,9 +13,10 @@ use std::time::Duration;
 /// Halo returns at most 100 rows a page whatever is asked; asking for exactly that keeps the
 /// arithmetic honest. Paging stops on the rows received, never on the size requested.
 pub const PAGE_SIZE: usize = 100;
-/// Clients per POST /api/Client. Large enough that 1,000 first-run writes take 20 requests,
-/// small enough that a rejected batch is quick to split and a 60 s gateway limit is far away.
-pub const WRITE_BATCH: usize = 50;
+/// Clients per POST /api/Client. 100 (as others post to Halo) keeps a first run of 1,000
+/// organizations at 10 write requests; a rejected batch splits in 7 halvings at most, and
+/// a batch stays far from Halo's 60 s gateway limit.
+pub const WRITE_BATCH: usize = 100;
 const READ_THREADS: usize = 4;
 
 #[derive(Debug, Clone)]
@@ -30,21 +31,24 @@ pub struct Client {
     pub id: i64,
     pub name: String,
     pub inactive: bool,
-    /// The client's custom fields as Halo sent them; None when the response carried none.
-    pub customfields: Option<Vec<Value>>,
+    /// The client's custom fields; None when the response carried none.
+    pub customfields: Option<Vec<CustomField>>,
+}
+
+/// One custom field of a client: what is needed to post it back unchanged (Halo's labels,
+/// display texts and types are dropped: at 10,000 clients they would be most of the memory).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CustomField {
+    pub id: Option<i64>,
+    pub name: String,
+    pub value: Value,
 }
 
 impl Client {
     /// The field's current value: Some(None) = known to be empty; None = not known.
     pub fn field_value(&self, field: &str) -> Option<Option<String>> {
         let fields = self.customfields.as_ref()?;
-        Some(
-            fields
-                .iter()
-                .find(|f| f.get("name").and_then(Value::as_str).is_some_and(|n| n.eq_ignore_ascii_case(field)))
-                .and_then(|f| f.get("value"))
-                .and_then(value_text),
-        )
+        Some(fields.iter().find(|f| f.name.eq_ignore_ascii_case(field)).and_then(|f| value_text(&f.value)))
     }
 }
 
@@ -215,6 +219,12 @@ impl Halo<'_> {
     /// asked for with `include_custom_fields`; rows come back without them where the server
     /// does not supply them.
     pub fn clients(&self, field_ids: &[i64]) -> Result<Vec<Client>, String> {
+        self.clients_where(field_ids, &|_| true)
+    }
+
+    /// The clients for which `keep(id)` holds, from a complete read of the list (paging and
+    /// its checks see every row; only the kept ones are held in memory).
+    pub fn clients_where(&self, field_ids: &[i64], keep: &dyn Fn(i64) -> bool) -> Result<Vec<Client>, String> {
         let ids: Vec<String> = field_ids.iter().map(i64::to_string).collect();
         let mut clients = Vec::new();
         let mut seen = HashSet::new();
@@ -241,18 +251,20 @@ impl Halo<'_> {
                         c.id
                     ));
                 }
-                clients.push(c);
+                if keep(c.id) {
+                    clients.push(c);
+                }
             }
-            output::detail(&format!("Halo: {} clients so far", clients.len()));
-            if received == 0 && total.is_some_and(|t| (clients.len() as u64) < t) {
+            output::detail(&format!("Halo: {} clients so far", seen.len()));
+            if received == 0 && total.is_some_and(|t| (seen.len() as u64) < t) {
                 return Err(format!(
                     "Halo sent an empty page {page_no} of the client list although it reports {} clients and {} were \
                      read; a partial client list is never used for matching, nothing was written",
                     total.unwrap_or(0),
-                    clients.len()
+                    seen.len()
                 ));
             }
-            let done = received == 0 || total.is_some_and(|t| clients.len() as u64 >= t);
+            let done = received == 0 || total.is_some_and(|t| seen.len() as u64 >= t);
             if done {
                 break;
             }
@@ -400,32 +412,36 @@ fn client_from(v: &Value) -> Option<Client> {
         id: v.get("id").and_then(lenient_id)?,
         name: v.get("name").and_then(Value::as_str).unwrap_or("").to_string(),
         inactive: v.get("inactive").is_some_and(lenient_bool),
-        customfields: v.get("customfields").and_then(Value::as_array).cloned(),
+        customfields: v.get("customfields").and_then(Value::as_array).map(|a| {
+            a.iter()
+                .filter_map(|f| {
+                    Some(CustomField {
+                        id: f.get("id").and_then(lenient_id),
+                        name: f.get("name").and_then(Value::as_str)?.to_string(),
+                        value: f.get("value").cloned().unwrap_or(Value::Null),
+                    })
+                })
+                .collect()
+        }),
     })
 }
 
 /// The update for one client: its full custom field array with our field set to `value`, so
 /// the other fields survive whether Halo merges the posted array or replaces it.
 pub fn update_body(client: &Client, field: &FieldDef, value: &str) -> Value {
+    let ours = json!({"id": field.id, "name": field.name, "value": value});
     let mut fields: Vec<Value> = Vec::new();
-    let mut found = false;
     for f in client.customfields.iter().flatten() {
-        let Some(name) = f.get("name").and_then(Value::as_str) else { continue };
-        let id = f.get("id").cloned().unwrap_or(Value::Null);
-        if name.eq_ignore_ascii_case(&field.name) {
-            found = true;
-            fields.push(json!({"id": field.id, "name": field.name, "value": value}));
-        } else {
-            let mut entry = json!({"name": name, "value": f.get("value").cloned().unwrap_or(Value::Null)});
-            if !id.is_null() {
-                entry["id"] = id;
-            }
-            fields.push(entry);
+        if f.name.eq_ignore_ascii_case(&field.name) {
+            continue;
         }
+        let mut entry = json!({"name": f.name, "value": f.value});
+        if let Some(id) = f.id {
+            entry["id"] = json!(id);
+        }
+        fields.push(entry);
     }
-    if !found {
-        fields.push(json!({"id": field.id, "name": field.name, "value": value}));
-    }
+    fields.push(ours);
     json!({"id": client.id, "customfields": fields})
 }
 
@@ -457,8 +473,8 @@ mod tests {
             name: "A".into(),
             inactive: false,
             customfields: Some(vec![
-                json!({"id": 2, "name": "CFContractTier", "value": "Gold", "label": "x"}),
-                json!({"id": 1, "name": "CFDtcClientGuid", "value": ""}),
+                CustomField { id: Some(2), name: "CFContractTier".into(), value: json!("Gold") },
+                CustomField { id: Some(1), name: "CFDtcClientGuid".into(), value: json!("") },
             ]),
         };
         let b = update_body(&c, &defs()[0], "G");

@@ -68,6 +68,15 @@ pub struct Requests {
     pub waited_seconds: f64,
 }
 
+/// Where the time and memory went (for the benchmark and for operators).
+#[derive(Serialize, Default)]
+pub struct Performance {
+    pub read_seconds: f64,
+    pub plan_cpu_seconds: Option<f64>,
+    pub write_seconds: f64,
+    pub peak_rss_kib: Option<u64>,
+}
+
 #[derive(Serialize)]
 pub struct Report {
     pub version: &'static str,
@@ -83,6 +92,7 @@ pub struct Report {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     pub requests: Requests,
+    pub performance: Performance,
 }
 
 /// SPEC section 6: 1 could not run, 2 a write failed, 3 someone needs to look, 0 otherwise.

@@ -7,9 +7,9 @@ use crate::http::{Http, Side};
 use crate::ninja::{Ninja, NinjaAuth, Org};
 use crate::output;
 use crate::plan::{self, ClientIn, OrgIn, Status};
-use crate::report::{self, Counts, OrgLine, Report, Requests};
+use crate::report::{self, Counts, OrgLine, Performance, Report, Requests};
 use std::collections::HashMap;
-use std::time::SystemTime;
+use std::time::{Instant, SystemTime};
 
 struct Data {
     orgs: Vec<Org>,
@@ -33,7 +33,7 @@ pub fn run(s: &Settings) -> u8 {
         time_scale: s.time_scale,
     }) {
         Ok(h) => h,
-        Err(e) => return finish_fatal(s, started, None, &e),
+        Err(e) => return finish_fatal(s, started, None, &e, Performance::default()),
     };
     let halo = Halo {
         http: &http,
@@ -61,17 +61,20 @@ pub fn run(s: &Settings) -> u8 {
     } else {
         match crate::lock::acquire(crate::lock::path_for(&s.halo_url)) {
             Ok(l) => Some(l),
-            Err(e) => return finish_fatal(s, started, None, &e),
+            Err(e) => return finish_fatal(s, started, None, &e, Performance::default()),
         }
     };
+    let mut perf = Performance::default();
+    let t = Instant::now();
     let data = match read(s, &halo, &ninja) {
         Ok(d) => d,
-        Err(e) => return finish_fatal(s, started, Some(&http), &e),
+        Err(e) => return finish_fatal(s, started, Some(&http), &e, perf),
     };
-    match decide_and_write(s, &halo, data) {
-        Ok(Some(lines)) => finish(s, started, &http, lines),
+    perf.read_seconds = t.elapsed().as_secs_f64();
+    match decide_and_write(s, &halo, data, &mut perf) {
+        Ok(Some(lines)) => finish(s, started, &http, lines, perf),
         Ok(None) => 0,
-        Err(e) => finish_fatal(s, started, Some(&http), &e),
+        Err(e) => finish_fatal(s, started, Some(&http), &e, perf),
     }
 }
 
@@ -137,7 +140,12 @@ fn plan_options(s: &Settings) -> plan::Options {
 }
 
 /// The report lines, or None when --explain printed its answer instead.
-fn decide_and_write(s: &Settings, halo: &Halo, mut data: Data) -> Result<Option<Vec<OrgLine>>, String> {
+fn decide_and_write(
+    s: &Settings,
+    halo: &Halo,
+    mut data: Data,
+    perf: &mut Performance,
+) -> Result<Option<Vec<OrgLine>>, String> {
     let opts = plan_options(s);
     let list_had_values = data.clients.iter().any(|c| c.customfields.is_some());
     // Plan; where the list did not carry the matched clients' current values, read those
@@ -145,7 +153,11 @@ fn decide_and_write(s: &Settings, halo: &Halo, mut data: Data) -> Result<Option<
     let mut rounds = 0;
     let plan = loop {
         let (orgs, clients) = plan_inputs(&data);
+        let cpu = crate::util::cpu_seconds();
         let p = plan::plan(&orgs, &clients, &opts);
+        if let (Some(a), Some(b)) = (cpu, crate::util::cpu_seconds()) {
+            *perf.plan_cpu_seconds.get_or_insert(0.0) += b - a;
+        }
         if p.unread.is_empty() || rounds == 3 {
             break p;
         }
@@ -174,7 +186,9 @@ fn decide_and_write(s: &Settings, halo: &Halo, mut data: Data) -> Result<Option<
     let mut decisions = plan.decisions;
     let to_write: Vec<usize> = (0..decisions.len()).filter(|&i| decisions[i].status == Status::WouldUpdate).collect();
     if !s.dry_run && !to_write.is_empty() {
+        let t = Instant::now();
         let results = write_and_verify(halo, &mut data, &to_write.iter().map(|&i| &decisions[i]).collect::<Vec<_>>());
+        perf.write_seconds = t.elapsed().as_secs_f64();
         for (&i, r) in to_write.iter().zip(results) {
             match r {
                 Ok(()) => decisions[i].status = Status::Updated,
@@ -225,6 +239,7 @@ fn data_names(data: &Data) -> Vec<(i64, String)> {
 /// custom fields, nothing more is written.
 fn write_and_verify(halo: &Halo, data: &mut Data, decisions: &[&plan::Decision]) -> Vec<Result<(), String>> {
     let mut results: Vec<Option<Result<(), String>>> = vec![None; decisions.len()];
+    let by_id: HashMap<i64, usize> = data.clients.iter().enumerate().map(|(i, c)| (c.id, i)).collect();
     // Clients whose full custom fields are not known yet are read first (the update carries
     // the whole array, so a Halo that replaces the array keeps the other fields).
     let missing: Vec<i64> = decisions
@@ -233,52 +248,51 @@ fn write_and_verify(halo: &Halo, data: &mut Data, decisions: &[&plan::Decision])
         .filter(|&ci| data.clients[ci].customfields.is_none())
         .map(|ci| data.clients[ci].id)
         .collect();
-    if !missing.is_empty() {
-        for (id, r) in halo.clients_by_id(&missing) {
-            if let Some(c) = data.clients.iter_mut().find(|c| c.id == id) {
-                if let Ok(fresh) = r {
-                    c.customfields = fresh.customfields.or(Some(Vec::new()));
+    for (id, r) in halo.clients_by_id(&missing) {
+        if let (Some(&ci), Ok(fresh)) = (by_id.get(&id), r) {
+            data.clients[ci].customfields = fresh.customfields.or(Some(Vec::new()));
+        }
+    }
+    let data = &*data;
+    // (decision, client) pairs to write.
+    let mut todo: Vec<(usize, usize)> = Vec::new();
+    for (k, d) in decisions.iter().enumerate() {
+        match (d.client, d.value.as_deref()) {
+            (Some(ci), Some(_)) if data.clients[ci].customfields.is_some() => todo.push((k, ci)),
+            (Some(ci), Some(_)) => {
+                results[k] = Some(Err(format!(
+                    "could not read Halo client #{} before writing; not written",
+                    data.clients[ci].id
+                )))
+            }
+            _ => results[k] = Some(Err("internal: a write without a client or value".into())),
+        }
+    }
+
+    output::info(&format!("writing {} Halo clients", todo.len()));
+    let (canary, rest) = todo.split_at(todo.len().min(1));
+    for (batch_no, part) in [canary, rest].into_iter().enumerate() {
+        let mut ok_now = Vec::new();
+        // Update bodies are built a batch at a time: at 10,000 clients, building them all
+        // first would hold every client's custom fields twice.
+        for chunk in part.chunks(halo::WRITE_BATCH) {
+            let posted: Vec<(i64, serde_json::Value)> = chunk
+                .iter()
+                .map(|&(k, ci)| {
+                    let c = &data.clients[ci];
+                    (c.id, halo::update_body(c, &data.field, decisions[k].value.as_deref().unwrap_or("")))
+                })
+                .collect();
+            let outcome: HashMap<i64, Result<(), String>> = halo.write(&posted).into_iter().collect();
+            for &(k, ci) in chunk {
+                match outcome.get(&data.clients[ci].id) {
+                    Some(Ok(())) => ok_now.push((k, ci)),
+                    Some(Err(e)) => results[k] = Some(Err(format!("Halo refused the write: {e}"))),
+                    None => results[k] = Some(Err("no answer for this client".into())),
                 }
             }
         }
-    }
-    let field = data.field.clone();
-    let mut updates: Vec<(usize, i64, serde_json::Value)> = Vec::new();
-    for (k, d) in decisions.iter().enumerate() {
-        let (Some(ci), Some(value)) = (d.client, d.value.as_deref()) else {
-            results[k] = Some(Err("internal: a write without a client or value".into()));
-            continue;
-        };
-        let c = &data.clients[ci];
-        if c.customfields.is_none() {
-            results[k] = Some(Err(format!("could not read Halo client #{} before writing; not written", c.id)));
-            continue;
-        }
-        updates.push((k, c.id, halo::update_body(c, &field, value)));
-    }
-    let before: HashMap<i64, Client> = updates
-        .iter()
-        .filter_map(|(_, id, _)| data.clients.iter().find(|c| c.id == *id).map(|c| (*id, c.clone())))
-        .collect();
-
-    output::info(&format!("writing {} Halo clients", updates.len()));
-    let (canary, rest) = updates.split_at(updates.len().min(1));
-    let mut written: Vec<(usize, i64)> = Vec::new();
-    for (batch_no, part) in [canary, rest].into_iter().enumerate() {
-        if part.is_empty() {
-            continue;
-        }
-        let posted: Vec<(i64, serde_json::Value)> = part.iter().map(|(_, id, body)| (*id, body.clone())).collect();
-        let outcome: HashMap<i64, Result<(), String>> = halo.write(&posted).into_iter().collect();
-        let mut ok_now = Vec::new();
-        for (k, id, _) in part {
-            match outcome.get(id) {
-                Some(Ok(())) => ok_now.push((*k, *id)),
-                Some(Err(e)) => results[*k] = Some(Err(format!("Halo refused the write: {e}"))),
-                None => results[*k] = Some(Err("no answer for this client".into())),
-            }
-        }
-        let verified = verify(halo, data, &field, &ok_now, decisions, &before);
+        let verified = verify(halo, data, &ok_now, decisions);
         let mut canary_failed = None;
         for ((k, _), v) in ok_now.iter().zip(verified) {
             if batch_no == 0 {
@@ -288,12 +302,11 @@ fn write_and_verify(halo: &Halo, data: &mut Data, decisions: &[&plan::Decision])
             }
             results[*k] = Some(v);
         }
-        written.extend(ok_now);
         if let Some(e) = canary_failed {
             output::warn(&format!(
                 "error: the first write did not hold ({e}); stopping before writing the other clients"
             ));
-            for (k, _, _) in rest {
+            for (k, _) in rest {
                 results[*k] = Some(Err(format!("not written: the first write did not hold ({e})")));
             }
             break;
@@ -303,26 +316,25 @@ fn write_and_verify(halo: &Halo, data: &mut Data, decisions: &[&plan::Decision])
 }
 
 /// Reads back the written clients (per client, or by re-listing when that is fewer requests)
-/// and checks the value stuck and no other custom field changed.
+/// and checks the value stuck and no other custom field changed. `written` holds
+/// (decision, client) pairs; the clients in `data` are the state before the write.
 fn verify(
     halo: &Halo,
     data: &Data,
-    field: &FieldDef,
-    written: &[(usize, i64)],
+    written: &[(usize, usize)],
     decisions: &[&plan::Decision],
-    before: &HashMap<i64, Client>,
 ) -> Vec<Result<(), String>> {
     if written.is_empty() {
         return Vec::new();
     }
+    let field = &data.field;
     let pages = data.clients.len().div_ceil(halo::PAGE_SIZE).max(1);
+    let ids: std::collections::HashSet<i64> = written.iter().map(|&(_, ci)| data.clients[ci].id).collect();
     let mut after: HashMap<i64, Result<Client, String>> = HashMap::new();
     if written.len() > pages {
-        match halo.clients(&data.field_ids) {
+        match halo.clients_where(&data.field_ids, &|id| ids.contains(&id)) {
             Ok(list) if list.iter().any(|c| c.customfields.is_some()) => {
-                for c in list {
-                    after.insert(c.id, Ok(c));
-                }
+                after.extend(list.into_iter().map(|c| (c.id, Ok(c))));
             }
             Ok(_) => {}
             Err(e) => {
@@ -330,15 +342,14 @@ fn verify(
             }
         }
     }
-    let missing: Vec<i64> = written.iter().map(|(_, id)| *id).filter(|id| !after.contains_key(id)).collect();
-    for (id, r) in halo.clients_by_id(&missing) {
-        after.insert(id, r);
-    }
+    let missing: Vec<i64> = ids.iter().copied().filter(|id| !after.contains_key(id)).collect();
+    after.extend(halo.clients_by_id(&missing));
     written
         .iter()
-        .map(|(k, id)| {
-            let expected = decisions[*k].value.as_deref().unwrap_or("");
-            let now = match after.get(id) {
+        .map(|&(k, ci)| {
+            let before = &data.clients[ci];
+            let expected = decisions[k].value.as_deref().unwrap_or("");
+            let now = match after.get(&before.id) {
                 Some(Ok(c)) => c,
                 Some(Err(e)) => return Err(format!("written, but reading it back failed: {e}")),
                 None => return Err("written, but the client was not found when reading it back".into()),
@@ -355,17 +366,16 @@ fn verify(
                 }
                 None => return Err("written, but Halo's read-back carried no custom fields to check".into()),
             }
-            disturbed(before.get(id), now, &field.name)
+            disturbed(before, now, &field.name)
         })
         .collect()
 }
 
 /// Other custom fields that had a value before and differ now.
-fn disturbed(before: Option<&Client>, now: &Client, ours: &str) -> Result<(), String> {
-    let Some(before) = before else { return Ok(()) };
+fn disturbed(before: &Client, now: &Client, ours: &str) -> Result<(), String> {
     let mut changed = Vec::new();
     for f in before.customfields.iter().flatten() {
-        let Some(name) = f.get("name").and_then(serde_json::Value::as_str) else { continue };
+        let name = f.name.as_str();
         if name.eq_ignore_ascii_case(ours) {
             continue;
         }
@@ -396,7 +406,7 @@ fn requests(http: Option<&Http>) -> Requests {
     }
 }
 
-fn finish(s: &Settings, started: SystemTime, http: &Http, lines: Vec<OrgLine>) -> u8 {
+fn finish(s: &Settings, started: SystemTime, http: &Http, lines: Vec<OrgLine>, perf: Performance) -> u8 {
     let counts = Counts::of(&lines);
     let code = report::exit_code(&counts);
     for l in &lines {
@@ -410,26 +420,37 @@ fn finish(s: &Settings, started: SystemTime, http: &Http, lines: Vec<OrgLine>) -
     for ((side, endpoint), n) in &st.requests {
         output::detail(&format!("requests: {} {endpoint}: {n}", side.name()));
     }
-    write_report(s, started, Some(http), lines, counts, code, None)
+    write_report(s, started, Some(http), lines, code, None, perf)
 }
 
-fn finish_fatal(s: &Settings, started: SystemTime, http: Option<&Http>, error: &str) -> u8 {
+fn finish_fatal(s: &Settings, started: SystemTime, http: Option<&Http>, error: &str, perf: Performance) -> u8 {
     output::warn(&format!("error: {error}"));
     output::result(&report::summary(&Counts::default(), 1));
     status_field(s, &status_line(&Counts::default(), 1, Some(error)));
-    write_report(s, started, http, Vec::new(), Counts::default(), 1, Some(error))
+    write_report(s, started, http, Vec::new(), 1, Some(error), perf)
 }
 
 fn write_report(
     s: &Settings,
     started: SystemTime,
     http: Option<&Http>,
-    orgs: Vec<OrgLine>,
-    counts: Counts,
+    mut orgs: Vec<OrgLine>,
     code: u8,
     error: Option<&str>,
+    mut perf: Performance,
 ) -> u8 {
     let Some(path) = &s.report else { return code };
+    // Every free-text field is redacted on its own, so the report can be streamed to the file
+    // (at 10,000 organizations, the report as one string and its redacted copy were the run's
+    // peak memory).
+    for l in &mut orgs {
+        for text in [&mut l.ninja_name, &mut l.detail] {
+            *text = output::redact(text);
+        }
+        for text in [l.value.as_mut(), l.halo_name.as_mut()].into_iter().flatten() {
+            *text = output::redact(text);
+        }
+    }
     let report = Report {
         version: env!("CARGO_PKG_VERSION"),
         started_at: crate::util::rfc3339(started),
@@ -437,20 +458,22 @@ fn write_report(
         dry_run: s.dry_run,
         ninja_field: s.ninja_field.clone(),
         halo_field: s.halo_field.clone(),
-        counts,
+        counts: Counts::of(&orgs),
         orgs,
         exit_code: code,
         error: error.map(output::redact),
         requests: requests(http),
+        performance: {
+            perf.peak_rss_kib = crate::util::peak_rss_kib();
+            perf
+        },
     };
-    let text = match serde_json::to_string_pretty(&report) {
-        Ok(t) => output::redact(&t),
-        Err(e) => {
-            output::warn(&format!("error: cannot serialise the report: {e}"));
-            return 1;
-        }
-    };
-    if let Err(e) = std::fs::write(path, text + "\n") {
+    let written = std::fs::File::create(path).map_err(|e| e.to_string()).and_then(|f| {
+        let mut w = std::io::BufWriter::new(f);
+        serde_json::to_writer_pretty(&mut w, &report).map_err(|e| e.to_string())?;
+        std::io::Write::write_all(&mut w, b"\n").and_then(|_| std::io::Write::flush(&mut w)).map_err(|e| e.to_string())
+    });
+    if let Err(e) = written {
         output::warn(&format!("error: cannot write the report to '{}': {e}", path.display()));
         // The sync itself ran; a lost report is a failed write (2) unless the run already failed.
         return if code == 1 { 1 } else { 2 };
