@@ -24,6 +24,26 @@ fn main() {
     println!("cargo:rerun-if-changed=.git/HEAD");
     println!("cargo:rerun-if-changed=.git/refs/heads");
     println!("cargo:rerun-if-env-changed=SOURCE_DATE_EPOCH");
+
+    // The *target* decides, not the host: cfg!(windows) would be the build machine.
+    if std::env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("windows") {
+        windows_resources(&commit);
+    }
+}
+
+/// Version information shown in Explorer's Properties > Details, and read by EDR and
+/// application-control tools that MSPs run on the device the sync runs on.
+fn windows_resources(commit: &str) {
+    let mut res = winresource::WindowsResource::new();
+    res.set("ProductName", "ninja-halo-sync")
+        .set("FileDescription", "Keeps NinjaOne organizations and HaloPSA clients linked")
+        .set("InternalName", "ninja-halo-sync")
+        .set("OriginalFilename", "ninja-halo-sync.exe")
+        .set("Comments", &format!("commit {commit}"));
+    if let Err(e) = res.compile() {
+        // A missing resource compiler must not break the build; the binary works without it.
+        println!("cargo:warning=Windows version resources not embedded: {e}");
+    }
 }
 
 /// YYYY-MM-DD from Unix seconds (Howard Hinnant's days-to-civil).

@@ -255,7 +255,11 @@ impl Halo<'_> {
                     clients.push(c);
                 }
             }
-            output::detail(&format!("Halo: {} clients so far", seen.len()));
+            output::progress(&format!(
+                "Halo: reading clients, page {page_no}, {} of {}",
+                seen.len(),
+                total.map_or("?".to_string(), |t| t.to_string())
+            ));
             if received == 0 && total.is_some_and(|t| (seen.len() as u64) < t) {
                 return Err(format!(
                     "Halo sent an empty page {page_no} of the client list although it reports {} clients and {} were \
@@ -292,7 +296,9 @@ impl Halo<'_> {
                     let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     let Some(&id) = ids.get(i) else { return };
                     let r = self.client(id);
-                    out.lock().unwrap_or_else(|e| e.into_inner()).push((id, r));
+                    let mut out = out.lock().unwrap_or_else(|e| e.into_inner());
+                    out.push((id, r));
+                    output::progress(&format!("Halo: reading clients one by one, {} of {}", out.len(), ids.len()));
                 });
             }
         });
@@ -309,6 +315,7 @@ impl Halo<'_> {
         for batch in updates.chunks(WRITE_BATCH) {
             self.write_batch(batch, &mut results);
         }
+        output::progress(&format!("Halo: wrote a batch of {} clients", updates.len()));
         results
     }
 

@@ -287,6 +287,9 @@ impl Http {
         if d.is_zero() {
             return;
         }
+        if d >= Duration::from_secs(1) {
+            output::progress(&format!("waiting {:.0}s (rate limit or retry)", d.as_secs_f64()));
+        }
         self.clock.sleep(d);
         self.stats.lock().unwrap_or_else(|e| e.into_inner()).waited += d;
     }

@@ -128,7 +128,7 @@ impl Ninja<'_> {
                 after = after.max(o.id);
                 orgs.push(o);
             }
-            output::detail(&format!("NinjaOne: {} organizations so far", orgs.len()));
+            output::progress(&format!("NinjaOne: reading organizations, {} so far", orgs.len()));
             if n < ORG_PAGE_SIZE {
                 break;
             }
@@ -180,6 +180,7 @@ impl Ninja<'_> {
                     values.insert(*id, v.clone());
                 }
             }
+            output::progress(&format!("NinjaOne: reading field values, {} organizations so far", seen_entities.len()));
             let next = page.next_cursor;
             // Stop on an empty page, a missing cursor, or a page that brought nothing new (a
             // cursor that does not advance would otherwise loop for ever).
@@ -219,6 +220,11 @@ impl Ninja<'_> {
                                 },
                             )
                         });
+                    output::progress(&format!(
+                        "NinjaOne: reading organizations' fields one by one, {} of {}",
+                        i + 1,
+                        orgs.len()
+                    ));
                     match result {
                         Ok(value) => {
                             if let Some(v) = value {

@@ -16,11 +16,30 @@ struct State {
     verbosity: Verbosity,
     log_file: Option<std::fs::File>,
     secrets: Vec<String>,
+    /// stderr is a terminal: progress is one line redrawn in place.
+    terminal: bool,
+    /// A progress line is on screen and must be cleared before other output.
+    progress_shown: bool,
+    /// When the last plain progress line was printed (not on a terminal).
+    last_progress: Option<std::time::Instant>,
 }
+
+/// Not on a terminal, a progress line at most this often.
+const PROGRESS_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
 
 fn state() -> &'static Mutex<State> {
     static STATE: OnceLock<Mutex<State>> = OnceLock::new();
-    STATE.get_or_init(|| Mutex::new(State { verbosity: Verbosity::Normal, log_file: None, secrets: Vec::new() }))
+    STATE.get_or_init(|| {
+        use std::io::IsTerminal;
+        Mutex::new(State {
+            verbosity: Verbosity::Normal,
+            log_file: None,
+            secrets: Vec::new(),
+            terminal: std::io::stderr().is_terminal(),
+            progress_shown: false,
+            last_progress: None,
+        })
+    })
 }
 
 fn lock() -> std::sync::MutexGuard<'static, State> {
@@ -77,9 +96,37 @@ fn to_log(st: &mut State, line: &str) {
     }
 }
 
+/// Clears a live progress line before other output goes to the terminal.
+fn clear_progress(st: &mut State) {
+    if st.progress_shown {
+        let _ = write!(std::io::stderr().lock(), "\r\x1b[K");
+        st.progress_shown = false;
+    }
+}
+
+/// Where a long phase is (reading pages, waiting on the rate limit, writing). On a terminal a
+/// live line on stderr, redrawn in place; otherwise a plain line at most every few seconds.
+/// Never with --quiet.
+pub fn progress(line: &str) {
+    let mut st = lock();
+    if st.verbosity == Verbosity::Quiet {
+        return;
+    }
+    let line = redact_with(&st.secrets, line);
+    if st.terminal {
+        let _ = write!(std::io::stderr().lock(), "\r\x1b[K{line}");
+        st.progress_shown = true;
+    } else if st.last_progress.is_none_or(|t| t.elapsed() >= PROGRESS_EVERY) {
+        st.last_progress = Some(std::time::Instant::now());
+        to_log(&mut st, &line);
+        let _ = writeln!(std::io::stderr().lock(), "{line}");
+    }
+}
+
 /// A line of the run's result on stdout (and in the log file). Shown even with --quiet.
 pub fn result(line: &str) {
     let mut st = lock();
+    clear_progress(&mut st);
     let line = redact_with(&st.secrets, line);
     to_log(&mut st, &line);
     let mut out = std::io::stdout().lock();
@@ -106,6 +153,7 @@ fn emit(level: Verbosity, line: &str) {
     let line = redact_with(&st.secrets, line);
     to_log(&mut st, &line);
     if st.verbosity >= level {
+        clear_progress(&mut st);
         let _ = writeln!(std::io::stderr().lock(), "{line}");
     }
 }

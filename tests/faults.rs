@@ -321,3 +321,41 @@ fn hostile_names_do_not_break_the_run_or_the_report() {
         r.stdout
     );
 }
+
+#[test]
+fn progress_is_a_few_plain_lines_when_not_on_a_terminal() {
+    // 1,100 clients: 11 pages, each reporting progress; not on a terminal, at most one line
+    // every few seconds gets through.
+    let sim = Sim::start(big_tenant(1_100), Config::default());
+    let r = run(&sim, &["--dry-run"], &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let lines = r.stderr.lines().filter(|l| l.contains("reading")).count();
+    assert!((1..=2).contains(&lines), "{}", r.stderr);
+    assert!(!r.stderr.contains('\r'), "no terminal control characters in a log");
+    let quiet = run(&sim, &["--dry-run", "--quiet"], &[]);
+    assert!(!quiet.stderr.contains("reading"), "{}", quiet.stderr);
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn progress_is_one_live_line_on_a_terminal() {
+    if std::process::Command::new("script").arg("--version").output().is_err() {
+        panic!("util-linux 'script' is needed to give the binary a terminal");
+    }
+    let sim = Sim::start(big_tenant(1_100), Config::default());
+    let mut cmd = format!("{BIN} --dry-run");
+    for (k, v) in sim.env() {
+        cmd = format!("{k}='{v}' {cmd}");
+    }
+    let out = std::process::Command::new("script").args(["-qec", &cmd, "/dev/null"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.matches("\r\x1b[KHalo: reading clients, page").count() >= 11, "{text:?}");
+    // What stays visible on each terminal line (after its last clear) is never progress: the
+    // live line is cleared before any other output.
+    for line in text.split('\n') {
+        let visible = line.rsplit("\r\x1b[K").next().unwrap_or("").trim_end_matches('\r');
+        assert!(!visible.contains(": reading"), "progress left on screen: {line:?}");
+    }
+    assert!(text.contains("\r\x1b[Kread "), "{text:?}");
+}

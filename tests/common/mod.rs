@@ -81,6 +81,13 @@ pub fn run_with(sim: Option<&Sim>, args: &[&str], env: &[(&str, &str)]) -> Run {
     let report: PathBuf = dir.path().join("report.json");
     let mut cmd = Command::new(BIN);
     cmd.env_clear();
+    // What the OS itself needs (Windows cannot start networking without SYSTEMROOT); none of
+    // these names is one of the program's settings.
+    for keep in ["SYSTEMROOT", "SystemRoot", "TEMP", "TMP", "TMPDIR", "PATH"] {
+        if let Some(v) = std::env::var_os(keep) {
+            cmd.env(keep, v);
+        }
+    }
     cmd.env("NINJA_HALO_SYNC_TIME_SCALE", "0.001");
     if let Some(sim) = sim {
         for (k, v) in sim.env() {

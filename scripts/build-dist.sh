@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Builds the static Linux release into dist/ with SHA256SUMS.
+# Fails when the binary is not statically linked or is larger than the 3.0 MB budget.
+# Usage: scripts/build-dist.sh            (CI runs this)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+target=x86_64-unknown-linux-gnu
+budget=3000000   # bytes: the binary must stay under 3.0 MB
+# Static glibc, non-PIE: a static-pie binary carries a relocation table of about 115 KB.
+export RUSTFLAGS="${RUSTFLAGS:-} -C target-feature=+crt-static -C relocation-model=static"
+
+cargo build --release --locked --target "$target" --bin ninja-halo-sync
+bin="target/$target/release/ninja-halo-sync"
+
+# A dynamically linked ELF has a program interpreter (PT_INTERP); a static one has none.
+if command -v file >/dev/null 2>&1; then
+    static_check() { file "$bin" | grep -q "statically linked"; }
+else
+    static_check() { ! readelf -l "$bin" | grep -q INTERP; }
+fi
+if ! static_check; then
+    echo "build-dist: $bin is not statically linked" >&2
+    exit 1
+fi
+size=$(stat -c %s "$bin")
+if [ "$size" -gt "$budget" ]; then
+    echo "build-dist: $bin is $size bytes, over the budget of $budget bytes" >&2
+    exit 1
+fi
+
+version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
+name="ninja-halo-sync-$version-x86_64-linux"
+mkdir -p dist
+cp "$bin" "dist/$name"
+(cd dist && sha256sum "$name" > SHA256SUMS)
+"./dist/$name" --version
+echo "build-dist: dist/$name ($size bytes, static), dist/SHA256SUMS"

@@ -1,0 +1,107 @@
+//! The NinjaOne sh wrapper: downloads the binary from a (loopback) URL, refuses it on a
+//! checksum mismatch, runs it and passes its exit code on.
+#![cfg(unix)]
+
+mod common;
+use common::*;
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::process::Command;
+
+/// Serves `bytes` for every GET, counting the requests.
+fn serve(bytes: Vec<u8>) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/ninja-halo-sync", listener.local_addr().unwrap());
+    let hits = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let hits2 = hits.clone();
+    std::thread::spawn(move || {
+        for mut s in listener.incoming().flatten() {
+            let mut r = BufReader::new(s.try_clone().unwrap());
+            let mut line = String::new();
+            while r.read_line(&mut line).unwrap_or(0) > 2 {
+                line.clear();
+            }
+            hits2.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let _ = write!(s, "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", bytes.len());
+            let _ = s.write_all(&bytes);
+        }
+    });
+    (url, hits)
+}
+
+fn sha256(path: &std::path::Path) -> String {
+    let out = Command::new("sha256sum")
+        .arg(path)
+        .output()
+        .or_else(|_| Command::new("shasum").args(["-a", "256"]).arg(path).output())
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).split_whitespace().next().unwrap().to_string()
+}
+
+fn wrapper(env: &[(&str, &str)], args: &[&str]) -> std::process::Output {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/ninja-halo-sync.sh");
+    let mut cmd = Command::new("sh");
+    cmd.arg(script).args(args).env_clear().env("PATH", std::env::var("PATH").unwrap_or_default());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
+#[test]
+fn downloads_verifies_runs_and_passes_the_exit_code_on() {
+    let bin = std::path::Path::new(BIN);
+    let (url, hits) = serve(std::fs::read(bin).unwrap());
+    let sha = sha256(bin);
+    let dir = tempdir::Dir::new();
+    let cache = dir.path().join("cache");
+    let base = [("binaryUrl", url.as_str()), ("binarySha256", sha.as_str()), ("cacheDir", cache.to_str().unwrap())];
+
+    let out = wrapper(&base, &["--version"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("ninja-halo-sync "));
+    assert!(cache.join("ninja-halo-sync").exists());
+    assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 1);
+
+    // Cached and still matching: no second download. The sync's exit code (3 on the demo
+    // tenant: some organizations need attention) is passed on.
+    let sim = Sim::start(tenants::demo(), Config::default());
+    let env: Vec<(String, String)> = sim.env();
+    let mut all: Vec<(&str, &str)> = base.to_vec();
+    all.extend(env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    all.push(("NINJA_HALO_SYNC_TIME_SCALE", "0.001"));
+    let out = wrapper(&all, &["--dry-run"]);
+    assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("summary:"));
+    assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 1);
+}
+
+#[test]
+fn a_checksum_mismatch_refuses_to_run() {
+    let bin = std::path::Path::new(BIN);
+    let (url, _) = serve(std::fs::read(bin).unwrap());
+    let dir = tempdir::Dir::new();
+    let cache = dir.path().join("cache");
+    let wrong = "0".repeat(64);
+    let out = wrapper(
+        &[("binaryurl", url.as_str()), ("binarysha256", wrong.as_str()), ("cachedir", cache.to_str().unwrap())],
+        &["--version"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("checksum mismatch") && err.contains("refusing"), "{err}");
+    assert!(String::from_utf8_lossy(&out.stdout).is_empty(), "the binary did not run");
+    assert!(!cache.join("ninja-halo-sync").exists(), "nothing installed");
+
+    // A tampered cached binary is not run either.
+    std::fs::create_dir_all(&cache).unwrap();
+    std::fs::write(cache.join("ninja-halo-sync"), "#!/bin/sh\necho tampered\n").unwrap();
+    let sha = sha256(bin);
+    let out = wrapper(&[("binarySha256", sha.as_str()), ("cacheDir", cache.to_str().unwrap())], &["--version"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("tampered"));
+    // And without a checksum, nothing runs at all.
+    let out = wrapper(&[("binaryUrl", url.as_str()), ("cacheDir", cache.to_str().unwrap())], &["--version"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("binarySha256"));
+}
