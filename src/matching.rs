@@ -509,28 +509,12 @@ pub struct Comparison {
 /// ("Kowalcyk" = "Kowalczyk", "Mathews" = "Matthews"). A substituted letter is not a typo
 /// here: "Larsen" and "Larson", "Smith" and "Smyth" are different people's names.
 fn typo_pair(a: &str, b: &str) -> bool {
-    if a.len() < 5 || b.len() < 5 || a.len().abs_diff(b.len()) > 4 || a.as_bytes()[0] != b.as_bytes()[0] || a == b {
-        return false;
-    }
-    if a.is_ascii() && b.is_ascii() {
-        one_typo(a.as_bytes(), b.as_bytes())
-    } else {
-        one_typo(&a.chars().collect::<Vec<_>>(), &b.chars().collect::<Vec<_>>())
-    }
-}
-
-fn one_typo<T: PartialEq>(x: &[T], y: &[T]) -> bool {
-    if x.len() == y.len() {
-        let mut diff = (0..x.len()).filter(|&i| x[i] != y[i]);
-        let (Some(i), Some(j), None) = (diff.next(), diff.next(), diff.next()) else { return false };
-        return j == i + 1 && x[i] == y[j] && x[j] == y[i];
-    }
-    let (long, short) = if x.len() > y.len() { (x, y) } else { (y, x) };
-    if long.len() != short.len() + 1 {
-        return false;
-    }
-    let i = (0..short.len()).find(|&i| long[i] != short[i]).unwrap_or(short.len());
-    long[i + 1..] == short[i..]
+    a.len() >= 5
+        && b.len() >= 5
+        && a.len().abs_diff(b.len()) <= 1
+        && a.as_bytes()[0] == b.as_bytes()[0]
+        && strsim::osa_distance(a, b) == 1
+        && strsim::hamming(a, b) != Ok(1)
 }
 
 fn is_number(w: &str) -> bool {
