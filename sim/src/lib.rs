@@ -683,3 +683,128 @@ impl State {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{BufRead, BufReader, Read, Write};
+
+    /// One HTTP/1.1 request on a fresh connection: (status, body).
+    fn call(base: &str, method: &str, target: &str, token: Option<&str>, body: &str) -> (u16, String) {
+        let addr = base.trim_start_matches("http://");
+        let mut s = std::net::TcpStream::connect(addr).unwrap();
+        let auth = token.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
+        write!(s, "{method} {target} HTTP/1.1\r\nHost: {addr}\r\n{auth}Content-Length: {}\r\n\r\n{body}", body.len())
+            .unwrap();
+        let mut r = BufReader::new(s);
+        let mut status = String::new();
+        r.read_line(&mut status).unwrap();
+        let mut len = 0;
+        loop {
+            let mut h = String::new();
+            r.read_line(&mut h).unwrap();
+            if h.trim().is_empty() {
+                break;
+            }
+            if let Some((k, v)) = h.split_once(':') {
+                if k.eq_ignore_ascii_case("content-length") {
+                    len = v.trim().parse().unwrap();
+                }
+            }
+        }
+        let mut body = vec![0; len];
+        r.read_exact(&mut body).unwrap();
+        (status.split_whitespace().nth(1).unwrap().parse().unwrap(), String::from_utf8(body).unwrap())
+    }
+
+    fn halo_token(sim: &Sim) -> String {
+        let c = Config::default();
+        let form = format!(
+            "grant_type=client_credentials&client_id={}&client_secret={}&scope=all",
+            c.halo_client_id, c.halo_client_secret
+        );
+        let (status, body) = call(&sim.halo_url(), "POST", "/auth/token", None, &form);
+        assert_eq!(status, 200, "{body}");
+        serde_json::from_str::<Value>(&body).unwrap()["access_token"].as_str().unwrap().to_string()
+    }
+
+    fn tenant(clients: usize) -> Tenant {
+        let mut t = Tenant { fields: tenants::client_fields(), ..Tenant::default() };
+        for i in 0..clients {
+            t.clients.push(tenants::client(i as i64 + 1, &format!("Client {i}"), None));
+        }
+        t
+    }
+
+    #[test]
+    fn pages_are_capped_at_100_rows_whatever_is_asked() {
+        let sim = Sim::start(tenant(250), Config::default());
+        let t = halo_token(&sim);
+        let (_, body) =
+            call(&sim.halo_url(), "GET", "/api/Client?pageinate=true&page_size=1000&page_no=1", Some(&t), "");
+        let v: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(v["clients"].as_array().unwrap().len(), 100);
+        assert_eq!(v["record_count"], 250, "record_count is the total");
+    }
+
+    #[test]
+    fn unknown_custom_field_names_are_dropped_silently_and_merge_or_replace() {
+        for replace in [false, true] {
+            let sim = Sim::start(tenant(1), Config { halo_replace_custom_fields: replace, ..Config::default() });
+            let t = halo_token(&sim);
+            let post = r#"[{"id": 1, "customfields": [{"name": "CFNoSuchField", "value": "x"}, {"name": "CFDtcClientGuid", "value": "g"}]}]"#;
+            let (status, _) = call(&sim.halo_url(), "POST", "/api/Client", Some(&t), post);
+            assert_eq!(status, 201);
+            let c = sim.client(1).unwrap();
+            assert!(!c.fields.contains_key("CFNoSuchField"), "unknown names vanish without an error");
+            assert_eq!(c.fields["CFDtcClientGuid"], json!("g"));
+            // Merge keeps the client's other fields; replace keeps only what was posted.
+            assert_eq!(c.fields.contains_key("CFContractTier"), !replace);
+        }
+    }
+
+    #[test]
+    fn a_bare_object_body_and_missing_ids_are_refused() {
+        let sim = Sim::start(tenant(1), Config::default());
+        let t = halo_token(&sim);
+        let (status, _) = call(&sim.halo_url(), "POST", "/api/Client", Some(&t), r#"{"id": 1, "name": "x"}"#);
+        assert_eq!(status, 400);
+        let (status, body) = call(&sim.halo_url(), "POST", "/api/Client", Some(&t), r#"[{"id": 99, "name": "x"}]"#);
+        assert_eq!(status, 400);
+        assert!(body.contains("[0].id"), "{body}");
+        assert_eq!(sim.client(1).unwrap().name, "Client 0");
+    }
+
+    #[test]
+    fn auth_errors_have_the_vendors_bodies() {
+        let sim = Sim::start(tenant(1), Config::default());
+        let (status, body) = call(
+            &sim.halo_url(),
+            "POST",
+            "/auth/token",
+            None,
+            "grant_type=client_credentials&client_id=halo-demo-client&client_secret=no",
+        );
+        assert_eq!((status, body.as_str()), (401, r#"{"error":"invalid_client"}"#));
+        let (status, body) = call(
+            &sim.ninja_url(),
+            "POST",
+            "/ws/oauth/token",
+            None,
+            "grant_type=client_credentials&client_id=elsewhere&client_secret=x",
+        );
+        assert_eq!(status, 404);
+        assert!(body.contains("Client app not exist"));
+        let (status, body) = call(&sim.ninja_url(), "GET", "/v2/organizations", None, "");
+        assert_eq!(status, 400);
+        assert!(body.contains("missing_header"));
+        let (status, body) = call(&sim.ninja_url(), "GET", "/api/v2/organizations", Some("stale"), "");
+        assert_eq!(status, 401);
+        assert!(body.contains("not_authenticated"));
+        // FieldInfo is a bare array; the client list an envelope.
+        let t = halo_token(&sim);
+        let (_, body) = call(&sim.halo_url(), "GET", "/api/fieldinfo?typeid=2", Some(&t), "");
+        assert!(serde_json::from_str::<Value>(&body).unwrap().is_array());
+        assert_eq!(sim.requests().len(), 6, "every request is recorded");
+    }
+}
