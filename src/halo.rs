@@ -2,12 +2,11 @@
 //! (FieldInfo), clients paged by the rows actually received (the server caps pages at 100),
 //! per-client reads, and batched writes that never disturb the other custom fields.
 
-use crate::http::{describe, Http, HttpError, Request, Response, Side, TokenSource};
+use crate::http::{describe, ok_body, parse_token, Http, HttpError, Request, Response, Side, TokenCache, TokenSource};
 use crate::output;
 use crate::util::{clip, form, lenient_bool, lenient_id, pct, value_text};
 use serde_json::{json, Value};
 use std::collections::HashSet;
-use std::sync::Mutex;
 use std::time::Duration;
 
 /// Halo returns at most 100 rows a page whatever is asked; asking for exactly that keeps the
@@ -58,7 +57,7 @@ pub struct HaloAuth {
     pub client_id: String,
     pub secret: String,
     pub scope: String,
-    token: Mutex<Option<(String, Duration)>>,
+    token: TokenCache,
 }
 
 impl HaloAuth {
@@ -69,19 +68,20 @@ impl HaloAuth {
             client_id: client_id.into(),
             secret: secret.into(),
             scope: scope.into(),
-            token: Mutex::new(None),
+            token: TokenCache::default(),
         }
     }
 }
 
 impl TokenSource for HaloAuth {
     fn token(&self, http: &Http, renew: bool) -> Result<String, String> {
-        let mut cached = self.token.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((t, until)) = cached.as_ref() {
-            if !renew && http.clock.now() < *until {
-                return Ok(t.clone());
-            }
-        }
+        self.token.get(http, renew, || self.fetch(http))
+    }
+}
+
+impl HaloAuth {
+    /// A new token from the client-credentials grant, with an error that says what to check.
+    fn fetch(&self, http: &Http) -> Result<(String, Duration), String> {
         let mut url = format!("{}/token", self.auth_url);
         if let Some(t) = &self.tenant {
             url.push_str(&format!("?tenant={}", pct(t)));
@@ -96,14 +96,12 @@ impl TokenSource for HaloAuth {
         let outcome = http.send(&req);
         let error = match &outcome {
             Ok(r) if r.ok() => {
-                let (t, until) = crate::ninja::parse_token(http, r).ok_or_else(|| {
+                return parse_token(http, r).ok_or_else(|| {
                     format!(
                         "Halo's token endpoint answered without an access_token: {}",
                         describe("POST", &url, &outcome)
                     )
-                })?;
-                *cached = Some((t.clone(), until));
-                return Ok(t);
+                })
             }
             // "error" plus "error_description": the tenant problem shows in the description.
             Ok(r) => r.json().and_then(|v| {
@@ -288,23 +286,15 @@ impl Halo<'_> {
 
     /// Reads several clients, a few at a time.
     pub fn clients_by_id(&self, ids: &[i64]) -> Vec<(i64, Result<Client, String>)> {
-        let out = Mutex::new(Vec::with_capacity(ids.len()));
-        let next = std::sync::atomic::AtomicUsize::new(0);
-        std::thread::scope(|s| {
-            for _ in 0..READ_THREADS.min(ids.len()) {
-                s.spawn(|| loop {
-                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some(&id) = ids.get(i) else { return };
-                    let r = self.client(id);
-                    let mut out = out.lock().unwrap_or_else(|e| e.into_inner());
-                    out.push((id, r));
-                    output::progress(&format!("Halo: reading clients one by one, {} of {}", out.len(), ids.len()));
-                });
-            }
-        });
-        let mut out = out.into_inner().unwrap_or_else(|e| e.into_inner());
-        out.sort_by_key(|(id, _)| *id);
-        out
+        // Each client's outcome is kept (one failed read must not hide the others), so the
+        // pool never stops early here.
+        let all: Result<Vec<_>, std::convert::Infallible> = crate::util::parallel_map(
+            ids,
+            READ_THREADS,
+            |&id| Ok((id, self.client(id))),
+            |done| output::progress(&format!("Halo: reading clients one by one, {done} of {}", ids.len())),
+        );
+        all.unwrap_or_else(|never| match never {})
     }
 
     /// Posts the updates in batches. A batch Halo rejects with a 4xx is split in halves until
@@ -347,14 +337,6 @@ impl Halo<'_> {
                 results.extend(batch.iter().map(|(id, _)| (*id, Err(msg.clone()))));
             }
         }
-    }
-}
-
-/// The body of a successful response.
-fn ok_body(outcome: &Result<Response, HttpError>) -> Option<&str> {
-    match outcome {
-        Ok(r) if r.ok() => Some(&r.body),
-        _ => None,
     }
 }
 

@@ -69,6 +69,14 @@ pub enum HttpError {
     Deadline,
 }
 
+/// The body of a successful (2xx) response.
+pub fn ok_body(outcome: &Result<Response, HttpError>) -> Option<&str> {
+    match outcome {
+        Ok(r) if r.ok() => Some(&r.body),
+        _ => None,
+    }
+}
+
 /// A request that did not succeed, described for the user: method, URL, status and a clipped,
 /// redacted copy of the body.
 pub fn describe(req_method: &str, url: &str, outcome: &Result<Response, HttpError>) -> String {
@@ -496,6 +504,50 @@ fn parse_http_date(s: &str) -> Option<SystemTime> {
     let days = era * 146_097 + doe - 719_468;
     let secs = days * 86_400 + hms[0] * 3600 + hms[1] * 60 + hms[2];
     (secs >= 0).then(|| UNIX_EPOCH + Duration::from_secs(secs as u64))
+}
+
+/// Reads an OAuth token response: the token, and the clock time to renew it (a minute before
+/// it expires, or at half-life for short-lived tokens). The token is registered for
+/// redaction at once.
+pub fn parse_token(http: &Http, r: &Response) -> Option<(String, Duration)> {
+    let v = r.json()?;
+    let token = v.get("access_token")?.as_str()?.to_string();
+    output::add_secret(&token);
+    // Any server value is held to [1 s, 1 day]: a huge one would panic when converted.
+    let ttl = v
+        .get("expires_in")
+        .and_then(serde_json::Value::as_f64)
+        .filter(|s| *s > 0.0)
+        .unwrap_or(3600.0)
+        .clamp(1.0, 86_400.0);
+    let ttl = Duration::from_secs_f64(ttl);
+    let margin = Duration::from_secs(60).min(ttl / 2);
+    Some((token, http.clock.now() + ttl - margin))
+}
+
+/// A bearer token and when to renew it. The lock is held while a new one is fetched, so
+/// concurrent requests wait for one new token instead of each asking for their own.
+#[derive(Default)]
+pub struct TokenCache(Mutex<Option<(String, Duration)>>);
+
+impl TokenCache {
+    /// The cached token, or a new one from `fetch` when there is none, it is due, or `renew`.
+    pub fn get(
+        &self,
+        http: &Http,
+        renew: bool,
+        fetch: impl FnOnce() -> Result<(String, Duration), String>,
+    ) -> Result<String, String> {
+        let mut cached = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((t, until)) = cached.as_ref() {
+            if !renew && http.clock.now() < *until {
+                return Ok(t.clone());
+            }
+        }
+        let (t, until) = fetch()?;
+        *cached = Some((t.clone(), until));
+        Ok(t)
+    }
 }
 
 /// Supplies bearer tokens for one API; `renew` forces a new one (after a 401).

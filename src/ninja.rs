@@ -2,12 +2,11 @@
 //! arrays), and organization custom field values (bulk query with a cursor, falling back to
 //! one request per organization where the query endpoint is unavailable).
 
-use crate::http::{describe, Http, HttpError, Request, Response, Side, TokenSource};
+use crate::http::{describe, ok_body, parse_token, Http, HttpError, Request, Response, Side, TokenCache, TokenSource};
 use crate::output;
 use crate::util::{form, lenient_id, pct, value_text};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
-use std::sync::Mutex;
 use std::time::Duration;
 
 pub const ORG_PAGE_SIZE: usize = 1000;
@@ -25,36 +24,24 @@ pub struct NinjaAuth {
     pub url: String,
     pub client_id: String,
     pub secret: String,
-    token: Mutex<Option<(String, Duration)>>,
+    token: TokenCache,
 }
 
 impl NinjaAuth {
     pub fn new(url: &str, client_id: &str, secret: &str) -> NinjaAuth {
-        NinjaAuth { url: url.into(), client_id: client_id.into(), secret: secret.into(), token: Mutex::new(None) }
+        NinjaAuth { url: url.into(), client_id: client_id.into(), secret: secret.into(), token: TokenCache::default() }
     }
-}
-
-/// Reads an OAuth token response; the token is registered for redaction at once.
-pub fn parse_token(http: &Http, r: &Response) -> Option<(String, Duration)> {
-    let v = r.json()?;
-    let token = v.get("access_token")?.as_str()?.to_string();
-    output::add_secret(&token);
-    // Any server value is held to [1 s, 1 day]: a huge one would panic when converted.
-    let ttl = v.get("expires_in").and_then(Value::as_f64).filter(|s| *s > 0.0).unwrap_or(3600.0).clamp(1.0, 86_400.0);
-    // Renew a minute early (or at half-life for short-lived tokens).
-    let ttl = Duration::from_secs_f64(ttl);
-    let margin = Duration::from_secs(60).min(ttl / 2);
-    Some((token, http.clock.now() + ttl - margin))
 }
 
 impl TokenSource for NinjaAuth {
     fn token(&self, http: &Http, renew: bool) -> Result<String, String> {
-        let mut cached = self.token.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((t, until)) = cached.as_ref() {
-            if !renew && http.clock.now() < *until {
-                return Ok(t.clone());
-            }
-        }
+        self.token.get(http, renew, || self.fetch(http))
+    }
+}
+
+impl NinjaAuth {
+    /// A new token from the client-credentials grant, with an error that says what to check.
+    fn fetch(&self, http: &Http) -> Result<(String, Duration), String> {
         let url = format!("{}/ws/oauth/token", self.url);
         let body = form(&[
             ("grant_type", "client_credentials"),
@@ -66,13 +53,9 @@ impl TokenSource for NinjaAuth {
             Request::post(Side::Ninja, "POST /ws/oauth/token", url.clone(), "application/x-www-form-urlencoded", body);
         let outcome = http.send(&req);
         match &outcome {
-            Ok(r) if r.ok() => {
-                let (t, until) = parse_token(http, r).ok_or_else(|| {
-                    format!("NinjaOne token endpoint answered without an access_token: {}", describe("POST", &url, &outcome))
-                })?;
-                *cached = Some((t.clone(), until));
-                Ok(t)
-            }
+            Ok(r) if r.ok() => parse_token(http, r).ok_or_else(|| {
+                format!("NinjaOne token endpoint answered without an access_token: {}", describe("POST", &url, &outcome))
+            }),
             Ok(r) if r.status == 404 && r.body.contains("Client app not exist") => Err(format!(
                 "NinjaOne at {} does not know the client id '{}' (404 \"Client app not exist\"). The API application \
                  was probably created in another region: check --ninja-region / NINJA_REGION (us, us2, eu, ca, oc, fed) \
@@ -193,56 +176,34 @@ impl Ninja<'_> {
     }
 
     fn per_org_values(&self, field: &str, orgs: &[Org]) -> Result<HashMap<i64, String>, String> {
-        let values = Mutex::new(HashMap::new());
-        let next = std::sync::atomic::AtomicUsize::new(0);
-        let first_error: Mutex<Option<String>> = Mutex::new(None);
-        std::thread::scope(|s| {
-            for _ in 0..FALLBACK_THREADS.min(orgs.len()) {
-                s.spawn(|| loop {
-                    if first_error.lock().unwrap_or_else(|e| e.into_inner()).is_some() {
-                        return;
-                    }
-                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some(org) = orgs.get(i) else { return };
-                    let result = self
-                        .get(
-                            "GET /v2/organization/{id}/custom-fields",
-                            &format!("/v2/organization/{}/custom-fields", org.id),
+        let values = crate::util::parallel_map(
+            orgs,
+            FALLBACK_THREADS,
+            |org| {
+                let (url, outcome) = self.get(
+                    "GET /v2/organization/{id}/custom-fields",
+                    &format!("/v2/organization/{}/custom-fields", org.id),
+                )?;
+                let value = ok_body(&outcome)
+                    .map(|b| parse_org_fields(b, field))
+                    .unwrap_or(Err(String::new()))
+                    .map_err(|why| {
+                        format!(
+                            "cannot read the fields of NinjaOne organization {}: {}{why}",
+                            org.id,
+                            describe("GET", &url, &outcome)
                         )
-                        .and_then(|(url, outcome)| {
-                            ok_body(&outcome).map(|b| parse_org_fields(b, field)).unwrap_or(Err(String::new())).map_err(
-                                |why| {
-                                    format!(
-                                        "cannot read the fields of NinjaOne organization {}: {}{why}",
-                                        org.id,
-                                        describe("GET", &url, &outcome)
-                                    )
-                                },
-                            )
-                        });
-                    output::progress(&format!(
-                        "NinjaOne: reading organizations' fields one by one, {} of {}",
-                        i + 1,
-                        orgs.len()
-                    ));
-                    match result {
-                        Ok(value) => {
-                            if let Some(v) = value {
-                                values.lock().unwrap_or_else(|e| e.into_inner()).insert(org.id, v);
-                            }
-                        }
-                        Err(e) => {
-                            first_error.lock().unwrap_or_else(|e| e.into_inner()).get_or_insert(e);
-                            return;
-                        }
-                    }
-                });
-            }
-        });
-        if let Some(e) = first_error.into_inner().unwrap_or_else(|e| e.into_inner()) {
-            return Err(e);
-        }
-        Ok(values.into_inner().unwrap_or_else(|e| e.into_inner()))
+                    })?;
+                Ok::<_, String>((org.id, value))
+            },
+            |done| {
+                output::progress(&format!(
+                    "NinjaOne: reading organizations' fields one by one, {done} of {}",
+                    orgs.len()
+                ))
+            },
+        )?;
+        Ok(values.into_iter().filter_map(|(id, v)| Some((id, v?))).collect())
     }
 }
 
@@ -253,14 +214,6 @@ fn field_in<'v>(fields: &'v Value, name: &str) -> Option<&'v Value> {
         Value::Array(a) => {
             a.iter().find(|f| f.get("name").and_then(Value::as_str) == Some(name)).and_then(|f| f.get("value"))
         }
-        _ => None,
-    }
-}
-
-/// The body of a successful response.
-fn ok_body(outcome: &Result<Response, HttpError>) -> Option<&str> {
-    match outcome {
-        Ok(r) if r.ok() => Some(&r.body),
         _ => None,
     }
 }

@@ -142,6 +142,49 @@ pub fn printable(s: &str) -> String {
     s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
 }
 
+/// Runs `f` over `items` on at most `threads` threads, results in the items' order. The
+/// first error stops the work: no further item is started and that error is returned. For
+/// the reads that must be made one per entity; `progress` is told how many are done.
+pub fn parallel_map<T: Sync, R: Send, E: Send>(
+    items: &[T],
+    threads: usize,
+    f: impl Fn(&T) -> Result<R, E> + Sync,
+    progress: impl Fn(usize) + Sync,
+) -> Result<Vec<R>, E> {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::Mutex;
+    let next = AtomicUsize::new(0);
+    let done = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    let results: Mutex<Vec<(usize, R)>> = Mutex::new(Vec::with_capacity(items.len()));
+    let error: Mutex<Option<E>> = Mutex::new(None);
+    std::thread::scope(|s| {
+        for _ in 0..threads.min(items.len()) {
+            s.spawn(|| {
+                while !failed.load(Ordering::Relaxed) {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(item) = items.get(i) else { return };
+                    match f(item) {
+                        Ok(r) => results.lock().unwrap_or_else(|e| e.into_inner()).push((i, r)),
+                        Err(e) => {
+                            failed.store(true, Ordering::Relaxed);
+                            error.lock().unwrap_or_else(|e| e.into_inner()).get_or_insert(e);
+                            return;
+                        }
+                    }
+                    progress(done.fetch_add(1, Ordering::Relaxed) + 1);
+                }
+            });
+        }
+    });
+    if let Some(e) = error.into_inner().unwrap_or_else(|e| e.into_inner()) {
+        return Err(e);
+    }
+    let mut results = results.into_inner().unwrap_or_else(|e| e.into_inner());
+    results.sort_by_key(|(i, _)| *i);
+    Ok(results.into_iter().map(|(_, r)| r).collect())
+}
+
 /// User + system CPU seconds of this process so far (Linux; None elsewhere).
 pub fn cpu_seconds() -> Option<f64> {
     let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
@@ -177,6 +220,29 @@ mod tests {
         assert_eq!(rfc3339(UNIX_EPOCH), "1970-01-01T00:00:00Z");
         let t = UNIX_EPOCH + std::time::Duration::from_secs(1_795_331_696);
         assert_eq!(rfc3339(t), "2026-11-22T07:14:56Z");
+    }
+
+    #[test]
+    fn parallel_map_keeps_order_and_stops_on_the_first_error() {
+        let items: Vec<u32> = (0..100).collect();
+        let ok: Result<Vec<u32>, String> = parallel_map(&items, 4, |&i| Ok(i * 2), |_| {});
+        assert_eq!(ok.unwrap(), items.iter().map(|i| i * 2).collect::<Vec<_>>());
+        let started = std::sync::atomic::AtomicUsize::new(0);
+        let err: Result<Vec<u32>, String> = parallel_map(
+            &items,
+            4,
+            |&i| {
+                started.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                if i == 3 {
+                    Err(format!("item {i}"))
+                } else {
+                    Ok(i)
+                }
+            },
+            |_| {},
+        );
+        assert_eq!(err.unwrap_err(), "item 3");
+        assert!(started.load(std::sync::atomic::Ordering::SeqCst) < 100, "stopped early");
     }
 
     #[test]
