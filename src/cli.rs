@@ -67,7 +67,7 @@ pub const FLAGS: &[Flag] = &[
     f("explain", "NAME", None, None, Value, "Print how one Ninja organization matches (normalized name, top candidates, reasons) and exit."),
     f("suggest-map", "PATH", None, None, Value, "Write a reviewable mapping CSV for the unresolved organizations."),
     f("timeout", "SECONDS", Some("TIMEOUT"), Some("60"), Value, "Timeout of each request."),
-    f("deadline", "SECONDS", Some("DEADLINE"), None, Value, "Give up (exit 1, nothing further written) when the whole run takes longer."),
+    f("deadline", "SECONDS", Some("DEADLINE"), None, Value, "Stop sending requests when the whole run takes longer: exit 1 while reading (nothing written), 2 once writing has begun (the rest failed)."),
     f("halo-rate", "N/SECONDS", Some("HALO_RATE"), Some("450/180"), Value, "Pace Halo requests to at most N per SECONDS (fair-use limit)."),
     f("ca-file", "PEM", Some("CA_FILE"), None, Value, "Extra trusted CA certificates (PEM), e.g. a TLS-inspecting firewall's."),
     f("proxy", "URL", Some("HTTPS_PROXY"), None, Value, "HTTP(S) proxy; NO_PROXY is honoured."),

@@ -284,7 +284,7 @@ impl Halo<'_> {
             .map_err(|why| format!("cannot read Halo client {id}: {}{why}", describe("GET", &url, &outcome)))
     }
 
-    /// Reads several clients, a few at a time.
+    /// Reads several clients, a few at a time; the answers come in the order of `ids`.
     pub fn clients_by_id(&self, ids: &[i64]) -> Vec<(i64, Result<Client, String>)> {
         // Each client's outcome is kept (one failed read must not hide the others), so the
         // pool never stops early here.

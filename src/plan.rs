@@ -215,11 +215,18 @@ pub fn plan(orgs: &[OrgIn], clients: &[ClientIn], opts: &Options) -> Plan {
             let nameless = exact_key(&o.name).is_empty();
             // Tier 0: linked.
             if let Some(v) = &o.value {
-                let held: Vec<usize> = holders.get(&value_key(v)).map(|h| h.iter().copied().filter(|&i| opts.include_inactive || !clients[i].inactive).collect()).unwrap_or_default();
+                let held: Vec<usize> = holders
+                    .get(&value_key(v))
+                    .into_iter()
+                    .flatten()
+                    .copied()
+                    .filter(|&i| opts.include_inactive || !clients[i].inactive)
+                    .collect();
                 match held.len() {
                     0 => {}
                     1 => {
-                        return Some(Claim::Match { client: held[0], tier: Tier::Linked, score: 1.0, detail: "already holds this value".into() })
+                        let detail = "already holds this value".to_string();
+                        return Some(Claim::Match { client: held[0], tier: Tier::Linked, score: 1.0, detail });
                     }
                     _ => {
                         return Some(Claim::Fail {
@@ -249,7 +256,10 @@ pub fn plan(orgs: &[OrgIn], clients: &[ClientIn], opts: &Options) -> Plan {
             let exact: Vec<usize> = index.exact(&o.name).iter().map(|&k| to_client(k)).collect();
             match exact.len() {
                 0 => {}
-                1 => return Some(Claim::Match { client: exact[0], tier: Tier::Exact, score: 1.0, detail: "same name".into() }),
+                1 => {
+                    let detail = "same name".to_string();
+                    return Some(Claim::Match { client: exact[0], tier: Tier::Exact, score: 1.0, detail });
+                }
                 n => {
                     return Some(Claim::Fail {
                         status: Status::Ambiguous,

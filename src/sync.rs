@@ -167,11 +167,9 @@ fn decide_and_write(
             "Halo's client list carried no custom field values; reading {} matched clients",
             ids.len()
         ));
-        for (id, r) in halo.clients_by_id(&ids) {
-            let fresh = r?;
-            if let Some(c) = data.clients.iter_mut().find(|c| c.id == id) {
-                c.customfields = Some(fresh.customfields.unwrap_or_default());
-            }
+        // In the order asked for, so each answer belongs to the same position of `unread`.
+        for (&i, (_, r)) in p.unread.iter().zip(halo.clients_by_id(&ids)) {
+            data.clients[i].customfields = Some(r?.customfields.unwrap_or_default());
         }
     };
 
@@ -203,15 +201,14 @@ fn decide_and_write(
         .iter()
         .map(|d| {
             let mut l = report::line(d, d.client.map(|i| (data.clients[i].id, data.clients[i].name.as_str())));
-            if matches!(d.status, Status::NoMatch | Status::Ambiguous) && !d.suggestions.is_empty() {
+            // Ambiguous details already name their candidates; a no_match gets the closest names.
+            if d.status == Status::NoMatch && !d.suggestions.is_empty() {
                 let closest: Vec<String> = d
                     .suggestions
                     .iter()
                     .map(|&(i, sc)| format!("'{}' (#{}, {:.2})", data.clients[i].name, data.clients[i].id, sc))
                     .collect();
-                if !l.detail.contains("closest") && d.status == Status::NoMatch {
-                    l.detail.push_str(&format!("; closest Halo names: {}", closest.join(", ")));
-                }
+                l.detail.push_str(&format!("; closest Halo names: {}", closest.join(", ")));
             }
             if d.status == Status::NoMatch && !list_had_values && d.value.is_some() {
                 l.detail.push_str(
