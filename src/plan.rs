@@ -327,7 +327,21 @@ pub fn plan(orgs: &[OrgIn], clients: &[ClientIn], opts: &Options) -> Plan {
         };
         claimants.sort_by_key(|&oi| rank(oi));
         let best = rank(claimants[0]);
-        let tied: Vec<usize> = claimants.iter().copied().filter(|&oi| rank(oi) == best).collect();
+        // Equal claims tie; so do fuzzy claims within the margin the fuzzy tier demands of one
+        // organization's candidates: a client two organizations almost equally resemble is
+        // given to neither.
+        let fuzzy_score = |oi: usize| match &claims[oi] {
+            Some(Claim::Match { tier: Tier::Fuzzy, score, .. }) => Some(*score),
+            _ => None,
+        };
+        let tied: Vec<usize> = claimants
+            .iter()
+            .copied()
+            .filter(|&oi| {
+                rank(oi) == best
+                    || matches!((fuzzy_score(claimants[0]), fuzzy_score(oi)), (Some(a), Some(b)) if a - b < matching::MIN_MARGIN - 1e-9)
+            })
+            .collect();
         let tier_name = |oi: usize| match &claims[oi] {
             Some(Claim::Match { tier, .. }) => tier.name(),
             _ => "",
@@ -582,6 +596,22 @@ mod tests {
         assert_eq!(status_of(&p, 2).0, Status::Ambiguous, "contested with org 1");
         let orgs = vec![org(1, "Dup", Some(G1))];
         let p = plan(&orgs, &clients, &Options::default());
+        assert_eq!(status_of(&p, 1).0, Status::Ambiguous);
+    }
+
+    #[test]
+    fn fuzzy_rivals_within_the_margin_both_lose_the_client() {
+        // Both organizations resemble "Hartwell Dental Group" (0.67 and 0.75): too close to
+        // choose, so neither is written.
+        let orgs = vec![org(1, "Hartwell Dental", Some(G1)), org(2, "Hartwell Dental Group Partners", Some(G2))];
+        let clients = vec![client(10, "Hartwell Dental Group", None)];
+        let p = plan(&orgs, &clients, &Options::default());
+        assert_eq!(status_of(&p, 1).0, Status::Ambiguous, "{}", p.decisions[0].detail);
+        assert_eq!(status_of(&p, 2).0, Status::Ambiguous, "{}", p.decisions[1].detail);
+        // A clear winner keeps it: 1.0 against 0.67.
+        let orgs = vec![org(1, "Hartwell Dental", Some(G1)), org(2, "Hartwell Dental Group, LLC", Some(G2))];
+        let p = plan(&orgs, &clients, &Options::default());
+        assert_eq!(status_of(&p, 2), (Status::WouldUpdate, Some(Tier::Fuzzy), Some(0)));
         assert_eq!(status_of(&p, 1).0, Status::Ambiguous);
     }
 
