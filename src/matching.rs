@@ -49,6 +49,13 @@ fn fold_char(c: char, out: &mut String) {
         'ý' | 'ÿ' | 'ŷ' => "y",
         'ź' | 'ż' | 'ž' => "z",
         'þ' => "th",
+        // Case folding beyond lowercase: "ΟΔΟΣ" lowercases to "οδοσ", "Οδός" keeps its final
+        // sigma; the long s and the f-ligatures of old typesetting.
+        'ς' => "σ",
+        'ſ' => "s",
+        'ﬀ' => "ff",
+        'ﬁ' => "fi",
+        'ﬂ' => "fl",
         _ => {
             out.push(c);
             return;
@@ -1007,6 +1014,8 @@ mod tests {
         assert_eq!(n("Smith Services"), n("Smith Service"));
         assert_eq!(n("Glass Works"), vec!["glass", "work"]);
         assert_eq!(n("Acme Intls"), n("Acme International"));
+        assert_eq!(n("ΟΔΌΣ Ltd"), n("Οδός"));
+        assert_eq!(n("Proﬁt Partners"), n("Profit Partners"));
     }
 
     #[test]
