@@ -48,7 +48,8 @@ pub fn run(s: &Settings) -> u8 {
     };
     let ninja = Ninja { http: &http, auth: NinjaAuth::new(&s.ninja_url, &s.ninja_client_id, &s.ninja_client_secret.0) };
 
-    output::info(&format!(
+    // The header is part of the result (SPEC: stdout carries a short header, the lines, the summary).
+    output::result(&format!(
         "ninja-halo-sync {}: NinjaOne field '{}' -> Halo field '{}'{}",
         env!("CARGO_PKG_VERSION"),
         s.ninja_field,
