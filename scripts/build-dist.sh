@@ -11,7 +11,8 @@ budget=3000000   # bytes: the binary must stay under 3.0 MB
 export RUSTFLAGS="${RUSTFLAGS:-} -C target-feature=+crt-static -C relocation-model=static"
 
 cargo build --release --locked --target "$target" --bin ninja-halo-sync
-bin="target/$target/release/ninja-halo-sync"
+bin="${CARGO_TARGET_DIR:-target}/$target/release/ninja-halo-sync"
+[ -f "$bin" ] || { echo "build-dist: $bin was not built" >&2; exit 1; }
 
 # A dynamically linked ELF has a program interpreter (PT_INTERP); a static one has none.
 if command -v file >/dev/null 2>&1; then
