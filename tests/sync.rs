@@ -21,7 +21,11 @@ fn first_run_writes_second_run_is_idempotent() {
     // The other custom fields survived.
     assert_eq!(sim.client(101).unwrap().fields["CFContractTier"], json!("Gold"));
     assert!(r.stdout.contains("summary: 2 updated"), "{}", r.stdout);
-    assert!(r.stdout.starts_with("ninja-halo-sync 0.1.0: NinjaOne field 'dtcOrgGuid' -> Halo field 'CFDtcClientGuid'\n"), "{}", r.stdout);
+    assert!(
+        r.stdout.starts_with("ninja-halo-sync 0.1.0: NinjaOne field 'dtcOrgGuid' -> Halo field 'CFDtcClientGuid'\n"),
+        "{}",
+        r.stdout
+    );
 
     sim.clear_requests();
     let r2 = run(&sim, &[], &[]);
