@@ -24,6 +24,18 @@ fn assert_halo_is_right_or_untouched(sim: &Sim, written: bool) {
     }
 }
 
+/// Runs and asserts the run stopped before writing anything: exit 1, every one of `words` in
+/// its error output, Halo untouched.
+fn assert_stops_without_writing(sim: &Sim, args: &[&str], words: &[&str]) -> Run {
+    let r = run(sim, args, &[]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    for w in words {
+        assert!(r.stderr.contains(w), "'{w}' not in: {}", r.stderr);
+    }
+    assert_halo_is_right_or_untouched(sim, false);
+    r
+}
+
 fn fault(side: Side, method: &'static str, path: &'static str, kind: FaultKind) -> Fault {
     Fault::new(side, method, path, kind)
 }
@@ -158,30 +170,21 @@ fn a_stalled_body_hits_the_timeout() {
         fault(Side::Halo, "GET", "/api/fieldinfo", FaultKind::Stall(std::time::Duration::from_secs(2)))
             .times(usize::MAX),
     );
-    let r = run(&sim, &["--timeout", "0.3"], &[]);
-    assert_eq!(r.code, 1);
-    assert!(r.stderr.contains("/api/FieldInfo failed") && r.stderr.contains("--timeout"), "{}", r.stderr);
-    assert_halo_is_right_or_untouched(&sim, false);
+    assert_stops_without_writing(&sim, &["--timeout", "0.3"], &["/api/FieldInfo failed", "--timeout"]);
 }
 
 #[test]
 fn malformed_json_stops_the_run_before_any_write() {
     let sim = Sim::start(clean_tenant(), Config::default());
     sim.inject(fault(Side::Halo, "GET", "/api/client", FaultKind::Malformed).times(usize::MAX));
-    let r = run(&sim, &[], &[]);
-    assert_eq!(r.code, 1);
-    assert!(r.stderr.contains("not JSON") && r.stderr.contains("nothing was written"), "{}", r.stderr);
-    assert_halo_is_right_or_untouched(&sim, false);
+    assert_stops_without_writing(&sim, &[], &["not JSON", "nothing was written"]);
 }
 
 #[test]
 fn an_html_page_with_status_200_stops_the_run() {
     let sim = Sim::start(clean_tenant(), Config::default());
     sim.inject(fault(Side::Ninja, "GET", "/v2/organizations", FaultKind::Html).times(usize::MAX));
-    let r = run(&sim, &[], &[]);
-    assert_eq!(r.code, 1);
-    assert!(r.stderr.contains("an HTML page (Service Unavailable"), "{}", r.stderr);
-    assert_halo_is_right_or_untouched(&sim, false);
+    assert_stops_without_writing(&sim, &[], &["an HTML page (Service Unavailable"]);
 }
 
 fn big_tenant(n: i64) -> Tenant {
@@ -196,10 +199,7 @@ fn big_tenant(n: i64) -> Tenant {
 fn an_empty_page_before_the_reported_total_stops_the_run() {
     let sim = Sim::start(big_tenant(250), Config::default());
     sim.inject(fault(Side::Halo, "GET", "/api/client", FaultKind::EmptyPage).skip(1));
-    let r = run(&sim, &[], &[]);
-    assert_eq!(r.code, 1);
-    assert!(r.stderr.contains("empty page 2") && r.stderr.contains("reports 250 clients"), "{}", r.stderr);
-    assert_halo_is_right_or_untouched(&sim, false);
+    assert_stops_without_writing(&sim, &[], &["empty page 2", "reports 250 clients"]);
 }
 
 #[test]
@@ -216,10 +216,7 @@ fn a_page_that_is_exactly_full_ends_the_list_without_an_extra_request() {
 fn paging_that_repeats_page_one_stops_the_run() {
     let sim = Sim::start(big_tenant(250), Config::default());
     sim.inject(fault(Side::Halo, "GET", "/api/client", FaultKind::IgnorePaging).times(usize::MAX));
-    let r = run(&sim, &[], &[]);
-    assert_eq!(r.code, 1);
-    assert!(r.stderr.contains("twice while paging"), "{}", r.stderr);
-    assert_halo_is_right_or_untouched(&sim, false);
+    assert_stops_without_writing(&sim, &[], &["twice while paging"]);
 }
 
 #[test]
@@ -234,10 +231,7 @@ fn a_broken_ninja_cursor_stops_the_run() {
         )
         .skip(1),
     );
-    let r = run(&sim, &[], &[]);
-    assert_eq!(r.code, 1);
-    assert!(r.stderr.contains("NinjaOne field values") && r.stderr.contains("INVALID_CURSOR"), "{}", r.stderr);
-    assert_halo_is_right_or_untouched(&sim, false);
+    assert_stops_without_writing(&sim, &[], &["NinjaOne field values", "INVALID_CURSOR"]);
 }
 
 #[test]
@@ -266,10 +260,7 @@ fn a_400_for_one_client_in_a_batch_fails_only_that_client() {
 fn the_deadline_stops_a_run_that_would_wait_too_long() {
     let sim = Sim::start(clean_tenant(), Config::default());
     sim.inject(fault(Side::Halo, "GET", "/api/client", status(429, "", Some("120"))).times(usize::MAX));
-    let r = run(&sim, &["--deadline", "60"], &[]);
-    assert_eq!(r.code, 1);
-    assert!(r.stderr.contains("--deadline"), "{}", r.stderr);
-    assert_halo_is_right_or_untouched(&sim, false);
+    assert_stops_without_writing(&sim, &["--deadline", "60"], &["--deadline"]);
 }
 
 #[test]
