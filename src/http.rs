@@ -190,7 +190,7 @@ pub struct Http {
     /// accept (a TLS-inspecting firewall whose CA is not deployed to this device).
     file_roots: Option<Agents>,
     file_root_hosts: Mutex<std::collections::HashSet<String>>,
-    /// NO_PROXY entries (lower case, without a leading `*`).
+    /// NO_PROXY entries, as `no_proxy_entries` makes them.
     no_proxy: Vec<String>,
     pub clock: Clock,
     deadline: Option<Duration>,
@@ -238,14 +238,7 @@ impl Http {
             Some(path) => Some(agents(ca_file_tls(path)?)),
             None => None,
         };
-        let no_proxy = opts
-            .no_proxy
-            .as_deref()
-            .unwrap_or("")
-            .split(',')
-            .map(|s| s.trim().trim_start_matches('*').to_ascii_lowercase())
-            .filter(|s| !s.is_empty())
-            .collect();
+        let no_proxy = no_proxy_entries(opts.no_proxy.as_deref().unwrap_or(""));
         let seed = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(7)
             ^ u64::from(std::process::id()).rotate_left(32);
         Ok(Http {
@@ -281,12 +274,8 @@ impl Http {
             Some(a) if self.file_root_hosts.lock().unwrap_or_else(|e| e.into_inner()).contains(&host) => a,
             _ => &self.os_roots,
         };
-        let bypass = self.no_proxy.iter().any(|np| {
-            let np = np.trim_start_matches('.');
-            np == "*" || host == np || host.ends_with(&format!(".{np}"))
-        });
         match &agents.proxied {
-            Some(p) if !bypass => p,
+            Some(p) if !bypasses_proxy(&self.no_proxy, &host) => p,
             _ => &agents.direct,
         }
     }
@@ -457,6 +446,25 @@ fn transport_message(e: &ureq::Error) -> String {
     }
 }
 
+/// NO_PROXY's comma-separated entries, lower case, with a leading `*.` or `.` removed
+/// (`.example.com` and `*.example.com` both mean the domain and its hosts); a lone `*` means
+/// every host and is kept as it is.
+fn no_proxy_entries(no_proxy: &str) -> Vec<String> {
+    no_proxy
+        .split(',')
+        .map(|e| e.trim().to_ascii_lowercase())
+        .map(|e| if e == "*" { e } else { e.trim_start_matches('*').trim_start_matches('.').to_string() })
+        .filter(|e| !e.is_empty())
+        .collect()
+}
+
+/// Whether NO_PROXY exempts `host` (lower case): `*`, the host itself, or a domain it is in.
+fn bypasses_proxy(entries: &[String], host: &str) -> bool {
+    entries
+        .iter()
+        .any(|e| e == "*" || host == e || host.strip_suffix(e.as_str()).is_some_and(|rest| rest.ends_with('.')))
+}
+
 /// A TLS failure (ureq reports rustls' certificate errors as I/O errors). Never retried: it
 /// will not go away by itself.
 fn is_certificate_error(e: &ureq::Error) -> bool {
@@ -585,6 +593,21 @@ mod tests {
         p.sent.push_back(Duration::from_secs(1));
         assert_eq!(p.wait_needed(Duration::from_secs(2)), Duration::from_secs(8));
         assert_eq!(p.wait_needed(Duration::from_secs(10)), Duration::ZERO);
+    }
+
+    #[test]
+    fn no_proxy_entries_and_matching() {
+        let e = no_proxy_entries(" localhost, *.Example.com ,.corp.local,, 10.0.0.1 ");
+        assert_eq!(e, vec!["localhost", "example.com", "corp.local", "10.0.0.1"]);
+        assert!(bypasses_proxy(&e, "localhost"));
+        assert!(bypasses_proxy(&e, "api.example.com") && bypasses_proxy(&e, "example.com"));
+        assert!(!bypasses_proxy(&e, "notexample.com"));
+        assert!(bypasses_proxy(&e, "a.b.corp.local"));
+        assert!(!bypasses_proxy(&e, "psa.example.org"));
+        let all = no_proxy_entries("*");
+        assert_eq!(all, vec!["*"], "a lone * means every host");
+        assert!(bypasses_proxy(&all, "anything.example"));
+        assert!(no_proxy_entries("").is_empty());
     }
 
     #[test]
