@@ -2,7 +2,7 @@
 //! (FieldInfo), clients paged by the rows actually received (the server caps pages at 100),
 //! per-client reads, and batched writes that never disturb the other custom fields.
 
-use crate::http::{describe, ok_body, parse_token, Http, HttpError, Request, Response, Side, TokenCache, TokenSource};
+use crate::http::{describe, parse_token, read_ok, Http, HttpError, Request, Response, Side, TokenCache, TokenSource};
 use crate::output;
 use crate::util::{clip, form, lenient_bool, lenient_id, pct, value_text};
 use serde_json::{json, Value};
@@ -206,10 +206,7 @@ impl Halo<'_> {
                 describe("GET", &url, &outcome)
             ));
         }
-        ok_body(&outcome)
-            .map(parse_field_info)
-            .unwrap_or(Err(String::new()))
-            .map_err(|why| format!("cannot read Halo's client custom fields: {}{why}", describe("GET", &url, &outcome)))
+        read_ok("Halo's client custom fields", &url, &outcome, parse_field_info)
     }
 
     /// Every client, active and inactive (filtered by the caller on each row's `inactive`, since
@@ -234,12 +231,8 @@ impl Halo<'_> {
                     ids.join(",")
                 ),
             )?;
-            let (rows, total) = ok_body(&outcome).map(parse_client_page).unwrap_or(Err(String::new())).map_err(|why| {
-                format!(
-                    "cannot read the Halo client list: {}{why}; a partial client list is never used for matching, nothing was written",
-                    describe("GET", &url, &outcome)
-                )
-            })?;
+            let (rows, total) = read_ok("the Halo client list", &url, &outcome, parse_client_page)
+                .map_err(|e| format!("{e}; a partial client list is never used for matching, nothing was written"))?;
             let received = rows.len();
             for c in rows {
                 if !seen.insert(c.id) {
@@ -277,11 +270,15 @@ impl Halo<'_> {
     /// One client with its full custom fields.
     pub fn client(&self, id: i64) -> Result<Client, String> {
         let (url, outcome) = self.get("GET /api/Client/{id}", &format!("/api/Client/{id}"))?;
-        ok_body(&outcome)
-            .map(parse_client)
-            .unwrap_or(Err(String::new()))
-            .and_then(|c| if c.id == id { Ok(c) } else { Err(format!(" (the answer is client {})", c.id)) })
-            .map_err(|why| format!("cannot read Halo client {id}: {}{why}", describe("GET", &url, &outcome)))
+        read_ok(&format!("Halo client {id}"), &url, &outcome, |body| {
+            parse_client(body).and_then(|c| {
+                if c.id == id {
+                    Ok(c)
+                } else {
+                    Err(format!(" (the answer is client {})", c.id))
+                }
+            })
+        })
     }
 
     /// Reads several clients, a few at a time; the answers come in the order of `ids`.

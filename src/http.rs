@@ -70,11 +70,26 @@ pub enum HttpError {
 }
 
 /// The body of a successful (2xx) response.
-pub fn ok_body(outcome: &Result<Response, HttpError>) -> Option<&str> {
+fn ok_body(outcome: &Result<Response, HttpError>) -> Option<&str> {
     match outcome {
         Ok(r) if r.ok() => Some(&r.body),
         _ => None,
     }
+}
+
+/// The parsed body of a successful GET, or an error saying what could not be read, what came
+/// back, and why it did not parse: "cannot read {what}: GET {url} answered ...{why}". Parsers
+/// return their reason with a leading space, e.g. " (not JSON: ...)".
+pub fn read_ok<T>(
+    what: &str,
+    url: &str,
+    outcome: &Result<Response, HttpError>,
+    parse: impl FnOnce(&str) -> Result<T, String>,
+) -> Result<T, String> {
+    ok_body(outcome)
+        .map(parse)
+        .unwrap_or(Err(String::new()))
+        .map_err(|why| format!("cannot read {what}: {}{why}", describe("GET", url, outcome)))
 }
 
 /// A request that did not succeed, described for the user: method, URL, status and a clipped,

@@ -2,7 +2,7 @@
 //! arrays), and organization custom field values (bulk query with a cursor, falling back to
 //! one request per organization where the query endpoint is unavailable).
 
-use crate::http::{describe, ok_body, parse_token, Http, HttpError, Request, Response, Side, TokenCache, TokenSource};
+use crate::http::{describe, parse_token, read_ok, Http, HttpError, Request, Response, Side, TokenCache, TokenSource};
 use crate::output;
 use crate::util::{form, lenient_id, pct, value_text};
 use serde_json::Value;
@@ -97,9 +97,7 @@ impl Ninja<'_> {
         loop {
             let (url, outcome) = self
                 .get("GET /v2/organizations", &format!("/v2/organizations?pageSize={ORG_PAGE_SIZE}&after={after}"))?;
-            let page = ok_body(&outcome).map(parse_org_page).unwrap_or(Err(String::new())).map_err(|why| {
-                format!("cannot read the NinjaOne organizations: {}{why}", describe("GET", &url, &outcome))
-            })?;
+            let page = read_ok("the NinjaOne organizations", &url, &outcome, parse_org_page)?;
             let n = page.len();
             for o in page {
                 if !seen.insert(o.id) {
@@ -150,10 +148,7 @@ impl Ninja<'_> {
             if cursor.is_none() && matches!(&outcome, Ok(r) if r.status == 404) {
                 return Ok(None);
             }
-            let page =
-                ok_body(&outcome).map(|b| parse_query_page(b, field)).unwrap_or(Err(String::new())).map_err(|why| {
-                    format!("cannot read the NinjaOne field values: {}{why}", describe("GET", &url, &outcome))
-                })?;
+            let page = read_ok("the NinjaOne field values", &url, &outcome, |b| parse_query_page(b, field))?;
             let mut new_entities = 0;
             for (id, value) in &page.values {
                 if seen_entities.insert(*id) {
@@ -184,16 +179,8 @@ impl Ninja<'_> {
                     "GET /v2/organization/{id}/custom-fields",
                     &format!("/v2/organization/{}/custom-fields", org.id),
                 )?;
-                let value = ok_body(&outcome)
-                    .map(|b| parse_org_fields(b, field))
-                    .unwrap_or(Err(String::new()))
-                    .map_err(|why| {
-                        format!(
-                            "cannot read the fields of NinjaOne organization {}: {}{why}",
-                            org.id,
-                            describe("GET", &url, &outcome)
-                        )
-                    })?;
+                let what = format!("the fields of NinjaOne organization {}", org.id);
+                let value = read_ok(&what, &url, &outcome, |b| parse_org_fields(b, field))?;
                 Ok::<_, String>((org.id, value))
             },
             |done| {
