@@ -30,24 +30,85 @@ pub struct Client {
     pub id: i64,
     pub name: String,
     pub inactive: bool,
-    /// The client's custom fields; None when the response carried none.
-    pub customfields: Option<Vec<CustomField>>,
+    /// The client's `customfields` array exactly as Halo sent it (JSON text: every key of every
+    /// object), or None when the answer carried no array. Kept as text and parsed only to look
+    /// a value up or to build an update, so that other fields can be posted back unchanged.
+    pub customfields: Option<Box<str>>,
 }
 
-/// One custom field of a client: what is needed to post it back unchanged (Halo's labels,
-/// display texts and types are dropped: at 10,000 clients they would be most of the memory).
-#[derive(Debug, Clone, PartialEq)]
-pub struct CustomField {
-    pub id: Option<i64>,
-    pub name: String,
-    pub value: Value,
+/// An encrypted or password field (Halo never shows its value).
+fn is_secret(f: &Value) -> bool {
+    f.get("isencrypted").is_some_and(lenient_bool) || f.get("value_is_password_id").is_some_and(lenient_bool)
+}
+
+/// A custom field object whose value Halo hides behind a mask: a set secret, or `********`.
+/// Its value is never posted (it would replace the secret with the mask). A secret field that
+/// shows an empty value hides nothing; it is left out of what is posted all the same.
+fn is_masked(f: &Value) -> bool {
+    let shown = f.get("value").and_then(value_text);
+    match shown {
+        None => false,
+        Some(v) => is_secret(f) || (v.len() >= 3 && v.chars().all(|c| c == '*')),
+    }
+}
+
+fn field_name(f: &Value) -> Option<&str> {
+    f.get("name").and_then(Value::as_str)
 }
 
 impl Client {
-    /// The field's current value: Some(None) = known to be empty; None = not known.
+    /// The custom field objects as read; None when Halo's answer carried no (readable) array.
+    fn field_objects(&self) -> Option<Vec<Value>> {
+        serde_json::from_str::<Vec<Value>>(self.customfields.as_deref()?).ok()
+    }
+
+    /// The field's current value: Some(None) = known to be empty; None = not known, because
+    /// the answer had no array, no entry for this field, or a masked one. An array without the
+    /// field is never read as "empty": some Halo answers carry only some fields.
     pub fn field_value(&self, field: &str) -> Option<Option<String>> {
-        let fields = self.customfields.as_ref()?;
-        Some(fields.iter().find(|f| f.name.eq_ignore_ascii_case(field)).and_then(|f| value_text(&f.value)))
+        let objects = self.field_objects()?;
+        let f = objects.iter().find(|f| field_name(f).is_some_and(|n| n.eq_ignore_ascii_case(field)))?;
+        if is_masked(f) {
+            return None;
+        }
+        Some(f.get("value").and_then(value_text))
+    }
+
+    /// The names of the fields whose value the answer shows (masked ones included).
+    pub fn populated_names(&self) -> Vec<String> {
+        self.field_objects()
+            .unwrap_or_default()
+            .iter()
+            .filter(|f| is_masked(f) || f.get("value").and_then(value_text).is_some())
+            .filter_map(|f| field_name(f).map(str::to_string))
+            .collect()
+    }
+
+    /// Whether the client's other custom fields can be posted back exactly as read: the array
+    /// must hold every defined field (else an omitted one may just not have been sent) and no
+    /// masked value. Ok(true) when some other field holds a value.
+    pub fn others_postable(&self, defs: &[FieldDef], ours: &str) -> Result<bool, String> {
+        let objects = self.field_objects().ok_or("Halo's answer carried none of its custom fields")?;
+        let present = |d: &FieldDef| {
+            objects.iter().any(|f| {
+                field_name(f).is_some_and(|n| n.eq_ignore_ascii_case(&d.name))
+                    || f.get("id").and_then(lenient_id) == Some(d.id)
+            })
+        };
+        let missing: Vec<&str> = defs
+            .iter()
+            .filter(|d| !d.name.eq_ignore_ascii_case(ours) && !present(d))
+            .map(|d| d.name.as_str())
+            .collect();
+        if !missing.is_empty() {
+            return Err(format!("Halo's answer did not show its field(s) {}", missing.join(", ")));
+        }
+        let others = objects.iter().filter(|f| !field_name(f).is_some_and(|n| n.eq_ignore_ascii_case(ours)));
+        let masked: Vec<&str> = others.clone().filter(|f| is_masked(f)).filter_map(field_name).collect();
+        if !masked.is_empty() {
+            return Err(format!("its field(s) {} are encrypted and cannot be read back", masked.join(", ")));
+        }
+        Ok(others.filter_map(|f| f.get("value")).any(|v| value_text(v).is_some()))
     }
 }
 
@@ -259,8 +320,10 @@ impl Halo<'_> {
                     seen.len()
                 ));
             }
-            let done = received == 0 || total.is_some_and(|t| seen.len() as u64 >= t);
-            if done {
+            // A full page is never the end, whatever record_count says (a count lower than the
+            // rows there would drop clients); a short page is, once the count (if any) is met.
+            let short = received < PAGE_SIZE;
+            if received == 0 || (short && total.is_none_or(|t| seen.len() as u64 >= t)) {
                 break;
             }
         }
@@ -294,47 +357,190 @@ impl Halo<'_> {
         all.unwrap_or_else(|never| match never {})
     }
 
-    /// Posts the updates in batches. A batch Halo rejects with a 4xx is split in halves until
-    /// the offending clients are isolated; the others are still written.
-    /// Returns, per client id, Ok or Halo's message.
-    pub fn write(&self, updates: &[(i64, Value)]) -> Vec<(i64, Result<(), String>)> {
-        let mut results = Vec::new();
+    /// Posts the updates in batches of WRITE_BATCH. Per client: Ok (Halo accepted it) or why
+    /// not. A refusal that concerns the field or the API application's rights (401, 403, or a
+    /// 400 naming the field or a permission) stops all writing: `stop` says why, and every
+    /// client not yet written carries that reason. A batch refused for some of its clients is
+    /// narrowed down to them: at once where Halo names their positions (one more request), else
+    /// by halving within a budget of requests: 2 log2(batch) + 2, and 6 more for each client
+    /// found at fault. Clients the budget leaves unresolved are not written, and say so.
+    pub fn write(&self, updates: &[(i64, Value)], field: &str) -> WriteOutcome {
+        let mut out = WriteOutcome { results: Vec::new(), stop: None };
         for batch in updates.chunks(WRITE_BATCH) {
-            self.write_batch(batch, &mut results);
+            if let Some(why) = &out.stop {
+                out.results.extend(batch.iter().map(|(id, _)| (*id, Err(format!("not written: {why}")))));
+                continue;
+            }
+            let mut budget = 2 * batch.len().next_power_of_two().ilog2() as usize + 2;
+            let (_, stop) = self.settle(batch, None, field, &mut budget, &mut out.results, true);
+            out.stop = stop;
         }
-        output::progress(&format!("Halo: wrote a batch of {} clients", updates.len()));
-        results
+        out
     }
 
-    fn write_batch(&self, batch: &[(i64, Value)], results: &mut Vec<(i64, Result<(), String>)>) {
+    /// Writes `batch`, or learns which of its clients Halo refuses. `refused` is Halo's answer
+    /// when this exact batch is already known to be refused (so it is not sent again).
+    /// Returns whether every client was accepted, and the reason to stop writing, if any.
+    fn settle(
+        &self,
+        batch: &[(i64, Value)],
+        refused: Option<String>,
+        field: &str,
+        budget: &mut usize,
+        out: &mut Vec<(i64, Result<(), String>)>,
+        first: bool,
+    ) -> (bool, Option<String>) {
+        let fail_all = |out: &mut Vec<(i64, Result<(), String>)>, why: &str| {
+            out.extend(batch.iter().map(|(id, _)| (*id, Err(why.to_string()))));
+        };
+        let out_of_budget = |out: &mut Vec<(i64, Result<(), String>)>| {
+            fail_all(
+                out,
+                "not written: Halo refused a batch holding this client without saying which client was at fault, and \
+                 the search for it used up its share of requests; the next run tries again",
+            )
+        };
+        if batch.is_empty() {
+            return (true, None);
+        }
+        let refused = match refused {
+            Some(r) => r,
+            None if !first && *budget == 0 => {
+                out_of_budget(out);
+                return (false, None);
+            }
+            None => match self.post({
+                if !first {
+                    *budget -= 1;
+                }
+                batch
+            }) {
+                Ok(Posted::Accepted) => {
+                    out.extend(batch.iter().map(|(id, _)| (*id, Ok(()))));
+                    return (true, None);
+                }
+                Ok(Posted::Refused { status, body, what }) => {
+                    if refusal_is_field_wide(status, &body, field) {
+                        let why = format!(
+                            "Halo refused the write for the field itself ({what}); check that the API application's \
+                             agent may edit customers and the field '{field}'"
+                        );
+                        fail_all(out, &why);
+                        return (false, Some(why));
+                    }
+                    let named = named_positions(&body, batch.len());
+                    if batch.len() > 1 && !named.is_empty() {
+                        // Halo said which entries it refuses: those fail, the rest is sent again.
+                        let rest: Vec<(i64, Value)> = batch
+                            .iter()
+                            .enumerate()
+                            .filter(|(i, _)| !named.contains(i))
+                            .map(|(_, u)| u.clone())
+                            .collect();
+                        for &i in &named {
+                            out.push((batch[i].0, Err(what.clone())));
+                        }
+                        *budget += 1;
+                        let (_, stop) = self.settle(&rest, None, field, budget, out, false);
+                        return (false, stop);
+                    }
+                    what
+                }
+                Err(what) => {
+                    fail_all(out, &what);
+                    return (false, None);
+                }
+            },
+        };
+        if batch.len() == 1 {
+            // One client at fault found: it earns the search more room.
+            *budget += 6;
+            fail_all(out, &refused);
+            return (false, None);
+        }
+        if *budget == 0 {
+            out_of_budget(out);
+            return (false, None);
+        }
+        output::info(&format!(
+            "Halo refused a batch of {} clients; splitting it to find the client(s) at fault",
+            batch.len()
+        ));
+        let (a, b) = batch.split_at(batch.len() / 2);
+        let (a_ok, stop) = self.settle(a, None, field, budget, out, false);
+        if stop.is_some() {
+            fail_all_not_written(b, stop.as_deref().unwrap_or(""), out);
+            return (false, stop);
+        }
+        // The whole batch was refused and its first half was not: the fault is in the second.
+        let known = if a_ok { Some(refused) } else { None };
+        let (_, stop) = self.settle(b, known, field, budget, out, false);
+        (false, stop)
+    }
+
+    /// One POST /api/Client with these updates.
+    fn post(&self, batch: &[(i64, Value)]) -> Result<Posted, String> {
         let body = Value::Array(batch.iter().map(|(_, v)| v.clone()).collect()).to_string();
         let url = format!("{}/api/Client", self.url);
         let outcome =
-            match self.send(Request::post(Side::Halo, "POST /api/Client", url.clone(), "application/json", body)) {
-                Ok(o) => o,
-                Err(token_error) => {
-                    results.extend(batch.iter().map(|(id, _)| (*id, Err(token_error.clone()))));
-                    return;
-                }
-            };
+            self.send(Request::post(Side::Halo, "POST /api/Client", url.clone(), "application/json", body))?;
+        output::progress(&format!("Halo: wrote a batch of {} clients", batch.len()));
         match &outcome {
-            Ok(r) if r.ok() => results.extend(batch.iter().map(|(id, _)| (*id, Ok(())))),
-            Ok(r) if (400..500).contains(&r.status) && batch.len() > 1 => {
-                output::info(&format!(
-                    "Halo rejected a batch of {} clients with HTTP {}; splitting it to find the client(s) at fault",
-                    batch.len(),
-                    r.status
-                ));
-                let (a, b) = batch.split_at(batch.len() / 2);
-                self.write_batch(a, results);
-                self.write_batch(b, results);
+            Ok(r) if r.ok() => Ok(Posted::Accepted),
+            Ok(r) if (400..500).contains(&r.status) => {
+                Ok(Posted::Refused { status: r.status, body: r.body.clone(), what: describe("POST", &url, &outcome) })
             }
-            _ => {
-                let msg = describe("POST", &url, &outcome);
-                results.extend(batch.iter().map(|(id, _)| (*id, Err(msg.clone()))));
+            _ => Err(describe("POST", &url, &outcome)),
+        }
+    }
+}
+
+fn fail_all_not_written(batch: &[(i64, Value)], why: &str, out: &mut Vec<(i64, Result<(), String>)>) {
+    out.extend(batch.iter().map(|(id, _)| (*id, Err(format!("not written: {why}")))));
+}
+
+/// What the writes came to: per client, Ok or why not; and why writing stopped, if it did.
+pub struct WriteOutcome {
+    pub results: Vec<(i64, Result<(), String>)>,
+    pub stop: Option<String>,
+}
+
+enum Posted {
+    Accepted,
+    Refused { status: u16, body: String, what: String },
+}
+
+/// A refusal that no client of the batch can escape: the token or the agent lacks the right
+/// (401 after a renewed token, 403), or a validation answer that names the field itself or a
+/// permission. Writing more clients would only repeat it.
+pub fn refusal_is_field_wide(status: u16, body: &str, field: &str) -> bool {
+    if matches!(status, 401 | 403) {
+        return true;
+    }
+    let b = body.to_ascii_lowercase();
+    b.contains(&field.to_ascii_lowercase())
+        || ["permission", "not allowed", "access denied", "unauthori", "forbidden", "read only", "read-only"]
+            .iter()
+            .any(|w| b.contains(w))
+}
+
+/// The batch positions a validation answer names, as Halo does in its keys (`"[3].id"`).
+pub fn named_positions(body: &str, len: usize) -> Vec<usize> {
+    let mut found = Vec::new();
+    let mut rest = body;
+    while let Some(open) = rest.find('[') {
+        rest = &rest[open + 1..];
+        let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        if !digits.is_empty() && rest[digits.len()..].starts_with(']') {
+            if let Ok(i) = digits.parse::<usize>() {
+                if i < len && !found.contains(&i) {
+                    found.push(i);
+                }
             }
         }
     }
+    found.sort_unstable();
+    found
 }
 
 fn json(body: &str) -> Result<Value, String> {
@@ -398,37 +604,46 @@ fn client_from(v: &Value) -> Option<Client> {
         id: v.get("id").and_then(lenient_id)?,
         name: v.get("name").and_then(Value::as_str).unwrap_or("").to_string(),
         inactive: v.get("inactive").is_some_and(lenient_bool),
-        customfields: v.get("customfields").and_then(Value::as_array).map(|a| {
-            a.iter()
-                .filter_map(|f| {
-                    Some(CustomField {
-                        id: f.get("id").and_then(lenient_id),
-                        name: f.get("name").and_then(Value::as_str)?.to_string(),
-                        value: f.get("value").cloned().unwrap_or(Value::Null),
-                    })
-                })
-                .collect()
-        }),
+        customfields: v.get("customfields").filter(|a| a.is_array()).map(|a| a.to_string().into_boxed_str()),
     })
 }
 
-/// The update for one client: its full custom field array with our field set to `value`, so
-/// the other fields survive whether Halo merges the posted array or replaces it.
-pub fn update_body(client: &Client, field: &FieldDef, value: &str) -> Value {
-    let ours = json!({"id": field.id, "name": field.name, "value": value});
-    let mut fields: Vec<Value> = Vec::new();
-    for f in client.customfields.iter().flatten() {
-        if f.name.eq_ignore_ascii_case(&field.name) {
-            continue;
+/// The update that posts only our field. Safe where Halo merges posted custom fields into the
+/// record (the other fields, and edits a person makes to them meanwhile, stay as they are).
+pub fn body_ours_only(client_id: i64, field: &FieldDef, value: &str) -> Value {
+    json!({"id": client_id, "customfields": [{"id": field.id, "name": field.name, "value": value}]})
+}
+
+/// The update that posts the client's whole array exactly as read, with our field set to
+/// `value`: safe where Halo replaces the array. Refused (with the reason) when the other fields
+/// cannot be posted back exactly (see `others_postable`).
+pub fn body_full(client: &Client, defs: &[FieldDef], field: &FieldDef, value: &str) -> Result<Value, String> {
+    client.others_postable(defs, &field.name)?;
+    let mut fields = client.field_objects().unwrap_or_default();
+    let ours = |f: &Value| field_name(f).is_some_and(|n| n.eq_ignore_ascii_case(&field.name));
+    fields.retain(|f| ours(f) || !is_secret(f));
+    match fields.iter_mut().find(|f| ours(f)) {
+        Some(Value::Object(f)) => {
+            f.insert("value".into(), json!(value));
+            // The display text Halo computed for the old value would contradict the new one.
+            f.remove("display");
         }
-        let mut entry = json!({"name": f.name, "value": f.value});
-        if let Some(id) = f.id {
-            entry["id"] = json!(id);
+        _ => {
+            fields.retain(|f| !ours(f));
+            fields.push(json!({"id": field.id, "name": field.name, "value": value}));
         }
-        fields.push(entry);
     }
-    fields.push(ours);
-    json!({"id": client.id, "customfields": fields})
+    Ok(json!({"id": client.id, "customfields": fields}))
+}
+
+/// The client's array exactly as read, without our field: posted once, to a client that holds
+/// our value, it tells how this Halo treats posted custom fields. Where Halo merges, nothing
+/// changes; where it replaces the array, our field (and only our field) is emptied.
+pub fn body_without_ours(client: &Client, defs: &[FieldDef], field: &FieldDef) -> Result<Value, String> {
+    client.others_postable(defs, &field.name)?;
+    let mut fields = client.field_objects().unwrap_or_default();
+    fields.retain(|f| !field_name(f).is_some_and(|n| n.eq_ignore_ascii_case(&field.name)) && !is_secret(f));
+    Ok(json!({"id": client.id, "customfields": fields}))
 }
 
 #[cfg(test)]
@@ -452,25 +667,62 @@ mod tests {
         assert!(e.contains("CFDtcClientGuid (label \"DTC Client GUID\")"), "{e}");
     }
 
+    fn client(fields: Value) -> Client {
+        Client { id: 7, name: "A".into(), inactive: false, customfields: Some(fields.to_string().into()) }
+    }
+
     #[test]
-    fn update_keeps_other_fields() {
-        let c = Client {
-            id: 7,
-            name: "A".into(),
-            inactive: false,
-            customfields: Some(vec![
-                CustomField { id: Some(2), name: "CFContractTier".into(), value: json!("Gold") },
-                CustomField { id: Some(1), name: "CFDtcClientGuid".into(), value: json!("") },
-            ]),
-        };
-        let b = update_body(&c, &defs()[0], "G");
+    fn a_value_is_known_only_where_the_answer_shows_it() {
+        let full = client(json!([
+            {"id": 2, "name": "CFContractTier", "value": "Gold", "label": "Tier", "usage": 0},
+            {"id": 1, "name": "CFDtcClientGuid", "value": ""}]));
+        assert_eq!(full.field_value("CFDtcClientGuid"), Some(None));
+        assert_eq!(full.field_value("CFContractTier"), Some(Some("Gold".into())));
+        assert_eq!(client(json!([])).field_value("CFDtcClientGuid"), None, "an empty array is not 'empty'");
+        let without = client(json!([{"id": 2, "name": "CFContractTier", "value": "Gold"}]));
+        assert_eq!(without.field_value("CFDtcClientGuid"), None);
+        let absent = Client { customfields: None, ..full.clone() };
+        assert_eq!(absent.field_value("CFDtcClientGuid"), None);
+        let masked = client(json!([{"id": 1, "name": "CFDtcClientGuid", "value": "********", "isencrypted": true}]));
+        assert_eq!(masked.field_value("CFDtcClientGuid"), None);
+    }
+
+    #[test]
+    fn other_fields_go_back_exactly_as_read_or_not_at_all() {
+        let c = client(json!([
+            {"id": 2, "name": "CFContractTier", "value": "Gold", "label": "Tier", "usage": 0, "display": "Gold"},
+            {"id": 1, "name": "CFDtcClientGuid", "value": "", "display": ""}]));
+        let b = body_full(&c, &defs(), &defs()[0], "G").unwrap();
         assert_eq!(
             b,
             json!({"id": 7, "customfields": [
-                {"id": 2, "name": "CFContractTier", "value": "Gold"},
+                {"id": 2, "name": "CFContractTier", "value": "Gold", "label": "Tier", "usage": 0, "display": "Gold"},
                 {"id": 1, "name": "CFDtcClientGuid", "value": "G"}]})
         );
-        assert_eq!(c.field_value("CFDtcClientGuid"), Some(None));
-        assert_eq!(c.field_value("CFContractTier"), Some(Some("Gold".into())));
+        assert_eq!(
+            body_ours_only(7, &defs()[0], "G"),
+            json!({"id": 7, "customfields": [{"id": 1, "name": "CFDtcClientGuid", "value": "G"}]})
+        );
+        // A field the answer does not show, or a masked one, cannot be posted back exactly.
+        let partial = client(json!([{"id": 1, "name": "CFDtcClientGuid", "value": ""}]));
+        assert!(body_full(&partial, &defs(), &defs()[0], "G").unwrap_err().contains("CFContractTier"));
+        let secret = client(json!([
+            {"id": 2, "name": "CFContractTier", "value": "********", "isencrypted": true},
+            {"id": 1, "name": "CFDtcClientGuid", "value": ""}]));
+        assert!(body_full(&secret, &defs(), &defs()[0], "G").unwrap_err().contains("encrypted"));
+    }
+
+    #[test]
+    fn refusals_are_told_apart() {
+        assert!(refusal_is_field_wide(403, "", "CFDtcClientGuid"));
+        assert!(refusal_is_field_wide(400, r#"{"Message":"You do not have permission to edit customers"}"#, "CF"));
+        assert!(refusal_is_field_wide(400, r#"{"Message":"CFDtcClientGuid is read only"}"#, "CFDtcClientGuid"));
+        assert!(!refusal_is_field_wide(
+            400,
+            r#"{"Message":"Client 3: Please enter a valid URL","[3].id":"invalid"}"#,
+            "CFX"
+        ));
+        assert_eq!(named_positions(r#"{"[3].id":"invalid","[12].name":"x"}"#, 10), vec![3]);
+        assert_eq!(named_positions("no positions [a] [ ]", 10), Vec::<usize>::new());
     }
 }

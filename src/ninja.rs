@@ -89,7 +89,8 @@ impl Ninja<'_> {
         Ok((url, outcome))
     }
 
-    /// Every organization, paged by `after` = the highest id seen, until a short page.
+    /// Every organization, paged by `after` = the highest id seen, until an empty page: a page
+    /// shorter than asked is not the end (a server may cap its pages below `pageSize`).
     pub fn organizations(&self) -> Result<Vec<Org>, String> {
         let mut orgs = Vec::new();
         let mut seen = HashSet::new();
@@ -110,7 +111,7 @@ impl Ninja<'_> {
                 orgs.push(o);
             }
             output::progress(&format!("NinjaOne: reading organizations, {} so far", orgs.len()));
-            if n < ORG_PAGE_SIZE {
+            if n == 0 {
                 break;
             }
         }
@@ -120,7 +121,16 @@ impl Ninja<'_> {
     /// The field's value for every organization: org id -> value (absent = unset).
     pub fn field_values(&self, field: &str, orgs: &[Org]) -> Result<HashMap<i64, String>, String> {
         match self.query_values(field)? {
-            Some(values) => Ok(values),
+            Some(QueryValues { values, entities }) => {
+                if entities > orgs.len() {
+                    return Err(format!(
+                        "NinjaOne's field query answered for {entities} organizations, but the organization list has {}; \
+                         the two answers do not fit together, so neither can be trusted and nothing was written",
+                        orgs.len()
+                    ));
+                }
+                Ok(values)
+            }
             None => {
                 output::info(&format!(
                     "NinjaOne: the custom-field query endpoint is not available here; reading {} organizations one by one",
@@ -131,8 +141,9 @@ impl Ninja<'_> {
         }
     }
 
-    /// Bulk read through /v2/queries/scoped-custom-fields. None when the endpoint answers 404.
-    fn query_values(&self, field: &str) -> Result<Option<HashMap<i64, String>>, String> {
+    /// Bulk read through /v2/queries/scoped-custom-fields: the values, and how many distinct
+    /// organizations the answers named. None when the endpoint answers 404.
+    fn query_values(&self, field: &str) -> Result<Option<QueryValues>, String> {
         let mut values = HashMap::new();
         let mut seen_entities = HashSet::new();
         let mut cursor: Option<String> = None;
@@ -160,14 +171,22 @@ impl Ninja<'_> {
             }
             output::progress(&format!("NinjaOne: reading field values, {} organizations so far", seen_entities.len()));
             let next = page.next_cursor;
-            // Stop on an empty page, a missing cursor, or a page that brought nothing new (a
-            // cursor that does not advance would otherwise loop for ever).
-            if page.values.is_empty() || next.is_none() || new_entities == 0 {
+            // An empty page or no cursor ends the list. A page that brings nothing new is a
+            // cursor that does not advance: an error, not the end (it would loop for ever, and
+            // stopping there could leave organizations unread).
+            if page.values.is_empty() || next.is_none() {
                 break;
+            }
+            if new_entities == 0 {
+                return Err(format!(
+                    "NinjaOne's field query sent the same organizations again for cursor '{}' (the cursor does not \
+                     advance); the values cannot be trusted, nothing was written",
+                    cursor.as_deref().unwrap_or("")
+                ));
             }
             cursor = next;
         }
-        Ok(Some(values))
+        Ok(Some(QueryValues { values, entities: seen_entities.len() }))
     }
 
     fn per_org_values(&self, field: &str, orgs: &[Org]) -> Result<HashMap<i64, String>, String> {
@@ -192,6 +211,12 @@ impl Ninja<'_> {
         )?;
         Ok(values.into_iter().filter_map(|(id, v)| Some((id, v?))).collect())
     }
+}
+
+/// What the field query answered: the values, and how many organizations it named.
+struct QueryValues {
+    values: HashMap<i64, String>,
+    entities: usize,
 }
 
 /// The field in a `fields` object (plain query) or array of `{name, value}` (detailed query).

@@ -456,7 +456,11 @@ pub fn plan(orgs: &[OrgIn], clients: &[ClientIn], opts: &Options) -> Plan {
                 None => {
                     unread.push(ci);
                     d.status = Status::Failed;
-                    d.detail = "the Halo client's current value could not be read".into();
+                    d.detail = format!(
+                        "not written: Halo's answers for {} did not show the field's current value (no entry for \
+                         it), so a value there could be overwritten unseen",
+                        describe(ci)
+                    );
                 }
                 Some(Some(cur)) if value_key(cur) == value_key(value) => {
                     d.status = Status::InSync;

@@ -91,6 +91,10 @@ pub struct Report {
     /// Why the run could not complete (exit code 1), else absent.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// Findings about the whole run that need a person (exit code 3), e.g. no organization has
+    /// a value in the NinjaOne field.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub attention: Vec<String>,
     pub requests: Requests,
     pub performance: Performance,
 }

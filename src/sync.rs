@@ -15,8 +15,9 @@ struct Data {
     orgs: Vec<Org>,
     values: HashMap<i64, String>,
     field: FieldDef,
-    /// Every client custom field id: the list is asked for all of them, so that an update can
-    /// carry the client's whole array and verification can see every field.
+    /// Every client custom field definition: the list is asked for all of them, so that an
+    /// update can carry the client's whole array and verification can see every field.
+    defs: Vec<FieldDef>,
     field_ids: Vec<i64>,
     clients: Vec<Client>,
 }
@@ -73,7 +74,7 @@ pub fn run(s: &Settings) -> u8 {
     };
     perf.read_seconds = t.elapsed().as_secs_f64();
     match decide_and_write(s, &halo, data, &mut perf) {
-        Ok(Some(lines)) => finish(s, started, &http, lines, perf),
+        Ok(Some(Decided { lines, attention })) => finish(s, started, &http, lines, &attention, perf),
         Ok(None) => 0,
         Err(e) => finish_fatal(s, started, Some(&http), &e, perf),
     }
@@ -107,7 +108,7 @@ fn read(s: &Settings, halo: &Halo, ninja: &Ninja) -> Result<Data, String> {
     if orgs.is_empty() {
         output::warn("warning: NinjaOne returned no organizations; check the API application's scopes (monitoring)");
     }
-    Ok(Data { orgs, values, field, field_ids, clients })
+    Ok(Data { orgs, values, field, defs, field_ids, clients })
 }
 
 fn plan_inputs(data: &Data) -> (Vec<OrgIn>, Vec<ClientIn>) {
@@ -140,18 +141,21 @@ fn plan_options(s: &Settings) -> plan::Options {
     }
 }
 
-/// The report lines, or None when --explain printed its answer instead.
+/// The report lines and the run-level findings that need a person, or None when --explain
+/// printed its answer instead.
 fn decide_and_write(
     s: &Settings,
     halo: &Halo,
     mut data: Data,
     perf: &mut Performance,
-) -> Result<Option<Vec<OrgLine>>, String> {
+) -> Result<Option<Decided>, String> {
     let opts = plan_options(s);
-    let list_had_values = data.clients.iter().any(|c| c.customfields.is_some());
-    // Plan; where the list did not carry the matched clients' current values, read those
-    // clients and plan again (at most a few rounds: each round only adds known values).
-    let mut rounds = 0;
+    let field_name = data.field.name.clone();
+    let list_had_values = data.clients.iter().any(|c| c.field_value(&field_name).is_some());
+    // Plan; where the list did not show a matched client's current value, read that client and
+    // plan again. Each client is read at most once: what its own answer does not show stays
+    // unknown, and the plan never writes over an unknown value.
+    let mut read_once = std::collections::HashSet::new();
     let plan = loop {
         let (orgs, clients) = plan_inputs(&data);
         let cpu = crate::util::cpu_seconds();
@@ -159,18 +163,19 @@ fn decide_and_write(
         if let (Some(a), Some(b)) = (cpu, crate::util::cpu_seconds()) {
             *perf.plan_cpu_seconds.get_or_insert(0.0) += b - a;
         }
-        if p.unread.is_empty() || rounds == 3 {
+        let to_read: Vec<usize> = p.unread.iter().copied().filter(|&i| !read_once.contains(&i)).collect();
+        if to_read.is_empty() {
             break p;
         }
-        rounds += 1;
-        let ids: Vec<i64> = p.unread.iter().map(|&i| data.clients[i].id).collect();
+        let ids: Vec<i64> = to_read.iter().map(|&i| data.clients[i].id).collect();
         output::info(&format!(
-            "Halo's client list carried no custom field values; reading {} matched clients",
+            "Halo's client list did not show '{field_name}' for {} matched clients; reading them one by one",
             ids.len()
         ));
-        // In the order asked for, so each answer belongs to the same position of `unread`.
-        for (&i, (_, r)) in p.unread.iter().zip(halo.clients_by_id(&ids)) {
-            data.clients[i].customfields = Some(r?.customfields.unwrap_or_default());
+        // In the order asked for, so each answer belongs to the same position of `to_read`.
+        for (&i, (_, r)) in to_read.iter().zip(halo.clients_by_id(&ids)) {
+            read_once.insert(i);
+            data.clients[i].customfields = r?.customfields;
         }
     };
 
@@ -225,102 +230,320 @@ fn decide_and_write(
             .map_err(|e| format!("cannot write --suggest-map '{}': {e}", path.display()))?;
         output::info(&format!("wrote mapping suggestions to {}", path.display()));
     }
-    Ok(Some(lines))
+    // Organizations without a single value is almost never the truth: it is a wrong field name
+    // or a field the API application may not read. Never "OK".
+    let mut attention = Vec::new();
+    if !data.orgs.is_empty() && data.values.is_empty() {
+        attention.push(format!(
+            "none of the {} NinjaOne organizations has a value in the field '{}': check the field's name (the API \
+             name under Administration > Devices > Role Custom Fields / Global Custom Fields, not its label, \
+             --ninja-field / NINJA_FIELD) and that its API permission allows reading",
+            data.orgs.len(),
+            s.ninja_field
+        ));
+    }
+    Ok(Some(Decided { lines, attention }))
+}
+
+/// What a run decided and did: one line per organization, and findings about the whole run
+/// that need a person.
+struct Decided {
+    lines: Vec<OrgLine>,
+    attention: Vec<String>,
+}
+
+/// How a run ends, for the report.
+struct Ending<'a> {
+    code: u8,
+    error: Option<&'a str>,
+    attention: &'a [String],
 }
 
 fn data_names(data: &Data) -> Vec<(i64, String)> {
     data.clients.iter().map(|c| (c.id, c.name.clone())).collect()
 }
 
-/// Writes the decided values and reads them back. The first client is written alone and
-/// checked before the rest: if Halo does not keep the value, or disturbs the client's other
-/// custom fields, nothing more is written.
+/// How this Halo treats the `customfields` of a client update, as learned from the first write.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Semantics {
+    /// Not learned (no client could be written first): only whole arrays as read are posted.
+    Unknown,
+    /// Posted entries are merged into the record: only our field is posted.
+    Merge,
+    /// The posted array replaces the record's: the whole array as read is posted.
+    Replace,
+}
+
+/// Clients tried one at a time for the first write; failures of the write itself (accepted but
+/// not kept, unreadable afterwards) in a row before the field counts as broken.
+const FIRST_WRITE_CANDIDATES: usize = 6;
+const FIRST_WRITE_FAILURES: usize = 3;
+
+/// Writes the decided values and reads them back.
+///
+/// 1. First write: one client at a time, read again just before (so an edit made since the
+///    list was read is posted as it is now, and a value that appeared meanwhile is not
+///    overwritten), posted with its whole array as read (safe whether Halo merges or replaces)
+///    and read back. A client-specific failure moves on to the next client; three write
+///    failures in a row, or a refusal of the field itself, stop all writing.
+/// 2. Probe: that client's array without our field, posted once and read back, tells merge
+///    (nothing changes) from replace (our field is emptied, and written again at once).
+/// 3. The rest in batches: under merge only our field is posted, so the other fields and any
+///    edit a person makes to them meanwhile stay as they are; under replace the whole array as
+///    read, and a client whose array cannot be posted back exactly is not written.
 fn write_and_verify(halo: &Halo, data: &mut Data, decisions: &[&plan::Decision]) -> Vec<Result<(), String>> {
     let mut results: Vec<Option<Result<(), String>>> = vec![None; decisions.len()];
-    let by_id: HashMap<i64, usize> = data.clients.iter().enumerate().map(|(i, c)| (c.id, i)).collect();
-    // Clients whose full custom fields are not known yet are read first (the update carries
-    // the whole array, so a Halo that replaces the array keeps the other fields).
-    let missing: Vec<i64> = decisions
-        .iter()
-        .filter_map(|d| d.client)
-        .filter(|&ci| data.clients[ci].customfields.is_none())
-        .map(|ci| data.clients[ci].id)
-        .collect();
-    for (id, r) in halo.clients_by_id(&missing) {
-        if let (Some(&ci), Ok(fresh)) = (by_id.get(&id), r) {
-            data.clients[ci].customfields = fresh.customfields.or(Some(Vec::new()));
-        }
-    }
-    let data = &*data;
-    // (decision, client) pairs to write.
     let mut todo: Vec<(usize, usize)> = Vec::new();
     for (k, d) in decisions.iter().enumerate() {
         match (d.client, d.value.as_deref()) {
-            (Some(ci), Some(_)) if data.clients[ci].customfields.is_some() => todo.push((k, ci)),
-            (Some(ci), Some(_)) => {
-                results[k] = Some(Err(format!(
-                    "could not read Halo client #{} before writing; not written",
-                    data.clients[ci].id
-                )))
-            }
+            (Some(ci), Some(_)) => todo.push((k, ci)),
             _ => results[k] = Some(Err("internal: a write without a client or value".into())),
         }
     }
-
     output::info(&format!("writing {} Halo clients", todo.len()));
-    let (canary, rest) = todo.split_at(todo.len().min(1));
-    for (batch_no, part) in [canary, rest].into_iter().enumerate() {
-        let mut ok_now = Vec::new();
-        // Update bodies are built a batch at a time: at 10,000 clients, building them all
-        // first would hold every client's custom fields twice.
-        for chunk in part.chunks(halo::WRITE_BATCH) {
-            let posted: Vec<(i64, serde_json::Value)> = chunk
-                .iter()
-                .map(|&(k, ci)| {
-                    let c = &data.clients[ci];
-                    (c.id, halo::update_body(c, &data.field, decisions[k].value.as_deref().unwrap_or("")))
-                })
-                .collect();
-            let outcome: HashMap<i64, Result<(), String>> = halo.write(&posted).into_iter().collect();
-            for &(k, ci) in chunk {
-                match outcome.get(&data.clients[ci].id) {
-                    Some(Ok(())) => ok_now.push((k, ci)),
-                    Some(Err(e)) => results[k] = Some(Err(format!("Halo refused the write: {e}"))),
-                    None => results[k] = Some(Err("no answer for this client".into())),
-                }
-            }
-        }
-        let verified = verify(halo, data, &ok_now, decisions);
-        let mut canary_failed = None;
-        for ((k, _), v) in ok_now.iter().zip(verified) {
-            if batch_no == 0 {
-                if let Err(e) = &v {
-                    canary_failed = Some(e.clone());
-                }
-            }
-            results[*k] = Some(v);
-        }
-        if let Some(e) = canary_failed {
-            output::warn(&format!(
-                "error: the first write did not hold ({e}); stopping before writing the other clients"
-            ));
+    let values: Vec<&str> = decisions.iter().map(|d| d.value.as_deref().unwrap_or("")).collect();
+    let first = first_write(halo, data, &todo, &values, &mut results);
+    let rest: Vec<(usize, usize)> = todo.iter().copied().filter(|(k, _)| results[*k].is_none()).collect();
+    match first {
+        Err(why) => {
+            output::warn(&format!("error: {why}; stopping before writing the other clients"));
             for (k, _) in rest {
-                results[*k] = Some(Err(format!("not written: the first write did not hold ({e})")));
+                results[k] = Some(Err(format!("not written: {why}")));
             }
-            break;
         }
+        Ok(semantics) => write_rest(halo, data, &rest, semantics, &values, &mut results),
     }
     results.into_iter().map(|r| r.unwrap_or_else(|| Err("not written".into()))).collect()
 }
 
+/// Step 1 and 2 of `write_and_verify`: the semantics learned, or why writing must stop.
+fn first_write(
+    halo: &Halo,
+    data: &mut Data,
+    todo: &[(usize, usize)],
+    values: &[&str],
+    results: &mut [Option<Result<(), String>>],
+) -> Result<Semantics, String> {
+    let field = data.field.clone();
+    let mut failures = 0;
+    for &(k, ci) in todo.iter().take(FIRST_WRITE_CANDIDATES) {
+        let planned = &data.clients[ci];
+        let fresh = match halo.client(planned.id) {
+            Ok(c) => c,
+            Err(e) => {
+                results[k] = Some(Err(format!("could not read the client again just before writing: {e}")));
+                failures += 1;
+                if failures == FIRST_WRITE_FAILURES {
+                    return Err(format!("{failures} clients in a row could not be written ({e})"));
+                }
+                continue;
+            }
+        };
+        let key = |c: &Client| c.field_value(&field.name).map(|v| v.map(|v| plan::value_key(&v)));
+        if key(&fresh) != key(planned) {
+            results[k] = Some(Err(
+                "not written: the client's value in Halo changed while the run went on; the next run will judge it again"
+                    .into(),
+            ));
+            continue;
+        }
+        data.clients[ci] = fresh;
+        let Ok(body) = halo::body_full(&data.clients[ci], &data.defs, &field, values[k]) else {
+            // Not a client to learn from (its array cannot be posted back exactly); it is
+            // written with the rest if the semantics allow.
+            continue;
+        };
+        let out = halo.write(&[(data.clients[ci].id, body)], &field.name);
+        if let Some(stop) = out.stop {
+            results[k] = Some(Err(stop.clone()));
+            return Err(stop);
+        }
+        if let Some((_, Err(e))) = out.results.first() {
+            // Refused for this client alone (Halo named it, or gave no field-wide reason).
+            results[k] = Some(Err(format!("Halo refused the write: {e}")));
+            continue;
+        }
+        match read_back(halo, &data.clients[ci], &field.name, values[k], true) {
+            Ok(after) => {
+                results[k] = Some(Ok(()));
+                data.clients[ci] = after;
+                let more = todo.iter().any(|(k2, _)| *k2 != k && results[*k2].is_none());
+                return Ok(if more { probe(halo, data, k, ci, values[k], results) } else { Semantics::Unknown });
+            }
+            Err(e) => {
+                results[k] = Some(Err(e.clone()));
+                failures += 1;
+                if failures == FIRST_WRITE_FAILURES {
+                    return Err(format!("{failures} clients in a row did not keep the written value (last: {e})"));
+                }
+            }
+        }
+    }
+    Ok(Semantics::Unknown)
+}
+
+/// Step 2: posts client `ci`'s array (as just read back, holding our value) without our field
+/// and reads it back. Where our value is still there Halo merges; where it was emptied Halo
+/// replaces, and it is written again at once. Nothing but our own field can change.
+fn probe(
+    halo: &Halo,
+    data: &mut Data,
+    k: usize,
+    ci: usize,
+    value: &str,
+    results: &mut [Option<Result<(), String>>],
+) -> Semantics {
+    let field = data.field.clone();
+    let before = data.clients[ci].clone();
+    let Ok(body) = halo::body_without_ours(&before, &data.defs, &field) else { return Semantics::Unknown };
+    let out = halo.write(&[(before.id, body)], &field.name);
+    if !matches!(out.results.first(), Some((_, Ok(())))) {
+        output::warn("warning: Halo refused the probe write; whole arrays will be posted");
+        return Semantics::Unknown;
+    }
+    let kept = halo.client(before.id).ok().and_then(|now| now.field_value(&field.name));
+    let semantics = match &kept {
+        Some(Some(v)) if plan::value_key(v) == plan::value_key(value) => return Semantics::Merge,
+        Some(None) => Semantics::Replace,
+        _ => Semantics::Unknown,
+    };
+    output::detail("Halo replaces a client's custom-field array on update: whole arrays will be posted");
+    let restored = halo::body_full(&before, &data.defs, &field, value).map_err(|e| e.to_string()).and_then(|b| {
+        match halo.write(&[(before.id, b)], &field.name).results.into_iter().next() {
+            Some((_, Ok(()))) => read_back(halo, &before, &field.name, value, true),
+            Some((_, Err(e))) => Err(e),
+            None => Err("no answer".into()),
+        }
+    });
+    match restored {
+        Ok(after) => data.clients[ci] = after,
+        Err(e) => {
+            results[k] = Some(Err(format!("written, then emptied by Halo when its array was posted again ({e})")))
+        }
+    }
+    semantics
+}
+
+/// Step 3: the remaining clients in batches, with the body the semantics allow.
+fn write_rest(
+    halo: &Halo,
+    data: &mut Data,
+    rest: &[(usize, usize)],
+    semantics: Semantics,
+    values: &[&str],
+    results: &mut [Option<Result<(), String>>],
+) {
+    let field = data.field.clone();
+    let mut ready: Vec<(usize, usize)> = rest.to_vec();
+    if semantics != Semantics::Merge {
+        // Whole arrays are posted: each must hold every field, none masked. Clients whose list
+        // row does not are read on their own first.
+        let unready: Vec<usize> = ready
+            .iter()
+            .map(|&(_, ci)| ci)
+            .filter(|&ci| data.clients[ci].others_postable(&data.defs, &field.name).is_err())
+            .collect();
+        let ids: Vec<i64> = unready.iter().map(|&ci| data.clients[ci].id).collect();
+        for (&ci, (_, r)) in unready.iter().zip(halo.clients_by_id(&ids)) {
+            if let Ok(c) = r {
+                data.clients[ci].customfields = c.customfields;
+            }
+        }
+        ready.retain(|&(k, ci)| match data.clients[ci].others_postable(&data.defs, &field.name) {
+            Ok(_) => true,
+            Err(why) => {
+                results[k] = Some(Err(format!(
+                    "not written: {}, and {why}, so its other custom fields could not be kept",
+                    if semantics == Semantics::Replace {
+                        "Halo replaces a client's whole custom-field array on update"
+                    } else {
+                        "it could not be learned whether Halo merges or replaces custom fields on update"
+                    }
+                )));
+                false
+            }
+        });
+    }
+    let mut stop: Option<String> = None;
+    for chunk in ready.chunks(halo::WRITE_BATCH) {
+        if let Some(why) = &stop {
+            for &(k, _) in chunk {
+                results[k] = Some(Err(format!("not written: {why}")));
+            }
+            continue;
+        }
+        // Bodies are built a batch at a time: at 10,000 clients, building them all first would
+        // hold every client's custom fields twice.
+        let posted: Vec<(i64, serde_json::Value)> = chunk
+            .iter()
+            .map(|&(k, ci)| {
+                let c = &data.clients[ci];
+                let body = match semantics {
+                    Semantics::Merge => halo::body_ours_only(c.id, &field, values[k]),
+                    _ => halo::body_full(c, &data.defs, &field, values[k]).unwrap_or(serde_json::Value::Null),
+                };
+                (c.id, body)
+            })
+            .collect();
+        let out = halo.write(&posted, &field.name);
+        let outcome: HashMap<i64, Result<(), String>> = out.results.into_iter().collect();
+        let mut accepted = Vec::new();
+        for &(k, ci) in chunk {
+            match outcome.get(&data.clients[ci].id) {
+                Some(Ok(())) => accepted.push((k, ci)),
+                Some(Err(e)) => results[k] = Some(Err(format!("Halo refused the write: {e}"))),
+                None => results[k] = Some(Err("no answer for this client".into())),
+            }
+        }
+        stop = out.stop;
+        // Under merge only our field was posted: a change to another field is a person's.
+        let verified = verify(halo, data, &accepted, values, semantics != Semantics::Merge);
+        let kept = verified.iter().filter(|v| v.is_ok()).count();
+        for ((k, _), v) in accepted.iter().zip(verified) {
+            results[*k] = Some(v);
+        }
+        if accepted.len() > 1 && kept == 0 && stop.is_none() {
+            stop = Some(format!("Halo accepted {} writes but kept none of them", accepted.len()));
+        }
+        if let Some(why) = &stop {
+            output::warn(&format!("error: {why}; stopping before writing the other clients"));
+        }
+    }
+}
+
+/// Reads one client back after a write: the value must be there and (with `others`) no other
+/// custom field changed.
+fn read_back(halo: &Halo, before: &Client, field: &str, expected: &str, others: bool) -> Result<Client, String> {
+    let now = halo.client(before.id).map_err(|e| format!("written, but reading it back failed: {e}"))?;
+    kept(&now, field, expected)?;
+    if others {
+        disturbed(before, &now, field)?;
+    }
+    Ok(now)
+}
+
+/// Whether Halo kept `expected` in the field.
+fn kept(now: &Client, field: &str, expected: &str) -> Result<(), String> {
+    match now.field_value(field) {
+        Some(Some(v)) if plan::value_key(&v) == plan::value_key(expected) => Ok(()),
+        Some(v) => Err(format!(
+            "Halo accepted the write but did not keep it (reads back {}); check that '{field}' is a client field the \
+             API application's agent may edit",
+            v.map(|v| format!("'{v}'")).unwrap_or_else(|| "empty".into()),
+        )),
+        None => Err(format!("written, but Halo's answer when reading it back did not show '{field}' to check")),
+    }
+}
+
 /// Reads back the written clients (per client, or by re-listing when that is fewer requests)
-/// and checks the value stuck and no other custom field changed. `written` holds
-/// (decision, client) pairs; the clients in `data` are the state before the write.
+/// and checks the value stuck and (with `others`) no other custom field changed. `written`
+/// holds (decision, client) pairs; the clients in `data` are the state before the write.
 fn verify(
     halo: &Halo,
     data: &Data,
     written: &[(usize, usize)],
-    decisions: &[&plan::Decision],
+    values: &[&str],
+    others: bool,
 ) -> Vec<Result<(), String>> {
     if written.is_empty() {
         return Vec::new();
@@ -331,10 +554,10 @@ fn verify(
     let mut after: HashMap<i64, Result<Client, String>> = HashMap::new();
     if written.len() > pages {
         match halo.clients_where(&data.field_ids, &|id| ids.contains(&id)) {
-            Ok(list) if list.iter().any(|c| c.customfields.is_some()) => {
-                after.extend(list.into_iter().map(|c| (c.id, Ok(c))));
+            // Only rows that show the field count; the others are read one by one.
+            Ok(list) => {
+                after.extend(list.into_iter().filter(|c| c.field_value(&field.name).is_some()).map(|c| (c.id, Ok(c))))
             }
-            Ok(_) => {}
             Err(e) => {
                 output::warn(&format!("warning: re-reading the client list failed ({e}); reading clients one by one"))
             }
@@ -346,41 +569,30 @@ fn verify(
         .iter()
         .map(|&(k, ci)| {
             let before = &data.clients[ci];
-            let expected = decisions[k].value.as_deref().unwrap_or("");
             let now = match after.get(&before.id) {
                 Some(Ok(c)) => c,
                 Some(Err(e)) => return Err(format!("written, but reading it back failed: {e}")),
                 None => return Err("written, but the client was not found when reading it back".into()),
             };
-            match now.field_value(&field.name) {
-                Some(Some(v)) if plan::value_key(&v) == plan::value_key(expected) => {}
-                Some(v) => {
-                    return Err(format!(
-                        "Halo accepted the write but did not keep it (reads back {}); check that '{}' is a client field the \
-                         API application's agent may edit",
-                        v.map(|v| format!("'{v}'")).unwrap_or_else(|| "empty".into()),
-                        field.name
-                    ))
-                }
-                None => return Err("written, but Halo's read-back carried no custom fields to check".into()),
+            kept(now, &field.name, values[k])?;
+            if others {
+                disturbed(before, now, &field.name)?;
             }
-            disturbed(before, now, &field.name)
+            Ok(())
         })
         .collect()
 }
 
-/// Other custom fields that had a value before and differ now.
+/// Other custom fields that had a value before and differ now (a field the answer does not
+/// show counts as changed: it may have been emptied).
 fn disturbed(before: &Client, now: &Client, ours: &str) -> Result<(), String> {
     let mut changed = Vec::new();
-    for f in before.customfields.iter().flatten() {
-        let name = f.name.as_str();
+    for name in before.populated_names() {
         if name.eq_ignore_ascii_case(ours) {
             continue;
         }
-        let old = before.field_value(name).flatten();
-        let new = now.field_value(name).flatten();
-        if old.is_some() && old != new {
-            changed.push(name.to_string());
+        if before.field_value(&name) != now.field_value(&name) {
+            changed.push(name);
         }
     }
     if changed.is_empty() {
@@ -404,28 +616,42 @@ fn requests(http: Option<&Http>) -> Requests {
     }
 }
 
-fn finish(s: &Settings, started: SystemTime, http: &Http, lines: Vec<OrgLine>, perf: Performance) -> u8 {
+fn finish(
+    s: &Settings,
+    started: SystemTime,
+    http: &Http,
+    lines: Vec<OrgLine>,
+    attention: &[String],
+    perf: Performance,
+) -> u8 {
     let counts = Counts::of(&lines);
-    let code = report::exit_code(&counts);
+    let mut code = report::exit_code(&counts);
+    if code == 0 && !attention.is_empty() {
+        code = 3;
+    }
     for l in &lines {
         if let Some(text) = report::stdout_line(l) {
             output::result(&text);
         }
     }
+    for a in attention {
+        output::result(&format!("attention: {}", crate::util::printable(a)));
+    }
     output::result(&report::summary(&counts, code));
-    status_field(s, &status_line(&counts, code, None));
+    let why = (counts.needing_attention() == 0).then(|| attention.first().map(String::as_str)).flatten();
+    status_field(s, &status_line(&counts, code, why));
     let st = http.stats();
     for ((side, endpoint), n) in &st.requests {
         output::detail(&format!("requests: {} {endpoint}: {n}", side.name()));
     }
-    write_report(s, started, Some(http), lines, code, None, perf)
+    write_report(s, started, Some(http), lines, Ending { code, error: None, attention }, perf)
 }
 
 fn finish_fatal(s: &Settings, started: SystemTime, http: Option<&Http>, error: &str, perf: Performance) -> u8 {
     output::warn(&format!("error: {error}"));
     output::result(&report::summary(&Counts::default(), 1));
     status_field(s, &status_line(&Counts::default(), 1, Some(error)));
-    write_report(s, started, http, Vec::new(), 1, Some(error), perf)
+    write_report(s, started, http, Vec::new(), Ending { code: 1, error: Some(error), attention: &[] }, perf)
 }
 
 fn write_report(
@@ -433,10 +659,10 @@ fn write_report(
     started: SystemTime,
     http: Option<&Http>,
     mut orgs: Vec<OrgLine>,
-    code: u8,
-    error: Option<&str>,
+    ending: Ending,
     mut perf: Performance,
 ) -> u8 {
+    let Ending { code, error, attention } = ending;
     let Some(path) = &s.report else { return code };
     // Every free-text field is redacted on its own, so the report can be streamed to the file
     // (at 10,000 organizations, the report as one string and its redacted copy were the run's
@@ -460,6 +686,7 @@ fn write_report(
         orgs,
         exit_code: code,
         error: error.map(output::redact),
+        attention: attention.iter().map(|a| output::redact(a)).collect(),
         requests: requests(http),
         performance: {
             perf.peak_rss_kib = crate::util::peak_rss_kib();

@@ -201,7 +201,11 @@ fn halo_pages_are_followed_by_rows_received() {
 fn decimal_ids_and_lists_without_custom_fields() {
     let sim = Sim::start(
         clean_tenant(),
-        Config { halo_decimal_ids: true, halo_list_custom_fields: false, ..Config::default() },
+        Config {
+            halo_decimal_ids: true,
+            halo_list_custom_fields: ninja_halo_sim::ListFields::Absent,
+            ..Config::default()
+        },
     );
     let r = run(&sim, &[], &[]);
     assert_eq!(r.code, 3, "{}\n{}", r.stdout, r.stderr);
@@ -238,17 +242,20 @@ fn ninja_per_organization_fallback() {
 }
 
 #[test]
-fn a_write_halo_does_not_keep_is_failed_and_stops_the_rest() {
+fn writes_halo_never_keeps_stop_after_three_clients() {
     let mut t = clean_tenant();
-    t.clients.push(tenants::client(106, "Extra Org", None));
-    t.orgs.push(tenants::org(6, "Extra Org", Some(&tenants::guid(6))));
+    for i in 6..10 {
+        t.clients.push(tenants::client(100 + i, &format!("Extra Org {i}"), None));
+        t.orgs.push(tenants::org(i, &format!("Extra Org {i}"), Some(&tenants::guid(i as u64))));
+    }
     let sim = Sim::start(t, Config::default());
     sim.inject(Fault::new(Side::Halo, "POST", "/api/client", FaultKind::DropWrite).times(usize::MAX));
     let r = run(&sim, &[], &[]);
     assert_eq!(r.code, 2, "{}", r.stdout);
-    assert_eq!(r.count("failed"), 3);
+    assert_eq!(r.count("failed"), 6);
     assert!(r.stdout.contains("did not keep it"), "{}", r.stdout);
-    assert_eq!(writes(&sim), 1, "after the first write did not hold, nothing more is sent");
+    assert!(r.stdout.contains("3 clients in a row did not keep the written value"), "{}", r.stdout);
+    assert_eq!(writes(&sim), 3, "three clients alone, then nothing more is sent");
 }
 
 #[test]

@@ -33,6 +33,30 @@ pub struct FieldDef {
     pub id: i64,
     pub name: String,
     pub label: String,
+    /// An encrypted (password) field: reads show `********` and `isencrypted: true`, never the value.
+    pub encrypted: bool,
+}
+
+impl FieldDef {
+    pub fn new(id: i64, name: &str, label: &str) -> FieldDef {
+        FieldDef { id, name: name.into(), label: label.into(), encrypted: false }
+    }
+}
+
+/// What the rows of the client list carry in `customfields` when asked with
+/// `include_custom_fields` (each shape is reported of some Halo instance or client library).
+#[derive(Clone, Debug, PartialEq)]
+pub enum ListFields {
+    /// Every requested field, with empty values as "" (the common case).
+    Full,
+    /// No `customfields` key at all.
+    Absent,
+    /// `customfields: []` on every row.
+    Empty,
+    /// Only the fields that hold a value.
+    PopulatedOnly,
+    /// Every requested field but this one.
+    Without(String),
 }
 
 #[derive(Clone, Debug)]
@@ -61,8 +85,12 @@ pub struct Config {
     pub halo_tenant: Option<String>,
     /// Rows per Halo page at most, whatever is asked (real Halo: 100).
     pub halo_page_cap: usize,
-    /// Whether `include_custom_fields` on the client list is honoured.
-    pub halo_list_custom_fields: bool,
+    /// What the client list's rows carry in `customfields`.
+    pub halo_list_custom_fields: ListFields,
+    /// Whether GET /api/Client/{id} carries `customfields`.
+    pub halo_detail_custom_fields: bool,
+    /// Added to the true total in the list's `record_count` (negative: a count too low).
+    pub halo_record_count_offset: i64,
     /// Posted `customfields` replace the client's whole array (else merged by name).
     pub halo_replace_custom_fields: bool,
     /// Ids in the client list serialised as decimals (`21.0`).
@@ -71,6 +99,10 @@ pub struct Config {
     pub ninja_query_endpoint: bool,
     /// Largest Ninja page served, whatever is asked.
     pub ninja_page_cap: usize,
+    /// The field query hands back the cursor it was given (a cursor that does not advance).
+    pub ninja_cursor_stuck: bool,
+    /// The field query also returns rows for this many entity ids that are no organization.
+    pub ninja_query_extra_rows: usize,
     pub token_ttl_secs: u64,
     /// Halo rate limit: at most N requests per rolling window; then 429.
     pub halo_rate_limit: Option<(usize, Duration)>,
@@ -89,11 +121,15 @@ impl Default for Config {
             halo_client_secret: "halo-demo-secret-0123456789".into(),
             halo_tenant: None,
             halo_page_cap: 100,
-            halo_list_custom_fields: true,
+            halo_list_custom_fields: ListFields::Full,
+            halo_detail_custom_fields: true,
+            halo_record_count_offset: 0,
             halo_replace_custom_fields: false,
             halo_decimal_ids: false,
             ninja_query_endpoint: true,
             ninja_page_cap: 1000,
+            ninja_cursor_stuck: false,
+            ninja_query_extra_rows: 0,
             token_ttl_secs: 3600,
             halo_rate_limit: None,
             halo_retry_after: None,
@@ -129,8 +165,16 @@ pub enum FaultKind {
     ExpireTokens,
     /// Accept a client write (201) but keep nothing.
     DropWrite,
-    /// Reject any write batch that contains this client id with a 400.
+    /// Accept a client write (201) but keep nothing for this one client.
+    DropClientWrite(i64),
+    /// Serve the request, then change a client's custom field as a person would in Halo's
+    /// screens while the run goes on (an empty value clears it).
+    EditClient { id: i64, field: String, value: String },
+    /// Reject any write batch that contains this client id with a 400 naming its position.
     RejectClient(i64),
+    /// Reject any write batch that contains one of these clients with a 400 that does not say
+    /// which entry is at fault.
+    RejectClientsQuietly(Vec<i64>),
     /// Serve page 1 for every page number (an endpoint that ignores paging).
     IgnorePaging,
     /// 200 with an empty list.
@@ -288,6 +332,17 @@ fn handle(state: &Arc<Mutex<State>>, side: Side, req: &HttpRequest) -> Reply {
             headers: vec![("Content-Type".into(), "application/json".into())],
             body: "{\"clients\": [{\"id\": 1, \"name\": \"trunc".into(),
         },
+        Some(FaultKind::EditClient { id, field, value }) => {
+            let reply = st.route(side, req, None);
+            if let Some(c) = st.tenant.clients.iter_mut().find(|c| c.id == id) {
+                if value.is_empty() {
+                    c.fields.remove(&field);
+                } else {
+                    c.fields.insert(field, json!(value));
+                }
+            }
+            reply
+        }
         Some(FaultKind::Reset) => Reply::Reset,
         Some(FaultKind::Stall(d)) => Reply::Stall(d),
         Some(FaultKind::ExpireTokens) => {
@@ -460,8 +515,14 @@ impl State {
                     }
                 }
             }
+            let first_field = wanted.first().cloned().unwrap_or_default();
+            for k in 0..self.config.ninja_query_extra_rows {
+                let mut fields = Map::new();
+                fields.insert(first_field.clone(), json!("11111111-2222-3333-4444-555555555555"));
+                rows.push(json!({"scope": "ORGANIZATION", "entityId": 900_000 + k as i64, "fields": fields}));
+            }
             let page: Vec<Value> = rows.iter().skip(offset).take(size).cloned().collect();
-            let next = offset + page.len();
+            let next = if self.config.ninja_cursor_stuck { offset } else { offset + page.len() };
             return json_reply(
                 200,
                 &json!({"cursor": {"name": format!("sim-cursor-{next}"), "offset": offset, "count": page.len(), "expires": 1.9e9}, "results": page}),
@@ -501,21 +562,45 @@ impl State {
         None
     }
 
+    /// One custom field as Halo shows it: the whole object, an encrypted value masked.
+    fn field_json(f: &FieldDef, value: &Value) -> Value {
+        let shown = if f.encrypted && value != &json!("") { json!("********") } else { value.clone() };
+        json!({"id": f.id, "name": f.name, "label": f.label, "summary": "", "type": 0, "value": shown,
+               "display": shown, "characterlimit": 0, "inputtype": if f.encrypted { 6 } else { 0 },
+               "copytochild": false, "searchable": false, "ordervalues": false, "usage": 0,
+               "isencrypted": f.encrypted})
+    }
+
+    /// A client as the list (`full` false, with the fields asked for in `include`) or the
+    /// detail endpoint (`full` true) shows it.
     fn client_json(&self, c: &Client, include: Option<&HashSet<i64>>, full: bool) -> Value {
         let id = if self.config.halo_decimal_ids && !full { json!(c.id as f64) } else { json!(c.id) };
-        let mut v = json!({"id": id, "name": c.name, "inactive": c.inactive, "toplevel_id": 1, "toplevel_name": "Top Level", "colour": "#000000", "use": "client", "main_site_id": c.id * 10});
-        let wanted: Vec<&FieldDef> =
-            self.tenant.fields.iter().filter(|f| full || include.is_some_and(|ids| ids.contains(&f.id))).collect();
-        if full || (include.is_some() && self.config.halo_list_custom_fields) {
-            v["customfields"] = Value::Array(
-                wanted
-                    .iter()
-                    .map(|f| {
-                        let value = c.fields.get(&f.name).cloned().unwrap_or(json!(""));
-                        json!({"id": f.id, "name": f.name, "label": f.label, "type": 0, "value": value, "display": value, "usage": 0})
-                    })
-                    .collect(),
-            );
+        let mut v = json!({"id": id, "name": c.name, "inactive": c.inactive, "toplevel_id": 1,
+            "toplevel_name": "Top Level", "colour": "#000000", "use": "client", "main_site_id": c.id * 10,
+            "main_site_name": "Main", "is_vip": false, "customertype": 0, "stopped": 0, "key": c.id, "table": 2});
+        let value_of = |f: &FieldDef| c.fields.get(&f.name).cloned().unwrap_or(json!(""));
+        let shown: Option<Vec<Value>> = if full {
+            self.config
+                .halo_detail_custom_fields
+                .then(|| self.tenant.fields.iter().map(|f| Self::field_json(f, &value_of(f))).collect())
+        } else if let Some(ids) = include {
+            let asked = self.tenant.fields.iter().filter(|f| ids.contains(&f.id)).map(|f| (f, value_of(f)));
+            match &self.config.halo_list_custom_fields {
+                ListFields::Full => Some(asked.map(|(f, v)| Self::field_json(f, &v)).collect()),
+                ListFields::Absent => None,
+                ListFields::Empty => Some(Vec::new()),
+                ListFields::PopulatedOnly => {
+                    Some(asked.filter(|(_, v)| v != &json!("")).map(|(f, v)| Self::field_json(f, &v)).collect())
+                }
+                ListFields::Without(name) => {
+                    Some(asked.filter(|(f, _)| &f.name != name).map(|(f, v)| Self::field_json(f, &v)).collect())
+                }
+            }
+        } else {
+            None
+        };
+        if let Some(fields) = shown {
+            v["customfields"] = Value::Array(fields);
         }
         v
     }
@@ -573,6 +658,7 @@ impl State {
                 self.tenant.clients.iter().filter(|c| if c.inactive { inactive } else { active }).collect();
             rows.sort_by_key(|c| c.id);
             let total = rows.len();
+            let reported = (total as i64 + self.config.halo_record_count_offset).max(0) as usize;
             let paginate = req.param("pageinate").is_some_and(|v| v.eq_ignore_ascii_case("true"));
             let (page, count): (Vec<&Client>, usize) = if paginate {
                 let size = req
@@ -585,7 +671,7 @@ impl State {
                 if matches!(fault, Some(FaultKind::IgnorePaging)) {
                     no = 1;
                 }
-                (rows.into_iter().skip((no - 1) * size).take(size).collect(), total)
+                (rows.into_iter().skip((no - 1) * size).take(size).collect(), reported)
             } else {
                 let n = req.param("count").and_then(|v| v.parse::<usize>().ok()).unwrap_or(total);
                 let p: Vec<&Client> = rows.into_iter().take(n).collect();
@@ -628,6 +714,9 @@ impl State {
             let id = item.get("id").and_then(Value::as_i64);
             match id {
                 Some(id) if self.tenant.clients.iter().any(|c| c.id == id) => {
+                    if matches!(&fault, Some(FaultKind::RejectClientsQuietly(bad)) if bad.contains(&id)) {
+                        return json_reply(400, &json!({"Message": "One or more entries are invalid."}));
+                    }
                     if matches!(fault, Some(FaultKind::RejectClient(bad)) if bad == id) {
                         return json_reply(
                             400,
@@ -638,14 +727,18 @@ impl State {
                 _ => return json_reply(400, &json!({format!("[{i}].id"): ["The client does not exist."]})),
             }
         }
-        let drop = matches!(fault, Some(FaultKind::DropWrite));
+        let drop_all = matches!(fault, Some(FaultKind::DropWrite));
+        let drop_one = match &fault {
+            Some(FaultKind::DropClientWrite(id)) => Some(*id),
+            _ => None,
+        };
         let replace = self.config.halo_replace_custom_fields;
         let known: Vec<FieldDef> = self.tenant.fields.clone();
         let mut saved = Vec::new();
         for item in &items {
             let id = item["id"].as_i64().unwrap_or(0);
             let Some(c) = self.tenant.clients.iter_mut().find(|c| c.id == id) else { continue };
-            if !drop {
+            if !drop_all && drop_one != Some(id) {
                 if let Some(name) = item.get("name").and_then(Value::as_str) {
                     c.name = name.to_string();
                 }

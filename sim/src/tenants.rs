@@ -30,9 +30,9 @@ pub fn guid(n: u64) -> String {
 
 pub fn client_fields() -> Vec<FieldDef> {
     vec![
-        FieldDef { id: 101, name: HALO_FIELD.into(), label: "DTC Client GUID".into() },
-        FieldDef { id: 102, name: "CFContractTier".into(), label: "Contract Tier".into() },
-        FieldDef { id: 103, name: "CFBillingEmail".into(), label: "Billing Email".into() },
+        FieldDef::new(101, HALO_FIELD, "DTC Client GUID"),
+        FieldDef::new(102, "CFContractTier", "Contract Tier"),
+        FieldDef::new(103, "CFBillingEmail", "Billing Email"),
     ]
 }
 
