@@ -465,6 +465,7 @@ fn write_rest(
         });
     }
     let mut stop: Option<String> = None;
+    let mut accepted = Vec::new();
     for chunk in ready.chunks(halo::WRITE_BATCH) {
         if let Some(why) = &stop {
             for &(k, _) in chunk {
@@ -487,7 +488,6 @@ fn write_rest(
             .collect();
         let out = halo.write(&posted, &field.name);
         let outcome: HashMap<i64, Result<(), String>> = out.results.into_iter().collect();
-        let mut accepted = Vec::new();
         for &(k, ci) in chunk {
             match outcome.get(&data.clients[ci].id) {
                 Some(Ok(())) => accepted.push((k, ci)),
@@ -496,18 +496,15 @@ fn write_rest(
             }
         }
         stop = out.stop;
-        // Under merge only our field was posted: a change to another field is a person's.
-        let verified = verify(halo, data, &accepted, values, semantics != Semantics::Merge);
-        let kept = verified.iter().filter(|v| v.is_ok()).count();
-        for ((k, _), v) in accepted.iter().zip(verified) {
-            results[*k] = Some(v);
-        }
-        if accepted.len() > 1 && kept == 0 && stop.is_none() {
-            stop = Some(format!("Halo accepted {} writes but kept none of them", accepted.len()));
-        }
         if let Some(why) = &stop {
             output::warn(&format!("error: {why}; stopping before writing the other clients"));
         }
+    }
+    // All batches are read back at once (one pass over the list is cheaper than one per batch).
+    // Under merge only our field was posted: a change to another field is a person's, not ours.
+    let verified = verify(halo, data, &accepted, values, semantics != Semantics::Merge);
+    for ((k, _), v) in accepted.iter().zip(verified) {
+        results[*k] = Some(v);
     }
 }
 
