@@ -4,6 +4,14 @@
 //! The bar is "no write to a wrong client, and as many true matches as that allows", so every
 //! fuzzy rule below errs towards refusing. Each rule names the example that needs it; the
 //! labelled corpus in tests/corpus.rs holds them all.
+//!
+//! Typos are the dangerous rule: a dropped, doubled or swapped letter is very often another
+//! person's name ("Wallace & Rodgers Law Group" is not "Wallace & Rogers Law Group"). A
+//! one-letter difference is read as a typo only on evidence that it is not another name: it
+//! has the form of a typo (`typo_pair`: never a substitution), the two spellings are not both
+//! known names (`known_name_pair`, an embedded list of real name pairs), and the corrected
+//! spelling is the only client word within one edit (`AMBIGUOUS_TYPO`). A refused typo leaves
+//! the organization `no_match` with that client suggested, for a person to confirm once.
 
 use std::collections::{HashMap, HashSet};
 
@@ -511,10 +519,11 @@ pub struct Comparison {
     pub reason: String,
 }
 
-/// Words `a` and `b` are one typo apart: both at least 5 letters, same first letter, and one
-/// adjacent transposition ("Jonhson" = "Johnson") or one letter dropped or doubled
-/// ("Kowalcyk" = "Kowalczyk", "Mathews" = "Matthews"). A substituted letter is not a typo
-/// here: "Larsen" and "Larson", "Smith" and "Smyth" are different people's names.
+/// Words `a` and `b` are one typo apart in form: both at least 5 letters, same first letter,
+/// and one adjacent transposition ("Jonhson" = "Johnson") or one letter dropped or doubled
+/// ("Kowalcyk" = "Kowalczyk"). A substituted letter is never a typo: "Larsen" and "Larson",
+/// "Smith" and "Smyth" are different people's names. Whether such a pair is *read* as a typo
+/// is `trusted_typo`'s decision.
 fn typo_pair(a: &str, b: &str) -> bool {
     a.len() >= 5
         && b.len() >= 5
@@ -524,14 +533,54 @@ fn typo_pair(a: &str, b: &str) -> bool {
         && strsim::hamming(a, b) != Ok(1)
 }
 
+/// Pairs of known names (surnames and given names: the 1990 US Census lists up to rank 50,000,
+/// and German, French and English lists) one dropped, doubled or swapped letter apart, as a
+/// Bloom filter made by scripts/name-pairs.py. A false positive only refuses a true typo.
+static NAME_PAIRS: &[u8] = include_bytes!("../data/name-pairs.bloom");
+const NAME_PAIR_HASHES: u64 = 5;
+
+/// Both words are known names: "Rodgers"/"Rogers", "Morgan"/"Moran", "Schmid"/"Schmidt",
+/// "Roberson"/"Robertson", "Hermann"/"Herrmann", "Benard"/"Bernard" are different people, so
+/// one is never read as a typo of the other. (Words as `normalize` gives them: "rodger".)
+pub fn known_name_pair(a: &str, b: &str) -> bool {
+    let (a, b) = if a <= b { (a, b) } else { (b, a) };
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in a.bytes().chain([0]).chain(b.bytes()) {
+        h = (h ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+    }
+    // murmur3's fmix64: FNV alone correlates on keys that share a long prefix.
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^= h >> 33;
+    let m = NAME_PAIRS.len() as u64 * 8;
+    let (h1, h2) = (h & 0xffff_ffff, (h >> 32) | 1);
+    m > 0
+        && (0..NAME_PAIR_HASHES).all(|i| {
+            let bit = (h1 + i * h2) % m;
+            NAME_PAIRS[(bit / 8) as usize] & (1 << (bit % 8)) != 0
+        })
+}
+
+/// A one-letter difference read as a typo, on evidence that it is not another name: the form
+/// of a typo (`typo_pair`), and not two known names. (The third piece of evidence, that the
+/// corrected spelling is the only client word within one edit, needs the index: see
+/// `AMBIGUOUS_TYPO`.)
+fn trusted_typo(a: &str, b: &str) -> bool {
+    typo_pair(a, b) && !known_name_pair(a, b)
+}
+
 fn is_number(w: &str) -> bool {
     !w.is_empty() && w.bytes().all(|c| c.is_ascii_digit())
 }
 
-/// The words of `a` and `b` split into shared, one typo pair, and the rest of each side.
+/// The words of `a` and `b` split into shared, one typo pair, and the rest of each side; and a
+/// pair that has the form of a typo but is two known names.
 struct Split<'w> {
     exact: Vec<&'w str>,
     typo: Option<(&'w str, &'w str)>,
+    names: Option<(&'w str, &'w str)>,
     rest_a: Vec<&'w str>,
     rest_b: Vec<&'w str>,
 }
@@ -541,17 +590,21 @@ fn split<'w>(a: &'w [String], b: &'w [String]) -> Split<'w> {
     let mut rest_a: Vec<&str> = a.iter().map(String::as_str).filter(|w| !exact.contains(w)).collect();
     let mut rest_b: Vec<&str> = b.iter().map(String::as_str).filter(|w| !exact.contains(w)).collect();
     let mut typo = None;
+    let mut names = None;
     'outer: for (i, wa) in rest_a.iter().enumerate() {
         for (j, wb) in rest_b.iter().enumerate() {
-            if typo_pair(wa, wb) {
+            if trusted_typo(wa, wb) {
                 typo = Some((*wa, *wb));
                 rest_a.remove(i);
                 rest_b.remove(j);
                 break 'outer;
             }
+            if names.is_none() && typo_pair(wa, wb) {
+                names = Some((*wa, *wb));
+            }
         }
     }
-    Split { exact, typo, rest_a, rest_b }
+    Split { exact, typo, names, rest_a, rest_b }
 }
 
 /// A word as the rules see it: an id (equal words, equal ids) and what kind of word it is.
@@ -579,6 +632,9 @@ impl Tok {
 const GENERIC_WORD: u8 = 1;
 const FILLER_WORD: u8 = 2;
 const NUMBER_WORD: u8 = 4;
+/// An organization's word with two or more client words one typo away ("Rodgrs" with both
+/// "Rodgers" and "Rogers" in Halo): which one was meant is a guess, so it is read as no typo.
+const AMBIGUOUS_TYPO: u8 = 8;
 
 fn word_flags(w: &str) -> u8 {
     let mut f = 0;
@@ -608,10 +664,10 @@ fn evaluate_toks<'t>(a: &[Tok], b: &[Tok], text: &dyn Fn(u32) -> &'t str) -> Eva
         return eval(1.0, Verdict::Same);
     }
     // At most one typo per pair: two typo'd words are a different name more often than not.
-    let typo = a.iter().filter(|w| !in_b(w)).find_map(|wa| {
+    let typo = a.iter().filter(|w| !in_b(w) && w.flags & AMBIGUOUS_TYPO == 0).find_map(|wa| {
         b.iter()
             .filter(|wb| wa.may_be_typo_of(wb) && !in_a(wb))
-            .find(|wb| typo_pair(text(wa.id), text(wb.id)))
+            .find(|wb| trusted_typo(text(wa.id), text(wb.id)))
             .map(|wb| (wa.id, wb.id, wa))
     });
     let shared = exact as f64 + if typo.is_some() { TYPO_WEIGHT } else { 0.0 };
@@ -687,6 +743,10 @@ fn describe(e: Eval, a: &[String], b: &[String]) -> Comparison {
             r
         }
         Verdict::Empty => "nothing left of the name after normalization".into(),
+        _ if sp.names.is_some() && sp.typo.is_none() => {
+            let (x, y) = sp.names.unwrap_or_default();
+            format!("'{x}' and '{y}' are both known names: one is not read as a typo of the other")
+        }
         Verdict::OneWord => "a one-word name matches fuzzily only when equal after normalization".into(),
         Verdict::Numbers => "the names carry different numbers".into(),
         Verdict::BothExtra => {
@@ -810,15 +870,29 @@ impl Index {
 
     /// An organization's words as tokens: known words get their id, unknown ones ids (from the
     /// top of the range) that match no client word.
-    fn query_toks(&self, words: &[String]) -> Vec<Tok> {
-        words
+    ///
+    /// Also each distinctive word's typo neighbours among the clients' words; a word with two
+    /// or more is flagged `AMBIGUOUS_TYPO` (the corrected spelling must be the only one).
+    fn query_toks(&self, words: &[String]) -> (Vec<Tok>, Vec<Vec<u32>>) {
+        let mut toks: Vec<Tok> = words
             .iter()
             .enumerate()
             .map(|(k, w)| match self.vocab.get(w) {
                 Some(&id) => Tok::new(id, w, self.flags[id as usize]),
                 None => Tok::new(u32::MAX - k as u32, w, word_flags(w)),
             })
-            .collect()
+            .collect();
+        let neighbours: Vec<Vec<u32>> = toks
+            .iter()
+            .zip(words)
+            .map(|(t, w)| if t.flags & GENERIC_WORD != 0 { Vec::new() } else { self.typo_neighbours(t, w) })
+            .collect();
+        for (t, n) in toks.iter_mut().zip(&neighbours) {
+            if n.len() > 1 {
+                t.flags |= AMBIGUOUS_TYPO;
+            }
+        }
+        (toks, neighbours)
     }
 
     /// The text of a word id: the vocabulary's, or the query's own for words it does not know.
@@ -848,7 +922,7 @@ impl Index {
 
     /// The rules for an organization's words against one client.
     pub fn evaluate(&self, words: &[String], client: usize) -> Eval {
-        let q = self.query_toks(words);
+        let (q, _) = self.query_toks(words);
         evaluate_toks(&q, &self.names[client], &|id| self.text(words, id))
     }
 
@@ -860,6 +934,7 @@ impl Index {
         if e.verdict == Verdict::Generic {
             let frequent: Vec<&str> = self
                 .query_toks(words)
+                .0
                 .iter()
                 .filter(|t| {
                     (t.id as usize) < self.texts.len()
@@ -882,11 +957,11 @@ impl Index {
     /// away, or (for names made only of generic words) shares all of them. Evaluated; the best
     /// `limit` returned, accepted ones first, then by score.
     pub fn candidates(&self, words: &[String], limit: usize) -> Vec<Scored> {
-        let q = self.query_toks(words);
+        let (q, neighbours) = self.query_toks(words);
         let text = |id: u32| self.text(words, id);
         let mut ids: Vec<usize> = Vec::new();
         let mut generic_only = true;
-        for t in &q {
+        for (t, near) in q.iter().zip(&neighbours) {
             if t.flags & GENERIC_WORD != 0 {
                 continue;
             }
@@ -894,7 +969,8 @@ impl Index {
             if let Some(p) = self.postings.get(t.id as usize) {
                 ids.extend(p);
             }
-            for n in self.typo_neighbours(t, text(t.id)) {
+            // Known-name neighbours too: never a typo match, but the client a person should see.
+            for &n in near {
                 ids.extend(&self.postings[n as usize]);
             }
         }
@@ -983,7 +1059,13 @@ impl Index {
             }
             ids.sort_unstable();
             ids.dedup();
-            out = ids.into_iter().map(|i| (i, self.evaluate(words, i).score)).filter(|(_, s)| *s > 0.0).collect();
+            let (q, _) = self.query_toks(words);
+            let text = |id: u32| self.text(words, id);
+            out = ids
+                .into_iter()
+                .map(|i| (i, evaluate_toks(&q, &self.names[i], &text).score))
+                .filter(|(_, s)| *s > 0.0)
+                .collect();
         }
         out.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         out.truncate(n);
@@ -1036,6 +1118,50 @@ mod tests {
         assert!(c("Riverside Family Dentistry PLLC", "Dentistry Riverside Family").accepted);
         let low = c("Hartwell Beta Group Family Partners", "Hartwell Beta");
         assert!(!low.accepted && low.reason.contains("below 60%"), "{low:?}");
+    }
+
+    #[test]
+    fn two_known_names_one_letter_apart_are_two_clients() {
+        let c = |a: &str, b: &str| compare(&n(a), &n(b));
+        for (a, b) in [
+            ("Wallace & Rodgers Law Group", "Wallace & Rogers Law Group"),
+            ("Morgan Insurance Agency", "Moran Insurance Agency"),
+            ("Roberson Construction", "Robertson Construction"),
+            ("Clark Plumbing Services", "Clarke Plumbing Services"),
+            ("Green Valley Dental", "Greene Valley Dental"),
+            ("Carson Electric", "Carlson Electric"),
+            ("Matthews Family Dentistry", "Mathews Family Dentistry"),
+            ("Johnson Roofing", "Johnston Roofing"),
+            ("Schmid Immobilien GmbH", "Schmidt Immobilien GmbH"),
+            ("Hermann Elektro AG", "Herrmann Elektro AG"),
+            ("Cabinet Benard", "Cabinet Bernard"),
+            ("Lefèvre Avocats", "Lefebvre Avocats"),
+        ] {
+            let r = c(a, b);
+            assert!(!r.accepted, "{a} / {b}: {r:?}");
+            assert!(r.reason.contains("both known names"), "{a} / {b}: {}", r.reason);
+        }
+        // Substitutions were never typos: Hansen/Hanson, Dumont/Dupont.
+        assert!(!c("Hansen Bakery", "Hanson Bakery").accepted);
+        assert!(!c("Dumont Plomberie", "Dupont Plomberie").accepted);
+        // Typos that are no name are still read as typos.
+        assert!(c("Jonhson Controls", "Johnson Controls").accepted);
+        assert!(c("Kowalcyk Construction", "Kowalczyk Construction").accepted);
+        assert!(c("Underwwood Rakennus Oy", "Underwood Rakennus Oy").accepted);
+        assert!(known_name_pair("rodger", "roger") && known_name_pair("roger", "rodger"));
+        assert!(!known_name_pair("jonhson", "johnson"));
+    }
+
+    #[test]
+    fn a_typo_with_two_corrections_is_no_typo() {
+        // "Zorbllat" is one letter from "Zorblat" only: read as a typo.
+        let idx = Index::new(["Zorblat Logistics", "Smith Dental"]);
+        assert!(matches!(idx.fuzzy("Zorbllat Logistics"), Fuzzy::Match { idx: 0, .. }));
+        // "Zorblatt" is one letter from "Zorbllatt" and from "Zorblat": which was meant is a
+        // guess, so it is no typo at all (not even an ambiguous one).
+        let idx = Index::new(["Zorbllatt Logistics", "Zorblat Logistics"]);
+        assert!(!known_name_pair("zorblatt", "zorbllatt") && !known_name_pair("zorblatt", "zorblat"));
+        assert!(matches!(idx.fuzzy("Zorblatt Logistics"), Fuzzy::None));
     }
 
     #[test]

@@ -298,15 +298,26 @@ pub fn plan(orgs: &[OrgIn], clients: &[ClientIn], opts: &Options) -> Plan {
                     Fuzzy::None => {}
                 }
             }
-            let suggestions: Vec<(usize, f64)> =
-                index.closest_from(&words[oi], &cands[oi], 3).into_iter().map(|(k, s)| (to_client(k), s)).collect();
+            let closest = index.closest_from(&words[oi], &cands[oi], 3);
+            // Why the closest client was not taken, when the rules refused it (e.g. two known
+            // names one letter apart): the person confirming a mapping needs to know.
+            let refused = closest.first().map(|&(k, _)| index.compare(&words[oi], k)).filter(|c| !c.accepted);
+            let suggestions: Vec<(usize, f64)> = closest.into_iter().map(|(k, s)| (to_client(k), s)).collect();
             let inactive_twin = clients.iter().find(|c| c.inactive && exact_key(&c.name) == exact_key(&o.name));
             let detail = match inactive_twin {
                 Some(c) => format!(
                     "the only Halo client with this name, #{}, is inactive; reactivate it in Halo or run with --include-inactive",
                     c.id
                 ),
-                None => "no Halo client matches; rename the Ninja organization to the exact Halo name or add a mapping".into(),
+                None => match &refused {
+                    Some(c) => format!(
+                        "no Halo client matches (the closest is not taken: {}); if it is the same business, add a \
+                         mapping, or rename the Ninja organization to the exact Halo name",
+                        c.reason
+                    ),
+                    _ => "no Halo client matches; rename the Ninja organization to the exact Halo name or add a mapping"
+                        .into(),
+                },
             };
             Some(Claim::Fail { status: Status::NoMatch, detail, suggestions })
         })

@@ -84,6 +84,8 @@ fn corpus_has_no_wrong_match_and_high_recall() {
     for m in &missed {
         println!("missed  {m}");
     }
+    let near: usize = by_kind.iter().filter(|(k, _)| k.starts_with("near-")).map(|(_, (n, _))| n).sum();
+    assert!(near >= 150, "the corpus has at least 150 near-surname decoys ({near})");
     assert!(wrong.is_empty(), "wrong matches:\n{}", wrong.join("\n"));
     assert!(recall >= 0.95, "recall {:.1}% is below 95%", recall * 100.0);
 }

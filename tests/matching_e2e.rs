@@ -104,3 +104,36 @@ fn every_decision_names_its_runner_up() {
         assert!(d.contains("runner-up"), "{n}: {d}");
     }
 }
+
+#[test]
+fn near_surname_neighbours_are_never_written_and_the_candidate_is_named() {
+    use tenants::{client, guid, org};
+    let pairs = [
+        ("Wallace & Rodgers Law Group", "Wallace & Rogers Law Group"),
+        ("Morgan Insurance Agency", "Moran Insurance Agency"),
+        ("Roberson Construction", "Robertson Construction"),
+        ("Schmid Immobilien GmbH", "Schmidt Immobilien GmbH"),
+        ("Cabinet Benard", "Cabinet Bernard"),
+    ];
+    let t = Tenant {
+        orgs: pairs.iter().enumerate().map(|(i, (n, _))| org(i as i64 + 1, n, Some(&guid(i as u64 + 1)))).collect(),
+        clients: pairs.iter().enumerate().map(|(i, (_, h))| client(100 + i as i64, h, None)).collect(),
+        fields: tenants::client_fields(),
+    };
+    let sim = Sim::start(t, Config::default());
+    let dir = tempdir::Dir::new();
+    let file = dir.path().join("suggest.csv");
+    let r = run(&sim, &["--suggest-map", file.to_str().unwrap()], &[]);
+    assert_eq!(r.code, 3, "{}", r.stdout);
+    assert_eq!(writes(&sim), 0, "no GUID on a neighbour's client");
+    for (ninja, halo) in pairs {
+        assert_eq!(r.status_of(ninja), "no_match", "{ninja}");
+        let detail = r.org(ninja)["detail"].as_str().unwrap().to_string();
+        assert!(detail.contains("both known names"), "{detail}");
+        assert!(detail.contains(&format!("closest Halo names: '{halo}'")), "{detail}");
+        assert!(r.stdout.contains(&format!("closest Halo names: '{halo}'")), "{}", r.stdout);
+    }
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains("Wallace & Rodgers Law Group,?Wallace & Rogers Law Group\n"), "{text}");
+    assert!(text.contains("Morgan Insurance Agency,?Moran Insurance Agency\n"), "{text}");
+}

@@ -98,3 +98,36 @@ fn the_known_pairs_match_without_the_extra_client() {
         assert_eq!(d.client.map(|i| clients[i].name.as_str()), Some(*h), "{n}: {}", d.detail);
     }
 }
+
+/// Real surnames one dropped, doubled or swapped letter apart (tests/corpus/near-names.txt).
+fn near_names() -> Vec<(String, String)> {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus/near-names.txt")).unwrap();
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .filter_map(|l| l.split('\t').nth(1)?.split_once('/').map(|(a, b)| (a.to_string(), b.to_string())))
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(512), ..ProptestConfig::default() })]
+
+    /// Two names that differ in one word by one edit, where both spellings are known names,
+    /// never fuzzy-match, whatever words surround them and whichever side has which spelling.
+    #[test]
+    fn two_known_names_one_edit_apart_never_match(
+        pick in 0usize..1000,
+        swap in any::<bool>(),
+        before in proptest::collection::vec(prop_oneof![Just("Wallace"), Just("&"), Just("First"), Just("Hartwell")], 0..2),
+        after in proptest::collection::vec(prop_oneof![
+            Just("Law"), Just("Group"), Just("Insurance"), Just("Agency"), Just("Construction"), Just("GmbH"),
+            Just("Dental"), Just("Inc"), Just("Immobilien"), Just("& Sons"), Just("Partners"), Just("Plumbing")], 0..4),
+    ) {
+        let pairs = near_names();
+        let (a, b) = &pairs[pick % pairs.len()];
+        let (a, b) = if swap { (b, a) } else { (a, b) };
+        let name = |s: &str| [before.join(" "), s.to_string(), after.join(" ")].join(" ").trim().to_string();
+        let clients = vec![client(1, &name(a)), client(2, "Unrelated Bakery")];
+        let p = plan(&[org(1, &name(b))], &clients, &Options::default());
+        prop_assert!(p.decisions[0].client != Some(0), "'{}' matched '{}': {}", name(b), name(a), p.decisions[0].detail);
+    }
+}

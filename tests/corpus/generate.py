@@ -6,7 +6,12 @@ Lines:  client<TAB>Halo client name
         org<TAB>kind<TAB>Ninja organization name<TAB>expected Halo client name (empty: must not match)
 Kinds: exact, and true variants (case, suffix, amp, punct, diacritics, typo, extra, reorder, the,
 saint, dropword, space) must match their client; decoys (generic, samename, branch, number,
-surname, trade, onword, duplicate, absent) must match nothing.
+surname, trade, onword, duplicate, absent, and near-en/near-de/near-fr) must match nothing.
+
+The near-* decoys are real surnames one dropped, doubled or swapped letter apart (as the matcher
+compares them), listed in near-names.txt with their sources. The Halo client carries one
+spelling, the organization the other, in otherwise identical names: two different businesses,
+never a typo.
 """
 import random, unicodedata
 
@@ -130,6 +135,20 @@ def variant(kind, halo):
         return "  " + halo.replace(" ", "  ") + " "
     raise ValueError(kind)
 
+NEAR_NAMES = {}
+for line in open("near-names.txt", encoding="utf-8"):
+    if line.strip() and not line.startswith("#"):
+        lang, pair = line.rstrip("\n").split("\t")
+        NEAR_NAMES.setdefault(lang, []).append(pair)
+NEAR_TEMPLATES = {
+    "en": ["{S} Insurance Agency", "{S} Law Group", "Wallace & {S} Law Group", "{S} Construction", "{S} Family Dentistry",
+           "{S} & Sons Plumbing", "{S} Accounting Services", "{S} Realty Group"],
+    "de": ["{S} Immobilien GmbH", "{S} Bau GmbH", "Elektro {S} AG", "Steuerberatung {S}", "{S} & Partner Rechtsanwälte",
+           "Zahnarztpraxis {S}"],
+    "fr": ["Cabinet {S}", "Boulangerie {S}", "{S} Immobilier SARL", "Pharmacie {S}", "Garage {S} SAS",
+           "{S} & Fils Plomberie"],
+}
+
 clients, orgs = [], []
 VARIANTS = ["case", "suffix", "amp", "punct", "diacritics", "typo", "extra", "reorder", "the", "saint", "dropword", "space"]
 
@@ -187,6 +206,27 @@ for kind in ["generic"] * 14 + ["samename"] * 14 + ["branch"] * 12 + ["number"] 
             used.add(name.lower())
             orgs.append((kind, name, ""))
             break
+
+# Near-surname neighbours: the client carries one real surname, the organization its neighbour.
+# Neither name may be an existing client's name up to its legal form (that would be a true match).
+cores = {base_without_suffix(strip_accents(c)).lower() for c in clients}
+for lang in ["en", "de", "fr"]:
+    for pair in NEAR_NAMES[lang]:
+        a, b = pair.split("/")
+        if rnd.random() < 0.5:
+            a, b = b, a
+        for _ in range(20):
+            t = rnd.choice(NEAR_TEMPLATES[lang])
+            halo, ninja = t.replace("{S}", a), t.replace("{S}", b)
+            taken = any(base_without_suffix(strip_accents(n)).lower() in cores for n in (halo, ninja))
+            if halo.lower() not in used and ninja.lower() not in used and not taken:
+                break
+        else:
+            raise SystemExit(f"no free name for {pair}")
+        used.update([halo.lower(), ninja.lower()])
+        cores.add(base_without_suffix(strip_accents(halo)).lower())
+        clients.append(halo)
+        orgs.append((f"near-{lang}", ninja, ""))
 
 # Duplicate Halo names: two clients share a name; the organization of that name is ambiguous.
 for _ in range(8):
