@@ -33,6 +33,8 @@ url=$(var binaryUrl binaryurl BINARY_URL) || url=""
 sha=$(var binarySha256 binarysha256 BINARY_SHA256) || sha=""
 dir=$(var cacheDir cachedir CACHE_DIR) || dir="/opt/ninja-halo-sync"
 bin="$dir/ninja-halo-sync"
+# The URL as it may be printed: a signed download URL carries a token in its query string.
+shown_url=${url%%\?*}
 
 sha256() {
     if command -v sha256sum >/dev/null 2>&1; then
@@ -48,28 +50,46 @@ fail() {
 }
 
 [ -n "$sha" ] || fail "set the Script Variable binarySha256 (from the release's SHA256SUMS): the binary is never run unchecked"
-sha=$(printf '%s' "$sha" | tr 'A-F' 'a-f')
+sha=$(printf '%s' "$sha" | tr -d ' \t\r\n' | tr 'A-F' 'a-f')
+
+# The cache folder holds a program that runs as root: only its owner may write there. It is
+# created private; an existing one must be a real folder owned by this user, writable by no one
+# else (another account could otherwise swap the binary between the check and the run).
+umask 077
+if [ ! -e "$dir" ]; then
+    mkdir -p "$dir" || fail "cannot create $dir"
+    chmod 700 "$dir" || fail "cannot restrict $dir"
+fi
+if [ ! -d "$dir" ] || [ -L "$dir" ]; then
+    fail "$dir is not a folder (or is a symbolic link); set cacheDir to a folder of its own"
+fi
+[ -O "$dir" ] || fail "$dir is not owned by $(id -un); refusing to run a program from a folder another account controls"
+if [ -n "$(find "$dir" -maxdepth 0 \( -perm -0020 -o -perm -0002 \))" ]; then
+    fail "$dir is writable by other accounts; run: chmod go-w '$dir'"
+fi
 
 if [ ! -f "$bin" ] || [ "$(sha256 "$bin")" != "$sha" ]; then
     [ -n "$url" ] || fail "no binary with SHA-256 $sha in $dir, and no binaryUrl to download it from"
-    mkdir -p "$dir" || fail "cannot create $dir"
-    tmp="$bin.download.$$"
+    tmp=$(mktemp "$dir/.download.XXXXXXXX") || fail "cannot create a download file in $dir"
     if command -v curl >/dev/null 2>&1; then
-        curl -fsSL --retry 3 -o "$tmp" "$url" || { rm -f "$tmp"; fail "download from $url failed"; }
+        curl -fsSL --retry 3 -o "$tmp" "$url" 2>/dev/null || { rm -f "$tmp"; fail "download from $shown_url failed"; }
     elif command -v wget >/dev/null 2>&1; then
-        wget -q -O "$tmp" "$url" || { rm -f "$tmp"; fail "download from $url failed"; }
+        wget -q -O "$tmp" "$url" 2>/dev/null || { rm -f "$tmp"; fail "download from $shown_url failed"; }
     else
-        fail "neither curl nor wget is installed to download $url"
+        rm -f "$tmp"
+        fail "neither curl nor wget is installed to download $shown_url"
     fi
     got=$(sha256 "$tmp")
     if [ "$got" != "$sha" ]; then
         rm -f "$tmp"
-        fail "checksum mismatch for $url: expected $sha, got $got; refusing to run it"
+        fail "checksum mismatch for $shown_url: expected $sha, got $got; refusing to run it"
     fi
     if ! { chmod 755 "$tmp" && mv -f "$tmp" "$bin"; }; then
         rm -f "$tmp"
         fail "cannot install $bin"
     fi
+    # What runs is what was checked: the file in place, hashed again.
+    [ "$(sha256 "$bin")" = "$sha" ] || fail "$bin changed after it was installed; refusing to run it"
 fi
 
 "$bin" "$@"

@@ -110,6 +110,9 @@ pub struct Settings {
     pub verbosity: Verbosity,
     /// Hidden developer knob (tests, demo): multiplies every wait. Not for users.
     pub time_scale: f64,
+    /// Where the run lock lives (NINJA_HALO_SYNC_LOCK_DIR); else a folder of the service
+    /// account (see lock.rs).
+    pub lock_dir: Option<PathBuf>,
     /// Warnings found while reading the settings (e.g. unreviewed mapping suggestions).
     pub notes: Vec<String>,
 }
@@ -217,12 +220,23 @@ fn secret(layer: &Layer, side: &str, env_name: &str, what: &str, cli: &std::path
             return Err(format!("--{file_flag} and --{field_flag} contradict each other; give one"));
         }
         let cli = crate::agent::Cli { path: cli.to_path_buf() };
-        return cli.get(&field).map(Secret).map_err(|e| format!("{what} (--{field_flag} {field}): {e}"));
+        // The field's name is not repeated: a secret pasted there by mistake must not be printed.
+        return cli
+            .get(&field)
+            .map(Secret)
+            .map_err(|e| format!("{what} (from the field named by --{field_flag}): {e}"));
     }
     let file_flag = file_flag.as_str();
     if let Some(path) = layer.value(file_flag) {
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| format!("cannot read {what} from '{path}' (--{file_flag}): {e}"))?;
+        // The path is not repeated while the file cannot be read: it may be the secret itself,
+        // put in the wrong variable.
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            format!(
+                "cannot read {what} from the file named by --{file_flag} ({}): {e}. The value is not shown; if it is \
+                 the secret itself rather than a path, put it in {env_name} instead",
+                camel(&format!("{}_CLIENT_SECRET_FILE", side.to_ascii_uppercase()))
+            )
+        })?;
         let text = text.trim().to_string();
         if text.is_empty() {
             return Err(format!("{what} file '{path}' is empty"));
@@ -316,20 +330,22 @@ pub fn settings(raw: &RawArgs, env: &Env) -> Result<Mode, String> {
         }
     }
 
-    let mut mappings = Vec::new();
+    // Each mapping with where it came from, so that a contradiction can name both rows.
+    let mut rows: MappingRows = Vec::new();
     let mut notes = Vec::new();
     for pair in layer.list("map") {
         let (n, h) = pair
             .split_once('=')
             .ok_or_else(|| format!("--map '{pair}' must look like \"Ninja name=Halo name\" (or =#id)"))?;
-        mappings.push(mapping(n, h).ok_or_else(|| format!("--map '{pair}': both names must be non-empty"))?);
+        let m = mapping(n, h).ok_or_else(|| format!("--map '{pair}': both names must be non-empty"))?;
+        rows.push((m, format!("--map/NAME_MAP \"{pair}\"")));
     }
     if let Some(path) = layer.value("map-file") {
         let (found, skipped) = read_map_file(&path)?;
-        mappings.extend(found);
+        rows.extend(found);
         notes.extend(skipped);
     }
-    check_mappings(&mappings)?;
+    let mappings = check_mappings(rows)?;
 
     let timeout = match layer.value("timeout") {
         Some(v) => seconds("timeout", &v)?,
@@ -345,7 +361,10 @@ pub fn settings(raw: &RawArgs, env: &Env) -> Result<Mode, String> {
     if let Some(p) = &proxy {
         let lower = p.to_ascii_lowercase();
         if !(lower.starts_with("http://") || lower.starts_with("https://") || !p.contains("://")) {
-            return Err(format!("--proxy '{p}' must be an http:// or https:// proxy URL"));
+            return Err(format!(
+                "--proxy '{}' must be an http:// or https:// proxy URL",
+                crate::util::proxy_for_display(p)
+            ));
         }
     }
 
@@ -390,6 +409,7 @@ pub fn settings(raw: &RawArgs, env: &Env) -> Result<Mode, String> {
         ninjarmm_cli,
         verbosity,
         time_scale,
+        lock_dir: env.get("NINJA_HALO_SYNC_LOCK_DIR").map(PathBuf::from),
         notes,
     })))
 }
@@ -407,30 +427,49 @@ fn mapping(ninja: &str, halo: &str) -> Option<Mapping> {
     Some(Mapping { ninja: ninja.to_string(), halo })
 }
 
-fn check_mappings(mappings: &[Mapping]) -> Result<(), String> {
-    let mut seen: HashMap<&str, &HaloRef> = HashMap::new();
-    for m in mappings {
-        if let Some(prev) = seen.insert(m.ninja.as_str(), &m.halo) {
-            if *prev != m.halo {
+/// The mappings, once each. The same organization (as the planner compares names: case and
+/// spacing ignored) mapped to two different clients is a usage error naming both rows: which
+/// one is meant cannot be guessed.
+fn check_mappings(rows: MappingRows) -> Result<Vec<Mapping>, String> {
+    let key = crate::matching::exact_key;
+    let target = |h: &HaloRef| match h {
+        HaloRef::Id(id) => format!("#{id}"),
+        HaloRef::Name(n) => key(n),
+    };
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut out: Vec<(Mapping, String)> = Vec::new();
+    for (m, source) in rows {
+        match seen.get(&key(&m.ninja)) {
+            Some(&i) if target(&out[i].0.halo) == target(&m.halo) => {}
+            Some(&i) => {
                 return Err(format!(
-                    "the mapping names Ninja organization '{}' twice, to '{}' and to '{}'; keep one",
-                    m.ninja, prev, m.halo
-                ));
+                    "the mapping names Ninja organization '{}' twice: to '{}' ({}) and to '{}' ({}); keep one",
+                    m.ninja, out[i].0.halo, out[i].1, m.halo, source
+                ))
+            }
+            None => {
+                seen.insert(key(&m.ninja), out.len());
+                out.push((m, source));
             }
         }
     }
-    Ok(())
+    Ok(out.into_iter().map(|(m, _)| m).collect())
 }
+
+/// Mappings, each with the row it came from ("--map/NAME_MAP \"A=B\"", "map.csv line 4").
+pub type MappingRows = Vec<(Mapping, String)>;
 
 /// Reads a mapping table: a JSON object `{"Ninja name": "Halo name or #id"}`, or CSV with the
 /// header `ninja,halo` (fields may be double-quoted; lines starting with `#` are comments).
 /// Rows whose Halo name starts with `?` are unreviewed suggestions (--suggest-map): skipped,
 /// with a warning each.
-pub fn read_map_file(path: &str) -> Result<(Vec<Mapping>, Vec<String>), String> {
+pub fn read_map_file(path: &str) -> Result<(MappingRows, Vec<String>), String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read the mapping file '{path}': {e}"))?;
-    let all = parse_map(&text).map_err(|e| format!("mapping file '{path}': {e}"))?;
+    let all = parse_map_rows(&text).map_err(|e| format!("mapping file '{path}': {e}"))?;
     let (unreviewed, reviewed): (Vec<_>, Vec<_>) =
-        all.into_iter().partition(|m| matches!(&m.halo, HaloRef::Name(n) if n.starts_with('?')));
+        all.into_iter().partition(|(m, _)| matches!(&m.halo, HaloRef::Name(n) if n.starts_with('?')));
+    let reviewed = reviewed.into_iter().map(|(m, row)| (m, format!("{path} {row}"))).collect();
+    let unreviewed: Vec<Mapping> = unreviewed.into_iter().map(|(m, _)| m).collect();
     let notes = unreviewed
         .iter()
         .map(|m| format!("mapping file '{path}': '{}' -> '{}' is an unreviewed suggestion and is skipped until the leading '?' is removed", m.ninja, m.halo))
@@ -439,6 +478,11 @@ pub fn read_map_file(path: &str) -> Result<(Vec<Mapping>, Vec<String>), String> 
 }
 
 pub fn parse_map(text: &str) -> Result<Vec<Mapping>, String> {
+    Ok(parse_map_rows(text)?.into_iter().map(|(m, _)| m).collect())
+}
+
+/// `parse_map`, each mapping with its row ("line 4", "entry \"Acme\"").
+pub fn parse_map_rows(text: &str) -> Result<MappingRows, String> {
     let text = text.trim_start_matches('\u{feff}');
     if text.trim_start().starts_with('{') {
         let obj: serde_json::Map<String, serde_json::Value> =
@@ -447,7 +491,8 @@ pub fn parse_map(text: &str) -> Result<Vec<Mapping>, String> {
             .iter()
             .map(|(k, v)| {
                 let h = v.as_str().ok_or_else(|| format!("the value for \"{k}\" must be a string"))?;
-                mapping(k, h).ok_or_else(|| format!("the entry \"{k}\": both names must be non-empty"))
+                let m = mapping(k, h).ok_or_else(|| format!("the entry \"{k}\": both names must be non-empty"))?;
+                Ok((m, format!("entry \"{k}\"")))
             })
             .collect();
     }
@@ -474,7 +519,8 @@ pub fn parse_map(text: &str) -> Result<Vec<Mapping>, String> {
                 fields.len()
             ));
         }
-        out.push(mapping(&fields[0], &fields[1]).ok_or_else(|| format!("line {n}: both names must be non-empty"))?);
+        let m = mapping(&fields[0], &fields[1]).ok_or_else(|| format!("line {n}: both names must be non-empty"))?;
+        out.push((m, format!("line {n}")));
     }
     if !header_seen {
         return Err("empty: expected the header 'ninja,halo' and one row per mapping".into());
@@ -612,7 +658,17 @@ mod tests {
         assert!(parse_map("ninja,halo\n\"A,B\n").unwrap_err().contains("not closed"));
         assert_eq!(parse_map("{\"A\": \"#4\"}").unwrap()[0].halo, HaloRef::Id(4));
         assert!(parse_map("{\"A\": 4}").is_err());
-        let e = check_mappings(&parse_map("ninja,halo\nA,B\nA,C\n").unwrap()).unwrap_err();
-        assert!(e.contains("twice"), "{e}");
+        let e = check_mappings(parse_map_rows("ninja,halo\nA,B\nA,C\n").unwrap()).unwrap_err();
+        assert!(e.contains("twice") && e.contains("(line 2)") && e.contains("(line 3)"), "{e}");
+        // As the planner compares names: case and spacing do not make another organization.
+        let rows = vec![
+            (mapping("Acme  Dental", "Acme").unwrap(), "--map/NAME_MAP \"Acme  Dental=Acme\"".to_string()),
+            (mapping("acme dental", "#7").unwrap(), "map.csv line 4".to_string()),
+        ];
+        let e = check_mappings(rows).unwrap_err();
+        assert!(e.contains("--map/NAME_MAP") && e.contains("map.csv line 4"), "{e}");
+        // The same target twice is no contradiction.
+        let rows = vec![(mapping("A", "B").unwrap(), "x".into()), (mapping("a", " b ").unwrap(), "y".into())];
+        assert_eq!(check_mappings(rows).unwrap().len(), 1);
     }
 }

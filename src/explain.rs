@@ -2,7 +2,7 @@
 //! building from the plan's inputs and decisions; the caller prints or writes it.
 
 use crate::config::csv_quote;
-use crate::matching::{exact_key, normalize};
+use crate::matching::{exact_key, fuzzy_words};
 use crate::plan::{ClientIn, Decision, OrgIn, Plan, Status};
 
 /// How one Ninja organization (by name) matches: its normalized form, the decision, and the
@@ -19,7 +19,7 @@ pub fn explain(
     let hits: Vec<(&OrgIn, &Decision)> =
         orgs.iter().zip(&plan.decisions).filter(|(o, _)| exact_key(&o.name) == key).collect();
     out.push(format!("explain '{name}'"));
-    out.push(format!("  normalized words: {}", normalize(name).join(" ")));
+    out.push(format!("  normalized words: {}", fuzzy_words(name).join(" ")));
     if hits.is_empty() {
         out.push("  no NinjaOne organization has this name; showing how it would match".into());
     }
@@ -40,7 +40,7 @@ pub fn explain(
     for &k in index.exact(name) {
         rows.push((candidates[k], 1.0, "exact: same name ignoring case and spacing".into()));
     }
-    let words = normalize(name);
+    let words = fuzzy_words(name);
     for sc in index.candidates(&words, 5) {
         let ci = candidates[sc.idx];
         if rows.iter().any(|r| r.0 == ci) {
@@ -117,5 +117,5 @@ pub fn write_suggestions(
     if n == 0 {
         text.push_str("# every organization is resolved; nothing to suggest\n");
     }
-    std::fs::write(path, text)
+    crate::files::write_private(path, |w| std::io::Write::write_all(w, text.as_bytes()))
 }

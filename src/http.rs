@@ -67,7 +67,14 @@ pub enum HttpError {
     Transport(String),
     /// The run's --deadline would pass before the request could be (re)tried.
     Deadline,
+    /// The answer was larger than any page can be (`MAX_BODY`); not read on, not retried.
+    TooLarge,
 }
+
+/// The largest answer read. A page of 1,000 organizations or 100 clients with every custom
+/// field is well under 1 MB; a server sending far more is broken or hostile, and reading it
+/// whole (then parsing it into a tree) would cost gigabytes.
+pub const MAX_BODY: u64 = 16 * 1024 * 1024;
 
 /// The body of a successful (2xx) response.
 fn ok_body(outcome: &Result<Response, HttpError>) -> Option<&str> {
@@ -98,17 +105,25 @@ pub fn describe(req_method: &str, url: &str, outcome: &Result<Response, HttpErro
     let url = url.split('?').next().unwrap_or(url);
     let text = match outcome {
         Ok(r) => {
-            let body = if r.content_type.contains("html") || r.body.trim_start().starts_with('<') {
-                format!("an HTML page ({})", clip(&strip_tags(&r.body), 160))
-            } else if r.body.trim().is_empty() {
+            // The whole body is redacted before it is clipped: a secret echoed past the cut
+            // would otherwise leave its first characters in the message.
+            let whole = output::redact(&r.body);
+            let body = if r.content_type.contains("html") || whole.trim_start().starts_with('<') {
+                format!("an HTML page ({})", clip(&strip_tags(&whole), 160))
+            } else if whole.trim().is_empty() {
                 "an empty body".to_string()
             } else {
-                clip(&r.body, 300)
+                clip(&whole, 300)
             };
             format!("{req_method} {url} answered HTTP {}: {body}", r.status)
         }
         Err(HttpError::Transport(e)) => format!("{req_method} {url} failed: {e}"),
         Err(HttpError::Deadline) => format!("{req_method} {url} was not sent: the --deadline for the run has passed"),
+        Err(HttpError::TooLarge) => format!(
+            "{req_method} {url} answered with more than {} MB, far more than any page; the answer was refused \
+             (not retried): check the URL, a proxy or a gateway in between",
+            MAX_BODY / (1024 * 1024)
+        ),
     };
     output::redact(&text)
 }
@@ -230,7 +245,9 @@ impl Http {
             None => None,
             Some(p) => {
                 let p = if p.contains("://") { p.clone() } else { format!("http://{p}") };
-                Some(ureq::Proxy::new(&p).map_err(|e| format!("--proxy '{p}' is not usable: {e}"))?)
+                Some(ureq::Proxy::new(&p).map_err(|e| {
+                    output::redact(&format!("--proxy '{}' is not usable: {e}", crate::util::proxy_for_display(&p)))
+                })?)
             }
         };
         let agents = |tls: ureq::tls::TlsConfig| -> Agents {
@@ -418,12 +435,10 @@ impl Http {
         let header = |name: &str| resp.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
         let content_type = header("content-type");
         let retry_after = header("retry-after");
-        let body = resp
-            .body_mut()
-            .with_config()
-            .limit(256 * 1024 * 1024)
-            .read_to_string()
-            .map_err(|e| HttpError::Transport(format!("reading the response body: {}", transport_message(&e))))?;
+        let body = resp.body_mut().with_config().limit(MAX_BODY).read_to_string().map_err(|e| match e {
+            ureq::Error::BodyExceedsLimit(_) => HttpError::TooLarge,
+            e => HttpError::Transport(format!("reading the response body: {}", transport_message(&e))),
+        })?;
         let retry_after = (!retry_after.is_empty()).then_some(retry_after);
         Ok(Response { status, body, content_type, retry_after })
     }
@@ -438,8 +453,11 @@ impl Response {
             (secs.is_finite() && secs >= 0.0)
                 .then(|| Duration::from_secs_f64(secs.min(RETRY_AFTER_MAX.as_secs_f64())))?
         } else {
+            // In whole seconds since the epoch, never as a SystemTime: a date far in the future
+            // does not fit one on Windows, and adding to it would panic.
             let at = parse_http_date(raw)?;
-            at.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO)
+            let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
+            Duration::from_secs(at.saturating_sub(now).clamp(0, RETRY_AFTER_MAX.as_secs() as i64) as u64)
         };
         Some(d.min(RETRY_AFTER_MAX))
     }
@@ -503,8 +521,8 @@ fn ca_file_tls(path: &std::path::Path) -> Result<ureq::tls::TlsConfig, String> {
     Ok(TlsConfig::builder().root_certs(RootCerts::new_with_certs(&certs)).build())
 }
 
-/// Parses an IMF-fixdate such as `Sun, 06 Nov 1994 08:49:37 GMT`.
-fn parse_http_date(s: &str) -> Option<SystemTime> {
+/// Parses an IMF-fixdate such as `Sun, 06 Nov 1994 08:49:37 GMT`, as seconds since the epoch.
+fn parse_http_date(s: &str) -> Option<i64> {
     let parts: Vec<&str> = s.split_whitespace().collect();
     if parts.len() != 6 {
         return None;
@@ -512,7 +530,7 @@ fn parse_http_date(s: &str) -> Option<SystemTime> {
     let day: i64 = parts[1].parse().ok()?;
     const MONTHS: [&str; 12] = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
     let month = MONTHS.iter().position(|m| parts[2].eq_ignore_ascii_case(m))? as i64 + 1;
-    let year: i64 = parts[3].parse().ok()?;
+    let year: i64 = parts[3].parse().ok().filter(|y| (1970..=9999).contains(y))?;
     let hms: Vec<i64> = parts[4].split(':').map(|p| p.parse().ok()).collect::<Option<_>>()?;
     if hms.len() != 3 {
         return None;
@@ -526,7 +544,7 @@ fn parse_http_date(s: &str) -> Option<SystemTime> {
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     let days = era * 146_097 + doe - 719_468;
     let secs = days * 86_400 + hms[0] * 3600 + hms[1] * 60 + hms[2];
-    (secs >= 0).then(|| UNIX_EPOCH + Duration::from_secs(secs as u64))
+    (secs >= 0).then_some(secs)
 }
 
 /// Reads an OAuth token response: the token, and the clock time to renew it (a minute before
@@ -627,9 +645,17 @@ mod tests {
 
     #[test]
     fn http_dates() {
-        let t = parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT").unwrap();
-        assert_eq!(t.duration_since(UNIX_EPOCH).unwrap().as_secs(), 784_111_777);
+        assert_eq!(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"), Some(784_111_777));
         assert!(parse_http_date("soon").is_none());
+        // Far in the future: capped, never a SystemTime overflow (a panic on Windows).
+        assert!(parse_http_date("Fri, 31 Dec 99999 23:59:59 GMT").is_none());
+        let r = Response {
+            status: 429,
+            body: String::new(),
+            content_type: String::new(),
+            retry_after: Some("Fri, 31 Dec 9999 23:59:59 GMT".into()),
+        };
+        assert_eq!(r.retry_after(), Some(RETRY_AFTER_MAX));
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod agent;
 pub mod cli;
 pub mod config;
 pub mod explain;
+pub mod files;
 pub mod halo;
 pub mod http;
 pub mod lock;
@@ -43,9 +44,12 @@ pub fn run() -> u8 {
     };
     output::add_secret(&settings.halo_client_secret.0);
     output::add_secret(&settings.ninja_client_secret.0);
+    if let Some(password) = settings.proxy.as_deref().and_then(util::url_password) {
+        output::add_secret(password);
+    }
     output::set_verbosity(settings.verbosity);
     if let Some(path) = &settings.log_file {
-        match std::fs::OpenOptions::new().create(true).append(true).open(path) {
+        match files::open_private_append(path) {
             Ok(f) => output::set_log_file(f),
             Err(e) => {
                 output::warn(&format!("error: cannot open --log-file '{}': {e}", path.display()));

@@ -25,6 +25,21 @@ pub const MIN_MARGIN: f64 = 0.15;
 pub const FUZZY_KEEP: usize = 8;
 /// A word matched with one typo counts this much of a shared word.
 const TYPO_WEIGHT: f64 = 0.9;
+/// Bounded work on any input: a word longer than this is only ever compared whole (its typo
+/// neighbourhood and edit distance grow with the square of its length: one 20,000-letter word
+/// took minutes and 600 MB), and a name longer than `MAX_FUZZY_NAME` characters takes part in
+/// the exact tier only. No real business name comes near either.
+pub const MAX_TYPO_WORD: usize = 64;
+pub const MAX_FUZZY_NAME: usize = 256;
+
+/// The words the fuzzy tier compares for a name: `normalize`, or none for a name too long to
+/// be a real one (it can still match exactly).
+pub fn fuzzy_words(name: &str) -> Vec<String> {
+    if name.len() > MAX_FUZZY_NAME && name.chars().count() > MAX_FUZZY_NAME {
+        return Vec::new();
+    }
+    normalize(name)
+}
 
 /// Tier 2 key: trimmed, white space collapsed, case ignored. "ACME  Dental " = "Acme Dental".
 pub fn exact_key(name: &str) -> String {
@@ -527,6 +542,8 @@ pub struct Comparison {
 fn typo_pair(a: &str, b: &str) -> bool {
     a.len() >= 5
         && b.len() >= 5
+        && a.len() <= MAX_TYPO_WORD
+        && b.len() <= MAX_TYPO_WORD
         && a.len().abs_diff(b.len()) <= 1
         && a.as_bytes()[0] == b.as_bytes()[0]
         && strsim::osa_distance(a, b) == 1
@@ -620,7 +637,9 @@ pub struct Tok {
 
 impl Tok {
     fn new(id: u32, w: &str, flags: u8) -> Tok {
-        Tok { id, flags, len: w.len().min(255) as u8, first: w.as_bytes().first().copied().unwrap_or(0) }
+        // A word too long for the typo rule gets length 0, which the rule's preconditions refuse.
+        let len = if w.len() > MAX_TYPO_WORD { 0 } else { w.len() as u8 };
+        Tok { id, flags, len, first: w.as_bytes().first().copied().unwrap_or(0) }
     }
 
     /// Cheap preconditions of `typo_pair`.
@@ -819,12 +838,12 @@ impl Index {
         for (i, name) in names.into_iter().enumerate() {
             idx.exact.entry(exact_key(name)).or_default().push(i);
             let mut ids = Vec::new();
-            for w in normalize(name) {
+            for w in fuzzy_words(name) {
                 let id = match idx.vocab.get(&w) {
                     Some(&id) => id,
                     None => {
                         let id = idx.texts.len() as u32;
-                        if w.len() >= 5 && !is_generic(&w) {
+                        if (5..=MAX_TYPO_WORD).contains(&w.len()) && !is_generic(&w) {
                             for k in delete_keys(&w) {
                                 idx.by_delete.entry(k).or_default().push(id);
                             }
@@ -906,7 +925,7 @@ impl Index {
     /// Vocabulary words one typo away from `t` (symmetric delete: the two words share a
     /// deletion key, or one is a deletion of the other).
     fn typo_neighbours(&self, t: &Tok, text: &str) -> Vec<u32> {
-        if text.len() < 5 {
+        if !(5..=MAX_TYPO_WORD).contains(&text.len()) {
             return Vec::new();
         }
         let mut out: Vec<u32> = Vec::new();
@@ -1010,7 +1029,7 @@ impl Index {
 
     /// The fuzzy tier for one name.
     pub fn fuzzy(&self, name: &str) -> Fuzzy {
-        let words = normalize(name);
+        let words = fuzzy_words(name);
         self.decide(&words, &self.candidates(&words, FUZZY_KEEP))
     }
 
@@ -1042,7 +1061,7 @@ impl Index {
 
     /// The closest names for a person to look at (accepted or not), best first.
     pub fn closest(&self, name: &str, n: usize) -> Vec<(usize, f64)> {
-        let words = normalize(name);
+        let words = fuzzy_words(name);
         self.closest_from(&words, &self.candidates(&words, n.max(FUZZY_KEEP)), n)
     }
 

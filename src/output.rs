@@ -69,7 +69,9 @@ pub fn add_secret(secret: &str) {
     }
 }
 
-/// The text with every registered secret, and its URL-encoded form, replaced by `***`.
+/// The text with every registered secret replaced by `***`: as it is, percent-encoded (upper
+/// and lower case hex, as form bodies and URLs carry it) and JSON-escaped (as an echoing error
+/// body carries it). Redact whole texts before clipping them: a cut secret is no longer found.
 pub fn redact(text: &str) -> String {
     let st = lock();
     redact_with(&st.secrets, text)
@@ -78,15 +80,51 @@ pub fn redact(text: &str) -> String {
 fn redact_with(secrets: &[String], text: &str) -> String {
     let mut out = text.to_string();
     for s in secrets {
-        if out.contains(s.as_str()) {
-            out = out.replace(s.as_str(), "***");
-        }
-        let encoded = crate::util::pct(s);
-        if encoded != *s && out.contains(encoded.as_str()) {
-            out = out.replace(encoded.as_str(), "***");
+        for spelling in spellings(s) {
+            if out.contains(spelling.as_str()) {
+                out = out.replace(spelling.as_str(), "***");
+            }
         }
     }
     out
+}
+
+/// The ways a secret may appear in text: itself, percent-encoded (either hex case), and
+/// JSON-escaped (`\"`, `\\`, and `\/` as some servers write a slash).
+fn spellings(s: &str) -> Vec<String> {
+    let upper = crate::util::pct(s);
+    let lower = lower_hex_escapes(&upper);
+    let json = s.replace('\\', "\\\\").replace('"', "\\\"");
+    let json_slash = json.replace('/', "\\/");
+    let mut v = vec![s.to_string(), upper, lower, json, json_slash];
+    v.sort();
+    v.dedup();
+    v
+}
+
+/// "%2F" -> "%2f" (only the hex digits after each '%').
+fn lower_hex_escapes(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut after_pct = 0;
+    for c in s.chars() {
+        if c == '%' {
+            after_pct = 2;
+            out.push(c);
+        } else if after_pct > 0 {
+            after_pct -= 1;
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// A line as it may be printed: secrets redacted, and no control or bidirectional-override
+/// character (names come from outside: a name must not move the cursor, recolour the terminal
+/// or reorder what the line appears to say).
+fn clean(secrets: &[String], line: &str) -> String {
+    crate::util::printable(&redact_with(secrets, line))
 }
 
 fn to_log(st: &mut State, line: &str) {
@@ -112,7 +150,7 @@ pub fn progress(line: &str) {
     if st.verbosity == Verbosity::Quiet {
         return;
     }
-    let line = redact_with(&st.secrets, line);
+    let line = clean(&st.secrets, line);
     if st.terminal {
         let _ = write!(std::io::stderr().lock(), "\r\x1b[K{line}");
         st.progress_shown = true;
@@ -127,7 +165,7 @@ pub fn progress(line: &str) {
 pub fn result(line: &str) {
     let mut st = lock();
     clear_progress(&mut st);
-    let line = redact_with(&st.secrets, line);
+    let line = clean(&st.secrets, line);
     to_log(&mut st, &line);
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "{line}");
@@ -150,7 +188,7 @@ pub fn warn(line: &str) {
 
 fn emit(level: Verbosity, line: &str) {
     let mut st = lock();
-    let line = redact_with(&st.secrets, line);
+    let line = clean(&st.secrets, line);
     to_log(&mut st, &line);
     if st.verbosity >= level {
         clear_progress(&mut st);
@@ -164,5 +202,8 @@ mod tests {
     fn redacts_plain_and_encoded() {
         let secrets = vec!["s3cr3t/+x".to_string()];
         assert_eq!(super::redact_with(&secrets, "a s3cr3t/+x b s3cr3t%2F%2Bx"), "a *** b ***");
+        assert_eq!(super::redact_with(&secrets, "c s3cr3t%2f%2bx d s3cr3t\\/+x"), "c *** d ***");
+        let quoted = vec![r#"p"q\r"#.to_string()];
+        assert_eq!(super::redact_with(&quoted, r#"{"e":"p\"q\\r"}"#), r#"{"e":"***"}"#);
     }
 }

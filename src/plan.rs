@@ -184,7 +184,7 @@ pub fn plan(orgs: &[OrgIn], clients: &[ClientIn], opts: &Options) -> Plan {
     let describe = |i: usize| format!("'{}' (#{})", clients[i].name, clients[i].id);
     // Each organization's fuzzy candidates, computed once and used for the fuzzy tier, the
     // runner-up in every decision's detail and the suggestions. Only the best few are kept.
-    let words: Vec<Vec<String>> = orgs.iter().map(|o| matching::normalize(&o.name)).collect();
+    let words: Vec<Vec<String>> = orgs.iter().map(|o| matching::fuzzy_words(&o.name)).collect();
     let cands: Vec<Vec<Scored>> = orgs
         .iter()
         .zip(&words)

@@ -61,7 +61,10 @@ pub fn run(s: &Settings) -> u8 {
     let _lock = if s.dry_run || s.explain.is_some() {
         None
     } else {
-        match crate::lock::acquire(crate::lock::path_for(&s.halo_url)) {
+        match crate::lock::acquire(
+            &crate::lock::candidate_dirs(s.lock_dir.as_deref()),
+            &crate::lock::file_name(&s.halo_url),
+        ) {
             Ok(l) => Some(l),
             Err(e) => return finish_fatal(s, started, None, &e, Performance::default()),
         }
@@ -690,10 +693,9 @@ fn write_report(
             perf
         },
     };
-    let written = std::fs::File::create(path).map_err(|e| e.to_string()).and_then(|f| {
-        let mut w = std::io::BufWriter::new(f);
-        serde_json::to_writer_pretty(&mut w, &report).map_err(|e| e.to_string())?;
-        std::io::Write::write_all(&mut w, b"\n").and_then(|_| std::io::Write::flush(&mut w)).map_err(|e| e.to_string())
+    let written = crate::files::write_private(path, |w| {
+        serde_json::to_writer_pretty(&mut *w, &report).map_err(std::io::Error::other)?;
+        std::io::Write::write_all(w, b"\n")
     });
     if let Err(e) = written {
         output::warn(&format!("error: cannot write the report to '{}': {e}", path.display()));

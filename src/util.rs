@@ -108,10 +108,24 @@ pub fn is_loopback_host(host: &str) -> bool {
 }
 
 /// Checks that a configured base URL is usable: `https://`, or `http://` on a loopback host
-/// only (tests and the demo). Returns it without a trailing slash.
+/// only (tests and the demo). Returns it without a trailing slash. A URL that carries
+/// `user:password@` is refused, and the message never repeats what came before the `@`.
 pub fn checked_base_url(what: &str, url: &str) -> Result<String, String> {
     let url = url.trim().trim_end_matches('/');
     let lower = url.to_ascii_lowercase();
+    let authority = url.split_once("://").map_or("", |(_, r)| r).split(['/', '?', '#']).next().unwrap_or("");
+    if let Some((_, host)) = authority.rsplit_once('@') {
+        return Err(format!(
+            "{what} carries credentials ('…@{host}'): the API is authenticated by client id and secret, never \
+             inside the URL; remove the part before '@'"
+        ));
+    }
+    if url.contains('\\') {
+        return Err(format!("{what} '{url}' contains a backslash; URLs use forward slashes"));
+    }
+    if url.chars().any(char::is_whitespace) || url.chars().any(char::is_control) {
+        return Err(format!("{what} '{}' contains white space; it is not a URL", printable(url)));
+    }
     let host = url_host(url).filter(|h| !h.is_empty());
     if lower.starts_with("https://") && host.is_some() {
         return Ok(url.to_string());
@@ -127,6 +141,31 @@ pub fn checked_base_url(what: &str, url: &str) -> Result<String, String> {
     Err(format!("{what} '{url}' is not a URL; expected something like https://host.example.com"))
 }
 
+/// The password of a `user:password@host` URL.
+pub fn url_password(url: &str) -> Option<&str> {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next()?;
+    authority.rsplit_once('@')?.0.split_once(':').map(|(_, p)| p).filter(|p| !p.is_empty())
+}
+
+/// A proxy URL as it may be shown: the password (between `:` and `@`) replaced by `***`.
+pub fn proxy_for_display(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://").map_or(Some(("", url)), Some) else { return String::new() };
+    let (authority, path) = rest.split_at(rest.find(['/', '?', '#']).unwrap_or(rest.len()));
+    let shown = match authority.rsplit_once('@') {
+        Some((creds, host)) => match creds.split_once(':') {
+            Some((user, _)) => format!("{user}:***@{host}"),
+            None => format!("{creds}@{host}"),
+        },
+        None => authority.to_string(),
+    };
+    if scheme.is_empty() {
+        format!("{shown}{path}")
+    } else {
+        format!("{scheme}://{shown}{path}")
+    }
+}
+
 /// Truncates text for an error message at a character boundary.
 pub fn clip(s: &str, max: usize) -> String {
     let s = s.trim();
@@ -137,9 +176,15 @@ pub fn clip(s: &str, max: usize) -> String {
     format!("{cut}… ({} bytes in all)", s.len())
 }
 
-/// Replaces control characters (a name with a newline would break the one-line report).
+/// Replaces control characters (a name with a newline would break the one-line report) and
+/// the bidirectional controls that make a terminal show text in another order than it is
+/// ("Acme\u{202E}gnp.exe"): a hostile name must not rewrite what the line appears to say.
 pub fn printable(s: &str) -> String {
-    s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
+    s.chars().map(|c| if c.is_control() || is_bidi_control(c) { ' ' } else { c }).collect()
+}
+
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 /// Runs `f` over `items` on at most `threads` threads, results in the items' order. The
@@ -254,5 +299,12 @@ mod tests {
         assert!(checked_base_url("x", "ftp://example.com").is_err());
         assert!(checked_base_url("x", "https://").is_err());
         assert_eq!(pct("a b&c"), "a%20b%26c");
+        let e = checked_base_url("--halo-url", "https://admin:hunter22@psa.example.com").unwrap_err();
+        assert!(e.contains("carries credentials") && !e.contains("hunter22") && !e.contains("admin"), "{e}");
+        assert!(checked_base_url("--halo-url", "https://psa.example.com\\api").unwrap_err().contains("backslash"));
+        assert_eq!(proxy_for_display("http://u:pw@proxy:3128/"), "http://u:***@proxy:3128/");
+        assert_eq!(proxy_for_display("proxy:3128"), "proxy:3128");
+        assert_eq!(url_password("http://u:pw@proxy:3128"), Some("pw"));
+        assert_eq!(printable("Acme\u{202E}gnp.exe\n"), "Acme gnp.exe ");
     }
 }

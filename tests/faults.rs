@@ -292,6 +292,99 @@ fn an_error_body_echoing_secrets_is_redacted() {
 }
 
 #[test]
+fn a_secret_echoed_past_the_clip_or_in_another_spelling_is_redacted() {
+    let cfg = Config { halo_client_secret: "Sx/9+secret/Value=0123456789".into(), ..Config::default() };
+    let secret = cfg.halo_client_secret.clone();
+    let pct_lower = secret.replace('/', "%2f").replace('+', "%2b").replace('=', "%3d");
+    let json_escaped = secret.replace('/', "\\/");
+    for echoed in [
+        // The secret starts at character 290: a clip at 300 would leave its first 10 characters.
+        format!(r#"{{"error":"invalid_request","pad":"{}","echo":"{secret}"}}"#, "x".repeat(255)),
+        format!(r#"{{"error":"invalid_request","echo":"client_secret={pct_lower}"}}"#),
+        format!(r#"{{"error":"invalid_request","echo":"{json_escaped}"}}"#),
+    ] {
+        let sim = Sim::start(clean_tenant(), cfg.clone());
+        sim.inject(
+            fault(Side::Halo, "GET", "/api/fieldinfo", status(400, Box::leak(echoed.into_boxed_str()), None))
+                .times(usize::MAX),
+        );
+        let r = run(&sim, &["--verbose"], &[]);
+        assert_eq!(r.code, 1);
+        let all = r.all_output();
+        for leak in [&secret[..10], &pct_lower[..12], &json_escaped[..10], "Sx\\/9", "Sx%2f9"] {
+            assert!(!all.contains(leak), "'{leak}' leaked: {all}");
+        }
+    }
+}
+
+#[test]
+fn an_answer_far_larger_than_a_page_is_refused_not_retried() {
+    let sim = Sim::start(clean_tenant(), Config::default());
+    sim.inject(fault(Side::Ninja, "GET", "/v2/organizations", FaultKind::HugeBody(20 << 20)).times(usize::MAX));
+    let r = assert_stops_without_writing(&sim, &[], &["more than 16 MB", "not retried"]);
+    let asked = sim.requests().iter().filter(|q| q.path.ends_with("/organizations")).count();
+    assert_eq!(asked, 1, "an over-size answer is not asked again");
+    assert!(r.report.is_some());
+}
+
+#[test]
+fn names_of_any_length_cost_bounded_work() {
+    use tenants::{client, guid, org};
+    // One 20,000-letter word, and a 1 MB name: matched exactly where equal, never fuzzily.
+    let word = "Q".repeat(20_000);
+    let megabyte = format!("Acme {}", "Zyxwvut ".repeat(131_072));
+    let t = Tenant {
+        orgs: vec![
+            org(1, &word, Some(&guid(1))),
+            org(2, &megabyte, Some(&guid(2))),
+            org(3, &format!("{word}x"), Some(&guid(3))),
+            org(4, "Acme Dental", Some(&guid(4))),
+        ],
+        clients: vec![
+            client(11, &word, None),
+            client(12, &megabyte, None),
+            client(13, &format!("{word}y"), None),
+            client(14, "Acme Dental", None),
+        ],
+        fields: tenants::client_fields(),
+    };
+    let sim = Sim::start(t, Config::default());
+    let started = std::time::Instant::now();
+    let r = run(&sim, &[], &[]);
+    eprintln!("hostile names: {:.1}s", started.elapsed().as_secs_f64());
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert_eq!(halo_value(&sim, 11), Some(guid(1)), "equal long names still match exactly");
+    assert_eq!(halo_value(&sim, 12), Some(guid(2)));
+    assert_eq!(halo_value(&sim, 13), None, "one letter apart in a 20,000-letter word: no typo match");
+    assert_eq!(halo_value(&sim, 14), Some(guid(4)));
+}
+
+#[test]
+fn names_never_put_control_or_bidi_characters_into_output() {
+    use tenants::{client, guid, org};
+    let evil = "Acme\u{202E}latneD\u{202C} \u{1b}[2J\u{2066}Ltd\u{2069}\u{200F}";
+    let t = Tenant {
+        orgs: vec![org(1, evil, Some(&guid(1))), org(2, "Other\u{202E}Org", Some(&guid(2)))],
+        clients: vec![client(11, "Acme Dental", None), client(12, "Unrelated \u{202D}Client", None)],
+        fields: tenants::client_fields(),
+    };
+    let sim = Sim::start(t, Config::default());
+    let bad = |s: &str| {
+        s.chars().any(
+            |c| matches!(c, '\u{1b}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}'),
+        )
+    };
+    let r = run(&sim, &["--dry-run"], &[]);
+    let log = std::fs::read_to_string(r.dir.path().join("run.log")).unwrap_or_default();
+    for text in [&r.stdout, &r.stderr, &log] {
+        assert!(!bad(text), "{text:?}");
+    }
+    let r = run(&sim, &["--explain", evil], &[]);
+    assert!(!bad(&r.stdout) && !bad(&r.stderr), "{:?}", r.stdout);
+    assert!(r.stdout.contains("Acme"), "{}", r.stdout);
+}
+
+#[test]
 fn hostile_names_do_not_break_the_run_or_the_report() {
     use tenants::{client, guid, org};
     let huge = "Acme ".repeat(4000);

@@ -59,25 +59,66 @@ fn requests_go_through_the_proxy_unless_no_proxy_names_the_host() {
 #[test]
 fn a_second_overlapping_run_exits_1_without_writing() {
     let sim = Sim::start(clean_tenant(), Config::default());
+    let dir = tempdir::Dir::new();
+    let locks = dir.path().join("locks");
+    std::fs::create_dir_all(&locks).unwrap();
+    let env = [("NINJA_HALO_SYNC_LOCK_DIR", locks.to_str().unwrap())];
     let host = sim.halo_url().trim_start_matches("http://").replace(':', "_");
-    let lock = std::env::temp_dir().join(format!("ninja-halo-sync-{host}.lock"));
-    // Held by a live process (this test).
-    std::fs::write(&lock, format!("{} 2026-11-22T07:00:00Z\n", std::process::id())).unwrap();
-    let r = run(&sim, &[], &[]);
+    let path = locks.join(format!("ninja-halo-sync-{host}.lock"));
+    // Held by a live run (this test, through the operating system's lock).
+    let held = std::fs::OpenOptions::new().read(true).write(true).create(true).truncate(false).open(&path).unwrap();
+    held.try_lock().unwrap();
+    let r = run(&sim, &[], &env);
     assert_eq!(r.code, 1);
-    assert!(r.stderr.contains("another ninja-halo-sync run") && r.stderr.contains("delete"), "{}", r.stderr);
+    assert!(r.stderr.contains("another ninja-halo-sync run"), "{}", r.stderr);
     assert!(sim.requests().is_empty(), "nothing contacted");
     // A dry run does not need the lock.
-    assert_eq!(run(&sim, &["--dry-run"], &[]).code, 0);
-    // Left by a run that died: taken over (where /proc tells that its PID is gone; on other
-    // systems a lock counts as stale after 12 hours).
-    std::fs::write(&lock, "4194305 2026-11-22T07:00:00Z\n").unwrap();
-    if cfg!(target_os = "linux") {
-        let r = run(&sim, &[], &[]);
-        assert_eq!(r.code, 0, "{}", r.stderr);
-        assert!(r.stderr.contains("stale lock"), "{}", r.stderr);
-        assert!(!lock.exists(), "released at the end of the run");
-    } else {
-        let _ = std::fs::remove_file(&lock);
+    assert_eq!(run(&sim, &["--dry-run"], &env).code, 0);
+    // The lock ends with the run that held it, however it ended: nothing stale to clear.
+    drop(held);
+    let r = run(&sim, &[], &env);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // A file another account planted there is no obstacle: only the OS lock counts.
+    let r = run(&sim, &[], &env);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+}
+
+#[cfg(unix)]
+#[test]
+fn files_the_run_creates_are_private_and_credentials_in_urls_are_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let sim = Sim::start(clean_tenant(), Config::default());
+    let dir = tempdir::Dir::new();
+    let suggest = dir.path().join("new/folder/suggest.csv");
+    let log = dir.path().join("logs/run.log");
+    let r = run(&sim, &["--suggest-map", suggest.to_str().unwrap(), "--log-file", log.to_str().unwrap()], &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    for p in [suggest.clone(), log.clone(), r.dir.path().join("report.json")] {
+        assert_eq!(std::fs::metadata(&p).unwrap().permissions().mode() & 0o777, 0o600, "{}", p.display());
     }
+    // A link planted at the report's path is replaced, never written through.
+    let victim = dir.path().join("victim");
+    std::fs::write(&victim, "precious").unwrap();
+    let report = dir.path().join("report.json");
+    std::os::unix::fs::symlink(&victim, &report).unwrap();
+    let r = run(&sim, &["--report", report.to_str().unwrap()], &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+    // Credentials inside a URL: a usage error before any request, without repeating them.
+    let before = sim.requests().len();
+    let url = sim.halo_url().replace("http://", "http://admin:hunter22@");
+    let r = run(&sim, &[], &[("HALO_URL", url.as_str())]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("carries credentials"), "{}", r.stderr);
+    assert!(!r.all_output().contains("hunter22") && !r.all_output().contains("admin:"), "{}", r.all_output());
+    assert_eq!(sim.requests().len(), before, "nothing contacted");
+    // A proxy's password is never printed either.
+    let r = run(&sim, &["--proxy", "ftp://user:pr0xyPass@proxy.example:3128"], &[]);
+    assert_eq!(r.code, 1);
+    assert!(!r.all_output().contains("pr0xyPass"), "{}", r.all_output());
+    // A secret pasted into the secret-file variable is not printed back.
+    let r = run(&sim, &[], &[("HALO_CLIENT_SECRET_FILE", "Zq8-very-secret-value-Kx2")]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("The value is not shown"), "{}", r.stderr);
+    assert!(!r.all_output().contains("Zq8-very-secret-value-Kx2"), "{}", r.all_output());
 }

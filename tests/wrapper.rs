@@ -105,3 +105,86 @@ fn a_checksum_mismatch_refuses_to_run() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("binarySha256"));
 }
+
+#[test]
+fn the_cache_folder_must_be_private_and_the_url_token_is_never_printed() {
+    use std::os::unix::fs::PermissionsExt;
+    let bin = std::path::Path::new(BIN);
+    let (url, hits) = serve(std::fs::read(bin).unwrap());
+    // Whitespace around the checksum (pasted from SHA256SUMS) is trimmed.
+    let sha = format!("  {}\n", sha256(bin).to_uppercase());
+    let dir = tempdir::Dir::new();
+    let cache = dir.path().join("cache");
+    let env = |cache: &std::path::Path| {
+        vec![
+            ("binaryUrl", url.clone()),
+            ("binarySha256", sha.clone()),
+            ("cacheDir", cache.to_str().unwrap().to_string()),
+        ]
+    };
+    let run = |e: Vec<(&str, String)>| {
+        let refs: Vec<(&str, &str)> = e.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        wrapper(&refs, &["--version"])
+    };
+    let out = run(env(&cache));
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let mode = std::fs::metadata(&cache).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o700, "the cache folder is created private");
+    assert!(
+        std::fs::read_dir(&cache).unwrap().all(|e| !e.unwrap().file_name().to_string_lossy().starts_with(".download")),
+        "no download file left behind"
+    );
+
+    // Writable by others: refused before anything runs or is downloaded.
+    std::fs::set_permissions(&cache, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let out = run(env(&cache));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("writable by other accounts"), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stdout).is_empty(), "the binary did not run");
+    std::fs::set_permissions(&cache, std::fs::Permissions::from_mode(0o700)).unwrap();
+
+    // Owned by another account (only root can hand a folder to another account).
+    let is_root = Command::new("id").arg("-u").output().map(|o| o.stdout.starts_with(b"0")).unwrap_or(false);
+    if is_root {
+        let foreign = dir.path().join("foreign");
+        std::fs::create_dir(&foreign).unwrap();
+        std::os::unix::fs::chown(&foreign, Some(65534), Some(65534)).unwrap();
+        let out = run(env(&foreign));
+        assert_eq!(out.status.code(), Some(1));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("is not owned by"), "{out:?}");
+    }
+
+    // A signed URL whose download fails: the message names the URL without its token.
+    let fresh = dir.path().join("fresh");
+    let mut e = env(&fresh);
+    e[0].1 = "http://127.0.0.1:9/ninja-halo-sync?sig=SECRET-TOKEN-123".into();
+    let out = run(e);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("download from http://127.0.0.1:9/ninja-halo-sync failed"), "{err}");
+    assert!(!err.contains("SECRET-TOKEN"), "{err}");
+    assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 1);
+}
+
+/// No PowerShell runs here: the Windows wrapper's safety logic is checked in its text.
+#[test]
+fn the_powershell_wrapper_restricts_its_folder_and_downloads_under_a_random_name() {
+    let ps = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/ninja-halo-sync.ps1")).unwrap();
+    let code: String = ps.lines().filter(|l| !l.trim_start().starts_with('#')).collect::<Vec<_>>().join("\n");
+    for needle in [
+        "SetAccessRuleProtection($true, $false)", // inheritance from %ProgramData% cut
+        "'S-1-5-18', 'S-1-5-32-544'",             // SYSTEM and Administrators only
+        "Set-PrivateAcl $dir",                    // on creation and to repair a wider folder
+        "Get-WideWriters $dir",                   // an existing folder is checked
+        "[Guid]::NewGuid()",                      // unpredictable download name
+        "($url -split '\\?', 2)[0]",              // the URL shown without its query string
+        "(Get-Sha256 $bin) -ne $sha) { Stop-Wrapper", // the file in place is hashed again
+        "$sha.Trim()",
+    ] {
+        assert!(code.contains(needle), "the PowerShell wrapper lacks: {needle}");
+    }
+    assert!(!code.contains("\"$bin.download\""), "no fixed, guessable download name");
+    for line in code.lines().filter(|l| l.contains("Stop-Wrapper") && l.contains("url")) {
+        assert!(!line.contains("$url:") && !line.contains("from $url"), "prints the full URL: {line}");
+    }
+}

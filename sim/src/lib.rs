@@ -179,6 +179,8 @@ pub enum FaultKind {
     IgnorePaging,
     /// 200 with an empty list.
     EmptyPage,
+    /// 200 with a JSON array of this many bytes (a broken or hostile server).
+    HugeBody(usize),
 }
 
 #[derive(Clone, Debug)]
@@ -342,6 +344,15 @@ fn handle(state: &Arc<Mutex<State>>, side: Side, req: &HttpRequest) -> Reply {
                 }
             }
             reply
+        }
+        Some(FaultKind::HugeBody(n)) => {
+            let mut body = String::with_capacity(n);
+            body.push('[');
+            while body.len() + 40 < n {
+                body.push_str("{\"id\": 1, \"name\": \"padding padding\"},");
+            }
+            body.push_str("{\"id\": 2}]");
+            Reply::Respond { status: 200, headers: vec![("Content-Type".into(), "application/json".into())], body }
         }
         Some(FaultKind::Reset) => Reply::Reset,
         Some(FaultKind::Stall(d)) => Reply::Stall(d),

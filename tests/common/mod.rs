@@ -89,6 +89,8 @@ pub fn run_with(sim: Option<&Sim>, args: &[&str], env: &[(&str, &str)]) -> Run {
         }
     }
     cmd.env("NINJA_HALO_SYNC_TIME_SCALE", "0.001");
+    // The run lock in this run's own folder (a test may pass another to share one).
+    cmd.env("NINJA_HALO_SYNC_LOCK_DIR", dir.path().join("locks"));
     if let Some(sim) = sim {
         for (k, v) in sim.env() {
             cmd.env(k, v);

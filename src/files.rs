@@ -1,0 +1,126 @@
+//! Files the run creates (report, suggestions, log, lock): readable by their owner only
+//! (mode 0600 on Unix; on Windows they inherit the folder's ACL, and the lock lives in a folder
+//! private to the service account), and never written through a symbolic link planted at
+//! their path by another account.
+
+use std::fs::{File, OpenOptions};
+use std::io::{self, Write};
+use std::path::Path;
+
+/// Creates the folders above `path` that do not exist yet (owner-only on Unix), so that
+/// `--log-file C:\Logs\sync.log` works on a fresh device.
+pub fn create_parent(path: &Path) -> io::Result<()> {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() && !dir.exists() => private_dir_builder().create(dir),
+        _ => Ok(()),
+    }
+}
+
+pub fn private_dir_builder() -> std::fs::DirBuilder {
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+    b
+}
+
+fn private_options() -> OpenOptions {
+    let mut o = OpenOptions::new();
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+    o
+}
+
+/// Writes a whole file: into a new file beside it (created exclusively, so nothing planted
+/// there is followed), then renamed over `path` (a symbolic link at `path` is replaced, not
+/// followed). Readers never see a half-written report.
+pub fn write_private(path: &Path, write: impl FnOnce(&mut io::BufWriter<File>) -> io::Result<()>) -> io::Result<()> {
+    create_parent(path)?;
+    let name = path.file_name().ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "not a file name"))?;
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+    let tmp = path.with_file_name(format!(".{}.{}-{nanos}.tmp", name.to_string_lossy(), std::process::id()));
+    let result = private_options().write(true).create_new(true).open(&tmp).and_then(|f| {
+        let mut w = io::BufWriter::new(f);
+        write(&mut w)?;
+        w.flush()?;
+        w.into_inner().map_err(|e| e.into_error())?.sync_all()
+    });
+    let result = result.and_then(|()| std::fs::rename(&tmp, path));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// Opens a file to append to (the log), created owner-only. A symbolic link at `path` is
+/// refused, and so is a path that turns out to be another file than the one opened.
+pub fn open_private_append(path: &Path) -> io::Result<File> {
+    create_parent(path)?;
+    refuse_symlink(path)?;
+    let f = private_options().create(true).append(true).open(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        let opened = f.metadata()?;
+        let there = std::fs::symlink_metadata(path)?;
+        if !opened.is_file() || opened.ino() != there.ino() || opened.dev() != there.dev() {
+            return Err(io::Error::other("the file changed while it was opened (a link swapped in?)"));
+        }
+        if opened.mode() & 0o077 != 0 {
+            f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        }
+    }
+    Ok(f)
+}
+
+pub fn refuse_symlink(path: &Path) -> io::Result<()> {
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => {
+            Err(io::Error::other("it is a symbolic link; refusing to follow it (remove it, or choose another path)"))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Opens (or creates) a file for reading and writing without truncating it, owner-only, not
+/// through a symbolic link: the lock file.
+pub fn open_private_rw(path: &Path) -> io::Result<File> {
+    refuse_symlink(path)?;
+    private_options().read(true).write(true).create(true).truncate(false).open(path)
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    fn dir(name: &str) -> std::path::PathBuf {
+        let d = std::env::temp_dir().join(format!("nhs-files-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    #[test]
+    fn private_files_are_owner_only_and_never_follow_a_planted_link() {
+        let d = dir("links");
+        let victim = d.join("victim");
+        std::fs::write(&victim, "precious").unwrap();
+        let report = d.join("report.json");
+        std::os::unix::fs::symlink(&victim, &report).unwrap();
+        write_private(&report, |w| w.write_all(b"{}")).unwrap();
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious", "the link's target is untouched");
+        assert!(!std::fs::symlink_metadata(&report).unwrap().file_type().is_symlink());
+        assert_eq!(std::fs::metadata(&report).unwrap().permissions().mode() & 0o777, 0o600);
+
+        let log = d.join("sub/dir/run.log");
+        let mut f = open_private_append(&log).unwrap();
+        writeln!(f, "one").unwrap();
+        assert_eq!(std::fs::metadata(&log).unwrap().permissions().mode() & 0o777, 0o600);
+        let linked = d.join("linked.log");
+        std::os::unix::fs::symlink(&victim, &linked).unwrap();
+        assert!(open_private_append(&linked).is_err());
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+        let _ = std::fs::remove_dir_all(&d);
+    }
+}
