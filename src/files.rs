@@ -25,6 +25,7 @@ pub fn private_dir_builder() -> std::fs::DirBuilder {
 }
 
 fn private_options() -> OpenOptions {
+    #[cfg_attr(not(unix), allow(unused_mut))] // only Unix sets a mode here
     let mut o = OpenOptions::new();
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
