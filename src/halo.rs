@@ -5,8 +5,8 @@
 use crate::http::{describe, parse_token, read_ok, Http, HttpError, Request, Response, Side, TokenCache, TokenSource};
 use crate::output;
 use crate::util::{clip, form, lenient_bool, lenient_id, pct, value_text};
-use serde_json::{json, Value};
-use std::collections::HashSet;
+use serde_json::{json, Map, Value};
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 /// Halo returns at most 100 rows a page whatever is asked; asking for exactly that keeps the
@@ -30,10 +30,83 @@ pub struct Client {
     pub id: i64,
     pub name: String,
     pub inactive: bool,
-    /// The client's `customfields` array exactly as Halo sent it (JSON text: every key of every
-    /// object), or None when the answer carried no array. Kept as text and parsed only to look
-    /// a value up or to build an update, so that other fields can be posted back unchanged.
+    /// The client's `customfields` array as Halo sent it (every key of every object), or None
+    /// when the answer carried no array; in the compact form of `compact_fields`, decoded only
+    /// to look a value up or to build an update.
     pub customfields: Option<Box<str>>,
+}
+
+/// What the custom field objects of all clients share, stored once. A field's object is the
+/// same for every client (id, name, label, type, limits, ...) but for `value` and `display`:
+/// at 11,000 clients with six full objects each, the arrays as text were 16 MB; as a template
+/// and the two varying keys per object they are about 1 MB.
+#[derive(Default)]
+struct Templates {
+    ids: HashMap<String, u32>,
+    objects: Vec<Map<String, Value>>,
+}
+
+/// More distinct templates than this (a server whose objects vary in other keys) and objects
+/// are kept whole: the table must not grow without bound.
+const MAX_TEMPLATES: usize = 4096;
+
+fn templates() -> std::sync::MutexGuard<'static, Templates> {
+    static T: std::sync::OnceLock<std::sync::Mutex<Templates>> = std::sync::OnceLock::new();
+    T.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A `customfields` array in compact form: each object becomes `[template, value]` or
+/// `[template, value, display]` (its other keys are the template's), or stays whole where it
+/// has no `value`, or a `display` without one, or the table is full.
+fn compact_fields(array: &[Value]) -> Box<str> {
+    let mut t = templates();
+    let entries: Vec<Value> = array
+        .iter()
+        .map(|f| {
+            let Some(obj) = f.as_object() else { return f.clone() };
+            let Some(value) = obj.get("value") else { return f.clone() };
+            let mut rest = obj.clone();
+            rest.remove("value");
+            let display = rest.remove("display");
+            let key = Value::Object(rest.clone()).to_string();
+            let id = match t.ids.get(&key) {
+                Some(&id) => id,
+                None if t.objects.len() < MAX_TEMPLATES => {
+                    let id = t.objects.len() as u32;
+                    t.ids.insert(key, id);
+                    t.objects.push(rest);
+                    id
+                }
+                None => return f.clone(),
+            };
+            match display {
+                Some(d) => json!([id, value, d]),
+                None => json!([id, value]),
+            }
+        })
+        .collect();
+    Value::Array(entries).to_string().into_boxed_str()
+}
+
+/// The objects of a compact array, exactly as they were read.
+fn expand_fields(compact: &str) -> Option<Vec<Value>> {
+    let entries: Vec<Value> = serde_json::from_str(compact).ok()?;
+    let t = templates();
+    entries
+        .into_iter()
+        .map(|e| match e {
+            Value::Array(parts) => {
+                let id = parts.first()?.as_u64()? as usize;
+                let mut obj = t.objects.get(id)?.clone();
+                obj.insert("value".into(), parts.get(1)?.clone());
+                if let Some(d) = parts.get(2) {
+                    obj.insert("display".into(), d.clone());
+                }
+                Some(Value::Object(obj))
+            }
+            whole => Some(whole),
+        })
+        .collect()
 }
 
 /// An encrypted or password field (Halo never shows its value).
@@ -59,7 +132,7 @@ fn field_name(f: &Value) -> Option<&str> {
 impl Client {
     /// The custom field objects as read; None when Halo's answer carried no (readable) array.
     fn field_objects(&self) -> Option<Vec<Value>> {
-        serde_json::from_str::<Vec<Value>>(self.customfields.as_deref()?).ok()
+        expand_fields(self.customfields.as_deref()?)
     }
 
     /// The field's current value: Some(None) = known to be empty; None = not known, because
@@ -604,7 +677,7 @@ fn client_from(v: &Value) -> Option<Client> {
         id: v.get("id").and_then(lenient_id)?,
         name: v.get("name").and_then(Value::as_str).unwrap_or("").to_string(),
         inactive: v.get("inactive").is_some_and(lenient_bool),
-        customfields: v.get("customfields").filter(|a| a.is_array()).map(|a| a.to_string().into_boxed_str()),
+        customfields: v.get("customfields").and_then(Value::as_array).map(|a| compact_fields(a)),
     })
 }
 
@@ -668,7 +741,7 @@ mod tests {
     }
 
     fn client(fields: Value) -> Client {
-        Client { id: 7, name: "A".into(), inactive: false, customfields: Some(fields.to_string().into()) }
+        Client { id: 7, name: "A".into(), inactive: false, customfields: fields.as_array().map(|a| compact_fields(a)) }
     }
 
     #[test]
@@ -710,6 +783,25 @@ mod tests {
             {"id": 2, "name": "CFContractTier", "value": "********", "isencrypted": true},
             {"id": 1, "name": "CFDtcClientGuid", "value": ""}]));
         assert!(body_full(&secret, &defs(), &defs()[0], "G").unwrap_err().contains("encrypted"));
+    }
+
+    #[test]
+    fn compact_fields_give_back_every_key_exactly() {
+        let read = json!([
+            {"id": 1, "name": "CFDtcClientGuid", "label": "GUID", "type": 0, "value": "", "display": "", "usage": 0},
+            {"id": 2, "name": "CFTier", "label": "Tier", "value": 2, "display": "Gold", "ordervalues": false},
+            {"id": 3, "name": "CFNote", "label": "Note", "value": null},
+            {"id": 4, "name": "CFOdd", "display": "no value key"},
+            "not an object"
+        ]);
+        let c = client(read.clone());
+        assert_eq!(Value::Array(c.field_objects().unwrap()), read);
+        assert!(c.customfields.as_deref().unwrap().len() < read.to_string().len() / 2, "{:?}", c.customfields);
+        // Other clients' objects of the same fields share the templates.
+        let other = client(
+            json!([{"id": 1, "name": "CFDtcClientGuid", "label": "GUID", "type": 0, "value": "g", "display": "g", "usage": 0}]),
+        );
+        assert_eq!(other.field_value("CFDtcClientGuid"), Some(Some("g".into())));
     }
 
     #[test]

@@ -485,7 +485,11 @@ impl State {
             let page: Vec<Value> = orgs
                 .iter()
                 .take(size)
-                .map(|o| json!({"id": o.id, "name": o.name, "description": "", "nodeApprovalMode": "AUTOMATIC", "userData": {}}))
+                .map(|o| {
+                    let tier = o.fields.get("contractTier").and_then(Value::as_str).unwrap_or("standard").to_lowercase();
+                    json!({"id": o.id, "name": o.name, "description": format!("Managed client: {} (since 2019)", o.name),
+                        "nodeApprovalMode": "AUTOMATIC", "tags": ["managed", tier], "userData": {}})
+                })
                 .collect();
             return json_reply(200, &Value::Array(page));
         }
@@ -522,7 +526,8 @@ impl State {
                         .map(|(k, v)| (k.clone(), v.clone()))
                         .collect();
                     if !fields.is_empty() {
-                        rows.push(json!({"scope": "ORGANIZATION", "entityId": o.id, "fields": fields}));
+                        rows.push(json!({"scope": "ORGANIZATION", "entityId": o.id, "fields": fields,
+                            "updateTime": 1.7632e9 + o.id as f64}));
                     }
                 }
             }

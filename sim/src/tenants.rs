@@ -268,6 +268,152 @@ pub fn generated(n: usize, linked_percent: u64) -> Tenant {
     Tenant { orgs, clients, fields: client_fields() }
 }
 
+/// 500 surnames (the 1990 US Census list, public domain; 5 letters or more) for realistic names.
+const SURNAMES: &str =
+    "Smith Johnson Williams Jones Brown Davis Miller Wilson Moore Taylor Anderson Thomas Jackson White Harris
+Martin Thompson Garcia Martinez Robinson Clark Rodriguez Lewis Walker Allen Young Hernandez Wright Lopez Scott
+Green Adams Baker Gonzalez Nelson Carter Mitchell Perez Roberts Turner Phillips Campbell Parker Evans Edwards
+Collins Stewart Sanchez Morris Rogers Morgan Murphy Bailey Rivera Cooper Richardson Howard Torres Peterson
+Ramirez James Watson Brooks Kelly Sanders Price Bennett Barnes Henderson Coleman Jenkins Perry Powell
+Patterson Hughes Flores Washington Butler Simmons Foster Gonzales Bryant Alexander Russell Griffin Hayes Myers
+Hamilton Graham Sullivan Wallace Woods Jordan Owens Reynolds Fisher Ellis Harrison Gibson Mcdonald Marshall
+Ortiz Gomez Murray Freeman Wells Simpson Stevens Tucker Porter Hunter Hicks Crawford Henry Mason Morales
+Kennedy Warren Dixon Ramos Reyes Burns Gordon Holmes Robertson Black Daniels Palmer Mills Nichols Grant Knight
+Ferguson Stone Hawkins Perkins Hudson Spencer Gardner Stephens Payne Pierce Berry Matthews Arnold Wagner
+Willis Watkins Olson Carroll Duncan Snyder Cunningham Bradley Andrews Harper Riley Armstrong Carpenter Weaver
+Greene Lawrence Elliott Chavez Austin Peters Kelley Franklin Lawson Fields Gutierrez Schmidt Vasquez Castillo
+Wheeler Chapman Oliver Montgomery Richards Williamson Johnston Banks Meyer Bishop Mccoy Howell Alvarez
+Morrison Hansen Fernandez Garza Harvey Little Burton Stanley Nguyen George Jacobs Fuller Lynch Gilbert Garrett
+Romero Welch Larson Frazier Burke Hanson Mendoza Moreno Bowman Medina Fowler Brewer Hoffman Carlson Silva
+Pearson Holland Douglas Fleming Jensen Vargas Davidson Hopkins Terry Herrera Walters Curtis Caldwell Jennings
+Barnett Graves Jimenez Horton Shelton Barrett Obrien Castro Sutton Gregory Mckinney Lucas Miles Craig
+Rodriquez Chambers Lambert Fletcher Watts Bates Rhodes Newman Haynes Mcdaniel Mendez Vaughn Parks Dawson
+Santiago Norris Hardy Steele Curry Powers Schultz Barker Guzman Munoz Keller Chandler Weber Leonard Walsh
+Lyons Ramsey Wolfe Schneider Mullins Benson Sharp Bowen Daniel Barber Cummings Hines Baldwin Griffith Valdez
+Hubbard Salazar Reeves Warner Stevenson Burgess Santos Cross Garner Thornton Dennis Mcgee Farmer Delgado
+Aguilar Glover Manning Cohen Harmon Rodgers Robbins Newton Blair Higgins Ingram Reese Cannon Strickland
+Townsend Potter Goodwin Walton Hampton Ortega Patton Swanson Joseph Francis Goodman Maldonado Yates Becker
+Erickson Hodges Conner Adkins Webster Norman Malone Hammond Flowers Moody Quinn Blake Maxwell Floyd Osborne
+Mccarthy Guerrero Lindsey Estrada Sandoval Gibbs Tyler Gross Fitzgerald Stokes Doyle Sherman Saunders Colon
+Alvarado Greer Padilla Simon Waters Nunez Ballard Schwartz Mcbride Houston Christensen Klein Pratt Briggs
+Parsons Mclaughlin Zimmerman French Buchanan Moran Copeland Pittman Brady Mccormick Holloway Brock Poole Frank
+Logan Marsh Drake Jefferson Morton Abbott Sparks Patrick Norton Clayton Massey Lloyd Figueroa Carson Bowers
+Roberson Barton Harrington Casey Boone Cortez Clarke Mathis Singleton Wilkins Bryan Underwood Hogan Mckenzie
+Collier Phelps Mcguire Allison Bridges Wilkerson Summers Atkins Wilcox Pitts Conley Marquez Burnett Richard
+Cochran Chase Davenport Gates Ayala Sawyer Roman Vazquez Dickerson Hodge Acosta Flynn Espinoza Nicholson
+Monroe Morrow Randall Anthony Whitaker Oconnor Skinner Molina Kirby Huffman Bradford Charles Gilmore Dominguez
+Oneal Bruce Combs Kramer Heath Hancock Gallagher Gaines Shaffer Short Wiggins Mathews Mcclain Fischer Small
+Melton Hensley Cameron Grimes Contreras Christian Wyatt Baxter Mosley Shepherd Larsen Hoover Beasley Glenn
+Petersen Whitehead Meyers Keith Garrison Vincent Shields Savage Olsen Schroeder Hartman Woodard";
+
+/// Trades and forms, so that "<Surname> <trade>" is 20-30 characters like a real client name.
+const TRADES: &[&str] = &[
+    "Family Dentistry",
+    "Dental Associates",
+    "Law Group",
+    "Insurance Agency",
+    "Construction Co",
+    "Plumbing & Heating",
+    "Accounting Services",
+    "Realty Group",
+    "Auto Repair",
+    "Veterinary Clinic",
+    "Orthodontics PLLC",
+    "Medical Group",
+    "Chiropractic Center",
+    "Landscaping LLC",
+    "Roofing & Siding",
+    "Engineering Inc",
+    "Marketing Group",
+    "Financial Advisors",
+    "Electric Company",
+    "Pediatrics",
+    "Physical Therapy",
+    "Eye Care Center",
+    "Tax & Bookkeeping",
+    "Logistics Inc",
+    "Architects LLP",
+    "Home Builders",
+    "Property Management",
+    "Funeral Home",
+    "Wealth Management",
+    "Animal Hospital",
+    "Staffing Solutions",
+    "Printing Company",
+    "HVAC Services",
+    "Law Offices",
+    "Surveying Co",
+    "Title Company",
+];
+
+/// The client custom fields of a realistic tenant: ours and five others.
+pub fn realistic_fields() -> Vec<FieldDef> {
+    let mut f = client_fields();
+    f.push(FieldDef::new(104, "CFAccountManager", "Account Manager"));
+    f.push(FieldDef::new(105, "CFSlaLevel", "SLA Level"));
+    f.push(FieldDef::new(106, "CFOnboardedDate", "Onboarded"));
+    f
+}
+
+/// A tenant whose rows look like production: client names of 20-30 characters from 500
+/// surnames and 36 trades, six client custom fields of which one to three hold values, Ninja
+/// organizations with a description, tags and other custom fields. `linked_percent` of the
+/// organizations already have their value in Halo (32 gives 6,800 writes at 10,000); one in
+/// ten Ninja names carries a legal form the Halo name lacks (a fuzzy "same words" match); Halo
+/// has 10% more clients than Ninja has organizations.
+pub fn realistic(n: usize, linked_percent: u64) -> Tenant {
+    let surnames: Vec<&str> = SURNAMES.split_whitespace().collect();
+    let name = |i: usize| {
+        let s = surnames[i % surnames.len()];
+        let t = TRADES[(i / surnames.len()) % TRADES.len()];
+        let serial = i / (surnames.len() * TRADES.len());
+        if serial == 0 {
+            format!("{s} {t}")
+        } else {
+            format!("{s} {t} {}", serial + 1)
+        }
+    };
+    let others = ["CFContractTier", "CFAccountManager", "CFSlaLevel", "CFOnboardedDate", "CFBillingEmail"];
+    let mut orgs = Vec::with_capacity(n);
+    let mut clients = Vec::with_capacity(n + n / 10);
+    for i in 0..n + n / 10 {
+        let id = 100_000 + i as i64;
+        let linked = i < n && (i as u64 * 100 / n.max(1) as u64) < linked_percent;
+        let value = guid(10_000 + i as u64);
+        let mut fields = BTreeMap::new();
+        if linked {
+            fields.insert(HALO_FIELD.to_string(), json!(value));
+        }
+        // One to three fields hold a value (ours counts).
+        let wanted = 1 + i % 3 - usize::from(linked && i % 3 > 0);
+        for k in 0..wanted {
+            let f = others[(i + k) % others.len()];
+            let v = match f {
+                "CFContractTier" => json!(["Gold", "Silver", "Bronze"][i % 3]),
+                "CFAccountManager" => {
+                    json!(format!("{} {}", ["Dana", "Lee", "Sam", "Ari"][i % 4], surnames[(i * 7) % 500]))
+                }
+                "CFSlaLevel" => json!(i % 4 + 1),
+                "CFOnboardedDate" => json!(format!("20{:02}-{:02}-15T00:00:00", 15 + i % 10, 1 + i % 12)),
+                _ => json!(format!("billing{id}@example.com")),
+            };
+            fields.insert(f.to_string(), v);
+        }
+        let client_name = if i < n { name(i) } else { format!("{} Halo Only", name(i)) };
+        clients.push(Client { id, name: client_name, inactive: false, fields });
+        if i < n {
+            let mut org_fields = BTreeMap::new();
+            org_fields.insert(NINJA_FIELD.to_string(), json!(value));
+            org_fields.insert("contractTier".into(), json!(["Gold", "Silver", "Bronze"][i % 3]));
+            org_fields.insert("primaryContact".into(), json!(format!("it{id}@example.com")));
+            org_fields.insert("backupPolicy".into(), json!("nightly-30d"));
+            let ninja_name = if i % 10 == 7 { format!("{}, Inc.", name(i)) } else { name(i) };
+            orgs.push(Org { id: i as i64 + 1, name: ninja_name, fields: org_fields });
+        }
+    }
+    Tenant { orgs, clients, fields: realistic_fields() }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -276,5 +422,19 @@ mod tests {
         assert_eq!(a.len(), 36);
         assert_ne!(a, super::guid(2));
         assert_eq!(a.split('-').map(str::len).collect::<Vec<_>>(), vec![8, 4, 4, 4, 12]);
+    }
+
+    #[test]
+    fn the_realistic_tenant_looks_like_production() {
+        let t = super::realistic(10_000, 32);
+        assert_eq!((t.orgs.len(), t.clients.len(), t.fields.len()), (10_000, 11_000, 6));
+        let lens: Vec<usize> = t.clients.iter().map(|c| c.name.len()).collect();
+        let avg = lens.iter().sum::<usize>() as f64 / lens.len() as f64;
+        assert!((20.0..=30.0).contains(&avg), "average name length {avg}");
+        assert!(t.clients.iter().all(|c| (1..=3).contains(&c.fields.len())));
+        let linked = t.clients.iter().filter(|c| c.fields.contains_key(super::HALO_FIELD)).count();
+        assert_eq!(10_000 - linked, 6_800, "writes on the first run");
+        let names: std::collections::HashSet<&str> = t.clients.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names.len(), t.clients.len(), "unique names");
     }
 }
