@@ -27,8 +27,8 @@ Usage: python3 scripts/name-pairs.py   (writes data/name-pairs.bloom; commit it)
 import os, re, subprocess, sys, tarfile, tempfile, unicodedata, zipfile
 
 CENSUS_SURNAMES = 50_000
-BITS_PER_PAIR = 8
-K = 5
+BITS_PER_PAIR = 6
+K = 4
 FAKER_LOCALES = ["de_DE", "de_AT", "de_CH", "fr_FR", "fr_CH", "fr_CA", "en_US", "en_GB"]
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "..", "data", "name-pairs.bloom")

@@ -64,6 +64,7 @@ pub const FLAGS: &[Flag] = &[
     f("dry-run", "", Some("DRY_RUN"), None, Switch, "Plan and report; write nothing."),
     f("report", "PATH", Some("REPORT"), None, Value, "Write the JSON report here."),
     f("log-file", "PATH", Some("LOG_FILE"), None, Value, "Append a timestamped copy of the run's log here."),
+    f("check", "", None, None, Switch, "Check the configuration and exit: sign in to both sides, look up both fields, read one page of each, print a checklist of what to fix and where. Writes nothing; exit 0 when a sync can run, else 1."),
     f("explain", "NAME", None, None, Value, "Print how one Ninja organization matches (normalized name, top candidates, reasons) and exit."),
     f("suggest-map", "PATH", None, None, Value, "Write a reviewable mapping CSV for the unresolved organizations."),
     f("timeout", "SECONDS", Some("TIMEOUT"), Some("60"), Value, "Timeout of each request."),

@@ -77,7 +77,9 @@ impl std::fmt::Debug for Secret {
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub halo_url: String,
-    pub halo_auth_url: String,
+    /// The Halo authorisation server, when set; else discovered from `<halo-url>/api/authinfo`
+    /// at run time (falling back to `<halo-url>/auth`).
+    pub halo_auth_url: Option<String>,
     pub halo_tenant: Option<String>,
     pub halo_client_id: String,
     pub halo_client_secret: Secret,
@@ -97,6 +99,8 @@ pub struct Settings {
     pub report: Option<PathBuf>,
     pub log_file: Option<PathBuf>,
     pub explain: Option<String>,
+    /// --check: the configuration checklist instead of a sync.
+    pub check: bool,
     pub suggest_map: Option<PathBuf>,
     pub timeout: Duration,
     pub deadline: Option<Duration>,
@@ -270,6 +274,21 @@ fn rate(v: &str) -> Result<(u32, Duration), String> {
     Ok((n, Duration::from_secs_f64(s)))
 }
 
+impl Settings {
+    /// What the HTTP layer needs of the settings.
+    pub fn http_options(&self) -> crate::http::Options {
+        crate::http::Options {
+            timeout: self.timeout,
+            deadline: self.deadline,
+            halo_rate: self.halo_rate,
+            proxy: self.proxy.clone(),
+            no_proxy: self.no_proxy.clone(),
+            ca_file: self.ca_file.clone(),
+            time_scale: self.time_scale,
+        }
+    }
+}
+
 pub fn settings(raw: &RawArgs, env: &Env) -> Result<Mode, String> {
     if raw.has("help") {
         return Ok(Mode::Help);
@@ -291,10 +310,8 @@ pub fn settings(raw: &RawArgs, env: &Env) -> Result<Mode, String> {
     if halo_url.to_ascii_lowercase().ends_with("/api") {
         halo_url.truncate(halo_url.len() - 4);
     }
-    let halo_auth_url = match layer.value("halo-auth-url") {
-        Some(u) => crate::util::checked_base_url("--halo-auth-url", &u)?,
-        None => format!("{halo_url}/auth"),
-    };
+    let halo_auth_url =
+        layer.value("halo-auth-url").map(|u| crate::util::checked_base_url("--halo-auth-url", &u)).transpose()?;
 
     let ninja_url = match (layer.value("ninja-url"), layer.value("ninja-region")) {
         (Some(_), Some(_)) => {
@@ -369,6 +386,10 @@ pub fn settings(raw: &RawArgs, env: &Env) -> Result<Mode, String> {
     }
 
     let explain = layer.value("explain");
+    let check = layer.switch("check")?;
+    if check && explain.is_some() {
+        return Err("--check and --explain contradict each other; give one".into());
+    }
     let suggest_map = layer.value("suggest-map").map(PathBuf::from);
     let time_scale = env
         .get("NINJA_HALO_SYNC_TIME_SCALE")
@@ -398,6 +419,7 @@ pub fn settings(raw: &RawArgs, env: &Env) -> Result<Mode, String> {
         report: layer.value("report").map(PathBuf::from),
         log_file: layer.value("log-file").map(PathBuf::from),
         explain,
+        check,
         suggest_map,
         timeout,
         deadline,
@@ -600,7 +622,7 @@ mod tests {
     fn env_names_ignore_case_and_underscores_and_null() {
         let s = run(&[], &base()).unwrap();
         assert_eq!(s.halo_url, "https://psa.example.com");
-        assert_eq!(s.halo_auth_url, "https://psa.example.com/auth");
+        assert_eq!(s.halo_auth_url, None, "discovered at run time");
         assert_eq!(s.halo_client_id, "hid");
         assert_eq!(s.halo_client_secret.0, "hs-secret");
         assert_eq!(s.ninja_url, "https://app.ninjarmm.com");

@@ -271,6 +271,61 @@ impl HaloAuth {
     }
 }
 
+/// Where tokens come from, and for which tenant: as configured, or as the instance itself says.
+pub struct AuthServer {
+    pub auth_url: String,
+    pub tenant: Option<String>,
+    /// How it was found, for the log and --check.
+    pub how: String,
+}
+
+/// The authorisation server. An explicit `--halo-auth-url` always wins; otherwise
+/// `GET <halo-url>/api/authinfo` (unauthenticated; `auth_url`, `tenant_id`), as the public Halo
+/// client libraries do, and `<halo-url>/auth` where that endpoint is absent. Its tenant is used
+/// when none is set.
+pub fn auth_server(http: &Http, halo_url: &str, explicit: Option<&str>, tenant: Option<&str>) -> AuthServer {
+    let tenant = tenant.map(str::to_string);
+    if let Some(u) = explicit {
+        return AuthServer { auth_url: u.to_string(), tenant, how: "--halo-auth-url".into() };
+    }
+    let fallback = |why: String| AuthServer { auth_url: format!("{halo_url}/auth"), tenant: tenant.clone(), how: why };
+    let url = format!("{halo_url}/api/authinfo");
+    let outcome = http.send(&Request::get(Side::Halo, "GET /api/authinfo", url.clone()));
+    let info = match read_ok("Halo's authinfo", &url, &outcome, json) {
+        Ok(v) => v,
+        Err(_) => {
+            return fallback(format!(
+                "the default: {} (the instance has no usable /api/authinfo)",
+                describe("GET", &url, &outcome)
+            ))
+        }
+    };
+    let found =
+        info.get("auth_url").and_then(Value::as_str).map(|u| u.trim().trim_end_matches('/')).filter(|u| !u.is_empty());
+    let Some(found) = found else { return fallback("the default (/api/authinfo names no auth_url)".into()) };
+    // Behind a TLS-terminating proxy, an instance may name itself with http://: the same host
+    // and port as the configured URL keep the configured scheme.
+    let authority = |u: &str| u.split_once("://").map(|(_, r)| r.split('/').next().unwrap_or("").to_ascii_lowercase());
+    let found = match (found.split_once("://"), halo_url.split_once("://")) {
+        (Some((_, rest)), Some((scheme, _))) if authority(found) == authority(halo_url) => format!("{scheme}://{rest}"),
+        _ => found.to_string(),
+    };
+    match crate::util::checked_base_url("the auth_url of /api/authinfo", &found) {
+        Ok(auth_url) => AuthServer {
+            auth_url,
+            tenant: tenant.clone().or_else(|| {
+                info.get("tenant_id")
+                    .and_then(Value::as_str)
+                    .map(str::trim)
+                    .filter(|t| !t.is_empty())
+                    .map(str::to_string)
+            }),
+            how: "Halo's /api/authinfo".into(),
+        },
+        Err(e) => fallback(format!("the default ({e})")),
+    }
+}
+
 pub struct Halo<'a> {
     pub http: &'a Http,
     pub url: String,
@@ -285,20 +340,12 @@ pub fn resolve_field(defs: &[FieldDef], wanted: &str) -> Result<FieldDef, String
     if let Some(d) = defs.iter().find(|d| d.name.eq_ignore_ascii_case(wanted)) {
         return Ok(d.clone());
     }
-    let w = wanted.to_lowercase();
     let label_hit = defs.iter().find(|d| d.label.trim().eq_ignore_ascii_case(wanted.trim()));
-    let mut scored: Vec<(f64, &FieldDef)> = defs
-        .iter()
-        .map(|d| {
-            let by_name = strsim::jaro_winkler(&w, &d.name.to_lowercase());
-            let by_bare = strsim::jaro_winkler(&w, d.name.to_lowercase().trim_start_matches("cf"));
-            let by_label = strsim::jaro_winkler(&w, &d.label.to_lowercase());
-            (by_name.max(by_bare).max(by_label), d)
-        })
+    let pairs: Vec<(&str, &str)> = defs.iter().map(|d| (d.name.as_str(), d.label.as_str())).collect();
+    let closest: Vec<String> = crate::util::closest_fields(wanted, &pairs, 5)
+        .into_iter()
+        .map(|i| format!("{} (label \"{}\")", defs[i].name, defs[i].label))
         .collect();
-    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
-    let closest: Vec<String> =
-        scored.iter().take(5).map(|(_, d)| format!("{} (label \"{}\")", d.name, d.label)).collect();
     let mut msg = format!("Halo has no client custom field named '{wanted}' (--halo-field / HALO_FIELD).");
     if let Some(d) = label_hit {
         msg.push_str(&format!(
@@ -358,14 +405,8 @@ impl Halo<'_> {
         let mut clients = Vec::new();
         let mut seen = HashSet::new();
         for page_no in 1.. {
-            let (url, outcome) = self.get(
-                "GET /api/Client",
-                &format!(
-                    "/api/Client?pageinate=true&page_size={PAGE_SIZE}&page_no={page_no}&includeactive=true&includeinactive=true&include_custom_fields={}",
-                    ids.join(",")
-                ),
-            )?;
-            let (rows, total) = read_ok("the Halo client list", &url, &outcome, parse_client_page)
+            let (rows, total) = self
+                .client_page(&ids, page_no)
                 .map_err(|e| format!("{e}; a partial client list is never used for matching, nothing was written"))?;
             let received = rows.len();
             for c in rows {
@@ -401,6 +442,19 @@ impl Halo<'_> {
             }
         }
         Ok(clients)
+    }
+
+    /// One page of the client list (active and inactive, with the given custom fields): the
+    /// rows and the total the server reports.
+    pub fn client_page(&self, field_ids: &[String], page_no: usize) -> Result<(Vec<Client>, Option<u64>), String> {
+        let (url, outcome) = self.get(
+            "GET /api/Client",
+            &format!(
+                "/api/Client?pageinate=true&page_size={PAGE_SIZE}&page_no={page_no}&includeactive=true&includeinactive=true&include_custom_fields={}",
+                field_ids.join(",")
+            ),
+        )?;
+        read_ok("the Halo client list", &url, &outcome, parse_client_page)
     }
 
     /// One client with its full custom fields.

@@ -3,6 +3,7 @@
 //! code (matching, plan, parsers); it is not a published API.
 
 pub mod agent;
+pub mod check;
 pub mod cli;
 pub mod config;
 pub mod explain;
@@ -59,6 +60,9 @@ pub fn run() -> u8 {
     }
     for note in &settings.notes {
         output::warn(&format!("warning: {note}"));
+    }
+    if settings.check {
+        return check::run(&settings);
     }
     sync::run(&settings)
 }

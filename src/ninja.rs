@@ -47,7 +47,9 @@ impl NinjaAuth {
             ("grant_type", "client_credentials"),
             ("client_id", &self.client_id),
             ("client_secret", &self.secret),
-            ("scope", "monitoring management"),
+            // Least privilege: the API is only read (the status field goes through the agent's
+            // CLI), and reading organizations and their custom fields needs `monitoring`.
+            ("scope", "monitoring"),
         ]);
         let req =
             Request::post(Side::Ninja, "POST /ws/oauth/token", url.clone(), "application/x-www-form-urlencoded", body);
@@ -65,12 +67,31 @@ impl NinjaAuth {
             Ok(r) if matches!(r.status, 400 | 401 | 403) => Err(format!(
                 "NinjaOne refused the client credentials ({}). Check NINJA_CLIENT_ID and NINJA_CLIENT_SECRET: the \
                  application (Administration > Apps > API > Client App IDs) must be an API Services application with \
-                 the Client Credentials grant and the monitoring and management scopes",
+                 the Client Credentials grant and the monitoring scope",
                 describe("POST", &url, &outcome)
             )),
             _ => Err(format!("cannot get a NinjaOne token: {}", describe("POST", &url, &outcome))),
         }
     }
+}
+
+/// A NinjaOne custom field definition, as GET /v2/device-custom-fields shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldDef {
+    pub name: String,
+    pub label: String,
+    /// definitionScope: NODE, END_USER, LOCATION, ORGANIZATION.
+    pub scopes: Vec<String>,
+    /// apiPermission: NONE, READ_ONLY, WRITE_ONLY, READ_WRITE (None: not given).
+    pub api_permission: Option<String>,
+}
+
+/// What the field check found.
+pub enum FieldCheck {
+    /// The field exists at organization scope and the API may read it.
+    Found(FieldDef),
+    /// The definitions could not be read (refused or absent): the run goes on unchecked.
+    Unchecked(String),
 }
 
 pub struct Ninja<'a> {
@@ -89,6 +110,28 @@ impl Ninja<'_> {
         Ok((url, outcome))
     }
 
+    /// Looks the organization field up in GET /v2/device-custom-fields?scopes=organization
+    /// before anything else is read: a wrong name, or a field the API may not read, would
+    /// otherwise look like organizations without values. Err stops the run (nothing written).
+    pub fn check_field(&self, field: &str) -> Result<FieldCheck, String> {
+        let (url, outcome) =
+            self.get("GET /v2/device-custom-fields", "/v2/device-custom-fields?scopes=organization")?;
+        if let Ok(r) = &outcome {
+            if matches!(r.status, 401 | 403 | 404) {
+                return Ok(FieldCheck::Unchecked(format!(
+                    "NinjaOne did not list its custom field definitions ({}); the field '{field}' could not be checked \
+                     before reading (a 403 here: the API application's scope or role does not cover field definitions)",
+                    describe("GET", &url, &outcome)
+                )));
+            }
+        }
+        let defs = match read_ok("NinjaOne's custom field definitions", &url, &outcome, parse_field_defs) {
+            Ok(d) => d,
+            Err(e) => return Ok(FieldCheck::Unchecked(format!("{e}; the field '{field}' could not be checked"))),
+        };
+        judge_field(&defs, field).map(FieldCheck::Found)
+    }
+
     /// Every organization, paged by `after` = the highest id seen, until an empty page: a page
     /// shorter than asked is not the end (a server may cap its pages below `pageSize`).
     pub fn organizations(&self) -> Result<Vec<Org>, String> {
@@ -96,9 +139,7 @@ impl Ninja<'_> {
         let mut seen = HashSet::new();
         let mut after = 0i64;
         loop {
-            let (url, outcome) = self
-                .get("GET /v2/organizations", &format!("/v2/organizations?pageSize={ORG_PAGE_SIZE}&after={after}"))?;
-            let page = read_ok("the NinjaOne organizations", &url, &outcome, parse_org_page)?;
+            let (url, page) = self.org_page(after, ORG_PAGE_SIZE)?;
             let n = page.len();
             for o in page {
                 if !seen.insert(o.id) {
@@ -116,6 +157,14 @@ impl Ninja<'_> {
             }
         }
         Ok(orgs)
+    }
+
+    /// One page of organizations after the id `after`, and the URL it came from.
+    pub fn org_page(&self, after: i64, size: usize) -> Result<(String, Vec<Org>), String> {
+        let (url, outcome) =
+            self.get("GET /v2/organizations", &format!("/v2/organizations?pageSize={size}&after={after}"))?;
+        let page = read_ok("the NinjaOne organizations", &url, &outcome, parse_org_page)?;
+        Ok((url, page))
     }
 
     /// The field's value for every organization: org id -> value (absent = unset).
@@ -148,18 +197,7 @@ impl Ninja<'_> {
         let mut seen_entities = HashSet::new();
         let mut cursor: Option<String> = None;
         loop {
-            let mut q = format!(
-                "/v2/queries/scoped-custom-fields?scopes=ORGANIZATION&fields={}&pageSize={QUERY_PAGE_SIZE}",
-                pct(field)
-            );
-            if let Some(c) = &cursor {
-                q.push_str(&format!("&cursor={}", pct(c)));
-            }
-            let (url, outcome) = self.get("GET /v2/queries/scoped-custom-fields", &q)?;
-            if cursor.is_none() && matches!(&outcome, Ok(r) if r.status == 404) {
-                return Ok(None);
-            }
-            let page = read_ok("the NinjaOne field values", &url, &outcome, |b| parse_query_page(b, field))?;
+            let Some(page) = self.query_page(field, cursor.as_deref())? else { return Ok(None) };
             let mut new_entities = 0;
             for (id, value) in &page.values {
                 if seen_entities.insert(*id) {
@@ -187,6 +225,23 @@ impl Ninja<'_> {
             cursor = next;
         }
         Ok(Some(QueryValues { values, entities: seen_entities.len() }))
+    }
+
+    /// One page of the custom-field query (the first when `cursor` is None). None when the
+    /// endpoint does not exist here (404 on the first page).
+    pub fn query_page(&self, field: &str, cursor: Option<&str>) -> Result<Option<QueryPage>, String> {
+        let mut q = format!(
+            "/v2/queries/scoped-custom-fields?scopes=ORGANIZATION&fields={}&pageSize={QUERY_PAGE_SIZE}",
+            pct(field)
+        );
+        if let Some(c) = cursor {
+            q.push_str(&format!("&cursor={}", pct(c)));
+        }
+        let (url, outcome) = self.get("GET /v2/queries/scoped-custom-fields", &q)?;
+        if cursor.is_none() && matches!(&outcome, Ok(r) if r.status == 404) {
+            return Ok(None);
+        }
+        read_ok("the NinjaOne field values", &url, &outcome, |b| parse_query_page(b, field)).map(Some)
     }
 
     fn per_org_values(&self, field: &str, orgs: &[Org]) -> Result<HashMap<i64, String>, String> {
@@ -217,6 +272,73 @@ impl Ninja<'_> {
 struct QueryValues {
     values: HashMap<i64, String>,
     entities: usize,
+}
+
+/// GET /v2/device-custom-fields: a bare array of definitions.
+pub fn parse_field_defs(body: &str) -> Result<Vec<FieldDef>, String> {
+    let v: Value = serde_json::from_str(body).map_err(|e| format!(" (not JSON: {e})"))?;
+    let rows = v.as_array().ok_or(" (expected a JSON array of custom field definitions)")?;
+    Ok(rows
+        .iter()
+        .filter_map(|d| {
+            Some(FieldDef {
+                name: d.get("name").and_then(Value::as_str)?.to_string(),
+                label: d.get("label").and_then(Value::as_str).unwrap_or("").to_string(),
+                scopes: d
+                    .get("definitionScope")
+                    .and_then(Value::as_array)
+                    .map(|a| a.iter().filter_map(Value::as_str).map(str::to_ascii_uppercase).collect())
+                    .unwrap_or_default(),
+                api_permission: d.get("apiPermission").and_then(Value::as_str).map(str::to_ascii_uppercase),
+            })
+        })
+        .collect())
+}
+
+/// The definition of `wanted` if the sync can use it: it exists (by its API name, exactly, as
+/// the value query needs it), at organization scope, and the API may read it. Otherwise what is
+/// wrong and what to change, naming the closest fields and their labels.
+pub fn judge_field(defs: &[FieldDef], wanted: &str) -> Result<FieldDef, String> {
+    let screen = "Administration > Devices > Global Custom Fields (or Role Custom Fields)";
+    let org_scoped = |d: &&FieldDef| d.scopes.is_empty() || d.scopes.iter().any(|s| s == "ORGANIZATION");
+    let Some(d) = defs.iter().find(|d| d.name == wanted) else {
+        let mut msg =
+            format!("NinjaOne has no organization custom field named '{wanted}' (--ninja-field / NINJA_FIELD).");
+        if let Some(d) = defs.iter().find(|d| d.name.eq_ignore_ascii_case(wanted)) {
+            msg.push_str(&format!(" Names are exact: it is '{}', --ninja-field {}.", d.name, d.name));
+        }
+        if let Some(d) = defs.iter().find(|d| d.label.trim().eq_ignore_ascii_case(wanted.trim())) {
+            msg.push_str(&format!(" '{wanted}' is the label of {}: pass its name, --ninja-field {}.", d.name, d.name));
+        }
+        let pairs: Vec<(&str, &str)> = defs.iter().map(|d| (d.name.as_str(), d.label.as_str())).collect();
+        let closest: Vec<String> = crate::util::closest_fields(wanted, &pairs, 5)
+            .into_iter()
+            .map(|i| format!("{} (label \"{}\")", defs[i].name, defs[i].label))
+            .collect();
+        if closest.is_empty() {
+            msg.push_str(&format!(" NinjaOne lists no organization custom fields: create it under {screen}."));
+        } else {
+            msg.push_str(&format!(" The closest organization fields are: {}.", closest.join(", ")));
+        }
+        msg.push_str(" Nothing was written.");
+        return Err(msg);
+    };
+    if !org_scoped(&d) {
+        return Err(format!(
+            "NinjaOne's custom field '{wanted}' is defined for {} but not for organizations; the sync reads an \
+             organization field: add the Organization scope to it in {screen}, or name another field. Nothing was written.",
+            d.scopes.join(", ").to_lowercase()
+        ));
+    }
+    match d.api_permission.as_deref() {
+        Some("NONE") | Some("WRITE_ONLY") => Err(format!(
+            "NinjaOne's custom field '{wanted}' has API permission {}: the API cannot read its values. Set its API \
+             permission to Read Only (or Read/Write) in {screen} > {} > API permission. Nothing was written.",
+            d.api_permission.as_deref().unwrap_or(""),
+            if d.label.is_empty() { wanted } else { d.label.as_str() }
+        )),
+        _ => Ok(d.clone()),
+    }
 }
 
 /// The field in a `fields` object (plain query) or array of `{name, value}` (detailed query).
@@ -273,4 +395,34 @@ pub fn parse_org_fields(body: &str, field: &str) -> Result<Option<String>, Strin
     let v: Value = serde_json::from_str(body).map_err(|e| format!(" (not JSON: {e})"))?;
     let obj = v.as_object().ok_or(" (expected a JSON object of custom fields)")?;
     Ok(obj.get(field).and_then(value_text))
+}
+
+#[cfg(test)]
+mod field_tests {
+    use super::*;
+
+    fn def(name: &str, label: &str, scope: &str, perm: &str) -> FieldDef {
+        FieldDef {
+            name: name.into(),
+            label: label.into(),
+            scopes: vec![scope.into()],
+            api_permission: Some(perm.into()),
+        }
+    }
+
+    #[test]
+    fn the_ninja_field_is_judged_before_anything_is_read() {
+        let defs = vec![
+            def("dtcOrgGuid", "DTC Org GUID", "ORGANIZATION", "READ_WRITE"),
+            def("contractTier", "Contract Tier", "ORGANIZATION", "READ_ONLY"),
+            def("hidden", "Hidden", "ORGANIZATION", "NONE"),
+            def("deviceOnly", "Device only", "NODE", "READ_WRITE"),
+        ];
+        assert_eq!(judge_field(&defs, "dtcOrgGuid").unwrap().name, "dtcOrgGuid");
+        let e = judge_field(&defs, "DTC Org GUID").unwrap_err();
+        assert!(e.contains("is the label of dtcOrgGuid") && e.contains("dtcOrgGuid (label \"DTC Org GUID\")"), "{e}");
+        assert!(judge_field(&defs, "dtcorgguid").unwrap_err().contains("it is 'dtcOrgGuid'"));
+        assert!(judge_field(&defs, "hidden").unwrap_err().contains("API permission NONE"));
+        assert!(judge_field(&defs, "deviceOnly").unwrap_err().contains("not for organizations"));
+    }
 }

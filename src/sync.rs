@@ -24,28 +24,9 @@ struct Data {
 
 pub fn run(s: &Settings) -> u8 {
     let started = SystemTime::now();
-    let http = match Http::new(&crate::http::Options {
-        timeout: s.timeout,
-        deadline: s.deadline,
-        halo_rate: s.halo_rate,
-        proxy: s.proxy.clone(),
-        no_proxy: s.no_proxy.clone(),
-        ca_file: s.ca_file.clone(),
-        time_scale: s.time_scale,
-    }) {
+    let http = match Http::new(&s.http_options()) {
         Ok(h) => h,
         Err(e) => return finish_fatal(s, started, None, &e, Performance::default()),
-    };
-    let halo = Halo {
-        http: &http,
-        url: s.halo_url.clone(),
-        auth: HaloAuth::new(
-            &s.halo_auth_url,
-            s.halo_tenant.as_deref(),
-            &s.halo_client_id,
-            &s.halo_client_secret.0,
-            &s.halo_scope,
-        ),
     };
     let ninja = Ninja { http: &http, auth: NinjaAuth::new(&s.ninja_url, &s.ninja_client_id, &s.ninja_client_secret.0) };
 
@@ -68,6 +49,19 @@ pub fn run(s: &Settings) -> u8 {
             Ok(l) => Some(l),
             Err(e) => return finish_fatal(s, started, None, &e, Performance::default()),
         }
+    };
+    let server = halo::auth_server(&http, &s.halo_url, s.halo_auth_url.as_deref(), s.halo_tenant.as_deref());
+    output::detail(&format!("Halo tokens from {}/token (from {})", server.auth_url, server.how));
+    let halo = Halo {
+        http: &http,
+        url: s.halo_url.clone(),
+        auth: HaloAuth::new(
+            &server.auth_url,
+            server.tenant.as_deref(),
+            &s.halo_client_id,
+            &s.halo_client_secret.0,
+            &s.halo_scope,
+        ),
     };
     let mut perf = Performance::default();
     let t = Instant::now();
@@ -92,6 +86,13 @@ fn read(s: &Settings, halo: &Halo, ninja: &Ninja) -> Result<Data, String> {
     let field_ids: Vec<i64> = defs.iter().map(|d| d.id).collect();
     let (ninja_side, halo_side) = std::thread::scope(|scope| {
         let n = scope.spawn(|| -> Result<(Vec<Org>, HashMap<i64, String>), String> {
+            match ninja.check_field(&s.ninja_field)? {
+                crate::ninja::FieldCheck::Found(d) => output::detail(&format!(
+                    "NinjaOne field '{}' (label '{}') is an organization field the API may read",
+                    d.name, d.label
+                )),
+                crate::ninja::FieldCheck::Unchecked(why) => output::warn(&format!("warning: {why}")),
+            }
             let orgs = ninja.organizations()?;
             let values = ninja.field_values(&s.ninja_field, &orgs)?;
             Ok((orgs, values))

@@ -166,6 +166,25 @@ pub fn proxy_for_display(url: &str) -> String {
     }
 }
 
+/// The fields (name, label) closest to what the user typed, best first: by name, by the name
+/// without a `CF` prefix, or by label (people type the label they see in the product).
+pub fn closest_fields(wanted: &str, fields: &[(&str, &str)], n: usize) -> Vec<usize> {
+    let w = wanted.trim().to_lowercase();
+    let mut scored: Vec<(f64, usize)> = fields
+        .iter()
+        .enumerate()
+        .map(|(i, (name, label))| {
+            let name = name.to_lowercase();
+            let by_name = strsim::jaro_winkler(&w, &name);
+            let by_bare = strsim::jaro_winkler(&w, name.trim_start_matches("cf"));
+            let by_label = strsim::jaro_winkler(&w, &label.to_lowercase());
+            (by_name.max(by_bare).max(by_label), i)
+        })
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    scored.into_iter().take(n).map(|(_, i)| i).collect()
+}
+
 /// Truncates text for an error message at a character boundary.
 pub fn clip(s: &str, max: usize) -> String {
     let s = s.trim();

@@ -292,7 +292,10 @@ fn a_ninja_cursor_that_does_not_advance_or_too_many_values_stop_the_run() {
 
 #[test]
 fn organizations_without_a_single_value_are_never_ok() {
-    let sim = Sim::start(tenant(25), Config::default());
+    // A field the definitions cannot vouch for (an instance without the definitions endpoint),
+    // misspelled: organizations come back, none with a value.
+    let config = Config { ninja_field_defs: ninja_halo_sim::NinjaFieldDefs::Refused(404), ..Config::default() };
+    let sim = Sim::start(tenant(25), config);
     let r = run(&sim, &["--ninja-field", "dtcOrgGUID_typo"], &[]);
     assert_eq!(r.code, 3, "{}\n{}", r.stdout, r.stderr);
     assert_eq!(r.count("no_value"), 25);

@@ -43,6 +43,30 @@ impl FieldDef {
     }
 }
 
+/// A NinjaOne custom field definition as GET /v2/device-custom-fields shows it.
+#[derive(Clone, Debug)]
+pub struct NinjaFieldDef {
+    pub name: String,
+    pub label: String,
+    /// definitionScope: NODE, END_USER, LOCATION, ORGANIZATION.
+    pub scopes: Vec<String>,
+    /// apiPermission: NONE, READ_ONLY, WRITE_ONLY, READ_WRITE.
+    pub api_permission: String,
+}
+
+/// What GET /v2/device-custom-fields answers.
+#[derive(Clone, Debug)]
+pub enum NinjaFieldDefs {
+    /// Every organization field the tenant's organizations hold, at organization scope,
+    /// readable and writable through the API (labels made from the names).
+    FromTenant,
+    /// These definitions.
+    List(Vec<NinjaFieldDef>),
+    /// This status (403: the API application may not read definitions; 404: an instance
+    /// without the endpoint).
+    Refused(u16),
+}
+
 /// What the rows of the client list carry in `customfields` when asked with
 /// `include_custom_fields` (each shape is reported of some Halo instance or client library).
 #[derive(Clone, Debug, PartialEq)]
@@ -83,6 +107,13 @@ pub struct Config {
     pub halo_client_secret: String,
     /// When set, the Halo token request must carry `?tenant=` with this value.
     pub halo_tenant: Option<String>,
+    /// The Halo authorisation server's path: tokens come from `{path}/token` (real hosted Halo
+    /// may put it elsewhere than `/auth`).
+    pub halo_auth_path: String,
+    /// Whether GET /api/authinfo exists (it names the authorisation server and the tenant).
+    pub halo_authinfo: bool,
+    /// What GET /v2/device-custom-fields answers.
+    pub ninja_field_defs: NinjaFieldDefs,
     /// Rows per Halo page at most, whatever is asked (real Halo: 100).
     pub halo_page_cap: usize,
     /// What the client list's rows carry in `customfields`.
@@ -120,6 +151,9 @@ impl Default for Config {
             halo_client_id: "halo-demo-client".into(),
             halo_client_secret: "halo-demo-secret-0123456789".into(),
             halo_tenant: None,
+            halo_auth_path: "/auth".into(),
+            halo_authinfo: true,
+            ninja_field_defs: NinjaFieldDefs::FromTenant,
             halo_page_cap: 100,
             halo_list_custom_fields: ListFields::Full,
             halo_detail_custom_fields: true,
@@ -493,6 +527,35 @@ impl State {
                 .collect();
             return json_reply(200, &Value::Array(page));
         }
+        if path == "/v2/device-custom-fields" {
+            let defs: Vec<NinjaFieldDef> = match &self.config.ninja_field_defs {
+                NinjaFieldDefs::Refused(status) => {
+                    return json_reply(*status, &json!({"resultCode": "FAILURE", "errorMessage": "Access denied"}))
+                }
+                NinjaFieldDefs::List(l) => l.clone(),
+                NinjaFieldDefs::FromTenant => {
+                    let names: std::collections::BTreeSet<&String> =
+                        self.tenant.orgs.iter().flat_map(|o| o.fields.keys()).collect();
+                    names
+                        .into_iter()
+                        .map(|n| NinjaFieldDef {
+                            name: n.clone(),
+                            label: format!("Label of {n}"),
+                            scopes: vec!["ORGANIZATION".into()],
+                            api_permission: "READ_WRITE".into(),
+                        })
+                        .collect()
+                }
+            };
+            let wanted = req.param("scopes").unwrap_or("all").to_ascii_uppercase();
+            let rows: Vec<Value> = defs
+                .iter()
+                .filter(|d| wanted == "ALL" || wanted.split(',').any(|w| d.scopes.iter().any(|s| s == w)))
+                .map(|d| json!({"name": d.name, "label": d.label, "definitionScope": d.scopes, "apiPermission": d.api_permission,
+                    "type": "TEXT", "technicianPermission": "READ_WRITE", "entityType": "NODE"}))
+                .collect();
+            return json_reply(200, &Value::Array(rows));
+        }
         if path == "/v2/queries/scoped-custom-fields" {
             if !self.config.ninja_query_endpoint {
                 return not_found();
@@ -627,7 +690,29 @@ impl State {
         }
         let lower = req.path.to_ascii_lowercase();
         let path = lower.trim_end_matches('/');
-        if req.method == "POST" && (path == "/auth/token" || path == "/token") {
+        let token_path = format!("{}/token", self.config.halo_auth_path.trim_end_matches('/').to_ascii_lowercase());
+        if req.method == "GET" && path == "/api/authinfo" {
+            if !self.config.halo_authinfo {
+                return json_reply(
+                    404,
+                    &json!({"Message": "No HTTP resource was found that matches the request URI '/api/authinfo'"}),
+                );
+            }
+            let host = req.header("host").unwrap_or("127.0.0.1");
+            return json_reply(
+                200,
+                &json!({"auth_url": format!("http://{host}{}", self.config.halo_auth_path),
+                "tenant_id": self.config.halo_tenant, "sso_enabled": false}),
+            );
+        }
+        if req.method == "POST" && path.ends_with("/token") && path != token_path {
+            // Not where this instance's authorisation server is.
+            return json_reply(
+                404,
+                &json!({"Message": format!("No HTTP resource was found that matches the request URI '{}'", req.path)}),
+            );
+        }
+        if req.method == "POST" && path == token_path {
             if let Some(t) = &self.config.halo_tenant {
                 if req.param("tenant") != Some(t.as_str()) {
                     return json_reply(

@@ -1,0 +1,151 @@
+//! `--check`: a preflight of the configuration, without syncing. Signs in to both sides, looks
+//! up both fields, reads one page of organizations and of clients, and prints a checklist: what
+//! was found, what is wrong, and what to set where. Writes nothing and takes no lock; exit 0
+//! when everything a sync needs is in place, 1 otherwise.
+
+use crate::config::Settings;
+use crate::halo::{self, Halo, HaloAuth};
+use crate::http::Http;
+use crate::ninja::{FieldCheck, Ninja, NinjaAuth};
+use crate::output;
+
+#[derive(Default)]
+struct Checklist {
+    failures: usize,
+}
+
+impl Checklist {
+    fn ok(&mut self, line: &str) {
+        output::result(&format!("  ok    {line}"));
+    }
+    fn warn(&mut self, line: &str) {
+        output::result(&format!("  warn  {line}"));
+    }
+    fn fail(&mut self, line: &str) {
+        self.failures += 1;
+        output::result(&format!("  FAIL  {line}"));
+    }
+}
+
+pub fn run(s: &Settings) -> u8 {
+    output::result(&format!(
+        "ninja-halo-sync {} --check: Halo {} and NinjaOne {} (nothing is written)",
+        env!("CARGO_PKG_VERSION"),
+        s.halo_url,
+        s.ninja_url
+    ));
+    let mut list = Checklist::default();
+    let http = match Http::new(&s.http_options()) {
+        Ok(h) => h,
+        Err(e) => {
+            list.fail(&format!("{e} (--proxy / HTTPS_PROXY, --ca-file)"));
+            return finish(&list);
+        }
+    };
+    check_halo(s, &http, &mut list);
+    check_ninja(s, &http, &mut list);
+    finish(&list)
+}
+
+fn finish(list: &Checklist) -> u8 {
+    let code = if list.failures == 0 { 0 } else { 1 };
+    output::result(&match list.failures {
+        0 => format!("check: everything a sync needs is in place (exit {code})"),
+        n => format!("check: {n} problem(s) to fix before a sync can run (exit {code})"),
+    });
+    code
+}
+
+fn check_halo(s: &Settings, http: &Http, list: &mut Checklist) {
+    let server = halo::auth_server(http, &s.halo_url, s.halo_auth_url.as_deref(), s.halo_tenant.as_deref());
+    let tenant = server.tenant.as_deref().map_or(String::new(), |t| format!(", tenant '{t}'"));
+    list.ok(&format!("Halo authorisation server {}{tenant} (from {})", server.auth_url, server.how));
+    let halo = Halo {
+        http,
+        url: s.halo_url.clone(),
+        auth: HaloAuth::new(
+            &server.auth_url,
+            server.tenant.as_deref(),
+            &s.halo_client_id,
+            &s.halo_client_secret.0,
+            &s.halo_scope,
+        ),
+    };
+    // The first authenticated call signs in; its error says what to set.
+    let defs = match halo.client_fields() {
+        Ok(d) => d,
+        Err(e) => return list.fail(&format!("Halo: {e}")),
+    };
+    list.ok(&format!("Halo sign-in: client id '{}', scopes '{}'", s.halo_client_id, s.halo_scope));
+    let field = match halo::resolve_field(&defs, &s.halo_field) {
+        Ok(f) => f,
+        Err(e) => return list.fail(&e),
+    };
+    list.ok(&format!("Halo client field '{}' (label '{}', id {})", field.name, field.label, field.id));
+    let ids: Vec<String> = defs.iter().map(|d| d.id.to_string()).collect();
+    match halo.client_page(&ids, 1) {
+        Ok((rows, total)) => {
+            let shown = rows.iter().filter(|c| c.field_value(&field.name).is_some()).count();
+            let of = total.map_or(String::new(), |t| format!(" of {t}"));
+            list.ok(&format!("Halo clients: the first page has {}{of}", rows.len()));
+            if !rows.is_empty() && shown < rows.len() {
+                list.warn(&format!(
+                    "Halo's client list shows '{}' for {shown} of {} clients; the others are read one by one when \
+                     they are matched (more requests, nothing wrong)",
+                    field.name,
+                    rows.len()
+                ));
+            }
+        }
+        Err(e) => list.fail(&format!("Halo clients: {e}")),
+    }
+}
+
+fn check_ninja(s: &Settings, http: &Http, list: &mut Checklist) {
+    let ninja = Ninja { http, auth: NinjaAuth::new(&s.ninja_url, &s.ninja_client_id, &s.ninja_client_secret.0) };
+    match ninja.check_field(&s.ninja_field) {
+        Ok(FieldCheck::Found(d)) => {
+            list.ok(&format!("NinjaOne sign-in: client id '{}', scope monitoring", s.ninja_client_id));
+            list.ok(&format!(
+                "NinjaOne organization field '{}' (label '{}'), API permission {}",
+                d.name,
+                d.label,
+                d.api_permission.as_deref().unwrap_or("not shown")
+            ));
+        }
+        Ok(FieldCheck::Unchecked(why)) => {
+            list.ok(&format!("NinjaOne sign-in: client id '{}', scope monitoring", s.ninja_client_id));
+            list.warn(&why);
+        }
+        // A sign-in failure or a field that cannot be used: either way a sync could not run.
+        Err(e) => return list.fail(&format!("NinjaOne: {e}")),
+    }
+    let orgs = match ninja.org_page(0, 100) {
+        Ok((_, orgs)) => orgs,
+        Err(e) => return list.fail(&format!("NinjaOne organizations: {e}")),
+    };
+    match ninja.query_page(&s.ninja_field, None) {
+        Ok(Some(page)) => {
+            let first: std::collections::HashSet<i64> = orgs.iter().map(|o| o.id).collect();
+            let with_value = page.values.iter().filter(|(id, v)| first.contains(id) && v.is_some()).count();
+            list.ok(&format!(
+                "NinjaOne organizations: the first page has {}; {with_value} of them have a value in '{}'",
+                orgs.len(),
+                s.ninja_field
+            ));
+            if !orgs.is_empty() && with_value == 0 {
+                list.warn(&format!(
+                    "none of these organizations has a value in '{}' yet: a sync would report them all no_value \
+                     (exit 3) until the field is filled",
+                    s.ninja_field
+                ));
+            }
+        }
+        Ok(None) => list.ok(&format!(
+            "NinjaOne organizations: the first page has {}; the bulk value query is not available here, values \
+             are read one organization at a time",
+            orgs.len()
+        )),
+        Err(e) => list.fail(&format!("NinjaOne field values: {e}")),
+    }
+}
