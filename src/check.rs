@@ -4,7 +4,7 @@
 //! when everything a sync needs is in place, 1 otherwise.
 
 use crate::config::Settings;
-use crate::halo::{self, Halo, HaloAuth};
+use crate::halo;
 use crate::http::Http;
 use crate::ninja::{FieldCheck, Ninja, NinjaAuth};
 use crate::output;
@@ -57,20 +57,9 @@ fn finish(list: &Checklist) -> u8 {
 }
 
 fn check_halo(s: &Settings, http: &Http, list: &mut Checklist) {
-    let server = halo::auth_server(http, &s.halo_url, s.halo_auth_url.as_deref(), s.halo_tenant.as_deref());
+    let (halo, server) = crate::sync::connect_halo(s, http);
     let tenant = server.tenant.as_deref().map_or(String::new(), |t| format!(", tenant '{t}'"));
     list.ok(&format!("Halo authorisation server {}{tenant} (from {})", server.auth_url, server.how));
-    let halo = Halo {
-        http,
-        url: s.halo_url.clone(),
-        auth: HaloAuth::new(
-            &server.auth_url,
-            server.tenant.as_deref(),
-            &s.halo_client_id,
-            &s.halo_client_secret.0,
-            &s.halo_scope,
-        ),
-    };
     // The first authenticated call signs in; its error says what to set.
     let defs = match halo.client_fields() {
         Ok(d) => d,

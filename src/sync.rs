@@ -50,19 +50,8 @@ pub fn run(s: &Settings) -> u8 {
             Err(e) => return finish_fatal(s, started, None, &e, Performance::default()),
         }
     };
-    let server = halo::auth_server(&http, &s.halo_url, s.halo_auth_url.as_deref(), s.halo_tenant.as_deref());
+    let (halo, server) = connect_halo(s, &http);
     output::detail(&format!("Halo tokens from {}/token (from {})", server.auth_url, server.how));
-    let halo = Halo {
-        http: &http,
-        url: s.halo_url.clone(),
-        auth: HaloAuth::new(
-            &server.auth_url,
-            server.tenant.as_deref(),
-            &s.halo_client_id,
-            &s.halo_client_secret.0,
-            &s.halo_scope,
-        ),
-    };
     let mut perf = Performance::default();
     let t = Instant::now();
     let data = match read(s, &halo, &ninja) {
@@ -75,6 +64,20 @@ pub fn run(s: &Settings) -> u8 {
         Ok(None) => 0,
         Err(e) => finish_fatal(s, started, Some(&http), &e, perf),
     }
+}
+
+/// The Halo client of these settings, with its authorisation server found (see
+/// `halo::auth_server`); the server is returned to be shown.
+pub(crate) fn connect_halo<'a>(s: &Settings, http: &'a Http) -> (Halo<'a>, halo::AuthServer) {
+    let server = halo::auth_server(http, &s.halo_url, s.halo_auth_url.as_deref(), s.halo_tenant.as_deref());
+    let auth = HaloAuth::new(
+        &server.auth_url,
+        server.tenant.as_deref(),
+        &s.halo_client_id,
+        &s.halo_client_secret.0,
+        &s.halo_scope,
+    );
+    (Halo { http, url: s.halo_url.clone(), auth }, server)
 }
 
 /// Reads both sides completely, or fails. The Halo field is checked first: a wrong field name
@@ -411,7 +414,11 @@ fn probe(
         Some(None) => Semantics::Replace,
         _ => Semantics::Unknown,
     };
-    output::detail("Halo replaces a client's custom-field array on update: whole arrays will be posted");
+    output::detail(if semantics == Semantics::Replace {
+        "Halo replaces a client's custom-field array on update: whole arrays will be posted"
+    } else {
+        "the probe write could not be read back clearly: whole arrays will be posted"
+    });
     let restored = halo::body_full(&before, &data.defs, &field, value).map_err(|e| e.to_string()).and_then(|b| {
         match halo.write(&[(before.id, b)], &field.name).results.into_iter().next() {
             Some((_, Ok(()))) => read_back(halo, &before, &field.name, value, true),
