@@ -43,26 +43,7 @@ impl Env {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum HaloRef {
-    Name(String),
-    Id(i64),
-}
-
-impl std::fmt::Display for HaloRef {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            HaloRef::Name(n) => write!(f, "{n}"),
-            HaloRef::Id(id) => write!(f, "#{id}"),
-        }
-    }
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Mapping {
-    pub ninja: String,
-    pub halo: HaloRef,
-}
+pub use crate::plan::{HaloRef, Mapping};
 
 /// A secret value; Debug never shows it.
 #[derive(Clone)]

@@ -5,7 +5,6 @@
 //! a tie for a client leaves every tied organization `ambiguous`. Organizations without a
 //! usable value still claim their client, so that a weaker claim cannot take it from them.
 
-use crate::config::{HaloRef, Mapping};
 use crate::matching::{self, exact_key, Fuzzy, Index, Scored};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
@@ -24,6 +23,29 @@ pub struct ClientIn {
     pub inactive: bool,
     /// The field's current value: Some(None) = empty, None = not read yet.
     pub value: Option<Option<String>>,
+}
+
+/// The Halo client a mapping names: by exact name, or `#<id>`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HaloRef {
+    Name(String),
+    Id(i64),
+}
+
+impl std::fmt::Display for HaloRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            HaloRef::Name(n) => write!(f, "{n}"),
+            HaloRef::Id(id) => write!(f, "#{id}"),
+        }
+    }
+}
+
+/// A manual mapping: a NinjaOne organization (by exact name) to a Halo client.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Mapping {
+    pub ninja: String,
+    pub halo: HaloRef,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -160,13 +182,44 @@ fn value_id(v: &str) -> ValueId {
     }
 }
 
+/// A Halo client: an index into the clients given to the planner.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, PartialOrd, Ord)]
+struct ClientIx(usize);
+
+/// A candidate: an index into the name index, which holds only the clients that may be matched
+/// (active ones, or all with --include-inactive). Kept apart from `ClientIx` by type: mixing
+/// the two would match an organization to the wrong client.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+struct CandIx(usize);
+
+/// What one organization claims: a client by one tier, or why it has none.
 enum Claim {
-    Match { client: usize, tier: Tier, score: f64, detail: String },
-    Fail { status: Status, detail: String, suggestions: Vec<(usize, f64)> },
+    Match { client: ClientIx, tier: Tier, score: f64, detail: String },
+    Fail { status: Status, detail: String, suggestions: Vec<(ClientIx, f64)> },
 }
 
-fn claim_rank(tier: Tier, score: f64) -> (u8, i64) {
-    (tier as u8, -(score * 1e6).round() as i64)
+impl Claim {
+    fn fail(status: Status, detail: String) -> Claim {
+        Claim::Fail { status, detail, suggestions: Vec::new() }
+    }
+    /// Stronger first: a better tier, then a higher score.
+    fn rank(&self) -> Option<(u8, i64)> {
+        match self {
+            Claim::Match { tier, score, .. } => Some((*tier as u8, -(score * 1e6).round() as i64)),
+            Claim::Fail { .. } => None,
+        }
+    }
+    fn fuzzy_score(&self) -> Option<f64> {
+        match self {
+            Claim::Match { tier: Tier::Fuzzy, score, .. } => Some(*score),
+            _ => None,
+        }
+    }
+}
+
+/// The organizations whose claim lost its client to another organization, and why.
+struct Contests {
+    lost: HashMap<usize, String>,
 }
 
 /// The clients that may be matched (active ones, or all with --include-inactive) and the
@@ -177,405 +230,455 @@ pub fn candidate_index(clients: &[ClientIn], include_inactive: bool) -> (Vec<usi
     (candidates, index)
 }
 
+/// Both sides' data -> one decision per organization.
 pub fn plan(orgs: &[OrgIn], clients: &[ClientIn], opts: &Options) -> Plan {
-    let (candidates, index) = candidate_index(clients, opts.include_inactive);
-    let to_client = |k: usize| candidates[k];
-
-    let ignored: HashSet<String> = opts.ignore.iter().map(|n| exact_key(n)).collect();
-    let mappings: HashMap<String, &HaloRef> = opts.mappings.iter().map(|m| (exact_key(&m.ninja), &m.halo)).collect();
-
-    // Which clients already hold which value.
-    let mut holders: HashMap<ValueId, Vec<usize>> = HashMap::new();
-    for (i, c) in clients.iter().enumerate() {
-        if let Some(Some(v)) = &c.value {
-            holders.entry(value_id(v)).or_default().push(i);
-        }
-    }
-    // Values that more than one (not ignored) organization carries.
-    let mut value_count: HashMap<ValueId, usize> = HashMap::new();
-    for o in orgs.iter().filter(|o| !ignored.contains(&exact_key(&o.name))) {
-        if let Some(v) = &o.value {
-            *value_count.entry(value_id(v)).or_default() += 1;
-        }
-    }
-
-    let describe = |i: usize| format!("'{}' (#{})", clients[i].name, clients[i].id);
-    // Each organization's fuzzy candidates, computed once and used for the fuzzy tier, the
-    // runner-up in every decision's detail and the suggestions. Only the best few are kept.
-    let words: Vec<Vec<String>> = orgs.iter().map(|o| matching::fuzzy_words(&o.name)).collect();
-    let cands: Vec<Vec<Scored>> = orgs
-        .iter()
-        .zip(&words)
-        .map(|(o, w)| {
-            if ignored.contains(&exact_key(&o.name)) {
-                return Vec::new();
-            }
-            index.candidates(w, matching::FUZZY_KEEP)
-        })
-        .collect();
-    let runner_up = |oi: usize, taken: usize| -> String {
-        match cands[oi].iter().find(|s| to_client(s.idx) != taken && s.eval.score > 0.0) {
-            Some(s) => format!("; runner-up {} at {:.2}", describe(to_client(s.idx)), s.eval.score),
-            None => "; no runner-up".to_string(),
-        }
-    };
-
-    // 1. Each organization's claim.
-    let claims: Vec<Option<Claim>> = orgs
-        .iter()
-        .enumerate()
-        .map(|(oi, o)| {
-            if ignored.contains(&exact_key(&o.name)) {
-                return None;
-            }
-            // A nameless organization matches nothing by name (it would "equal" every nameless
-            // client); it can still be linked by value.
-            let nameless = exact_key(&o.name).is_empty();
-            // Tier 0: linked.
-            if let Some(v) = &o.value {
-                let held: Vec<usize> = holders
-                    .get(&value_id(v))
-                    .into_iter()
-                    .flatten()
-                    .copied()
-                    .filter(|&i| opts.include_inactive || !clients[i].inactive)
-                    .collect();
-                match held.len() {
-                    0 => {}
-                    1 => {
-                        let detail = "already holds this value".to_string();
-                        return Some(Claim::Match { client: held[0], tier: Tier::Linked, score: 1.0, detail });
-                    }
-                    _ => {
-                        return Some(Claim::Fail {
-                            status: Status::Conflict,
-                            detail: format!(
-                                "the value is on {} Halo clients ({}); remove it from all but one in Halo",
-                                held.len(),
-                                held.iter().map(|&i| describe(i)).collect::<Vec<_>>().join(", ")
-                            ),
-                            suggestions: vec![],
-                        })
-                    }
-                }
-            }
-            if nameless {
-                return Some(Claim::Fail {
-                    status: Status::NoMatch,
-                    detail: "the NinjaOne organization has no name; name it after its Halo client".into(),
-                    suggestions: vec![],
-                });
-            }
-            // Tier 1: manual mapping.
-            if let Some(target) = mappings.get(&exact_key(&o.name)) {
-                return Some(manual_claim(target, clients, &candidates, opts.include_inactive));
-            }
-            // Tier 2: exact name.
-            let exact: Vec<usize> = index.exact(&o.name).iter().map(|&k| to_client(k)).collect();
-            match exact.len() {
-                0 => {}
-                1 => {
-                    let detail = "same name".to_string();
-                    return Some(Claim::Match { client: exact[0], tier: Tier::Exact, score: 1.0, detail });
-                }
-                n => {
-                    return Some(Claim::Fail {
-                        status: Status::Ambiguous,
-                        detail: format!(
-                            "{n} Halo clients have this name ({}); map the organization to one with --map \"{}=#<id>\"",
-                            exact.iter().map(|&i| describe(i)).collect::<Vec<_>>().join(", "),
-                            o.name
-                        ),
-                        suggestions: exact.iter().map(|&i| (i, 1.0)).collect(),
-                    })
-                }
-            }
-            // Tier 3: fuzzy.
-            if !opts.no_fuzzy {
-                match index.decide(&words[oi], &cands[oi]) {
-                    Fuzzy::Match { idx, score, reason, runner_up } => {
-                        let mut detail = reason;
-                        if let Some((r, s)) = runner_up {
-                            detail.push_str(&format!("; runner-up {} at {:.2}", describe(to_client(r)), s));
-                        } else {
-                            detail.push_str("; no runner-up");
-                        }
-                        return Some(Claim::Match { client: to_client(idx), tier: Tier::Fuzzy, score, detail });
-                    }
-                    Fuzzy::Ambiguous { best, reason } => {
-                        let best: Vec<(usize, f64)> = best.into_iter().map(|(k, s)| (to_client(k), s)).collect();
-                        return Some(Claim::Fail {
-                            status: Status::Ambiguous,
-                            detail: format!(
-                                "{reason}: {}; rename the Ninja organization to the exact Halo name or add a mapping",
-                                best.iter().map(|&(i, s)| format!("{} {:.2}", describe(i), s)).collect::<Vec<_>>().join(", ")
-                            ),
-                            suggestions: best,
-                        });
-                    }
-                    Fuzzy::None => {}
-                }
-            }
-            let closest = index.closest_from(&words[oi], &cands[oi], 3);
-            // Why the closest client was not taken, when the rules refused it (e.g. two known
-            // names one letter apart): the person confirming a mapping needs to know.
-            let refused = closest.first().map(|&(k, _)| index.compare(&words[oi], k)).filter(|c| !c.accepted);
-            let suggestions: Vec<(usize, f64)> = closest.into_iter().map(|(k, s)| (to_client(k), s)).collect();
-            let inactive_twin = clients.iter().find(|c| c.inactive && exact_key(&c.name) == exact_key(&o.name));
-            let detail = match inactive_twin {
-                Some(c) => format!(
-                    "the only Halo client with this name, #{}, is inactive; reactivate it in Halo or run with --include-inactive",
-                    c.id
-                ),
-                None => match &refused {
-                    Some(c) => format!(
-                        "no Halo client matches (the closest is not taken: {}); if it is the same business, add a \
-                         mapping, or rename the Ninja organization to the exact Halo name",
-                        c.reason
-                    ),
-                    _ => "no Halo client matches; rename the Ninja organization to the exact Halo name or add a mapping"
-                        .into(),
-                },
-            };
-            Some(Claim::Fail { status: Status::NoMatch, detail, suggestions })
-        })
-        .collect();
-
-    // 2. One client, one organization: the strongest claim wins; a tie leaves all ambiguous.
-    let mut by_client: HashMap<usize, Vec<usize>> = HashMap::new();
-    for (oi, c) in claims.iter().enumerate() {
-        if let Some(Claim::Match { client, .. }) = c {
-            by_client.entry(*client).or_default().push(oi);
-        }
-    }
-    let mut lost: HashMap<usize, String> = HashMap::new();
-    for (client, mut claimants) in by_client {
-        let rank = |oi: usize| match &claims[oi] {
-            Some(Claim::Match { tier, score, .. }) => claim_rank(*tier, *score),
-            _ => unreachable!("only matches are grouped"),
-        };
-        claimants.sort_by_key(|&oi| rank(oi));
-        let best = rank(claimants[0]);
-        // Equal claims tie; so do fuzzy claims within the margin the fuzzy tier demands of one
-        // organization's candidates: a client two organizations almost equally resemble is
-        // given to neither.
-        let fuzzy_score = |oi: usize| match &claims[oi] {
-            Some(Claim::Match { tier: Tier::Fuzzy, score, .. }) => Some(*score),
-            _ => None,
-        };
-        let tied: Vec<usize> = claimants
-            .iter()
-            .copied()
-            .filter(|&oi| {
-                rank(oi) == best
-                    || matches!((fuzzy_score(claimants[0]), fuzzy_score(oi)), (Some(a), Some(b)) if a - b < matching::MIN_MARGIN - 1e-9)
-            })
-            .collect();
-        let tier_name = |oi: usize| match &claims[oi] {
-            Some(Claim::Match { tier, .. }) => tier.name(),
-            _ => "",
-        };
-        if tied.len() > 1 {
-            let names: Vec<String> = tied.iter().map(|&oi| format!("'{}'", orgs[oi].name)).collect();
-            for &oi in &claimants {
-                lost.insert(
-                    oi,
-                    format!(
-                        "Halo client {} is contested by Ninja organizations {} ({}); add a mapping for the right one",
-                        describe(client),
-                        names.join(" and "),
-                        tier_name(tied[0])
-                    ),
-                );
-            }
-        } else {
-            for &oi in &claimants[1..] {
-                lost.insert(
-                    oi,
-                    format!(
-                        "its best candidate, Halo client {}, is already matched to Ninja organization '{}' ({})",
-                        describe(client),
-                        orgs[claimants[0]].name,
-                        tier_name(claimants[0])
-                    ),
-                );
-            }
-        }
-    }
-
-    // 3. Decide.
-    let mut unread = Vec::new();
-    let decisions = orgs
-        .iter()
-        .zip(claims)
-        .enumerate()
-        .map(|(oi, (o, claim))| {
-            let mut d = Decision {
-                ninja_id: o.id,
-                ninja_name: o.name.clone(),
-                value: o.value.clone(),
-                status: Status::Ignored,
-                tier: None,
-                score: None,
-                client: None,
-                detail: String::new(),
-                replaces: None,
-                suggestions: Vec::new(),
-            };
-            let Some(claim) = claim else {
-                d.detail = "ignored (--ignore)".into();
-                return d;
-            };
-            let claim_detail = match claim {
-                Claim::Match { client, tier, score, detail } => {
-                    d.tier = Some(tier);
-                    d.score = Some(score);
-                    d.client = Some(client);
-                    // Fuzzy claims already name the runner-up the margin rule compared against.
-                    if tier == Tier::Fuzzy {
-                        detail
-                    } else {
-                        detail + &runner_up(oi, client)
-                    }
-                }
-                Claim::Fail { status, detail, suggestions } => {
-                    d.status = status;
-                    d.suggestions = suggestions;
-                    d.detail = detail;
-                    String::new()
-                }
-            };
-            if let Some(why) = lost.remove(&oi) {
-                d.status = Status::Ambiguous;
-                d.client = None;
-                d.detail = why;
-            }
-            // The value's own problems come first: they need no Halo client to be reported.
-            let value = match &o.value {
-                None => {
-                    d.status = Status::NoValue;
-                    d.detail = format!(
-                        "the Ninja field is empty{}",
-                        match d.client {
-                            Some(c) => format!("; matches {}", describe(c)),
-                            None => String::new(),
-                        }
-                    );
-                    return d;
-                }
-                Some(v) if !opts.any_value && !is_guid(v) => {
-                    d.status = Status::InvalidValue;
-                    d.detail = format!(
-                        "'{}' is not a GUID; fix it in NinjaOne (or use --any-value)",
-                        crate::util::clip(v, 60)
-                    );
-                    return d;
-                }
-                Some(v) => v,
-            };
-            if value_count.get(&value_id(value)).copied().unwrap_or(0) > 1 {
-                d.status = Status::Conflict;
-                d.detail = "another Ninja organization has the same value; give each organization its own".into();
-                return d;
-            }
-            let Some(ci) = d.client else { return d };
-            let c = &clients[ci];
-            let detail_prefix = format!("{} match: {claim_detail}", d.tier.map_or("", Tier::name));
-            match &c.value {
-                None => {
-                    unread.push(ci);
-                    d.status = Status::Failed;
-                    d.detail = format!(
-                        "not written: Halo's answers for {} did not show the field's current value (no entry for \
-                         it), so a value there could be overwritten unseen",
-                        describe(ci)
-                    );
-                }
-                Some(Some(cur)) if value_key(cur) == value_key(value) => {
-                    d.status = Status::InSync;
-                    d.detail = detail_prefix;
-                }
-                Some(cur) => {
-                    // Writing here must not put the value on a second client (an inactive one,
-                    // outside the candidates, may hold it already).
-                    let elsewhere: Vec<usize> = holders
-                        .get(&value_id(value))
-                        .map(|h| h.iter().copied().filter(|&i| i != ci).collect())
-                        .unwrap_or_default();
-                    if !elsewhere.is_empty() {
-                        d.status = Status::Conflict;
-                        d.detail = format!(
-                            "the value is already on Halo client {}{}; remove it there first",
-                            describe(elsewhere[0]),
-                            if clients[elsewhere[0]].inactive { " (inactive)" } else { "" }
-                        );
-                    } else if let Some(cur) = cur {
-                        if opts.overwrite && d.tier != Some(Tier::Fuzzy) {
-                            d.status = Status::WouldUpdate;
-                            d.replaces = Some(cur.clone());
-                            d.detail =
-                                format!("{detail_prefix}; replaces '{}' (--overwrite)", crate::util::clip(cur, 60));
-                        } else {
-                            d.status = Status::Conflict;
-                            d.detail = format!(
-                                "{} holds a different value '{}'; {}",
-                                describe(ci),
-                                crate::util::clip(cur, 60),
-                                if d.tier == Some(Tier::Fuzzy) {
-                                    "fuzzy matches never overwrite: fix it in Halo or add a mapping"
-                                } else {
-                                    "fix it in Halo, or run with --overwrite"
-                                }
-                            );
-                        }
-                    } else {
-                        d.status = Status::WouldUpdate;
-                        d.detail = detail_prefix;
-                    }
-                }
-            }
-            d
-        })
-        .collect();
-    unread.sort_unstable();
-    unread.dedup();
-    Plan { decisions, unread }
+    Planner::new(orgs, clients, opts).plan()
 }
 
-fn manual_claim(target: &HaloRef, clients: &[ClientIn], candidates: &[usize], include_inactive: bool) -> Claim {
-    let fail = |status, detail: String| Claim::Fail { status, detail, suggestions: vec![] };
-    let found: Vec<usize> = match target {
-        HaloRef::Id(id) => clients.iter().position(|c| c.id == *id).into_iter().collect(),
-        HaloRef::Name(n) => {
-            let key = exact_key(n);
-            candidates.iter().copied().filter(|&i| exact_key(&clients[i].name) == key).collect()
+/// The decision core: the context every organization is judged in, computed once, and one
+/// method per stage: each organization's `claim` (one method per tier), `resolve_contests`
+/// across organizations, and `judge` of each organization's claim.
+struct Planner<'a> {
+    orgs: &'a [OrgIn],
+    clients: &'a [ClientIn],
+    opts: &'a Options,
+    /// CandIx -> ClientIx.
+    candidates: Vec<ClientIx>,
+    index: Index,
+    ignored: HashSet<String>,
+    mappings: HashMap<String, &'a HaloRef>,
+    /// Which clients already hold which value.
+    holders: HashMap<ValueId, Vec<ClientIx>>,
+    /// How many (not ignored) organizations carry each value.
+    value_count: HashMap<ValueId, usize>,
+    /// Each organization's words and fuzzy candidates, computed once and used for the fuzzy
+    /// tier, the runner-up in every decision's detail and the suggestions.
+    words: Vec<Vec<String>>,
+    cands: Vec<Vec<Scored>>,
+}
+
+impl<'a> Planner<'a> {
+    fn new(orgs: &'a [OrgIn], clients: &'a [ClientIn], opts: &'a Options) -> Planner<'a> {
+        let (candidates, index) = candidate_index(clients, opts.include_inactive);
+        let ignored: HashSet<String> = opts.ignore.iter().map(|n| exact_key(n)).collect();
+        let mappings = opts.mappings.iter().map(|m| (exact_key(&m.ninja), &m.halo)).collect();
+        let mut holders: HashMap<ValueId, Vec<ClientIx>> = HashMap::new();
+        for (i, c) in clients.iter().enumerate() {
+            if let Some(Some(v)) = &c.value {
+                holders.entry(value_id(v)).or_default().push(ClientIx(i));
+            }
         }
-    };
-    match found.as_slice() {
-        [] => {
-            let inactive_hit = matches!(target, HaloRef::Name(n) if clients.iter().any(|c| c.inactive && exact_key(&c.name) == exact_key(n)));
-            fail(
-                Status::NoMatch,
-                if inactive_hit {
-                    format!("the mapping names Halo client '{target}', which is inactive; use --include-inactive or map to an active client")
+        let mut value_count: HashMap<ValueId, usize> = HashMap::new();
+        for o in orgs.iter().filter(|o| !ignored.contains(&exact_key(&o.name))) {
+            if let Some(v) = &o.value {
+                *value_count.entry(value_id(v)).or_default() += 1;
+            }
+        }
+        let words: Vec<Vec<String>> = orgs.iter().map(|o| matching::fuzzy_words(&o.name)).collect();
+        let cands = orgs
+            .iter()
+            .zip(&words)
+            .map(|(o, w)| {
+                if ignored.contains(&exact_key(&o.name)) {
+                    Vec::new()
                 } else {
-                    format!("the mapping names Halo client '{target}', which does not exist in Halo; fix the mapping")
-                },
-            )
+                    index.candidates(w, matching::FUZZY_KEEP)
+                }
+            })
+            .collect();
+        Planner {
+            orgs,
+            clients,
+            opts,
+            candidates: candidates.into_iter().map(ClientIx).collect(),
+            index,
+            ignored,
+            mappings,
+            holders,
+            value_count,
+            words,
+            cands,
         }
-        [i] if clients[*i].inactive && !include_inactive => fail(
-            Status::NoMatch,
-            format!("the mapping names Halo client '{target}', which is inactive; use --include-inactive or map to an active client"),
-        ),
-        [i] => Claim::Match { client: *i, tier: Tier::Manual, score: 1.0, detail: format!("mapping to '{target}'") },
-        many => fail(
-            Status::Ambiguous,
-            format!(
-                "the mapping names '{target}', which {} Halo clients share (#{}); map by #id instead",
-                many.len(),
-                many.iter().map(|&i| clients[i].id.to_string()).collect::<Vec<_>>().join(", #")
+    }
+
+    fn plan(&self) -> Plan {
+        let claims: Vec<Option<Claim>> = (0..self.orgs.len()).map(|oi| self.claim(oi)).collect();
+        let contests = self.resolve_contests(&claims);
+        let decisions: Vec<Decision> =
+            claims.into_iter().enumerate().map(|(oi, claim)| self.judge(oi, claim, &contests)).collect();
+        // Matched clients whose current value was not seen: the caller reads them and plans again.
+        let mut unread: Vec<usize> = decisions
+            .iter()
+            .filter(|d| d.status == Status::Failed)
+            .filter_map(|d| d.client)
+            .filter(|&c| self.clients[c].value.is_none())
+            .collect();
+        unread.sort_unstable();
+        unread.dedup();
+        Plan { decisions, unread }
+    }
+
+    fn client(&self, c: CandIx) -> ClientIx {
+        self.candidates[c.0]
+    }
+
+    fn describe(&self, c: ClientIx) -> String {
+        format!("'{}' (#{})", self.clients[c.0].name, self.clients[c.0].id)
+    }
+
+    fn usable(&self, c: ClientIx) -> bool {
+        self.opts.include_inactive || !self.clients[c.0].inactive
+    }
+
+    fn runner_up(&self, oi: usize, taken: ClientIx) -> String {
+        match self.cands[oi].iter().find(|s| self.client(CandIx(s.idx)) != taken && s.eval.score > 0.0) {
+            Some(s) => format!("; runner-up {} at {:.2}", self.describe(self.client(CandIx(s.idx))), s.eval.score),
+            None => "; no runner-up".to_string(),
+        }
+    }
+
+    // ----- 1. Each organization's claim, tier by tier ----------------------------------------
+
+    /// The organization's claim, or None when it is ignored.
+    fn claim(&self, oi: usize) -> Option<Claim> {
+        let o = &self.orgs[oi];
+        if self.ignored.contains(&exact_key(&o.name)) {
+            return None;
+        }
+        let claim = self.linked(oi).or_else(|| {
+            // A nameless organization matches nothing by name (it would "equal" every nameless
+            // client); it can still be linked by value.
+            if exact_key(&o.name).is_empty() {
+                return Some(Claim::fail(
+                    Status::NoMatch,
+                    "the NinjaOne organization has no name; name it after its Halo client".into(),
+                ));
+            }
+            self.manual(oi).or_else(|| self.exact(oi)).or_else(|| self.fuzzy(oi))
+        });
+        Some(claim.unwrap_or_else(|| self.no_match(oi)))
+    }
+
+    /// Tier 0: exactly one (usable) client already holds the organization's value.
+    fn linked(&self, oi: usize) -> Option<Claim> {
+        let v = self.orgs[oi].value.as_ref()?;
+        let held: Vec<ClientIx> =
+            self.holders.get(&value_id(v)).into_iter().flatten().copied().filter(|&c| self.usable(c)).collect();
+        match held.as_slice() {
+            [] => None,
+            [c] => Some(Claim::Match {
+                client: *c,
+                tier: Tier::Linked,
+                score: 1.0,
+                detail: "already holds this value".into(),
+            }),
+            many => Some(Claim::fail(
+                Status::Conflict,
+                format!(
+                    "the value is on {} Halo clients ({}); remove it from all but one in Halo",
+                    many.len(),
+                    many.iter().map(|&c| self.describe(c)).collect::<Vec<_>>().join(", ")
+                ),
+            )),
+        }
+    }
+
+    /// Tier 1: the mapping table names the organization.
+    fn manual(&self, oi: usize) -> Option<Claim> {
+        let target = *self.mappings.get(&exact_key(&self.orgs[oi].name))?;
+        let clients = self.clients;
+        let found: Vec<ClientIx> = match target {
+            HaloRef::Id(id) => clients.iter().position(|c| c.id == *id).map(ClientIx).into_iter().collect(),
+            HaloRef::Name(n) => {
+                let key = exact_key(n);
+                self.candidates.iter().copied().filter(|c| exact_key(&clients[c.0].name) == key).collect()
+            }
+        };
+        let inactive = |why: &str| {
+            Claim::fail(
+                Status::NoMatch,
+                format!("the mapping names Halo client '{target}', which {why}; use --include-inactive or map to an active client"),
+            )
+        };
+        Some(match found.as_slice() {
+            [] if matches!(target, HaloRef::Name(n) if clients.iter().any(|c| c.inactive && exact_key(&c.name) == exact_key(n))) => {
+                inactive("is inactive")
+            }
+            [] => Claim::fail(
+                Status::NoMatch,
+                format!("the mapping names Halo client '{target}', which does not exist in Halo; fix the mapping"),
             ),
-        ),
+            [c] if !self.usable(*c) => inactive("is inactive"),
+            [c] => {
+                Claim::Match { client: *c, tier: Tier::Manual, score: 1.0, detail: format!("mapping to '{target}'") }
+            }
+            many => Claim::fail(
+                Status::Ambiguous,
+                format!(
+                    "the mapping names '{target}', which {} Halo clients share (#{}); map by #id instead",
+                    many.len(),
+                    many.iter().map(|&c| clients[c.0].id.to_string()).collect::<Vec<_>>().join(", #")
+                ),
+            ),
+        })
+    }
+
+    /// Tier 2: the same name, ignoring case and spacing.
+    fn exact(&self, oi: usize) -> Option<Claim> {
+        let o = &self.orgs[oi];
+        let exact: Vec<ClientIx> = self.index.exact(&o.name).iter().map(|&k| self.client(CandIx(k))).collect();
+        match exact.as_slice() {
+            [] => None,
+            [c] => Some(Claim::Match { client: *c, tier: Tier::Exact, score: 1.0, detail: "same name".into() }),
+            many => Some(Claim::Fail {
+                status: Status::Ambiguous,
+                detail: format!(
+                    "{} Halo clients have this name ({}); map the organization to one with --map \"{}=#<id>\"",
+                    many.len(),
+                    many.iter().map(|&c| self.describe(c)).collect::<Vec<_>>().join(", "),
+                    o.name
+                ),
+                suggestions: many.iter().map(|&c| (c, 1.0)).collect(),
+            }),
+        }
+    }
+
+    /// Tier 3: the fuzzy rules (matching.rs), with a unique best candidate.
+    fn fuzzy(&self, oi: usize) -> Option<Claim> {
+        if self.opts.no_fuzzy {
+            return None;
+        }
+        match self.index.decide(&self.words[oi], &self.cands[oi]) {
+            Fuzzy::Match { idx, score, reason, runner_up } => {
+                let detail = match runner_up {
+                    Some((r, s)) => format!("{reason}; runner-up {} at {s:.2}", self.describe(self.client(CandIx(r)))),
+                    None => format!("{reason}; no runner-up"),
+                };
+                Some(Claim::Match { client: self.client(CandIx(idx)), tier: Tier::Fuzzy, score, detail })
+            }
+            Fuzzy::Ambiguous { best, reason } => {
+                let best: Vec<(ClientIx, f64)> = best.into_iter().map(|(k, s)| (self.client(CandIx(k)), s)).collect();
+                Some(Claim::Fail {
+                    status: Status::Ambiguous,
+                    detail: format!(
+                        "{reason}: {}; rename the Ninja organization to the exact Halo name or add a mapping",
+                        best.iter()
+                            .map(|&(c, s)| format!("{} {s:.2}", self.describe(c)))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    suggestions: best,
+                })
+            }
+            Fuzzy::None => None,
+        }
+    }
+
+    /// No tier matched: the closest names, and why the closest was not taken.
+    fn no_match(&self, oi: usize) -> Claim {
+        let o = &self.orgs[oi];
+        let closest = self.index.closest_from(&self.words[oi], &self.cands[oi], 3);
+        // Why the closest client was not taken, when the rules refused it (e.g. two known
+        // names one letter apart): the person confirming a mapping needs to know.
+        let refused = closest.first().map(|&(k, _)| self.index.compare(&self.words[oi], k)).filter(|c| !c.accepted);
+        let suggestions = closest.into_iter().map(|(k, s)| (self.client(CandIx(k)), s)).collect();
+        let inactive_twin = self.clients.iter().find(|c| c.inactive && exact_key(&c.name) == exact_key(&o.name));
+        let detail = match (inactive_twin, refused) {
+            (Some(c), _) => format!(
+                "the only Halo client with this name, #{}, is inactive; reactivate it in Halo or run with --include-inactive",
+                c.id
+            ),
+            (None, Some(c)) => format!(
+                "no Halo client matches (the closest is not taken: {}); if it is the same business, add a mapping, or \
+                 rename the Ninja organization to the exact Halo name",
+                c.reason
+            ),
+            (None, None) => {
+                "no Halo client matches; rename the Ninja organization to the exact Halo name or add a mapping".into()
+            }
+        };
+        Claim::Fail { status: Status::NoMatch, detail, suggestions }
+    }
+
+    // ----- 2. One client, one organization ----------------------------------------------------
+
+    /// Every client goes to its strongest claim. Equal claims tie, and so do fuzzy claims within
+    /// the margin the fuzzy tier demands of one organization's candidates: a client two
+    /// organizations almost equally resemble is given to neither.
+    fn resolve_contests(&self, claims: &[Option<Claim>]) -> Contests {
+        let mut by_client: HashMap<ClientIx, Vec<usize>> = HashMap::new();
+        for (oi, c) in claims.iter().enumerate() {
+            if let Some(Claim::Match { client, .. }) = c {
+                by_client.entry(*client).or_default().push(oi);
+            }
+        }
+        let claim = |oi: usize| claims[oi].as_ref().expect("only matches are grouped");
+        let tier_name = |oi: usize| match claim(oi) {
+            Claim::Match { tier, .. } => tier.name(),
+            Claim::Fail { .. } => "",
+        };
+        let mut lost = HashMap::new();
+        for (client, mut claimants) in by_client {
+            claimants.sort_by_key(|&oi| claim(oi).rank());
+            let best = claim(claimants[0]).rank();
+            let best_fuzzy = claim(claimants[0]).fuzzy_score();
+            let tied: Vec<usize> = claimants
+                .iter()
+                .copied()
+                .filter(|&oi| {
+                    claim(oi).rank() == best
+                        || matches!((best_fuzzy, claim(oi).fuzzy_score()), (Some(a), Some(b)) if a - b < matching::MIN_MARGIN - 1e-9)
+                })
+                .collect();
+            if tied.len() > 1 {
+                let names: Vec<String> = tied.iter().map(|&oi| format!("'{}'", self.orgs[oi].name)).collect();
+                let why = format!(
+                    "Halo client {} is contested by Ninja organizations {} ({}); add a mapping for the right one",
+                    self.describe(client),
+                    names.join(" and "),
+                    tier_name(tied[0])
+                );
+                lost.extend(claimants.iter().map(|&oi| (oi, why.clone())));
+            } else {
+                let why = format!(
+                    "its best candidate, Halo client {}, is already matched to Ninja organization '{}' ({})",
+                    self.describe(client),
+                    self.orgs[claimants[0]].name,
+                    tier_name(claimants[0])
+                );
+                lost.extend(claimants[1..].iter().map(|&oi| (oi, why.clone())));
+            }
+        }
+        Contests { lost }
+    }
+
+    // ----- 3. The decision for each organization ----------------------------------------------
+
+    fn judge(&self, oi: usize, claim: Option<Claim>, contests: &Contests) -> Decision {
+        let o = &self.orgs[oi];
+        let mut d = Decision {
+            ninja_id: o.id,
+            ninja_name: o.name.clone(),
+            value: o.value.clone(),
+            status: Status::Ignored,
+            tier: None,
+            score: None,
+            client: None,
+            detail: String::new(),
+            replaces: None,
+            suggestions: Vec::new(),
+        };
+        let Some(claim) = claim else {
+            d.detail = "ignored (--ignore)".into();
+            return d;
+        };
+        let mut matched = None;
+        match claim {
+            Claim::Match { client, tier, score, detail } => {
+                d.tier = Some(tier);
+                d.score = Some(score);
+                // Fuzzy claims already name the runner-up the margin rule compared against.
+                let detail = if tier == Tier::Fuzzy { detail } else { detail + &self.runner_up(oi, client) };
+                matched = Some((client, detail));
+            }
+            Claim::Fail { status, detail, suggestions } => {
+                d.status = status;
+                d.detail = detail;
+                d.suggestions = suggestions.into_iter().map(|(c, s)| (c.0, s)).collect();
+            }
+        }
+        if let Some(why) = contests.lost.get(&oi) {
+            d.status = Status::Ambiguous;
+            d.detail = why.clone();
+            matched = None;
+        }
+        d.client = matched.as_ref().map(|(c, _)| c.0);
+        // The value's own problems come first: they need no Halo client to be reported.
+        let value = match &o.value {
+            None => {
+                d.status = Status::NoValue;
+                d.detail = format!(
+                    "the Ninja field is empty{}",
+                    matched.as_ref().map_or(String::new(), |(c, _)| format!("; matches {}", self.describe(*c)))
+                );
+                return d;
+            }
+            Some(v) if !self.opts.any_value && !is_guid(v) => {
+                d.status = Status::InvalidValue;
+                d.detail =
+                    format!("'{}' is not a GUID; fix it in NinjaOne (or use --any-value)", crate::util::clip(v, 60));
+                return d;
+            }
+            Some(v) => v,
+        };
+        if self.value_count.get(&value_id(value)).copied().unwrap_or(0) > 1 {
+            d.status = Status::Conflict;
+            d.detail = "another Ninja organization has the same value; give each organization its own".into();
+            return d;
+        }
+        let Some((client, claim_detail)) = matched else { return d };
+        let (status, detail, replaces) = self.judge_write(client, value, d.tier, &claim_detail);
+        d.status = status;
+        d.detail = detail;
+        d.replaces = replaces;
+        d
+    }
+
+    /// Whether writing `value` to the matched client is due, done already, or must not happen.
+    fn judge_write(
+        &self,
+        client: ClientIx,
+        value: &str,
+        tier: Option<Tier>,
+        claim_detail: &str,
+    ) -> (Status, String, Option<String>) {
+        let c = &self.clients[client.0];
+        let matched = format!("{} match: {claim_detail}", tier.map_or("", Tier::name));
+        let current = match &c.value {
+            None => {
+                return (
+                    Status::Failed,
+                    format!(
+                        "not written: Halo's answers for {} did not show the field's current value (no entry for \
+                         it), so a value there could be overwritten unseen",
+                        self.describe(client)
+                    ),
+                    None,
+                )
+            }
+            Some(Some(cur)) if value_key(cur) == value_key(value) => return (Status::InSync, matched, None),
+            Some(cur) => cur,
+        };
+        // Writing here must not put the value on a second client (an inactive one, outside the
+        // candidates, may hold it already).
+        let elsewhere =
+            self.holders.get(&value_id(value)).and_then(|h| h.iter().copied().find(|&other| other != client));
+        if let Some(other) = elsewhere {
+            let inactive = if self.clients[other.0].inactive { " (inactive)" } else { "" };
+            return (
+                Status::Conflict,
+                format!(
+                    "the value is already on Halo client {}{inactive}; remove it there first",
+                    self.describe(other)
+                ),
+                None,
+            );
+        }
+        let Some(cur) = current else { return (Status::WouldUpdate, matched, None) };
+        if self.opts.overwrite && tier != Some(Tier::Fuzzy) {
+            let detail = format!("{matched}; replaces '{}' (--overwrite)", crate::util::clip(cur, 60));
+            return (Status::WouldUpdate, detail, Some(cur.clone()));
+        }
+        let advice = if tier == Some(Tier::Fuzzy) {
+            "fuzzy matches never overwrite: fix it in Halo or add a mapping"
+        } else {
+            "fix it in Halo, or run with --overwrite"
+        };
+        (
+            Status::Conflict,
+            format!("{} holds a different value '{}'; {advice}", self.describe(client), crate::util::clip(cur, 60)),
+            None,
+        )
     }
 }
 
