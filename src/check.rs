@@ -8,6 +8,7 @@ use crate::halo;
 use crate::http::Http;
 use crate::ninja::{FieldCheck, Ninja, NinjaAuth};
 use crate::output;
+use crate::report::Exit;
 
 #[derive(Default)]
 struct Checklist {
@@ -27,7 +28,7 @@ impl Checklist {
     }
 }
 
-pub fn run(s: &Settings) -> u8 {
+pub fn run(s: &Settings) -> Exit {
     output::result(&format!(
         "ninja-halo-sync {} --check: Halo {} and NinjaOne {} (nothing is written)",
         env!("CARGO_PKG_VERSION"),
@@ -47,13 +48,13 @@ pub fn run(s: &Settings) -> u8 {
     finish(&list)
 }
 
-fn finish(list: &Checklist) -> u8 {
-    let code = if list.failures == 0 { 0 } else { 1 };
+fn finish(list: &Checklist) -> Exit {
+    let exit = if list.failures == 0 { Exit::Ok } else { Exit::CouldNotRun };
     output::result(&match list.failures {
-        0 => format!("check: everything a sync needs is in place (exit {code})"),
-        n => format!("check: {n} problem(s) to fix before a sync can run (exit {code})"),
+        0 => format!("check: everything a sync needs is in place (exit {})", exit.code()),
+        n => format!("check: {n} problem(s) to fix before a sync can run (exit {})", exit.code()),
     });
-    code
+    exit
 }
 
 fn check_halo(s: &Settings, http: &Http, list: &mut Checklist) {

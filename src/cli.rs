@@ -187,13 +187,10 @@ pub fn help() -> String {
             s.push_str(&format!("          {}\n", extra.join(" ")));
         }
     }
-    s.push_str(concat!(
-        "\nEXIT CODES:\n",
-        "  0  every organization is in sync, updated, ignored or has no value\n",
-        "  1  could not run (usage, configuration, authentication, API unreachable, wrong field); nothing written\n",
-        "  2  ran, but at least one write failed\n",
-        "  3  ran, nothing failed, but some organizations need a person (no_match, ambiguous, conflict, invalid_value)\n",
-    ));
+    s.push_str("\nEXIT CODES:\n");
+    for e in crate::report::Exit::ALL {
+        s.push_str(&format!("  {}  {}\n", e.code(), e.description()));
+    }
     s
 }
 

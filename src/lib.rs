@@ -19,8 +19,9 @@ pub mod report;
 pub mod sync;
 pub mod util;
 
-/// Parses the process's arguments and environment, runs, and returns the exit code.
-pub fn run() -> u8 {
+/// Parses the process's arguments and environment, runs the mode they ask for, and returns how
+/// the run ended.
+pub fn run() -> report::Exit {
     let env = config::Env::from_process();
     // The agent password is in every NinjaOne script's environment; never print it.
     if let Some(p) = env.get("NINJA_AGENT_PASSWORD") {
@@ -30,17 +31,17 @@ pub fn run() -> u8 {
     let settings = match mode {
         Ok(config::Mode::Help) => {
             print!("{}", cli::help());
-            return 0;
+            return report::Exit::Ok;
         }
         Ok(config::Mode::Version) => {
             println!("{}", cli::version());
-            return 0;
+            return report::Exit::Ok;
         }
         Ok(config::Mode::Run(s)) => s,
         Err(e) => {
             output::warn(&format!("error: {e}"));
             output::warn("(usage: ninja-halo-sync [OPTIONS]; see --help)");
-            return 1;
+            return report::Exit::CouldNotRun;
         }
     };
     output::add_secret(&settings.halo_client_secret.0);
@@ -54,15 +55,19 @@ pub fn run() -> u8 {
             Ok(f) => output::set_log_file(f),
             Err(e) => {
                 output::warn(&format!("error: cannot open --log-file '{}': {e}", path.display()));
-                return 1;
+                return report::Exit::CouldNotRun;
             }
         }
     }
     for note in &settings.notes {
         output::warn(&format!("warning: {note}"));
     }
+    // The modes: a checklist, one organization explained, or the sync.
     if settings.check {
         return check::run(&settings);
+    }
+    if let Some(name) = &settings.explain {
+        return sync::explain(&settings, name);
     }
     sync::run(&settings)
 }

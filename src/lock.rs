@@ -229,14 +229,16 @@ mod tests {
         let d = dir("race");
         let dirs = vec![d.clone()];
         for _ in 0..40 {
-            let barrier = std::sync::Arc::new(std::sync::Barrier::new(2));
+            let start = std::sync::Arc::new(std::sync::Barrier::new(2));
+            let tried = std::sync::Arc::new(std::sync::Barrier::new(2));
             let takers: Vec<_> = (0..2)
                 .map(|_| {
-                    let (dirs, barrier) = (dirs.clone(), barrier.clone());
+                    let (dirs, start, tried) = (dirs.clone(), start.clone(), tried.clone());
                     std::thread::spawn(move || {
-                        barrier.wait();
+                        start.wait();
                         let held = acquire(&dirs, "race.lock");
-                        std::thread::sleep(std::time::Duration::from_millis(2));
+                        // Both have tried before either lets go.
+                        tried.wait();
                         held.is_ok()
                     })
                 })

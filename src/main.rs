@@ -4,5 +4,5 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    ExitCode::from(ninja_halo_sync::run())
+    ExitCode::from(ninja_halo_sync::run().code())
 }

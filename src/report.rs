@@ -99,14 +99,74 @@ pub struct Report {
     pub performance: Performance,
 }
 
-/// SPEC section 6: 1 could not run, 2 a write failed, 3 someone needs to look, 0 otherwise.
-pub fn exit_code(counts: &Counts) -> u8 {
-    if counts.failed > 0 {
-        2
-    } else if counts.needing_attention() > 0 {
-        3
-    } else {
-        0
+/// How a run ends, for NinjaOne to alert on: each code with its number, its word for the
+/// status line, its meaning in the summary and its description in --help and the README, in
+/// this one place. The highest applicable code wins in the order 1, 2, 3, 0.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Exit {
+    Ok,
+    CouldNotRun,
+    WriteFailed,
+    Attention,
+}
+
+impl Exit {
+    pub const ALL: [Exit; 4] = [Exit::Ok, Exit::CouldNotRun, Exit::WriteFailed, Exit::Attention];
+
+    pub fn code(self) -> u8 {
+        match self {
+            Exit::Ok => 0,
+            Exit::CouldNotRun => 1,
+            Exit::WriteFailed => 2,
+            Exit::Attention => 3,
+        }
+    }
+
+    /// The outcome in the status line NinjaOne shows on the device.
+    pub fn word(self) -> &'static str {
+        match self {
+            Exit::Ok => "OK",
+            Exit::CouldNotRun => "ERROR",
+            Exit::WriteFailed => "WRITE FAILED",
+            Exit::Attention => "ATTENTION",
+        }
+    }
+
+    /// The outcome at the end of the summary line.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            Exit::Ok => "OK",
+            Exit::CouldNotRun => "could not run",
+            Exit::WriteFailed => "some writes failed",
+            Exit::Attention => "some organizations need attention",
+        }
+    }
+
+    /// What the code means, for --help and the README's table.
+    pub fn description(self) -> &'static str {
+        match self {
+            Exit::Ok => "every organization is in sync, updated, ignored or has no value",
+            Exit::CouldNotRun => {
+                "could not run: usage or configuration error, authentication failure, API unreachable, wrong field \
+                 name; nothing written"
+            }
+            Exit::WriteFailed => "ran, but at least one write failed",
+            Exit::Attention => {
+                "ran, nothing failed, but some organizations need a person (no_match, ambiguous, conflict, \
+                 invalid_value), or none has a value in the NinjaOne field"
+            }
+        }
+    }
+
+    /// The code of a run that completed: a failed write first, then what needs a person.
+    pub fn of(counts: &Counts, attention: bool) -> Exit {
+        if counts.failed > 0 {
+            Exit::WriteFailed
+        } else if counts.needing_attention() > 0 || attention {
+            Exit::Attention
+        } else {
+            Exit::Ok
+        }
     }
 }
 
@@ -144,13 +204,7 @@ pub fn stdout_line(l: &OrgLine) -> Option<String> {
     ))
 }
 
-pub fn summary(c: &Counts, exit: u8) -> String {
+pub fn summary(c: &Counts, exit: Exit) -> String {
     let parts: Vec<String> = Status::ALL.iter().map(|s| format!("{} {}", c.get(*s), s.name())).collect();
-    let meaning = match exit {
-        0 => "OK",
-        2 => "some writes failed",
-        3 => "some organizations need attention",
-        _ => "could not run",
-    };
-    format!("summary: {} (exit {exit}: {meaning})", parts.join(", "))
+    format!("summary: {} (exit {}: {})", parts.join(", "), exit.code(), exit.meaning())
 }

@@ -7,7 +7,7 @@ use crate::http::{Http, Side};
 use crate::ninja::{Ninja, NinjaAuth, Org};
 use crate::output;
 use crate::plan::{self, ClientIn, OrgIn, Status};
-use crate::report::{self, Counts, OrgLine, Performance, Report, Requests};
+use crate::report::{self, Counts, Exit, OrgLine, Performance, Report, Requests};
 use std::collections::HashMap;
 use std::time::{Instant, SystemTime};
 
@@ -22,7 +22,7 @@ struct Data {
     clients: Vec<Client>,
 }
 
-pub fn run(s: &Settings) -> u8 {
+pub fn run(s: &Settings) -> Exit {
     let started = SystemTime::now();
     let http = match Http::new(&s.http_options()) {
         Ok(h) => h,
@@ -30,16 +30,9 @@ pub fn run(s: &Settings) -> u8 {
     };
     let ninja = Ninja { http: &http, auth: NinjaAuth::new(&s.ninja_url, &s.ninja_client_id, &s.ninja_client_secret.0) };
 
-    // The header is part of the result (SPEC: stdout carries a short header, the lines, the summary).
-    output::result(&format!(
-        "ninja-halo-sync {}: NinjaOne field '{}' -> Halo field '{}'{}",
-        env!("CARGO_PKG_VERSION"),
-        s.ninja_field,
-        s.halo_field,
-        if s.dry_run { " (dry run: nothing will be written)" } else { "" }
-    ));
-    // Only a run that may write takes the lock; a dry run or --explain may overlap anything.
-    let _lock = if s.dry_run || s.explain.is_some() {
+    header(s);
+    // Only a run that may write takes the lock; a dry run may overlap anything.
+    let _lock = if s.dry_run {
         None
     } else {
         match crate::lock::acquire(
@@ -60,8 +53,44 @@ pub fn run(s: &Settings) -> u8 {
     };
     perf.read_seconds = t.elapsed().as_secs_f64();
     match decide_and_write(s, &halo, data, &mut perf) {
-        Ok(Some(Decided { lines, attention })) => finish(s, started, &http, lines, &attention, perf),
-        Ok(None) => 0,
+        Ok(Decided { lines, attention }) => finish(s, started, &http, lines, &attention, perf),
+        Err(e) => finish_fatal(s, started, Some(&http), &e, perf),
+    }
+}
+
+/// The run's header: part of the result on stdout, before the lines and the summary.
+fn header(s: &Settings) {
+    output::result(&format!(
+        "ninja-halo-sync {}: NinjaOne field '{}' -> Halo field '{}'{}",
+        env!("CARGO_PKG_VERSION"),
+        s.ninja_field,
+        s.halo_field,
+        if s.dry_run { " (dry run: nothing will be written)" } else { "" }
+    ));
+}
+
+/// --explain: reads both sides and plans as a run does, then prints how one organization
+/// matches. Writes nothing, takes no lock, writes no report.
+pub fn explain(s: &Settings, name: &str) -> Exit {
+    let started = SystemTime::now();
+    let http = match Http::new(&s.http_options()) {
+        Ok(h) => h,
+        Err(e) => return finish_fatal(s, started, None, &e, Performance::default()),
+    };
+    let ninja = Ninja { http: &http, auth: NinjaAuth::new(&s.ninja_url, &s.ninja_client_id, &s.ninja_client_secret.0) };
+    header(s);
+    let (halo, _) = connect_halo(s, &http);
+    let mut perf = Performance::default();
+    let explained = read(s, &halo, &ninja).and_then(|mut data| {
+        let plan = plan_with_reads(s, &halo, &mut data, &mut perf)?;
+        let (orgs, clients) = plan_inputs(&data);
+        for l in crate::explain::explain(name, &orgs, &clients, &plan, &plan_options(s)) {
+            output::result(&l);
+        }
+        Ok(())
+    });
+    match explained {
+        Ok(()) => Exit::Ok,
         Err(e) => finish_fatal(s, started, Some(&http), &e, perf),
     }
 }
@@ -148,23 +177,15 @@ fn plan_options(s: &Settings) -> plan::Options {
     }
 }
 
-/// The report lines and the run-level findings that need a person, or None when --explain
-/// printed its answer instead.
-fn decide_and_write(
-    s: &Settings,
-    halo: &Halo,
-    mut data: Data,
-    perf: &mut Performance,
-) -> Result<Option<Decided>, String> {
+/// Plans; where the list did not show a matched client's current value, reads that client and
+/// plans again. Each client is read at most once: what its own answer does not show stays
+/// unknown, and the plan never writes over an unknown value.
+fn plan_with_reads(s: &Settings, halo: &Halo, data: &mut Data, perf: &mut Performance) -> Result<plan::Plan, String> {
     let opts = plan_options(s);
     let field_name = data.field.name.clone();
-    let list_had_values = data.clients.iter().any(|c| c.field_value(&field_name).is_some());
-    // Plan; where the list did not show a matched client's current value, read that client and
-    // plan again. Each client is read at most once: what its own answer does not show stays
-    // unknown, and the plan never writes over an unknown value.
     let mut read_once = std::collections::HashSet::new();
-    let plan = loop {
-        let (orgs, clients) = plan_inputs(&data);
+    loop {
+        let (orgs, clients) = plan_inputs(data);
         let cpu = crate::util::cpu_seconds();
         let p = plan::plan(&orgs, &clients, &opts);
         if let (Some(a), Some(b)) = (cpu, crate::util::cpu_seconds()) {
@@ -172,7 +193,7 @@ fn decide_and_write(
         }
         let to_read: Vec<usize> = p.unread.iter().copied().filter(|&i| !read_once.contains(&i)).collect();
         if to_read.is_empty() {
-            break p;
+            return Ok(p);
         }
         let ids: Vec<i64> = to_read.iter().map(|&i| data.clients[i].id).collect();
         output::info(&format!(
@@ -184,16 +205,13 @@ fn decide_and_write(
             read_once.insert(i);
             data.clients[i].customfields = r?.customfields;
         }
-    };
-
-    if let Some(name) = &s.explain {
-        let (orgs, clients) = plan_inputs(&data);
-        for l in crate::explain::explain(name, &orgs, &clients, &plan, &opts) {
-            output::result(&l);
-        }
-        return Ok(None);
     }
+}
 
+/// The report lines and the run-level findings that need a person.
+fn decide_and_write(s: &Settings, halo: &Halo, mut data: Data, perf: &mut Performance) -> Result<Decided, String> {
+    let list_had_values = data.clients.iter().any(|c| c.field_value(&data.field.name).is_some());
+    let plan = plan_with_reads(s, halo, &mut data, perf)?;
     let mut decisions = plan.decisions;
     let to_write: Vec<usize> = (0..decisions.len()).filter(|&i| decisions[i].status == Status::WouldUpdate).collect();
     if !s.dry_run && !to_write.is_empty() {
@@ -249,7 +267,7 @@ fn decide_and_write(
             s.ninja_field
         ));
     }
-    Ok(Some(Decided { lines, attention }))
+    Ok(Decided { lines, attention })
 }
 
 /// What a run decided and did: one line per organization, and findings about the whole run
@@ -261,7 +279,7 @@ struct Decided {
 
 /// How a run ends, for the report.
 struct Ending<'a> {
-    code: u8,
+    code: Exit,
     error: Option<&'a str>,
     attention: &'a [String],
 }
@@ -631,12 +649,9 @@ fn finish(
     lines: Vec<OrgLine>,
     attention: &[String],
     perf: Performance,
-) -> u8 {
+) -> Exit {
     let counts = Counts::of(&lines);
-    let mut code = report::exit_code(&counts);
-    if code == 0 && !attention.is_empty() {
-        code = 3;
-    }
+    let code = Exit::of(&counts, !attention.is_empty());
     for l in &lines {
         if let Some(text) = report::stdout_line(l) {
             output::result(&text);
@@ -655,11 +670,12 @@ fn finish(
     write_report(s, started, Some(http), lines, Ending { code, error: None, attention }, perf)
 }
 
-fn finish_fatal(s: &Settings, started: SystemTime, http: Option<&Http>, error: &str, perf: Performance) -> u8 {
+fn finish_fatal(s: &Settings, started: SystemTime, http: Option<&Http>, error: &str, perf: Performance) -> Exit {
+    let code = Exit::CouldNotRun;
     output::warn(&format!("error: {error}"));
-    output::result(&report::summary(&Counts::default(), 1));
-    status_field(s, &status_line(&Counts::default(), 1, Some(error)));
-    write_report(s, started, http, Vec::new(), Ending { code: 1, error: Some(error), attention: &[] }, perf)
+    output::result(&report::summary(&Counts::default(), code));
+    status_field(s, &status_line(&Counts::default(), code, Some(error)));
+    write_report(s, started, http, Vec::new(), Ending { code, error: Some(error), attention: &[] }, perf)
 }
 
 fn write_report(
@@ -669,7 +685,7 @@ fn write_report(
     mut orgs: Vec<OrgLine>,
     ending: Ending,
     mut perf: Performance,
-) -> u8 {
+) -> Exit {
     let Ending { code, error, attention } = ending;
     let Some(path) = &s.report else { return code };
     // Every free-text field is redacted on its own, so the report can be streamed to the file
@@ -692,7 +708,7 @@ fn write_report(
         halo_field: s.halo_field.clone(),
         counts: Counts::of(&orgs),
         orgs,
-        exit_code: code,
+        exit_code: code.code(),
         error: error.map(output::redact),
         attention: attention.iter().map(|a| output::redact(a)).collect(),
         requests: requests(http),
@@ -707,21 +723,16 @@ fn write_report(
     });
     if let Err(e) = written {
         output::warn(&format!("error: cannot write the report to '{}': {e}", path.display()));
-        // The sync itself ran; a lost report is a failed write (2) unless the run already failed.
-        return if code == 1 { 1 } else { 2 };
+        // The sync itself ran; a lost report is a failed write unless the run already failed.
+        return if code == Exit::CouldNotRun { code } else { Exit::WriteFailed };
     }
     code
 }
 
 /// One line for NinjaOne's device field: `2026-11-22T07:00:00Z OK: 412 in sync, 3 updated, 0 need attention`.
-pub fn status_line(c: &Counts, code: u8, error: Option<&str>) -> String {
+pub fn status_line(c: &Counts, code: Exit, error: Option<&str>) -> String {
     let when = crate::util::rfc3339(SystemTime::now());
-    let outcome = match code {
-        0 => "OK",
-        2 => "WRITE FAILED",
-        3 => "ATTENTION",
-        _ => "ERROR",
-    };
+    let outcome = code.word();
     match error {
         Some(e) => format!("{when} {outcome}: {}", crate::util::clip(&output::redact(e), 180)),
         None => format!(

@@ -385,4 +385,10 @@ fn readme_documents_every_option_and_environment_variable() {
         }
     }
     assert!(readme.contains("cargo run -p ninja-halo-sim -- demo") && readme.contains("cargo test --workspace"));
+    // The exit codes: --help and the README's table say the same, from the one list.
+    let codes = help.split("EXIT CODES:").nth(1).expect("help lists the exit codes");
+    for line in codes.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        let (code, meaning) = line.split_once("  ").unwrap();
+        assert!(readme.contains(&format!("| {code} | {meaning} |")), "README's exit table lacks: {line}");
+    }
 }
