@@ -36,7 +36,7 @@ pub fn run(s: &Settings) -> Exit {
         s.ninja_url
     ));
     let mut list = Checklist::default();
-    let http = match Http::new(&s.http_options()) {
+    let http = match Http::new(&s.http) {
         Ok(h) => h,
         Err(e) => {
             list.fail(&format!("{e} (--proxy / HTTPS_PROXY, --ca-file)"));

@@ -70,12 +70,8 @@ pub struct Settings {
     pub ninja_client_secret: Secret,
     pub ninja_field: String,
     pub halo_field: String,
-    pub mappings: Vec<Mapping>,
-    pub ignore: Vec<String>,
-    pub no_fuzzy: bool,
-    pub overwrite: bool,
-    pub any_value: bool,
-    pub include_inactive: bool,
+    /// What the planner needs: mappings, ignored organizations, the tier and value switches.
+    pub plan: crate::plan::Options,
     pub dry_run: bool,
     pub report: Option<PathBuf>,
     pub log_file: Option<PathBuf>,
@@ -83,18 +79,12 @@ pub struct Settings {
     /// --check: the configuration checklist instead of a sync.
     pub check: bool,
     pub suggest_map: Option<PathBuf>,
-    pub timeout: Duration,
-    pub deadline: Option<Duration>,
-    pub halo_rate: (u32, Duration),
-    pub ca_file: Option<PathBuf>,
-    pub proxy: Option<String>,
-    pub no_proxy: Option<String>,
+    /// What the HTTP layer needs: timeouts, deadline, pacing, proxy, extra CA, the wait scale.
+    pub http: crate::http::Options,
     pub ninja_status_field: Option<String>,
     /// The NinjaOne agent CLI (env NINJARMM_CLI, else the platform's usual path).
     pub ninjarmm_cli: PathBuf,
     pub verbosity: Verbosity,
-    /// Hidden developer knob (tests, demo): multiplies every wait. Not for users.
-    pub time_scale: f64,
     /// Where the run lock lives (NINJA_HALO_SYNC_LOCK_DIR); else a folder of the service
     /// account (see lock.rs).
     pub lock_dir: Option<PathBuf>,
@@ -255,21 +245,6 @@ fn rate(v: &str) -> Result<(u32, Duration), String> {
     Ok((n, Duration::from_secs_f64(s)))
 }
 
-impl Settings {
-    /// What the HTTP layer needs of the settings.
-    pub fn http_options(&self) -> crate::http::Options {
-        crate::http::Options {
-            timeout: self.timeout,
-            deadline: self.deadline,
-            halo_rate: self.halo_rate,
-            proxy: self.proxy.clone(),
-            no_proxy: self.no_proxy.clone(),
-            ca_file: self.ca_file.clone(),
-            time_scale: self.time_scale,
-        }
-    }
-}
-
 pub fn settings(raw: &RawArgs, env: &Env) -> Result<Mode, String> {
     if raw.has("help") {
         return Ok(Mode::Help);
@@ -294,24 +269,7 @@ pub fn settings(raw: &RawArgs, env: &Env) -> Result<Mode, String> {
     let halo_auth_url =
         layer.value("halo-auth-url").map(|u| crate::util::checked_base_url("--halo-auth-url", &u)).transpose()?;
 
-    let ninja_url = match (layer.value("ninja-url"), layer.value("ninja-region")) {
-        (Some(_), Some(_)) => {
-            return Err(
-                "--ninja-url and --ninja-region (NINJA_URL, NINJA_REGION) contradict each other; give one".into()
-            )
-        }
-        (Some(u), None) => crate::util::checked_base_url("--ninja-url", &u)?,
-        (None, region) => {
-            let region = region.unwrap_or_else(|| "us".into()).to_ascii_lowercase();
-            REGIONS
-                .iter()
-                .find(|(r, _)| *r == region)
-                .map(|(_, u)| u.to_string())
-                .ok_or_else(|| format!("--ninja-region '{region}' is not one of us, us2, eu, ca, oc, fed"))?
-        }
-    };
-    let ninja_url =
-        ninja_url.strip_suffix("/api").or_else(|| ninja_url.strip_suffix("/v2")).unwrap_or(&ninja_url).to_string();
+    let ninja_url = ninja_url(&layer)?;
 
     let ninjarmm_cli = env.get("NINJARMM_CLI").map(PathBuf::from).unwrap_or_else(crate::agent::default_cli);
     let halo_client_id = required(&layer, "halo-client-id", "The Halo client id")?;
@@ -328,43 +286,9 @@ pub fn settings(raw: &RawArgs, env: &Env) -> Result<Mode, String> {
         }
     }
 
-    // Each mapping with where it came from, so that a contradiction can name both rows.
-    let mut rows: MappingRows = Vec::new();
-    let mut notes = Vec::new();
-    for pair in layer.list("map") {
-        let (n, h) = pair
-            .split_once('=')
-            .ok_or_else(|| format!("--map '{pair}' must look like \"Ninja name=Halo name\" (or =#id)"))?;
-        let m = mapping(n, h).ok_or_else(|| format!("--map '{pair}': both names must be non-empty"))?;
-        rows.push((m, format!("--map/NAME_MAP \"{pair}\"")));
-    }
-    if let Some(path) = layer.value("map-file") {
-        let (found, skipped) = read_map_file(&path)?;
-        rows.extend(found);
-        notes.extend(skipped);
-    }
-    let mappings = check_mappings(rows)?;
+    let (mappings, notes) = mappings(&layer)?;
 
-    let timeout = match layer.value("timeout") {
-        Some(v) => seconds("timeout", &v)?,
-        None => Duration::from_secs(60),
-    };
-    let deadline = layer.value("deadline").map(|v| seconds("deadline", &v)).transpose()?;
-    let halo_rate = rate(&layer.value("halo-rate").unwrap_or_else(|| "450/180".into()))?;
-
-    let proxy = raw
-        .last("proxy")
-        .map(str::to_string)
-        .or_else(|| ["HTTPS_PROXY", "ALL_PROXY", "HTTP_PROXY"].iter().find_map(|e| env.get(e)).map(str::to_string));
-    if let Some(p) = &proxy {
-        let lower = p.to_ascii_lowercase();
-        if !(lower.starts_with("http://") || lower.starts_with("https://") || !p.contains("://")) {
-            return Err(format!(
-                "--proxy '{}' must be an http:// or https:// proxy URL",
-                crate::util::proxy_for_display(p)
-            ));
-        }
-    }
+    let http = http_options(&layer)?;
 
     let explain = layer.value("explain");
     let check = layer.switch("check")?;
@@ -372,11 +296,6 @@ pub fn settings(raw: &RawArgs, env: &Env) -> Result<Mode, String> {
         return Err("--check and --explain contradict each other; give one".into());
     }
     let suggest_map = layer.value("suggest-map").map(PathBuf::from);
-    let time_scale = env
-        .get("NINJA_HALO_SYNC_TIME_SCALE")
-        .and_then(|v| v.parse::<f64>().ok())
-        .filter(|f| *f >= 0.0 && f.is_finite())
-        .unwrap_or(1.0);
 
     Ok(Mode::Run(Box::new(Settings {
         halo_url,
@@ -390,28 +309,24 @@ pub fn settings(raw: &RawArgs, env: &Env) -> Result<Mode, String> {
         ninja_client_secret,
         ninja_field,
         halo_field,
-        mappings,
-        ignore: layer.list("ignore"),
-        no_fuzzy: layer.switch("no-fuzzy")?,
-        overwrite: layer.switch("overwrite")?,
-        any_value: layer.switch("any-value")?,
-        include_inactive: layer.switch("include-inactive")?,
+        plan: crate::plan::Options {
+            mappings,
+            ignore: layer.list("ignore"),
+            no_fuzzy: layer.switch("no-fuzzy")?,
+            overwrite: layer.switch("overwrite")?,
+            any_value: layer.switch("any-value")?,
+            include_inactive: layer.switch("include-inactive")?,
+        },
         dry_run: layer.switch("dry-run")?,
         report: layer.value("report").map(PathBuf::from),
         log_file: layer.value("log-file").map(PathBuf::from),
         explain,
         check,
         suggest_map,
-        timeout,
-        deadline,
-        halo_rate,
-        ca_file: layer.value("ca-file").map(PathBuf::from),
-        proxy,
-        no_proxy: env.get("NO_PROXY").map(str::to_string),
+        http,
         ninja_status_field: layer.value("ninja-status-field"),
         ninjarmm_cli,
         verbosity,
-        time_scale,
         lock_dir: env.get("NINJA_HALO_SYNC_LOCK_DIR").map(PathBuf::from),
         notes,
     })))
@@ -428,6 +343,87 @@ fn mapping(ninja: &str, halo: &str) -> Option<Mapping> {
         _ => HaloRef::Name(halo.to_string()),
     };
     Some(Mapping { ninja: ninja.to_string(), halo })
+}
+
+/// The NinjaOne API root: --ninja-url, or the region's (us when neither is given).
+fn ninja_url(layer: &Layer) -> Result<String, String> {
+    let url = match (layer.value("ninja-url"), layer.value("ninja-region")) {
+        (Some(_), Some(_)) => {
+            return Err(
+                "--ninja-url and --ninja-region (NINJA_URL, NINJA_REGION) contradict each other; give one".into()
+            )
+        }
+        (Some(u), None) => crate::util::checked_base_url("--ninja-url", &u)?,
+        (None, region) => {
+            let region = region.unwrap_or_else(|| "us".into()).to_ascii_lowercase();
+            REGIONS
+                .iter()
+                .find(|(r, _)| *r == region)
+                .map(|(_, u)| u.to_string())
+                .ok_or_else(|| format!("--ninja-region '{region}' is not one of us, us2, eu, ca, oc, fed"))?
+        }
+    };
+    Ok(url.strip_suffix("/api").or_else(|| url.strip_suffix("/v2")).unwrap_or(&url).to_string())
+}
+
+/// The mappings of --map/NAME_MAP and --map-file, checked against each other, and the notes on
+/// the rows skipped (unreviewed suggestions).
+fn mappings(layer: &Layer) -> Result<(Vec<Mapping>, Vec<String>), String> {
+    // Each mapping with where it came from, so that a contradiction can name both rows.
+    let mut rows: MappingRows = Vec::new();
+    let mut notes = Vec::new();
+    for pair in layer.list("map") {
+        let (n, h) = pair
+            .split_once('=')
+            .ok_or_else(|| format!("--map '{pair}' must look like \"Ninja name=Halo name\" (or =#id)"))?;
+        let m = mapping(n, h).ok_or_else(|| format!("--map '{pair}': both names must be non-empty"))?;
+        rows.push((m, format!("--map/NAME_MAP \"{pair}\"")));
+    }
+    if let Some(path) = layer.value("map-file") {
+        let (found, skipped) = read_map_file(&path)?;
+        rows.extend(found);
+        notes.extend(skipped);
+    }
+    Ok((check_mappings(rows)?, notes))
+}
+
+/// Timeouts, pacing, proxy and trust: what the HTTP layer is built from.
+fn http_options(layer: &Layer) -> Result<crate::http::Options, String> {
+    let (raw, env) = (layer.raw, layer.env);
+    let timeout = match layer.value("timeout") {
+        Some(v) => seconds("timeout", &v)?,
+        None => Duration::from_secs(60),
+    };
+    let deadline = layer.value("deadline").map(|v| seconds("deadline", &v)).transpose()?;
+    let halo_rate = rate(&layer.value("halo-rate").unwrap_or_else(|| "450/180".into()))?;
+    // The proxy variables the help does not list: the conventional ones, in this order.
+    let proxy = raw
+        .last("proxy")
+        .map(str::to_string)
+        .or_else(|| ["HTTPS_PROXY", "ALL_PROXY", "HTTP_PROXY"].iter().find_map(|e| env.get(e)).map(str::to_string));
+    if let Some(p) = &proxy {
+        let lower = p.to_ascii_lowercase();
+        if !(lower.starts_with("http://") || lower.starts_with("https://") || !p.contains("://")) {
+            return Err(format!(
+                "--proxy '{}' must be an http:// or https:// proxy URL",
+                crate::util::proxy_for_display(p)
+            ));
+        }
+    }
+    Ok(crate::http::Options {
+        timeout,
+        deadline,
+        halo_rate,
+        ca_file: layer.value("ca-file").map(PathBuf::from),
+        proxy,
+        no_proxy: env.get("NO_PROXY").map(str::to_string),
+        // Developer knob (tests, demo): scales every wait. Not for users.
+        time_scale: env
+            .get("NINJA_HALO_SYNC_TIME_SCALE")
+            .and_then(|v| v.parse::<f64>().ok())
+            .filter(|f| *f >= 0.0 && f.is_finite())
+            .unwrap_or(1.0),
+    })
 }
 
 /// The mappings, once each. The same organization (as the planner compares names: case and
@@ -647,7 +643,7 @@ mod tests {
         p.push(("NAME_MAP", "A=B; C = #12 ;"));
         let s = run(&[], &p).unwrap();
         assert_eq!(
-            s.mappings,
+            s.plan.mappings,
             vec![
                 Mapping { ninja: "A".into(), halo: HaloRef::Name("B".into()) },
                 Mapping { ninja: "C".into(), halo: HaloRef::Id(12) }

@@ -197,6 +197,7 @@ pub struct Stats {
     pub waited: Duration,
 }
 
+#[derive(Debug, Clone)]
 pub struct Options {
     pub timeout: Duration,
     pub deadline: Option<Duration>,

@@ -46,7 +46,7 @@ pub fn run() -> report::Exit {
     };
     output::add_secret(&settings.halo_client_secret.0);
     output::add_secret(&settings.ninja_client_secret.0);
-    if let Some(password) = settings.proxy.as_deref().and_then(util::url_password) {
+    if let Some(password) = settings.http.proxy.as_deref().and_then(util::url_password) {
         output::add_secret(password);
     }
     output::set_verbosity(settings.verbosity);

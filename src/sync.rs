@@ -24,7 +24,7 @@ struct Data {
 
 pub fn run(s: &Settings) -> Exit {
     let started = SystemTime::now();
-    let http = match Http::new(&s.http_options()) {
+    let http = match Http::new(&s.http) {
         Ok(h) => h,
         Err(e) => return finish_fatal(s, started, None, &e, Performance::default()),
     };
@@ -73,7 +73,7 @@ fn header(s: &Settings) {
 /// matches. Writes nothing, takes no lock, writes no report.
 pub fn explain(s: &Settings, name: &str) -> Exit {
     let started = SystemTime::now();
-    let http = match Http::new(&s.http_options()) {
+    let http = match Http::new(&s.http) {
         Ok(h) => h,
         Err(e) => return finish_fatal(s, started, None, &e, Performance::default()),
     };
@@ -84,7 +84,7 @@ pub fn explain(s: &Settings, name: &str) -> Exit {
     let explained = read(s, &halo, &ninja).and_then(|mut data| {
         let plan = plan_with_reads(s, &halo, &mut data, &mut perf)?;
         let (orgs, clients) = plan_inputs(&data);
-        for l in crate::explain::explain(name, &orgs, &clients, &plan, &plan_options(s)) {
+        for l in crate::explain::explain(name, &orgs, &clients, &plan, &s.plan) {
             output::result(&l);
         }
         Ok(())
@@ -166,28 +166,17 @@ fn plan_inputs(data: &Data) -> (Vec<OrgIn>, Vec<ClientIn>) {
     (orgs, clients)
 }
 
-fn plan_options(s: &Settings) -> plan::Options {
-    plan::Options {
-        overwrite: s.overwrite,
-        any_value: s.any_value,
-        include_inactive: s.include_inactive,
-        no_fuzzy: s.no_fuzzy,
-        mappings: s.mappings.clone(),
-        ignore: s.ignore.clone(),
-    }
-}
-
 /// Plans; where the list did not show a matched client's current value, reads that client and
 /// plans again. Each client is read at most once: what its own answer does not show stays
 /// unknown, and the plan never writes over an unknown value.
 fn plan_with_reads(s: &Settings, halo: &Halo, data: &mut Data, perf: &mut Performance) -> Result<plan::Plan, String> {
-    let opts = plan_options(s);
+    let opts = &s.plan;
     let field_name = data.field.name.clone();
     let mut read_once = std::collections::HashSet::new();
     loop {
         let (orgs, clients) = plan_inputs(data);
         let cpu = crate::util::cpu_seconds();
-        let p = plan::plan(&orgs, &clients, &opts);
+        let p = plan::plan(&orgs, &clients, opts);
         if let (Some(a), Some(b)) = (cpu, crate::util::cpu_seconds()) {
             *perf.plan_cpu_seconds.get_or_insert(0.0) += b - a;
         }
