@@ -1,6 +1,6 @@
 //! Pure decisions: both sides' data in, one decision per organization out. No I/O.
 //!
-//! Order of the tiers (SPEC section 4): linked, manual, exact, fuzzy. Every organization
+//! Order of the tiers: linked, manual, exact, fuzzy. Every organization
 //! claims at most one client (its best candidate); a client goes to its strongest claim, and
 //! a tie for a client leaves every tied organization `ambiguous`. Organizations without a
 //! usable value still claim their client, so that a weaker claim cannot take it from them.

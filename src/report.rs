@@ -1,4 +1,5 @@
-//! The run's result: stdout lines, the JSON report (SPEC section 6) and the exit code.
+//! The run's result: stdout lines, the JSON report (see the README's "Output and report") and
+//! the exit code.
 
 use crate::plan::{Decision, Status, Tier};
 use serde::Serialize;

@@ -80,7 +80,7 @@ fn every_status_and_exit_code_3_on_the_demo_tenant() {
         json!(tenants::guid(801)),
         "conflict left alone"
     );
-    // Every report field of SPEC section 6.
+    // Every report field the README documents.
     let rep = r.report.as_ref().unwrap();
     for key in
         ["version", "started_at", "finished_at", "dry_run", "ninja_field", "halo_field", "counts", "orgs", "exit_code"]

@@ -1,5 +1,5 @@
-//! A loopback simulator of the NinjaOne and HaloPSA APIs, faithful to what
-//! shared/reference/ records of them: token endpoints and their error bodies, Ninja's bare
+//! A loopback simulator of the NinjaOne and HaloPSA APIs, faithful to what is known of them
+//! from the vendors' API documents and public client libraries: token endpoints and their error bodies, Ninja's bare
 //! arrays, `after` paging and cursor query, Halo's envelopes, the 100-row page cap, FieldInfo,
 //! custom-field merge (or replace) with unknown names silently dropped, tenant checking, rate
 //! limits. Every request is recorded so tests can assert on what was sent; faults can be
