@@ -1,0 +1,306 @@
+//! The clients' names indexed for the exact tier and for fuzzy candidate lookup.
+
+use super::rules::*;
+use super::words::*;
+use super::*;
+use std::collections::HashMap;
+
+#[derive(Clone, Copy, Debug)]
+pub struct Scored {
+    pub idx: usize,
+    pub eval: Eval,
+}
+
+pub enum Fuzzy {
+    Match { idx: usize, score: f64, reason: String, runner_up: Option<(usize, f64)> },
+    Ambiguous { best: Vec<(usize, f64)>, reason: String },
+    None,
+}
+
+/// The clients' names, indexed for the exact tier and for fuzzy candidate lookup. Words are
+/// interned: a client's name is a list of word ids, and postings are indexed by id.
+pub struct Index {
+    exact: HashMap<String, Vec<usize>>,
+    vocab: HashMap<String, u32>,
+    texts: Vec<String>,
+    flags: Vec<u8>,
+    /// Each client's normalized name as word tokens.
+    names: Vec<Vec<Tok>>,
+    /// Word id -> clients whose name has it (ascending).
+    postings: Vec<Vec<usize>>,
+    /// A distinctive word and its one-letter deletions -> the vocabulary words they come from
+    /// (typo lookup at word level, so a client is found once per neighbouring word).
+    by_delete: HashMap<String, Vec<u32>>,
+}
+
+impl Index {
+    pub fn new<'a>(names: impl IntoIterator<Item = &'a str>) -> Index {
+        let mut idx = Index {
+            exact: HashMap::new(),
+            vocab: HashMap::new(),
+            texts: Vec::new(),
+            flags: Vec::new(),
+            names: Vec::new(),
+            postings: Vec::new(),
+            by_delete: HashMap::new(),
+        };
+        let mut raw_names: Vec<Vec<u32>> = Vec::new();
+        for (i, name) in names.into_iter().enumerate() {
+            idx.exact.entry(exact_key(name)).or_default().push(i);
+            let mut ids = Vec::new();
+            for w in fuzzy_words(name) {
+                let id = match idx.vocab.get(&w) {
+                    Some(&id) => id,
+                    None => {
+                        let id = idx.texts.len() as u32;
+                        if (5..=MAX_TYPO_WORD).contains(&w.len()) && !is_generic(&w) {
+                            for k in delete_keys(&w) {
+                                idx.by_delete.entry(k).or_default().push(id);
+                            }
+                        }
+                        idx.vocab.insert(w.clone(), id);
+                        idx.flags.push(word_flags(&w));
+                        idx.texts.push(w.clone());
+                        idx.postings.push(Vec::new());
+                        id
+                    }
+                };
+                let p = &mut idx.postings[id as usize];
+                if p.last() != Some(&i) {
+                    p.push(i);
+                }
+                ids.push(id);
+            }
+            raw_names.push(ids);
+        }
+        let threshold = frequent_threshold(raw_names.len());
+        for (id, p) in idx.postings.iter().enumerate() {
+            if p.len() > threshold {
+                idx.flags[id] |= GENERIC_WORD;
+            }
+        }
+        idx.names = raw_names
+            .into_iter()
+            .map(|ids| {
+                ids.into_iter().map(|id| Tok::new(id, &idx.texts[id as usize], idx.flags[id as usize])).collect()
+            })
+            .collect();
+        idx
+    }
+
+    pub fn exact(&self, name: &str) -> &[usize] {
+        self.exact.get(&exact_key(name)).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// A client's normalized words.
+    pub fn words(&self, client: usize) -> Vec<String> {
+        self.names[client].iter().map(|t| self.texts[t.id as usize].clone()).collect()
+    }
+
+    /// An organization's words as tokens: known words get their id, unknown ones ids (from the
+    /// top of the range) that match no client word.
+    ///
+    /// Also each distinctive word's typo neighbours among the clients' words; a word with two
+    /// or more is flagged `AMBIGUOUS_TYPO` (the corrected spelling must be the only one).
+    fn query_toks(&self, words: &[String]) -> (Vec<Tok>, Vec<Vec<u32>>) {
+        let mut toks: Vec<Tok> = words
+            .iter()
+            .enumerate()
+            .map(|(k, w)| match self.vocab.get(w) {
+                Some(&id) => Tok::new(id, w, self.flags[id as usize]),
+                None => Tok::new(u32::MAX - k as u32, w, word_flags(w)),
+            })
+            .collect();
+        let neighbours: Vec<Vec<u32>> = toks
+            .iter()
+            .zip(words)
+            .map(|(t, w)| if t.flags & GENERIC_WORD != 0 { Vec::new() } else { self.typo_neighbours(t, w) })
+            .collect();
+        for (t, n) in toks.iter_mut().zip(&neighbours) {
+            if n.len() > 1 {
+                t.flags |= AMBIGUOUS_TYPO;
+            }
+        }
+        (toks, neighbours)
+    }
+
+    /// The text of a word id: the vocabulary's, or the query's own for words it does not know.
+    fn text<'s>(&'s self, query: &'s [String], id: u32) -> &'s str {
+        match self.texts.get(id as usize) {
+            Some(t) => t,
+            None => &query[(u32::MAX - id) as usize],
+        }
+    }
+
+    /// Vocabulary words one typo away from `t` (symmetric delete: the two words share a
+    /// deletion key, or one is a deletion of the other).
+    fn typo_neighbours(&self, t: &Tok, text: &str) -> Vec<u32> {
+        if !(5..=MAX_TYPO_WORD).contains(&text.len()) {
+            return Vec::new();
+        }
+        let mut out: Vec<u32> = Vec::new();
+        for k in delete_keys(text) {
+            if let Some(words) = self.by_delete.get(&k) {
+                out.extend(words.iter().copied().filter(|&w| w != t.id && typo_pair(text, &self.texts[w as usize])));
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// The rules for an organization's words against one client.
+    pub fn evaluate(&self, words: &[String], client: usize) -> Eval {
+        let (q, _) = self.query_toks(words);
+        evaluate_toks(&q, &self.names[client], &|id| self.text(words, id))
+    }
+
+    /// `evaluate` with its reason in words, as this index sees the words (a word frequent in
+    /// this tenant is generic here).
+    pub fn compare(&self, words: &[String], client: usize) -> Comparison {
+        let e = self.evaluate(words, client);
+        let mut c = describe(e, words, &self.words(client));
+        if e.verdict == Verdict::Generic {
+            let frequent: Vec<&str> = self
+                .query_toks(words)
+                .0
+                .iter()
+                .filter(|t| {
+                    (t.id as usize) < self.texts.len()
+                        && t.flags & GENERIC_WORD != 0
+                        && !is_generic(&self.texts[t.id as usize])
+                })
+                .map(|t| self.texts[t.id as usize].as_str())
+                .collect();
+            if !frequent.is_empty() {
+                c.reason.push_str(&format!(
+                    "; '{}' is in too many Halo client names to identify one",
+                    frequent.join("', '")
+                ));
+            }
+        }
+        c
+    }
+
+    /// Every client that could be a fuzzy match: shares a distinctive word, or a word one typo
+    /// away, or (for names made only of generic words) shares all of them. Evaluated; the best
+    /// `limit` returned, accepted ones first, then by score.
+    pub fn candidates(&self, words: &[String], limit: usize) -> Vec<Scored> {
+        let (q, neighbours) = self.query_toks(words);
+        let text = |id: u32| self.text(words, id);
+        let mut ids: Vec<usize> = Vec::new();
+        let mut generic_only = true;
+        for (t, near) in q.iter().zip(&neighbours) {
+            if t.flags & GENERIC_WORD != 0 {
+                continue;
+            }
+            generic_only = false;
+            if let Some(p) = self.postings.get(t.id as usize) {
+                ids.extend(p);
+            }
+            // Known-name neighbours too: never a typo match, but the client a person should see.
+            for &n in near {
+                ids.extend(&self.postings[n as usize]);
+            }
+        }
+        if generic_only {
+            // Only the "same words" case can match: the clients holding every one of the words.
+            let mut lists: Vec<&Vec<usize>> = Vec::new();
+            for t in &q {
+                match self.postings.get(t.id as usize) {
+                    Some(p) => lists.push(p),
+                    None => return Vec::new(),
+                }
+            }
+            lists.sort_by_key(|p| p.len());
+            if let Some((first, others)) = lists.split_first() {
+                ids = first.iter().copied().filter(|i| others.iter().all(|p| p.binary_search(i).is_ok())).collect();
+            }
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        let mut scored: Vec<Scored> =
+            ids.into_iter().map(|i| Scored { idx: i, eval: evaluate_toks(&q, &self.names[i], &text) }).collect();
+        let order = |x: &Scored, y: &Scored| {
+            y.eval
+                .accepted()
+                .cmp(&x.eval.accepted())
+                .then(y.eval.score.total_cmp(&x.eval.score))
+                .then(x.idx.cmp(&y.idx))
+        };
+        if scored.len() > limit && limit > 0 {
+            scored.select_nth_unstable_by(limit - 1, order);
+            scored.truncate(limit);
+        }
+        scored.sort_by(order);
+        scored.truncate(limit);
+        // Kept for every organization until the plan is made: only the best few, not the
+        // capacity of all candidates scored (5.7 MB at 10,000 organizations otherwise).
+        scored.shrink_to_fit();
+        scored
+    }
+
+    /// The fuzzy tier for one name.
+    pub fn fuzzy(&self, name: &str) -> Fuzzy {
+        let words = fuzzy_words(name);
+        self.decide(&words, &self.candidates(&words, FUZZY_KEEP))
+    }
+
+    /// The fuzzy tier from evaluated candidates: a unique best with a clear margin, or ambiguous.
+    pub fn decide(&self, words: &[String], candidates: &[Scored]) -> Fuzzy {
+        let accepted: Vec<&Scored> = candidates.iter().filter(|s| s.eval.accepted()).collect();
+        let Some(best) = accepted.first() else { return Fuzzy::None };
+        let runner_up = accepted.get(1).map(|s| (s.idx, s.eval.score));
+        if let Some((_, second)) = runner_up {
+            if best.eval.score - second < MIN_MARGIN - 1e-9 {
+                let tied: Vec<(usize, f64)> = accepted
+                    .iter()
+                    .take_while(|s| best.eval.score - s.eval.score < MIN_MARGIN - 1e-9)
+                    .map(|s| (s.idx, s.eval.score))
+                    .collect();
+                return Fuzzy::Ambiguous {
+                    reason: format!(
+                        "{} Halo clients score within {:.0} points of each other",
+                        tied.len(),
+                        MIN_MARGIN * 100.0
+                    ),
+                    best: tied,
+                };
+            }
+        }
+        let reason = self.compare(words, best.idx).reason;
+        Fuzzy::Match { idx: best.idx, score: best.eval.score, reason, runner_up }
+    }
+
+    /// The closest names for a person to look at (accepted or not), best first.
+    pub fn closest(&self, name: &str, n: usize) -> Vec<(usize, f64)> {
+        let words = fuzzy_words(name);
+        self.closest_from(&words, &self.candidates(&words, n.max(FUZZY_KEEP)), n)
+    }
+
+    pub fn closest_from(&self, words: &[String], candidates: &[Scored], n: usize) -> Vec<(usize, f64)> {
+        let mut out: Vec<(usize, f64)> =
+            candidates.iter().filter(|s| s.eval.score > 0.0).map(|s| (s.idx, s.eval.score)).collect();
+        if out.is_empty() {
+            // Nothing shares a distinctive word: fall back to generic-word overlap, bounded.
+            let mut ids: Vec<usize> = Vec::new();
+            for w in words {
+                if let Some(p) = self.vocab.get(w).map(|&id| &self.postings[id as usize]).filter(|p| p.len() <= 5_000) {
+                    ids.extend(p);
+                }
+            }
+            ids.sort_unstable();
+            ids.dedup();
+            let (q, _) = self.query_toks(words);
+            let text = |id: u32| self.text(words, id);
+            out = ids
+                .into_iter()
+                .map(|i| (i, evaluate_toks(&q, &self.names[i], &text).score))
+                .filter(|(_, s)| *s > 0.0)
+                .collect();
+        }
+        out.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        out.truncate(n);
+        out
+    }
+}
