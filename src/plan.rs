@@ -443,7 +443,7 @@ impl<'a> Planner<'a> {
         }
     }
 
-    /// Tier 3: the fuzzy rules (matching.rs), with a unique best candidate.
+    /// Tier 3: the fuzzy rules (matching/rules.rs), with a unique best candidate.
     fn fuzzy(&self, oi: usize) -> Option<Claim> {
         if self.opts.no_fuzzy {
             return None;
