@@ -2,11 +2,11 @@
 //! (FieldInfo), clients paged by the rows actually received (the server caps pages at 100),
 //! per-client reads, and batched writes that never disturb the other custom fields.
 
-use crate::http::{describe, parse_token, read_ok, Http, HttpError, Request, Response, Side, TokenCache, TokenSource};
+use crate::http::{describe, read_ok, Http, HttpError, Request, Response, Side, TokenCache, TokenSource};
 use crate::output;
-use crate::util::{clip, form, lenient_bool, lenient_id, pct, value_text};
+use crate::util::{clip, lenient_bool, lenient_id, pct, value_text};
 use serde_json::{json, Map, Value};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::time::Duration;
 
 /// Halo returns at most 100 rows a page whatever is asked; asking for exactly that keeps the
@@ -220,22 +220,17 @@ impl HaloAuth {
         if let Some(t) = &self.tenant {
             url.push_str(&format!("?tenant={}", pct(t)));
         }
-        let body = form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", &self.client_id),
-            ("client_secret", &self.secret),
-            ("scope", &self.scope),
-        ]);
-        let req = Request::post(Side::Halo, "POST /auth/token", url.clone(), "application/x-www-form-urlencoded", body);
-        let outcome = http.send(&req);
+        let fields = (self.client_id.as_str(), self.secret.as_str(), self.scope.as_str());
+        let outcome = match http.client_credentials(Side::Halo, "POST /auth/token", &url, fields) {
+            Ok(token) => return Ok(token),
+            Err(outcome) => outcome,
+        };
         let error = match &outcome {
             Ok(r) if r.ok() => {
-                return parse_token(http, r).ok_or_else(|| {
-                    format!(
-                        "Halo's token endpoint answered without an access_token: {}",
-                        describe("POST", &url, &outcome)
-                    )
-                })
+                return Err(format!(
+                    "Halo's token endpoint answered without an access_token: {}",
+                    describe("POST", &url, &outcome)
+                ))
             }
             // "error" plus "error_description": the tenant problem shows in the description.
             Ok(r) => r.json().and_then(|v| {
@@ -372,9 +367,7 @@ impl Halo<'_> {
         endpoint: &'static str,
         path_and_query: &str,
     ) -> Result<(String, Result<Response, HttpError>), String> {
-        let url = format!("{}{}", self.url, path_and_query);
-        let outcome = self.send(Request::get(Side::Halo, endpoint, url.clone()))?;
-        Ok((url, outcome))
+        self.http.get_authed(&self.auth, Side::Halo, endpoint, format!("{}{}", self.url, path_and_query))
     }
 
     /// Client custom field definitions from GET /api/FieldInfo?typeid=2 (a bare array).
@@ -403,41 +396,35 @@ impl Halo<'_> {
     pub fn clients_where(&self, field_ids: &[i64], keep: &dyn Fn(i64) -> bool) -> Result<Vec<Client>, String> {
         let ids: Vec<String> = field_ids.iter().map(i64::to_string).collect();
         let mut clients = Vec::new();
-        let mut seen = HashSet::new();
+        let mut seen = crate::util::PageGuard::default();
         for page_no in 1.. {
             let (rows, total) = self
                 .client_page(&ids, page_no)
                 .map_err(|e| format!("{e}; a partial client list is never used for matching, nothing was written"))?;
             let received = rows.len();
             for c in rows {
-                if !seen.insert(c.id) {
-                    return Err(format!(
-                        "Halo sent client {} twice while paging (page {page_no}); the server is not paging as expected, \
-                         so the client list cannot be trusted and nothing was written",
-                        c.id
-                    ));
-                }
+                seen.first(c.id, &format!("Halo client {}", c.id), &format!("page {page_no}"))?;
                 if keep(c.id) {
                     clients.push(c);
                 }
             }
             output::progress(&format!(
                 "Halo: reading clients, page {page_no}, {} of {}",
-                seen.len(),
+                seen.count(),
                 total.map_or("?".to_string(), |t| t.to_string())
             ));
-            if received == 0 && total.is_some_and(|t| (seen.len() as u64) < t) {
+            if received == 0 && total.is_some_and(|t| (seen.count() as u64) < t) {
                 return Err(format!(
                     "Halo sent an empty page {page_no} of the client list although it reports {} clients and {} were \
                      read; a partial client list is never used for matching, nothing was written",
                     total.unwrap_or(0),
-                    seen.len()
+                    seen.count()
                 ));
             }
             // A full page is never the end, whatever record_count says (a count lower than the
             // rows there would drop clients); a short page is, once the count (if any) is met.
             let short = received < PAGE_SIZE;
-            if received == 0 || (short && total.is_none_or(|t| seen.len() as u64 >= t)) {
+            if received == 0 || (short && total.is_none_or(|t| seen.count() as u64 >= t)) {
                 break;
             }
         }

@@ -600,6 +600,41 @@ pub trait TokenSource: Sync {
 impl Http {
     /// Sends with `Authorization: Bearer`, renewing the token once and retrying when the
     /// server answers 401 (a token that expired mid-run).
+    /// An authenticated GET of `url`: the URL (for messages) and what came back.
+    pub fn get_authed(
+        &self,
+        auth: &dyn TokenSource,
+        side: Side,
+        endpoint: &'static str,
+        url: String,
+    ) -> Result<(String, Result<Response, HttpError>), String> {
+        let outcome = self.send_authed(auth, Request::get(side, endpoint, url.clone()))?;
+        Ok((url, outcome))
+    }
+
+    /// The OAuth client-credentials grant both APIs use: the token and when to renew it, or
+    /// the failed exchange, for the API to explain in its own terms.
+    pub fn client_credentials(
+        &self,
+        side: Side,
+        endpoint: &'static str,
+        url: &str,
+        (id, secret, scope): (&str, &str, &str),
+    ) -> Result<(String, Duration), Result<Response, HttpError>> {
+        let body = crate::util::form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", id),
+            ("client_secret", secret),
+            ("scope", scope),
+        ]);
+        let req = Request::post(side, endpoint, url.to_string(), "application/x-www-form-urlencoded", body);
+        let outcome = self.send(&req);
+        match &outcome {
+            Ok(r) if r.ok() => parse_token(self, r).ok_or(outcome),
+            _ => Err(outcome),
+        }
+    }
+
     pub fn send_authed(&self, auth: &dyn TokenSource, mut req: Request) -> Result<Result<Response, HttpError>, String> {
         let token = auth.token(self, false)?;
         req.headers.push(("Authorization", format!("Bearer {token}")));

@@ -2,11 +2,11 @@
 //! arrays), and organization custom field values (bulk query with a cursor, falling back to
 //! one request per organization where the query endpoint is unavailable).
 
-use crate::http::{describe, parse_token, read_ok, Http, HttpError, Request, Response, Side, TokenCache, TokenSource};
+use crate::http::{describe, read_ok, Http, HttpError, Response, Side, TokenCache, TokenSource};
 use crate::output;
-use crate::util::{form, lenient_id, pct, value_text};
+use crate::util::{lenient_id, pct, value_text};
 use serde_json::Value;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::time::Duration;
 
 pub const ORG_PAGE_SIZE: usize = 1000;
@@ -43,21 +43,18 @@ impl NinjaAuth {
     /// A new token from the client-credentials grant, with an error that says what to check.
     fn fetch(&self, http: &Http) -> Result<(String, Duration), String> {
         let url = format!("{}/ws/oauth/token", self.url);
-        let body = form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", &self.client_id),
-            ("client_secret", &self.secret),
-            // Least privilege: the API is only read (the status field goes through the agent's
-            // CLI), and reading organizations and their custom fields needs `monitoring`.
-            ("scope", "monitoring"),
-        ]);
-        let req =
-            Request::post(Side::Ninja, "POST /ws/oauth/token", url.clone(), "application/x-www-form-urlencoded", body);
-        let outcome = http.send(&req);
+        // Least privilege: the API is only read (the status field goes through the agent's CLI),
+        // and reading organizations and their custom fields needs `monitoring`.
+        let fields = (self.client_id.as_str(), self.secret.as_str(), "monitoring");
+        let outcome = match http.client_credentials(Side::Ninja, "POST /ws/oauth/token", &url, fields) {
+            Ok(token) => return Ok(token),
+            Err(outcome) => outcome,
+        };
         match &outcome {
-            Ok(r) if r.ok() => parse_token(http, r).ok_or_else(|| {
-                format!("NinjaOne token endpoint answered without an access_token: {}", describe("POST", &url, &outcome))
-            }),
+            Ok(r) if r.ok() => Err(format!(
+                "NinjaOne token endpoint answered without an access_token: {}",
+                describe("POST", &url, &outcome)
+            )),
             Ok(r) if r.status == 404 && r.body.contains("Client app not exist") => Err(format!(
                 "NinjaOne at {} does not know the client id '{}' (404 \"Client app not exist\"). The API application \
                  was probably created in another region: check --ninja-region / NINJA_REGION (us, us2, eu, ca, oc, fed) \
@@ -105,9 +102,7 @@ impl Ninja<'_> {
         endpoint: &'static str,
         path_and_query: &str,
     ) -> Result<(String, Result<Response, HttpError>), String> {
-        let url = format!("{}{}", self.auth.url, path_and_query);
-        let outcome = self.http.send_authed(&self.auth, Request::get(Side::Ninja, endpoint, url.clone()))?;
-        Ok((url, outcome))
+        self.http.get_authed(&self.auth, Side::Ninja, endpoint, format!("{}{}", self.auth.url, path_and_query))
     }
 
     /// Looks the organization field up in GET /v2/device-custom-fields?scopes=organization
@@ -136,18 +131,13 @@ impl Ninja<'_> {
     /// shorter than asked is not the end (a server may cap its pages below `pageSize`).
     pub fn organizations(&self) -> Result<Vec<Org>, String> {
         let mut orgs = Vec::new();
-        let mut seen = HashSet::new();
+        let mut seen = crate::util::PageGuard::default();
         let mut after = 0i64;
         loop {
             let (url, page) = self.org_page(after, ORG_PAGE_SIZE)?;
             let n = page.len();
             for o in page {
-                if !seen.insert(o.id) {
-                    return Err(format!(
-                        "NinjaOne sent organization {} twice while paging ({url}); the list cannot be trusted, nothing was written",
-                        o.id
-                    ));
-                }
+                seen.first(o.id, &format!("NinjaOne organization {}", o.id), &url)?;
                 after = after.max(o.id);
                 orgs.push(o);
             }
@@ -194,20 +184,23 @@ impl Ninja<'_> {
     /// organizations the answers named. None when the endpoint answers 404.
     fn query_values(&self, field: &str) -> Result<Option<QueryValues>, String> {
         let mut values = HashMap::new();
-        let mut seen_entities = HashSet::new();
+        let mut seen_entities = crate::util::PageGuard::default();
         let mut cursor: Option<String> = None;
         loop {
             let Some(page) = self.query_page(field, cursor.as_deref())? else { return Ok(None) };
             let mut new_entities = 0;
             for (id, value) in &page.values {
-                if seen_entities.insert(*id) {
+                if seen_entities.is_new(*id) {
                     new_entities += 1;
                 }
                 if let Some(v) = value {
                     values.insert(*id, v.clone());
                 }
             }
-            output::progress(&format!("NinjaOne: reading field values, {} organizations so far", seen_entities.len()));
+            output::progress(&format!(
+                "NinjaOne: reading field values, {} organizations so far",
+                seen_entities.count()
+            ));
             let next = page.next_cursor;
             // An empty page or no cursor ends the list. A page that brings nothing new is a
             // cursor that does not advance: an error, not the end (it would loop for ever, and
@@ -224,7 +217,7 @@ impl Ninja<'_> {
             }
             cursor = next;
         }
-        Ok(Some(QueryValues { values, entities: seen_entities.len() }))
+        Ok(Some(QueryValues { values, entities: seen_entities.count() }))
     }
 
     /// One page of the custom-field query (the first when `cursor` is None). None when the

@@ -185,6 +185,37 @@ pub fn closest_fields(wanted: &str, fields: &[(&str, &str)], n: usize) -> Vec<us
     scored.into_iter().take(n).map(|(_, i)| i).collect()
 }
 
+/// The ids paging has seen. An id that comes a second time means the server is not paging as
+/// expected (it repeats a page, or ignores the position asked for): the list cannot be trusted,
+/// and nothing is decided on it. One guard for every paged list.
+#[derive(Default)]
+pub struct PageGuard {
+    seen: std::collections::HashSet<i64>,
+}
+
+impl PageGuard {
+    /// Ok the first time `id` is seen; else the error, saying which list repeated what.
+    pub fn first(&mut self, id: i64, list: &str, at: &str) -> Result<(), String> {
+        if self.seen.insert(id) {
+            Ok(())
+        } else {
+            Err(format!(
+                "{list} came twice while paging ({at}): the server is not paging as expected, so the list cannot be \
+                 trusted and nothing was written"
+            ))
+        }
+    }
+
+    /// Whether `id` is new (for lists where a repeat is expected and counted, not an error).
+    pub fn is_new(&mut self, id: i64) -> bool {
+        self.seen.insert(id)
+    }
+
+    pub fn count(&self) -> usize {
+        self.seen.len()
+    }
+}
+
 /// Truncates text for an error message at a character boundary.
 pub fn clip(s: &str, max: usize) -> String {
     let s = s.trim();
