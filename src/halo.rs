@@ -225,44 +225,62 @@ impl HaloAuth {
             Ok(token) => return Ok(token),
             Err(outcome) => outcome,
         };
-        let error = match &outcome {
-            Ok(r) if r.ok() => {
-                return Err(format!(
-                    "Halo's token endpoint answered without an access_token: {}",
-                    describe("POST", &url, &outcome)
-                ))
-            }
-            // "error" plus "error_description": the tenant problem shows in the description.
-            Ok(r) => r.json().and_then(|v| {
-                let e = v.get("error").and_then(Value::as_str)?;
-                let d = v.get("error_description").and_then(Value::as_str).unwrap_or("");
-                Some(if d.to_ascii_lowercase().contains("tenant") { format!("{e}: tenant") } else { e.to_string() })
-            }),
-            Err(_) => None,
-        };
         let what = describe("POST", &url, &outcome);
-        Err(match error.as_deref() {
-            Some("invalid_client") => format!(
+        Err(match TokenRefusal::of(&outcome) {
+            TokenRefusal::NoToken => format!("Halo's token endpoint answered without an access_token: {what}"),
+            TokenRefusal::InvalidClient => format!(
                 "Halo refused the client credentials (invalid_client): {what}. Check HALO_CLIENT_ID and HALO_CLIENT_SECRET \
                  in Configuration > Integrations > Halo API: the Client ID changes when the application is first saved, \
                  changing the login type regenerates the secret, and the application must use 'Client ID and Secret \
                  (Services)' logging in as an API-only agent (an agent that signs in with SSO cannot use client credentials)"
             ),
-            Some("invalid_scope") => format!(
+            TokenRefusal::InvalidScope => format!(
                 "Halo refused the scopes '{}' (invalid_scope): {what}. Allow read:customers and edit:customers on the \
                  API application, or set --halo-scope",
                 self.scope
             ),
-            Some(e) if e.contains("tenant") => format!(
+            TokenRefusal::Tenant => format!(
                 "Halo did not accept the tenant: {what}. Set --halo-tenant / HALO_TENANT to the tenant shown in \
                  Configuration > Integrations > Halo API > API Details (Halo-hosted instances)"
             ),
-            _ if matches!(&outcome, Ok(r) if r.status == 404) => format!(
+            TokenRefusal::NotFound => format!(
                 "Halo's token endpoint was not found: {what}. Check --halo-auth-url (the Authorisation Server shown in \
                  Configuration > Integrations > Halo API > API Details)"
             ),
-            _ => format!("cannot get a Halo token: {what}"),
+            TokenRefusal::Other => format!("cannot get a Halo token: {what}"),
         })
+    }
+}
+
+/// Why Halo's token endpoint gave no token, read once from its answer (OAuth's `error` and
+/// `error_description`); the message is chosen by the variant.
+#[derive(Debug, PartialEq, Eq)]
+enum TokenRefusal {
+    NoToken,
+    InvalidClient,
+    InvalidScope,
+    Tenant,
+    NotFound,
+    Other,
+}
+
+impl TokenRefusal {
+    fn of(outcome: &Result<Response, HttpError>) -> TokenRefusal {
+        let Ok(r) = outcome else { return TokenRefusal::Other };
+        if r.ok() {
+            return TokenRefusal::NoToken;
+        }
+        let body = r.json().unwrap_or_default();
+        let error = body.get("error").and_then(Value::as_str).unwrap_or("");
+        let description = body.get("error_description").and_then(Value::as_str).unwrap_or("").to_ascii_lowercase();
+        match error {
+            "invalid_client" => TokenRefusal::InvalidClient,
+            "invalid_scope" => TokenRefusal::InvalidScope,
+            // The tenant problem shows in the description ("Invalid or missing tenant").
+            _ if description.contains("tenant") => TokenRefusal::Tenant,
+            _ if r.status == 404 => TokenRefusal::NotFound,
+            _ => TokenRefusal::Other,
+        }
     }
 }
 
@@ -843,6 +861,25 @@ mod tests {
             json!([{"id": 1, "name": "CFDtcClientGuid", "label": "GUID", "type": 0, "value": "g", "display": "g", "usage": 0}]),
         );
         assert_eq!(other.field_value("CFDtcClientGuid"), Some(Some("g".into())));
+    }
+
+    #[test]
+    fn token_refusals_are_read_once_into_a_kind() {
+        let answer = |status: u16, body: &str| {
+            Ok(Response { status, body: body.into(), content_type: "application/json".into(), retry_after: None })
+        };
+        assert_eq!(TokenRefusal::of(&answer(401, r#"{"error":"invalid_client"}"#)), TokenRefusal::InvalidClient);
+        assert_eq!(TokenRefusal::of(&answer(400, r#"{"error":"invalid_scope"}"#)), TokenRefusal::InvalidScope);
+        assert_eq!(
+            TokenRefusal::of(&answer(
+                400,
+                r#"{"error":"invalid_request","error_description":"Invalid or missing tenant"}"#
+            )),
+            TokenRefusal::Tenant
+        );
+        assert_eq!(TokenRefusal::of(&answer(404, "<html>")), TokenRefusal::NotFound);
+        assert_eq!(TokenRefusal::of(&answer(200, "{}")), TokenRefusal::NoToken);
+        assert_eq!(TokenRefusal::of(&Err(HttpError::Tls("x".into()))), TokenRefusal::Other);
     }
 
     #[test]

@@ -62,9 +62,15 @@ impl Response {
 }
 
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum HttpError {
-    /// No HTTP answer (after the retries): connection refused, reset, timeout, TLS.
+    /// No HTTP answer (after the retries): connection refused or reset, host not found.
     Transport(String),
+    /// No answer in time (--timeout), after the retries.
+    Timeout(String),
+    /// The TLS handshake failed (a certificate no trusted root vouches for): not retried, and
+    /// with --ca-file tried once with that file's roots.
+    Tls(String),
     /// The run's --deadline would pass before the request could be (re)tried.
     Deadline,
     /// The answer was larger than any page can be (`MAX_BODY`); not read on, not retried.
@@ -117,7 +123,9 @@ pub fn describe(req_method: &str, url: &str, outcome: &Result<Response, HttpErro
             };
             format!("{req_method} {url} answered HTTP {}: {body}", r.status)
         }
-        Err(HttpError::Transport(e)) => format!("{req_method} {url} failed: {e}"),
+        Err(HttpError::Transport(e) | HttpError::Timeout(e) | HttpError::Tls(e)) => {
+            format!("{req_method} {url} failed: {e}")
+        }
         Err(HttpError::Deadline) => format!("{req_method} {url} was not sent: the --deadline for the run has passed"),
         Err(HttpError::TooLarge) => format!(
             "{req_method} {url} answered with more than {} MB, far more than any page; the answer was refused \
@@ -375,7 +383,8 @@ impl Http {
                     format!("server error {}", r.status),
                 ),
                 Ok(_) => return outcome,
-                Err(HttpError::Transport(e)) if !e.starts_with("TLS") => {
+                // A certificate problem does not go away by asking again.
+                Err(HttpError::Transport(e) | HttpError::Timeout(e)) => {
                     (RETRIES_TRANSPORT, self.backoff(attempt), clip(e, 120))
                 }
                 Err(_) => return outcome,
@@ -431,14 +440,17 @@ impl Http {
             }
             other => other,
         };
-        let mut resp = result.map_err(|e| HttpError::Transport(transport_message(&e)))?;
+        let mut resp = result.map_err(|e| http_error(&e))?;
         let status = resp.status().as_u16();
         let header = |name: &str| resp.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
         let content_type = header("content-type");
         let retry_after = header("retry-after");
         let body = resp.body_mut().with_config().limit(MAX_BODY).read_to_string().map_err(|e| match e {
             ureq::Error::BodyExceedsLimit(_) => HttpError::TooLarge,
-            e => HttpError::Transport(format!("reading the response body: {}", transport_message(&e))),
+            e => match http_error(&e) {
+                HttpError::Transport(m) => HttpError::Transport(format!("reading the response body: {m}")),
+                other => other,
+            },
         })?;
         let retry_after = (!retry_after.is_empty()).then_some(retry_after);
         Ok(Response { status, body, content_type, retry_after })
@@ -461,6 +473,18 @@ impl Response {
             Duration::from_secs(at.saturating_sub(now).clamp(0, RETRY_AFTER_MAX.as_secs() as i64) as u64)
         };
         Some(d.min(RETRY_AFTER_MAX))
+    }
+}
+
+/// What went wrong with an exchange, by kind: decisions (retry, --ca-file) match on the kind.
+fn http_error(e: &ureq::Error) -> HttpError {
+    let message = transport_message(e);
+    if is_certificate_error(e) {
+        HttpError::Tls(message)
+    } else if matches!(e, ureq::Error::Timeout(_)) {
+        HttpError::Timeout(message)
+    } else {
+        HttpError::Transport(message)
     }
 }
 
