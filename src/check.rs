@@ -69,7 +69,7 @@ fn check_halo(s: &Settings, http: &Http, list: &mut Checklist) {
     list.ok(&format!("Halo sign-in: client id '{}', scopes '{}'", s.halo_client_id, s.halo_scope));
     let field = match halo::resolve_field(&defs, &s.halo_field) {
         Ok(f) => f,
-        Err(e) => return list.fail(&e),
+        Err(e) => return list.fail(&e.to_string()),
     };
     list.ok(&format!("Halo client field '{}' (label '{}', id {})", field.name, field.label, field.id));
     let ids: Vec<String> = defs.iter().map(|d| d.id.to_string()).collect();

@@ -2,7 +2,9 @@
 //! (FieldInfo), clients paged by the rows actually received (the server caps pages at 100),
 //! per-client reads, and batched writes that never disturb the other custom fields.
 
-use crate::http::{describe, read_ok, Http, HttpError, Request, Response, Side, TokenCache, TokenSource};
+use crate::http::{
+    describe, read_ok, ApiError, Http, HttpError, Request, Response, Side, TokenCache, TokenSource, Unreadable,
+};
 use crate::output;
 use crate::util::{clip, lenient_bool, lenient_id, pct, value_text};
 use serde_json::{json, Map, Value};
@@ -114,6 +116,16 @@ fn is_secret(f: &Value) -> bool {
     f.get("isencrypted").is_some_and(lenient_bool) || f.get("value_is_password_id").is_some_and(lenient_bool)
 }
 
+/// Why a client's other custom fields cannot be posted back exactly as read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unpostable(pub String);
+
+impl std::fmt::Display for Unpostable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// A custom field object whose value Halo hides behind a mask: a set secret, or `********`.
 /// Its value is never posted (it would replace the secret with the mask). A secret field that
 /// shows an empty value hides nothing; it is left out of what is posted all the same.
@@ -160,8 +172,9 @@ impl Client {
     /// Whether the client's other custom fields can be posted back exactly as read: the array
     /// must hold every defined field (else an omitted one may just not have been sent) and no
     /// masked value. Ok(true) when some other field holds a value.
-    pub fn others_postable(&self, defs: &[FieldDef], ours: &str) -> Result<bool, String> {
-        let objects = self.field_objects().ok_or("Halo's answer carried none of its custom fields")?;
+    pub fn others_postable(&self, defs: &[FieldDef], ours: &str) -> Result<bool, Unpostable> {
+        let objects =
+            self.field_objects().ok_or_else(|| Unpostable("Halo's answer carried none of its custom fields".into()))?;
         let present = |d: &FieldDef| {
             objects.iter().any(|f| {
                 field_name(f).is_some_and(|n| n.eq_ignore_ascii_case(&d.name))
@@ -174,12 +187,15 @@ impl Client {
             .map(|d| d.name.as_str())
             .collect();
         if !missing.is_empty() {
-            return Err(format!("Halo's answer did not show its field(s) {}", missing.join(", ")));
+            return Err(Unpostable(format!("Halo's answer did not show its field(s) {}", missing.join(", "))));
         }
         let others = objects.iter().filter(|f| !field_name(f).is_some_and(|n| n.eq_ignore_ascii_case(ours)));
         let masked: Vec<&str> = others.clone().filter(|f| is_masked(f)).filter_map(field_name).collect();
         if !masked.is_empty() {
-            return Err(format!("its field(s) {} are encrypted and cannot be read back", masked.join(", ")));
+            return Err(Unpostable(format!(
+                "its field(s) {} are encrypted and cannot be read back",
+                masked.join(", ")
+            )));
         }
         Ok(others.filter_map(|f| f.get("value")).any(|v| value_text(v).is_some()))
     }
@@ -208,14 +224,14 @@ impl HaloAuth {
 }
 
 impl TokenSource for HaloAuth {
-    fn token(&self, http: &Http, renew: bool) -> Result<String, String> {
+    fn token(&self, http: &Http, renew: bool) -> Result<String, ApiError> {
         self.token.get(http, renew, || self.fetch(http))
     }
 }
 
 impl HaloAuth {
     /// A new token from the client-credentials grant, with an error that says what to check.
-    fn fetch(&self, http: &Http) -> Result<(String, Duration), String> {
+    fn fetch(&self, http: &Http) -> Result<(String, Duration), ApiError> {
         let mut url = format!("{}/token", self.auth_url);
         if let Some(t) = &self.tenant {
             url.push_str(&format!("?tenant={}", pct(t)));
@@ -226,7 +242,7 @@ impl HaloAuth {
             Err(outcome) => outcome,
         };
         let what = describe("POST", &url, &outcome);
-        Err(match TokenRefusal::of(&outcome) {
+        Err(ApiError::Auth(match TokenRefusal::of(&outcome) {
             TokenRefusal::NoToken => format!("Halo's token endpoint answered without an access_token: {what}"),
             TokenRefusal::InvalidClient => format!(
                 "Halo refused the client credentials (invalid_client): {what}. Check HALO_CLIENT_ID and HALO_CLIENT_SECRET \
@@ -248,7 +264,7 @@ impl HaloAuth {
                  Configuration > Integrations > Halo API > API Details)"
             ),
             TokenRefusal::Other => format!("cannot get a Halo token: {what}"),
-        })
+        }))
     }
 }
 
@@ -346,7 +362,7 @@ pub struct Halo<'a> {
 }
 
 /// Which of the field definitions the user means, or an error that names the closest ones.
-pub fn resolve_field(defs: &[FieldDef], wanted: &str) -> Result<FieldDef, String> {
+pub fn resolve_field(defs: &[FieldDef], wanted: &str) -> Result<FieldDef, ApiError> {
     if let Some(d) = defs.iter().find(|d| d.name == wanted) {
         return Ok(d.clone());
     }
@@ -372,11 +388,11 @@ pub fn resolve_field(defs: &[FieldDef], wanted: &str) -> Result<FieldDef, String
         msg.push_str(&format!(" The closest client fields are: {}.", closest.join(", ")));
     }
     msg.push_str(" Nothing was written.");
-    Err(msg)
+    Err(ApiError::Field(msg))
 }
 
 impl Halo<'_> {
-    fn send(&self, req: Request) -> Result<Result<Response, HttpError>, String> {
+    fn send(&self, req: Request) -> Result<Result<Response, HttpError>, ApiError> {
         self.http.send_authed(&self.auth, req)
     }
 
@@ -384,19 +400,19 @@ impl Halo<'_> {
         &self,
         endpoint: &'static str,
         path_and_query: &str,
-    ) -> Result<(String, Result<Response, HttpError>), String> {
+    ) -> Result<(String, Result<Response, HttpError>), ApiError> {
         self.http.get_authed(&self.auth, Side::Halo, endpoint, format!("{}{}", self.url, path_and_query))
     }
 
     /// Client custom field definitions from GET /api/FieldInfo?typeid=2 (a bare array).
-    pub fn client_fields(&self) -> Result<Vec<FieldDef>, String> {
+    pub fn client_fields(&self) -> Result<Vec<FieldDef>, ApiError> {
         let (url, outcome) = self.get("GET /api/FieldInfo", "/api/FieldInfo?typeid=2")?;
         if matches!(&outcome, Ok(r) if r.status == 403) {
-            return Err(format!(
+            return Err(ApiError::Auth(format!(
                 "Halo refused to list the client custom fields: {}. The API application needs the read:customers and \
                  edit:customers scopes, and its login agent a role that can see and edit customers",
                 describe("GET", &url, &outcome)
-            ));
+            )));
         }
         read_ok("Halo's client custom fields", &url, &outcome, parse_field_info)
     }
@@ -405,23 +421,24 @@ impl Halo<'_> {
     /// Halo silently ignores query parameters it does not know). Current custom field values are
     /// asked for with `include_custom_fields`; rows come back without them where the server
     /// does not supply them.
-    pub fn clients(&self, field_ids: &[i64]) -> Result<Vec<Client>, String> {
+    pub fn clients(&self, field_ids: &[i64]) -> Result<Vec<Client>, ApiError> {
         self.clients_where(field_ids, &|_| true)
     }
 
     /// The clients for which `keep(id)` holds, from a complete read of the list (paging and
     /// its checks see every row; only the kept ones are held in memory).
-    pub fn clients_where(&self, field_ids: &[i64], keep: &dyn Fn(i64) -> bool) -> Result<Vec<Client>, String> {
+    pub fn clients_where(&self, field_ids: &[i64], keep: &dyn Fn(i64) -> bool) -> Result<Vec<Client>, ApiError> {
         let ids: Vec<String> = field_ids.iter().map(i64::to_string).collect();
         let mut clients = Vec::new();
         let mut seen = crate::util::PageGuard::default();
         for page_no in 1.. {
-            let (rows, total) = self
-                .client_page(&ids, page_no)
-                .map_err(|e| format!("{e}; a partial client list is never used for matching, nothing was written"))?;
+            let (rows, total) = self.client_page(&ids, page_no).map_err(|e| {
+                ApiError::Request(format!("{e}; a partial client list is never used for matching, nothing was written"))
+            })?;
             let received = rows.len();
             for c in rows {
-                seen.first(c.id, &format!("Halo client {}", c.id), &format!("page {page_no}"))?;
+                seen.first(c.id, &format!("Halo client {}", c.id), &format!("page {page_no}"))
+                    .map_err(ApiError::Inconsistent)?;
                 if keep(c.id) {
                     clients.push(c);
                 }
@@ -432,12 +449,12 @@ impl Halo<'_> {
                 total.map_or("?".to_string(), |t| t.to_string())
             ));
             if received == 0 && total.is_some_and(|t| (seen.count() as u64) < t) {
-                return Err(format!(
+                return Err(ApiError::Inconsistent(format!(
                     "Halo sent an empty page {page_no} of the client list although it reports {} clients and {} were \
                      read; a partial client list is never used for matching, nothing was written",
                     total.unwrap_or(0),
                     seen.count()
-                ));
+                )));
             }
             // A full page is never the end, whatever record_count says (a count lower than the
             // rows there would drop clients); a short page is, once the count (if any) is met.
@@ -451,7 +468,7 @@ impl Halo<'_> {
 
     /// One page of the client list (active and inactive, with the given custom fields): the
     /// rows and the total the server reports.
-    pub fn client_page(&self, field_ids: &[String], page_no: usize) -> Result<(Vec<Client>, Option<u64>), String> {
+    pub fn client_page(&self, field_ids: &[String], page_no: usize) -> Result<(Vec<Client>, Option<u64>), ApiError> {
         let (url, outcome) = self.get(
             "GET /api/Client",
             &format!(
@@ -463,21 +480,21 @@ impl Halo<'_> {
     }
 
     /// One client with its full custom fields.
-    pub fn client(&self, id: i64) -> Result<Client, String> {
+    pub fn client(&self, id: i64) -> Result<Client, ApiError> {
         let (url, outcome) = self.get("GET /api/Client/{id}", &format!("/api/Client/{id}"))?;
         read_ok(&format!("Halo client {id}"), &url, &outcome, |body| {
             parse_client(body).and_then(|c| {
                 if c.id == id {
                     Ok(c)
                 } else {
-                    Err(format!(" (the answer is client {})", c.id))
+                    Err(format!(" (the answer is client {})", c.id).into())
                 }
             })
         })
     }
 
     /// Reads several clients, a few at a time; the answers come in the order of `ids`.
-    pub fn clients_by_id(&self, ids: &[i64]) -> Vec<(i64, Result<Client, String>)> {
+    pub fn clients_by_id(&self, ids: &[i64]) -> Vec<(i64, Result<Client, ApiError>)> {
         // Each client's outcome is kept (one failed read must not hide the others), so the
         // pool never stops early here.
         let all: Result<Vec<_>, std::convert::Infallible> = crate::util::parallel_map(
@@ -500,7 +517,8 @@ impl Halo<'_> {
         let mut out = WriteOutcome { results: Vec::new(), stop: None };
         for batch in updates.chunks(WRITE_BATCH) {
             if let Some(why) = &out.stop {
-                out.results.extend(batch.iter().map(|(id, _)| (*id, Err(format!("not written: {why}")))));
+                out.results
+                    .extend(batch.iter().map(|(id, _)| (*id, Err(ApiError::Request(format!("not written: {why}"))))));
                 continue;
             }
             let mut budget = 2 * batch.len().next_power_of_two().ilog2() as usize + 2;
@@ -519,13 +537,13 @@ impl Halo<'_> {
         refused: Option<String>,
         field: &str,
         budget: &mut usize,
-        out: &mut Vec<(i64, Result<(), String>)>,
+        out: &mut Vec<(i64, Result<(), ApiError>)>,
         first: bool,
     ) -> (bool, Option<String>) {
-        let fail_all = |out: &mut Vec<(i64, Result<(), String>)>, why: &str| {
-            out.extend(batch.iter().map(|(id, _)| (*id, Err(why.to_string()))));
+        let fail_all = |out: &mut Vec<(i64, Result<(), ApiError>)>, why: &str| {
+            out.extend(batch.iter().map(|(id, _)| (*id, Err(ApiError::Request(why.to_string())))));
         };
-        let out_of_budget = |out: &mut Vec<(i64, Result<(), String>)>| {
+        let out_of_budget = |out: &mut Vec<(i64, Result<(), ApiError>)>| {
             fail_all(
                 out,
                 "not written: Halo refused a batch holding this client without saying which client was at fault, and \
@@ -570,7 +588,7 @@ impl Halo<'_> {
                             .map(|(_, u)| u.clone())
                             .collect();
                         for &i in &named {
-                            out.push((batch[i].0, Err(what.clone())));
+                            out.push((batch[i].0, Err(ApiError::Request(what.clone()))));
                         }
                         *budget += 1;
                         let (_, stop) = self.settle(&rest, None, field, budget, out, false);
@@ -579,7 +597,7 @@ impl Halo<'_> {
                     what
                 }
                 Err(what) => {
-                    fail_all(out, &what);
+                    fail_all(out, &what.to_string());
                     return (false, None);
                 }
             },
@@ -611,7 +629,7 @@ impl Halo<'_> {
     }
 
     /// One POST /api/Client with these updates.
-    fn post(&self, batch: &[(i64, Value)]) -> Result<Posted, String> {
+    fn post(&self, batch: &[(i64, Value)]) -> Result<Posted, ApiError> {
         let body = Value::Array(batch.iter().map(|(_, v)| v.clone()).collect()).to_string();
         let url = format!("{}/api/Client", self.url);
         let outcome =
@@ -622,18 +640,18 @@ impl Halo<'_> {
             Ok(r) if (400..500).contains(&r.status) => {
                 Ok(Posted::Refused { status: r.status, body: r.body.clone(), what: describe("POST", &url, &outcome) })
             }
-            _ => Err(describe("POST", &url, &outcome)),
+            _ => Err(ApiError::Request(describe("POST", &url, &outcome))),
         }
     }
 }
 
-fn fail_all_not_written(batch: &[(i64, Value)], why: &str, out: &mut Vec<(i64, Result<(), String>)>) {
-    out.extend(batch.iter().map(|(id, _)| (*id, Err(format!("not written: {why}")))));
+fn fail_all_not_written(batch: &[(i64, Value)], why: &str, out: &mut Vec<(i64, Result<(), ApiError>)>) {
+    out.extend(batch.iter().map(|(id, _)| (*id, Err(ApiError::Request(format!("not written: {why}"))))));
 }
 
 /// What the writes came to: per client, Ok or why not; and why writing stopped, if it did.
 pub struct WriteOutcome {
-    pub results: Vec<(i64, Result<(), String>)>,
+    pub results: Vec<(i64, Result<(), ApiError>)>,
     pub stop: Option<String>,
 }
 
@@ -675,13 +693,13 @@ pub fn named_positions(body: &str, len: usize) -> Vec<usize> {
     found
 }
 
-fn json(body: &str) -> Result<Value, String> {
-    serde_json::from_str(body).map_err(|e| format!(" (not JSON: {e})"))
+fn json(body: &str) -> Result<Value, Unreadable> {
+    serde_json::from_str(body).map_err(|e| Unreadable(format!(" (not JSON: {e})")))
 }
 
 /// GET /api/FieldInfo: a bare array of field definitions (an envelope with one array is
 /// accepted too). Rows without an id or name are skipped.
-pub fn parse_field_info(body: &str) -> Result<Vec<FieldDef>, String> {
+pub fn parse_field_info(body: &str) -> Result<Vec<FieldDef>, Unreadable> {
     let rows = match json(body)? {
         Value::Array(a) => a,
         Value::Object(m) => m
@@ -707,7 +725,7 @@ pub fn parse_field_info(body: &str) -> Result<Vec<FieldDef>, String> {
 
 /// A page of GET /api/Client: the envelope `{record_count, clients}` (a bare array is
 /// accepted too), as the clients and the total the server reports.
-pub fn parse_client_page(body: &str) -> Result<(Vec<Client>, Option<u64>), String> {
+pub fn parse_client_page(body: &str) -> Result<(Vec<Client>, Option<u64>), Unreadable> {
     let v = json(body)?;
     let (rows, total) = match &v {
         Value::Object(m) => match m.get("clients") {
@@ -727,8 +745,8 @@ pub fn parse_client_page(body: &str) -> Result<(Vec<Client>, Option<u64>), Strin
 }
 
 /// GET /api/Client/{id}: one client object.
-pub fn parse_client(body: &str) -> Result<Client, String> {
-    client_from(&json(body)?).ok_or_else(|| " (expected a client object with an id)".to_string())
+pub fn parse_client(body: &str) -> Result<Client, Unreadable> {
+    client_from(&json(body)?).ok_or_else(|| " (expected a client object with an id)".into())
 }
 
 fn client_from(v: &Value) -> Option<Client> {
@@ -749,7 +767,7 @@ pub fn body_ours_only(client_id: i64, field: &FieldDef, value: &str) -> Value {
 /// The update that posts the client's whole array exactly as read, with our field set to
 /// `value`: safe where Halo replaces the array. Refused (with the reason) when the other fields
 /// cannot be posted back exactly (see `others_postable`).
-pub fn body_full(client: &Client, defs: &[FieldDef], field: &FieldDef, value: &str) -> Result<Value, String> {
+pub fn body_full(client: &Client, defs: &[FieldDef], field: &FieldDef, value: &str) -> Result<Value, Unpostable> {
     client.others_postable(defs, &field.name)?;
     let mut fields = client.field_objects().unwrap_or_default();
     let ours = |f: &Value| field_name(f).is_some_and(|n| n.eq_ignore_ascii_case(&field.name));
@@ -771,7 +789,7 @@ pub fn body_full(client: &Client, defs: &[FieldDef], field: &FieldDef, value: &s
 /// The client's array exactly as read, without our field: posted once, to a client that holds
 /// our value, it tells how this Halo treats posted custom fields. Where Halo merges, nothing
 /// changes; where it replaces the array, our field (and only our field) is emptied.
-pub fn body_without_ours(client: &Client, defs: &[FieldDef], field: &FieldDef) -> Result<Value, String> {
+pub fn body_without_ours(client: &Client, defs: &[FieldDef], field: &FieldDef) -> Result<Value, Unpostable> {
     client.others_postable(defs, &field.name)?;
     let mut fields = client.field_objects().unwrap_or_default();
     fields.retain(|f| !field_name(f).is_some_and(|n| n.eq_ignore_ascii_case(&field.name)) && !is_secret(f));
@@ -793,8 +811,10 @@ mod tests {
     fn field_resolution() {
         assert_eq!(resolve_field(&defs(), "cfdtcclientguid").unwrap().name, "CFDtcClientGuid");
         let e = resolve_field(&defs(), "DTC Client GUID").unwrap_err();
+        assert!(matches!(e, ApiError::Field(_)), "{e:?}");
+        let e = e.to_string();
         assert!(e.contains("is the label of CFDtcClientGuid"), "{e}");
-        let e = resolve_field(&defs(), "DtcClientGuid").unwrap_err();
+        let e = resolve_field(&defs(), "DtcClientGuid").unwrap_err().to_string();
         assert!(e.starts_with("Halo has no client custom field named 'DtcClientGuid'"), "{e}");
         assert!(e.contains("CFDtcClientGuid (label \"DTC Client GUID\")"), "{e}");
     }
@@ -837,11 +857,11 @@ mod tests {
         );
         // A field the answer does not show, or a masked one, cannot be posted back exactly.
         let partial = client(json!([{"id": 1, "name": "CFDtcClientGuid", "value": ""}]));
-        assert!(body_full(&partial, &defs(), &defs()[0], "G").unwrap_err().contains("CFContractTier"));
+        assert!(body_full(&partial, &defs(), &defs()[0], "G").unwrap_err().0.contains("CFContractTier"));
         let secret = client(json!([
             {"id": 2, "name": "CFContractTier", "value": "********", "isencrypted": true},
             {"id": 1, "name": "CFDtcClientGuid", "value": ""}]));
-        assert!(body_full(&secret, &defs(), &defs()[0], "G").unwrap_err().contains("encrypted"));
+        assert!(body_full(&secret, &defs(), &defs()[0], "G").unwrap_err().0.contains("encrypted"));
     }
 
     #[test]

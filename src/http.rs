@@ -77,6 +77,60 @@ pub enum HttpError {
     TooLarge,
 }
 
+/// Why one of the APIs, or the HTTP set-up, did not give what the run needs. Each variant holds
+/// the whole message for the user (what was asked, what came back, what to set where); the kind
+/// is for decisions and tests.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum ApiError {
+    /// The HTTP client cannot be set up as configured (proxy, --ca-file).
+    Setup(String),
+    /// Signing in failed: credentials, scope, tenant, region, the token endpoint.
+    Auth(String),
+    /// A request failed, or its answer is not what was expected.
+    Request(String),
+    /// A field the sync needs is missing or cannot be used.
+    Field(String),
+    /// The answers contradict each other (paging, counts): nothing built on them is trusted.
+    Inconsistent(String),
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ApiError::Setup(m)
+            | ApiError::Auth(m)
+            | ApiError::Request(m)
+            | ApiError::Field(m)
+            | ApiError::Inconsistent(m) => f.write_str(m),
+        }
+    }
+}
+
+/// The orchestration reports errors as text: every kind converts.
+impl From<ApiError> for String {
+    fn from(e: ApiError) -> String {
+        e.to_string()
+    }
+}
+
+/// Why a body is not what was expected, shown after the request it answered:
+/// " (not JSON: ...)", " (expected an array of field definitions)".
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unreadable(pub String);
+
+impl From<&str> for Unreadable {
+    fn from(s: &str) -> Unreadable {
+        Unreadable(s.to_string())
+    }
+}
+
+impl From<String> for Unreadable {
+    fn from(s: String) -> Unreadable {
+        Unreadable(s)
+    }
+}
+
 /// The largest answer read. A page of 1,000 organizations or 100 clients with every custom
 /// field is well under 1 MB; a server sending far more is broken or hostile, and reading it
 /// whole (then parsing it into a tree) would cost gigabytes.
@@ -97,12 +151,12 @@ pub fn read_ok<T>(
     what: &str,
     url: &str,
     outcome: &Result<Response, HttpError>,
-    parse: impl FnOnce(&str) -> Result<T, String>,
-) -> Result<T, String> {
+    parse: impl FnOnce(&str) -> Result<T, Unreadable>,
+) -> Result<T, ApiError> {
     ok_body(outcome)
         .map(parse)
-        .unwrap_or(Err(String::new()))
-        .map_err(|why| format!("cannot read {what}: {}{why}", describe("GET", url, outcome)))
+        .unwrap_or(Err(Unreadable(String::new())))
+        .map_err(|why| ApiError::Request(format!("cannot read {what}: {}{}", describe("GET", url, outcome), why.0)))
 }
 
 /// A request that did not succeed, described for the user: method, URL, status and a clipped,
@@ -249,13 +303,16 @@ const BACKOFF_MAX: Duration = Duration::from_secs(60);
 const RETRY_AFTER_MAX: Duration = Duration::from_secs(600);
 
 impl Http {
-    pub fn new(opts: &Options) -> Result<Http, String> {
+    pub fn new(opts: &Options) -> Result<Http, ApiError> {
         let proxy = match &opts.proxy {
             None => None,
             Some(p) => {
                 let p = if p.contains("://") { p.clone() } else { format!("http://{p}") };
                 Some(ureq::Proxy::new(&p).map_err(|e| {
-                    output::redact(&format!("--proxy '{}' is not usable: {e}", crate::util::proxy_for_display(&p)))
+                    ApiError::Setup(output::redact(&format!(
+                        "--proxy '{}' is not usable: {e}",
+                        crate::util::proxy_for_display(&p)
+                    )))
                 })?)
             }
         };
@@ -531,9 +588,10 @@ fn is_certificate_error(e: &ureq::Error) -> bool {
 }
 
 /// TLS trusting only the certificates in a PEM file (--ca-file).
-fn ca_file_tls(path: &std::path::Path) -> Result<ureq::tls::TlsConfig, String> {
+fn ca_file_tls(path: &std::path::Path) -> Result<ureq::tls::TlsConfig, ApiError> {
     use ureq::tls::{Certificate, RootCerts, TlsConfig};
-    let pem = std::fs::read(path).map_err(|e| format!("cannot read --ca-file '{}': {e}", path.display()))?;
+    let pem =
+        std::fs::read(path).map_err(|e| ApiError::Setup(format!("cannot read --ca-file '{}': {e}", path.display())))?;
     let certs: Vec<Certificate<'static>> = ureq::tls::parse_pem(&pem)
         .filter_map(|item| match item {
             Ok(ureq::tls::PemItem::Certificate(c)) => Some(c),
@@ -541,7 +599,7 @@ fn ca_file_tls(path: &std::path::Path) -> Result<ureq::tls::TlsConfig, String> {
         })
         .collect();
     if certs.is_empty() {
-        return Err(format!("--ca-file '{}' holds no PEM certificate", path.display()));
+        return Err(ApiError::Setup(format!("--ca-file '{}' holds no PEM certificate", path.display())));
     }
     Ok(TlsConfig::builder().root_certs(RootCerts::new_with_certs(&certs)).build())
 }
@@ -602,8 +660,8 @@ impl TokenCache {
         &self,
         http: &Http,
         renew: bool,
-        fetch: impl FnOnce() -> Result<(String, Duration), String>,
-    ) -> Result<String, String> {
+        fetch: impl FnOnce() -> Result<(String, Duration), ApiError>,
+    ) -> Result<String, ApiError> {
         let mut cached = self.0.lock().unwrap_or_else(|e| e.into_inner());
         if let Some((t, until)) = cached.as_ref() {
             if !renew && http.clock.now() < *until {
@@ -618,12 +676,10 @@ impl TokenCache {
 
 /// Supplies bearer tokens for one API; `renew` forces a new one (after a 401).
 pub trait TokenSource: Sync {
-    fn token(&self, http: &Http, renew: bool) -> Result<String, String>;
+    fn token(&self, http: &Http, renew: bool) -> Result<String, ApiError>;
 }
 
 impl Http {
-    /// Sends with `Authorization: Bearer`, renewing the token once and retrying when the
-    /// server answers 401 (a token that expired mid-run).
     /// An authenticated GET of `url`: the URL (for messages) and what came back.
     pub fn get_authed(
         &self,
@@ -631,7 +687,7 @@ impl Http {
         side: Side,
         endpoint: &'static str,
         url: String,
-    ) -> Result<(String, Result<Response, HttpError>), String> {
+    ) -> Result<(String, Result<Response, HttpError>), ApiError> {
         let outcome = self.send_authed(auth, Request::get(side, endpoint, url.clone()))?;
         Ok((url, outcome))
     }
@@ -659,7 +715,13 @@ impl Http {
         }
     }
 
-    pub fn send_authed(&self, auth: &dyn TokenSource, mut req: Request) -> Result<Result<Response, HttpError>, String> {
+    /// Sends with `Authorization: Bearer`, renewing the token once and retrying when the
+    /// server answers 401 (a token that expired mid-run).
+    pub fn send_authed(
+        &self,
+        auth: &dyn TokenSource,
+        mut req: Request,
+    ) -> Result<Result<Response, HttpError>, ApiError> {
         let token = auth.token(self, false)?;
         req.headers.push(("Authorization", format!("Bearer {token}")));
         let first = self.send(&req);

@@ -2,7 +2,7 @@
 //! arrays), and organization custom field values (bulk query with a cursor, falling back to
 //! one request per organization where the query endpoint is unavailable).
 
-use crate::http::{describe, read_ok, Http, HttpError, Response, Side, TokenCache, TokenSource};
+use crate::http::{describe, read_ok, ApiError, Http, HttpError, Response, Side, TokenCache, TokenSource, Unreadable};
 use crate::output;
 use crate::util::{lenient_id, pct, value_text};
 use serde_json::Value;
@@ -34,14 +34,14 @@ impl NinjaAuth {
 }
 
 impl TokenSource for NinjaAuth {
-    fn token(&self, http: &Http, renew: bool) -> Result<String, String> {
+    fn token(&self, http: &Http, renew: bool) -> Result<String, ApiError> {
         self.token.get(http, renew, || self.fetch(http))
     }
 }
 
 impl NinjaAuth {
     /// A new token from the client-credentials grant, with an error that says what to check.
-    fn fetch(&self, http: &Http) -> Result<(String, Duration), String> {
+    fn fetch(&self, http: &Http) -> Result<(String, Duration), ApiError> {
         let url = format!("{}/ws/oauth/token", self.url);
         // Least privilege: the API is only read (the status field goes through the agent's CLI),
         // and reading organizations and their custom fields needs `monitoring`.
@@ -51,23 +51,23 @@ impl NinjaAuth {
             Err(outcome) => outcome,
         };
         match &outcome {
-            Ok(r) if r.ok() => Err(format!(
+            Ok(r) if r.ok() => Err(ApiError::Auth(format!(
                 "NinjaOne token endpoint answered without an access_token: {}",
                 describe("POST", &url, &outcome)
-            )),
-            Ok(r) if r.status == 404 && r.body.contains("Client app not exist") => Err(format!(
+            ))),
+            Ok(r) if r.status == 404 && r.body.contains("Client app not exist") => Err(ApiError::Auth(format!(
                 "NinjaOne at {} does not know the client id '{}' (404 \"Client app not exist\"). The API application \
                  was probably created in another region: check --ninja-region / NINJA_REGION (us, us2, eu, ca, oc, fed) \
                  or --ninja-url",
                 self.url, self.client_id
-            )),
-            Ok(r) if matches!(r.status, 400 | 401 | 403) => Err(format!(
+            ))),
+            Ok(r) if matches!(r.status, 400 | 401 | 403) => Err(ApiError::Auth(format!(
                 "NinjaOne refused the client credentials ({}). Check NINJA_CLIENT_ID and NINJA_CLIENT_SECRET: the \
                  application (Administration > Apps > API > Client App IDs) must be an API Services application with \
                  the Client Credentials grant and the monitoring scope",
                 describe("POST", &url, &outcome)
-            )),
-            _ => Err(format!("cannot get a NinjaOne token: {}", describe("POST", &url, &outcome))),
+            ))),
+            _ => Err(ApiError::Auth(format!("cannot get a NinjaOne token: {}", describe("POST", &url, &outcome)))),
         }
     }
 }
@@ -101,14 +101,14 @@ impl Ninja<'_> {
         &self,
         endpoint: &'static str,
         path_and_query: &str,
-    ) -> Result<(String, Result<Response, HttpError>), String> {
+    ) -> Result<(String, Result<Response, HttpError>), ApiError> {
         self.http.get_authed(&self.auth, Side::Ninja, endpoint, format!("{}{}", self.auth.url, path_and_query))
     }
 
     /// Looks the organization field up in GET /v2/device-custom-fields?scopes=organization
     /// before anything else is read: a wrong name, or a field the API may not read, would
     /// otherwise look like organizations without values. Err stops the run (nothing written).
-    pub fn check_field(&self, field: &str) -> Result<FieldCheck, String> {
+    pub fn check_field(&self, field: &str) -> Result<FieldCheck, ApiError> {
         let (url, outcome) =
             self.get("GET /v2/device-custom-fields", "/v2/device-custom-fields?scopes=organization")?;
         if let Ok(r) = &outcome {
@@ -129,7 +129,7 @@ impl Ninja<'_> {
 
     /// Every organization, paged by `after` = the highest id seen, until an empty page: a page
     /// shorter than asked is not the end (a server may cap its pages below `pageSize`).
-    pub fn organizations(&self) -> Result<Vec<Org>, String> {
+    pub fn organizations(&self) -> Result<Vec<Org>, ApiError> {
         let mut orgs = Vec::new();
         let mut seen = crate::util::PageGuard::default();
         let mut after = 0i64;
@@ -137,7 +137,7 @@ impl Ninja<'_> {
             let (url, page) = self.org_page(after, ORG_PAGE_SIZE)?;
             let n = page.len();
             for o in page {
-                seen.first(o.id, &format!("NinjaOne organization {}", o.id), &url)?;
+                seen.first(o.id, &format!("NinjaOne organization {}", o.id), &url).map_err(ApiError::Inconsistent)?;
                 after = after.max(o.id);
                 orgs.push(o);
             }
@@ -150,7 +150,7 @@ impl Ninja<'_> {
     }
 
     /// One page of organizations after the id `after`, and the URL it came from.
-    pub fn org_page(&self, after: i64, size: usize) -> Result<(String, Vec<Org>), String> {
+    pub fn org_page(&self, after: i64, size: usize) -> Result<(String, Vec<Org>), ApiError> {
         let (url, outcome) =
             self.get("GET /v2/organizations", &format!("/v2/organizations?pageSize={size}&after={after}"))?;
         let page = read_ok("the NinjaOne organizations", &url, &outcome, parse_org_page)?;
@@ -158,15 +158,15 @@ impl Ninja<'_> {
     }
 
     /// The field's value for every organization: org id -> value (absent = unset).
-    pub fn field_values(&self, field: &str, orgs: &[Org]) -> Result<HashMap<i64, String>, String> {
+    pub fn field_values(&self, field: &str, orgs: &[Org]) -> Result<HashMap<i64, String>, ApiError> {
         match self.query_values(field)? {
             Some(QueryValues { values, entities }) => {
                 if entities > orgs.len() {
-                    return Err(format!(
+                    return Err(ApiError::Inconsistent(format!(
                         "NinjaOne's field query answered for {entities} organizations, but the organization list has {}; \
                          the two answers do not fit together, so neither can be trusted and nothing was written",
                         orgs.len()
-                    ));
+                    )));
                 }
                 Ok(values)
             }
@@ -182,7 +182,7 @@ impl Ninja<'_> {
 
     /// Bulk read through /v2/queries/scoped-custom-fields: the values, and how many distinct
     /// organizations the answers named. None when the endpoint answers 404.
-    fn query_values(&self, field: &str) -> Result<Option<QueryValues>, String> {
+    fn query_values(&self, field: &str) -> Result<Option<QueryValues>, ApiError> {
         let mut values = HashMap::new();
         let mut seen_entities = crate::util::PageGuard::default();
         let mut cursor: Option<String> = None;
@@ -209,11 +209,11 @@ impl Ninja<'_> {
                 break;
             }
             if new_entities == 0 {
-                return Err(format!(
+                return Err(ApiError::Inconsistent(format!(
                     "NinjaOne's field query sent the same organizations again for cursor '{}' (the cursor does not \
                      advance); the values cannot be trusted, nothing was written",
                     cursor.as_deref().unwrap_or("")
-                ));
+                )));
             }
             cursor = next;
         }
@@ -222,7 +222,7 @@ impl Ninja<'_> {
 
     /// One page of the custom-field query (the first when `cursor` is None). None when the
     /// endpoint does not exist here (404 on the first page).
-    pub fn query_page(&self, field: &str, cursor: Option<&str>) -> Result<Option<QueryPage>, String> {
+    pub fn query_page(&self, field: &str, cursor: Option<&str>) -> Result<Option<QueryPage>, ApiError> {
         let mut q = format!(
             "/v2/queries/scoped-custom-fields?scopes=ORGANIZATION&fields={}&pageSize={QUERY_PAGE_SIZE}",
             pct(field)
@@ -237,7 +237,7 @@ impl Ninja<'_> {
         read_ok("the NinjaOne field values", &url, &outcome, |b| parse_query_page(b, field)).map(Some)
     }
 
-    fn per_org_values(&self, field: &str, orgs: &[Org]) -> Result<HashMap<i64, String>, String> {
+    fn per_org_values(&self, field: &str, orgs: &[Org]) -> Result<HashMap<i64, String>, ApiError> {
         let values = crate::util::parallel_map(
             orgs,
             FALLBACK_THREADS,
@@ -248,7 +248,7 @@ impl Ninja<'_> {
                 )?;
                 let what = format!("the fields of NinjaOne organization {}", org.id);
                 let value = read_ok(&what, &url, &outcome, |b| parse_org_fields(b, field))?;
-                Ok::<_, String>((org.id, value))
+                Ok::<_, ApiError>((org.id, value))
             },
             |done| {
                 output::progress(&format!(
@@ -268,7 +268,7 @@ struct QueryValues {
 }
 
 /// GET /v2/device-custom-fields: a bare array of definitions.
-pub fn parse_field_defs(body: &str) -> Result<Vec<FieldDef>, String> {
+pub fn parse_field_defs(body: &str) -> Result<Vec<FieldDef>, Unreadable> {
     let v: Value = serde_json::from_str(body).map_err(|e| format!(" (not JSON: {e})"))?;
     let rows = v.as_array().ok_or(" (expected a JSON array of custom field definitions)")?;
     Ok(rows
@@ -291,7 +291,7 @@ pub fn parse_field_defs(body: &str) -> Result<Vec<FieldDef>, String> {
 /// The definition of `wanted` if the sync can use it: it exists (by its API name, exactly, as
 /// the value query needs it), at organization scope, and the API may read it. Otherwise what is
 /// wrong and what to change, naming the closest fields and their labels.
-pub fn judge_field(defs: &[FieldDef], wanted: &str) -> Result<FieldDef, String> {
+pub fn judge_field(defs: &[FieldDef], wanted: &str) -> Result<FieldDef, ApiError> {
     let screen = "Administration > Devices > Global Custom Fields (or Role Custom Fields)";
     let org_scoped = |d: &&FieldDef| d.scopes.is_empty() || d.scopes.iter().any(|s| s == "ORGANIZATION");
     let Some(d) = defs.iter().find(|d| d.name == wanted) else {
@@ -314,22 +314,22 @@ pub fn judge_field(defs: &[FieldDef], wanted: &str) -> Result<FieldDef, String> 
             msg.push_str(&format!(" The closest organization fields are: {}.", closest.join(", ")));
         }
         msg.push_str(" Nothing was written.");
-        return Err(msg);
+        return Err(ApiError::Field(msg));
     };
     if !org_scoped(&d) {
-        return Err(format!(
+        return Err(ApiError::Field(format!(
             "NinjaOne's custom field '{wanted}' is defined for {} but not for organizations; the sync reads an \
              organization field: add the Organization scope to it in {screen}, or name another field. Nothing was written.",
             d.scopes.join(", ").to_lowercase()
-        ));
+        )));
     }
     match d.api_permission.as_deref() {
-        Some("NONE") | Some("WRITE_ONLY") => Err(format!(
+        Some("NONE") | Some("WRITE_ONLY") => Err(ApiError::Field(format!(
             "NinjaOne's custom field '{wanted}' has API permission {}: the API cannot read its values. Set its API \
              permission to Read Only (or Read/Write) in {screen} > {} > API permission. Nothing was written.",
             d.api_permission.as_deref().unwrap_or(""),
             if d.label.is_empty() { wanted } else { d.label.as_str() }
-        )),
+        ))),
         _ => Ok(d.clone()),
     }
 }
@@ -346,7 +346,7 @@ fn field_in<'v>(fields: &'v Value, name: &str) -> Option<&'v Value> {
 }
 
 /// A page of GET /v2/organizations: a bare JSON array of organizations.
-pub fn parse_org_page(body: &str) -> Result<Vec<Org>, String> {
+pub fn parse_org_page(body: &str) -> Result<Vec<Org>, Unreadable> {
     let v: Value = serde_json::from_str(body).map_err(|e| format!(" (not JSON: {e})"))?;
     let rows = v.as_array().ok_or(" (expected a JSON array of organizations)")?;
     rows.iter()
@@ -366,7 +366,7 @@ pub struct QueryPage {
     pub next_cursor: Option<String>,
 }
 
-pub fn parse_query_page(body: &str, field: &str) -> Result<QueryPage, String> {
+pub fn parse_query_page(body: &str, field: &str) -> Result<QueryPage, Unreadable> {
     let v: Value = serde_json::from_str(body).map_err(|e| format!(" (not JSON: {e})"))?;
     let rows = v.get("results").and_then(Value::as_array).ok_or(" (expected an object with a results array)")?;
     let mut values = Vec::new();
@@ -384,7 +384,7 @@ pub fn parse_query_page(body: &str, field: &str) -> Result<QueryPage, String> {
 }
 
 /// GET /v2/organization/{id}/custom-fields: a flat object of field name -> value.
-pub fn parse_org_fields(body: &str, field: &str) -> Result<Option<String>, String> {
+pub fn parse_org_fields(body: &str, field: &str) -> Result<Option<String>, Unreadable> {
     let v: Value = serde_json::from_str(body).map_err(|e| format!(" (not JSON: {e})"))?;
     let obj = v.as_object().ok_or(" (expected a JSON object of custom fields)")?;
     Ok(obj.get(field).and_then(value_text))
@@ -413,9 +413,11 @@ mod field_tests {
         ];
         assert_eq!(judge_field(&defs, "dtcOrgGuid").unwrap().name, "dtcOrgGuid");
         let e = judge_field(&defs, "DTC Org GUID").unwrap_err();
+        assert!(matches!(e, ApiError::Field(_)), "{e:?}");
+        let e = e.to_string();
         assert!(e.contains("is the label of dtcOrgGuid") && e.contains("dtcOrgGuid (label \"DTC Org GUID\")"), "{e}");
-        assert!(judge_field(&defs, "dtcorgguid").unwrap_err().contains("it is 'dtcOrgGuid'"));
-        assert!(judge_field(&defs, "hidden").unwrap_err().contains("API permission NONE"));
-        assert!(judge_field(&defs, "deviceOnly").unwrap_err().contains("not for organizations"));
+        assert!(judge_field(&defs, "dtcorgguid").unwrap_err().to_string().contains("it is 'dtcOrgGuid'"));
+        assert!(judge_field(&defs, "hidden").unwrap_err().to_string().contains("API permission NONE"));
+        assert!(judge_field(&defs, "deviceOnly").unwrap_err().to_string().contains("not for organizations"));
     }
 }

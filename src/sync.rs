@@ -26,7 +26,7 @@ pub fn run(s: &Settings) -> Exit {
     let started = SystemTime::now();
     let http = match Http::new(&s.http) {
         Ok(h) => h,
-        Err(e) => return finish_fatal(s, started, None, &e, Performance::default()),
+        Err(e) => return finish_fatal(s, started, None, &e.to_string(), Performance::default()),
     };
     let ninja = Ninja { http: &http, auth: NinjaAuth::new(&s.ninja_url, &s.ninja_client_id, &s.ninja_client_secret.0) };
 
@@ -75,7 +75,7 @@ pub fn explain(s: &Settings, name: &str) -> Exit {
     let started = SystemTime::now();
     let http = match Http::new(&s.http) {
         Ok(h) => h,
-        Err(e) => return finish_fatal(s, started, None, &e, Performance::default()),
+        Err(e) => return finish_fatal(s, started, None, &e.to_string(), Performance::default()),
     };
     let ninja = Ninja { http: &http, auth: NinjaAuth::new(&s.ninja_url, &s.ninja_client_id, &s.ninja_client_secret.0) };
     header(s);
@@ -429,7 +429,7 @@ fn probe(
     let restored = halo::body_full(&before, &data.defs, &field, value).map_err(|e| e.to_string()).and_then(|b| {
         match halo.write(&[(before.id, b)], &field.name).results.into_iter().next() {
             Some((_, Ok(()))) => read_back(halo, &before, &field.name, value, true),
-            Some((_, Err(e))) => Err(e),
+            Some((_, Err(e))) => Err(e.to_string()),
             None => Err("no answer".into()),
         }
     });
@@ -505,7 +505,7 @@ fn write_rest(
             })
             .collect();
         let out = halo.write(&posted, &field.name);
-        let outcome: HashMap<i64, Result<(), String>> = out.results.into_iter().collect();
+        let outcome: HashMap<i64, Result<(), crate::http::ApiError>> = out.results.into_iter().collect();
         for &(k, ci) in chunk {
             match outcome.get(&data.clients[ci].id) {
                 Some(Ok(())) => accepted.push((k, ci)),
@@ -566,7 +566,7 @@ fn verify(
     let field = &data.field;
     let pages = data.clients.len().div_ceil(halo::PAGE_SIZE).max(1);
     let ids: std::collections::HashSet<i64> = written.iter().map(|&(_, ci)| data.clients[ci].id).collect();
-    let mut after: HashMap<i64, Result<Client, String>> = HashMap::new();
+    let mut after: HashMap<i64, Result<Client, crate::http::ApiError>> = HashMap::new();
     if written.len() > pages {
         match halo.clients_where(&data.field_ids, &|id| ids.contains(&id)) {
             // Only rows that show the field count; the others are read one by one.
