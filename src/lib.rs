@@ -2,21 +2,21 @@
 //! The library exists so that property tests, fuzz targets and benchmarks can reach the pure
 //! code (matching, plan, parsers); it is not a published API.
 
-pub mod agent;
-pub mod check;
-pub mod cli;
+pub(crate) mod agent;
+pub(crate) mod check;
+pub(crate) mod cli;
 pub mod config;
-pub mod explain;
-pub mod files;
+pub(crate) mod explain;
+pub(crate) mod files;
 pub mod halo;
 pub mod http;
-pub mod lock;
+pub(crate) mod lock;
 pub mod matching;
 pub mod ninja;
-pub mod output;
+pub(crate) mod output;
 pub mod plan;
 pub mod report;
-pub mod sync;
+pub(crate) mod sync;
 pub mod util;
 
 /// Parses the process's arguments and environment, runs the mode they ask for, and returns how
