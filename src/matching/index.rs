@@ -159,7 +159,8 @@ impl Index {
     /// this tenant is generic here).
     pub fn compare(&self, words: &[String], client: usize) -> Comparison {
         let e = self.evaluate(words, client);
-        let mut c = describe(e, words, &self.words(client));
+        let (q, _) = self.query_toks(words);
+        let mut c = describe(e, words, &self.words(client), &|i| q[i].flags & AMBIGUOUS_TYPO != 0);
         if e.verdict == Verdict::Generic {
             let frequent: Vec<&str> = self
                 .query_toks(words)

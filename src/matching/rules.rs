@@ -109,26 +109,53 @@ pub(super) struct Split<'w> {
     rest_b: Vec<&'w str>,
 }
 
-pub(super) fn split<'w>(a: &'w [String], b: &'w [String]) -> Split<'w> {
+/// The one typo the rules allow between two names, as positions: the first word of `a` that
+/// may be corrected (`a_word` gives its text, or None when it is in `b` or an ambiguous typo)
+/// with the first word of `b` (`b_word`: None when it is in `a`) one trusted typo from it. The
+/// verdict (`evaluate_toks`) and its sentence (`split`) both ask this one search, so they
+/// cannot disagree. `pre` is a cheap precondition on the pair.
+pub(super) fn first_typo<'t>(
+    (a_len, b_len): (usize, usize),
+    a_word: impl Fn(usize) -> Option<&'t str>,
+    b_word: impl Fn(usize) -> Option<&'t str>,
+    pre: impl Fn(usize, usize) -> bool,
+) -> Option<(usize, usize)> {
+    (0..a_len).find_map(|i| {
+        let wa = a_word(i)?;
+        (0..b_len).find(|&j| pre(i, j) && b_word(j).is_some_and(|wb| trusted_typo(wa, wb))).map(|j| (i, j))
+    })
+}
+
+/// `a` and `b` split as `describe` tells them apart; `ambiguous` marks words of `a` with two
+/// or more client words one typo away (as the index saw them; no typo is read for them).
+pub(super) fn split<'w>(a: &'w [String], b: &'w [String], ambiguous: &dyn Fn(usize) -> bool) -> Split<'w> {
     let exact: Vec<&str> = a.iter().map(String::as_str).filter(|w| b.iter().any(|x| x == w)).collect();
-    let mut rest_a: Vec<&str> = a.iter().map(String::as_str).filter(|w| !exact.contains(w)).collect();
-    let mut rest_b: Vec<&str> = b.iter().map(String::as_str).filter(|w| !exact.contains(w)).collect();
-    let mut typo = None;
-    let mut names = None;
-    'outer: for (i, wa) in rest_a.iter().enumerate() {
-        for (j, wb) in rest_b.iter().enumerate() {
-            if trusted_typo(wa, wb) {
-                typo = Some((*wa, *wb));
-                rest_a.remove(i);
-                rest_b.remove(j);
-                break 'outer;
-            }
-            if names.is_none() && typo_pair(wa, wb) {
-                names = Some((*wa, *wb));
-            }
-        }
-    }
-    Split { exact, typo, names, rest_a, rest_b }
+    let typo = first_typo(
+        (a.len(), b.len()),
+        |i| (!exact.contains(&a[i].as_str()) && !ambiguous(i)).then_some(a[i].as_str()),
+        |j| (!exact.contains(&b[j].as_str())).then_some(b[j].as_str()),
+        |_, _| true,
+    );
+    let typo_words = typo.map(|(i, j)| (a[i].as_str(), b[j].as_str()));
+    let rest_a: Vec<&str> = a
+        .iter()
+        .enumerate()
+        .filter(|(i, w)| !exact.contains(&w.as_str()) && typo.map(|t| t.0) != Some(*i))
+        .map(|(_, w)| w.as_str())
+        .collect();
+    let rest_b: Vec<&str> = b
+        .iter()
+        .enumerate()
+        .filter(|(j, w)| !exact.contains(&w.as_str()) && typo.map(|t| t.1) != Some(*j))
+        .map(|(_, w)| w.as_str())
+        .collect();
+    // A pair with the form of a typo that was not read as one: it is two known names.
+    let names = if typo.is_none() {
+        rest_a.iter().find_map(|wa| rest_b.iter().find(|wb| typo_pair(wa, wb)).map(|wb| (*wa, *wb)))
+    } else {
+        None
+    };
+    Split { exact, typo: typo_words, names, rest_a, rest_b }
 }
 
 /// A word as the rules see it: an id (equal words, equal ids) and what kind of word it is.
@@ -190,12 +217,13 @@ pub(super) fn evaluate_toks<'t>(a: &[Tok], b: &[Tok], text: &dyn Fn(u32) -> &'t 
         return eval(1.0, Verdict::Same);
     }
     // At most one typo per pair: two typo'd words are a different name more often than not.
-    let typo = a.iter().filter(|w| !in_b(w) && w.flags & AMBIGUOUS_TYPO == 0).find_map(|wa| {
-        b.iter()
-            .filter(|wb| wa.may_be_typo_of(wb) && !in_a(wb))
-            .find(|wb| trusted_typo(text(wa.id), text(wb.id)))
-            .map(|wb| (wa.id, wb.id, wa))
-    });
+    let typo = first_typo(
+        (a.len(), b.len()),
+        |i| (!in_b(&a[i]) && a[i].flags & AMBIGUOUS_TYPO == 0).then(|| text(a[i].id)),
+        |j| (!in_a(&b[j])).then(|| text(b[j].id)),
+        |i, j| a[i].may_be_typo_of(&b[j]),
+    )
+    .map(|(i, j)| (a[i].id, b[j].id, &a[i]));
     let shared = exact as f64 + if typo.is_some() { TYPO_WEIGHT } else { 0.0 };
     let score = shared / a.len().max(b.len()) as f64;
     // "Acme" vs "Acme Dental": a single word says too little to guess from.
@@ -253,12 +281,12 @@ pub fn evaluate(a: &[String], b: &[String]) -> Eval {
 
 /// `evaluate` with its reason in words.
 pub fn compare(a: &[String], b: &[String]) -> Comparison {
-    describe(evaluate(a, b), a, b)
+    describe(evaluate(a, b), a, b, &|_| false)
 }
 
 /// The sentence for a verdict on words `a` and `b`.
-pub(super) fn describe(e: Eval, a: &[String], b: &[String]) -> Comparison {
-    let sp = split(a, b);
+pub(super) fn describe(e: Eval, a: &[String], b: &[String], ambiguous: &dyn Fn(usize) -> bool) -> Comparison {
+    let sp = split(a, b, ambiguous);
     let reason = match e.verdict {
         Verdict::Same => "same words after normalization".to_string(),
         Verdict::Accepted => {
