@@ -1,7 +1,9 @@
 //! The one HTTP client: a ureq Agent with TLS roots, proxy and timeouts, plus what the APIs
 //! need around it: retries with backoff on 429/5xx/connection errors (honouring Retry-After),
-//! proactive pacing of Halo requests, an overall deadline, token renewal on 401, and
-//! request statistics. It never decides anything about organizations or clients.
+//! proactive pacing of Halo requests, an overall deadline, the client-credentials flow and
+//! token renewal on 401, and request statistics; and the errors of the network layer as types
+//! (`HttpError` for an exchange, `ApiError` for what an API call could not give). It never
+//! decides anything about organizations or clients.
 
 use crate::output;
 use crate::util::clip;

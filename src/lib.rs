@@ -1,4 +1,5 @@
-//! ninja-halo-sync as a library: the binary (src/main.rs) is a thin shell over `run`.
+//! ninja-halo-sync as a library: the binary (src/main.rs) is a thin shell over `run`, which
+//! parses, builds the settings and runs the mode asked for (--check, --explain, the sync).
 //! The library exists so that property tests, fuzz targets and benchmarks can reach the pure
 //! code (matching, plan, parsers); it is not a published API.
 

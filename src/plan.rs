@@ -1,5 +1,9 @@
 //! Pure decisions: both sides' data in, one decision per organization out. No I/O.
 //!
+//! `Planner` holds the context computed once; its stages: `claim` (one method per tier),
+//! `resolve_contests` across organizations, `judge` of each claim. Client and candidate
+//! indexes are distinct types.
+//!
 //! Order of the tiers: linked, manual, exact, fuzzy. Every organization
 //! claims at most one client (its best candidate); a client goes to its strongest claim, and
 //! a tie for a client leaves every tied organization `ambiguous`. Organizations without a

@@ -1,5 +1,5 @@
 //! The run's result: stdout lines, the JSON report (see the README's "Output and report") and
-//! the exit code.
+//! `Exit`, each exit code with its meaning in one place.
 
 use crate::plan::{Decision, Status, Tier};
 use serde::Serialize;

@@ -1,5 +1,6 @@
 //! Orchestration: read both sides -> decide (plan.rs, pure) -> write -> verify -> report.
-//! The only module that calls both the network code and the decision code.
+//! The only module that calls both the network code and the decision code. Also the
+//! `--explain` mode, which reads and decides the same way and writes nothing.
 
 use crate::config::Settings;
 use crate::halo::{self, Client, FieldDef, Halo, HaloAuth};
