@@ -39,9 +39,12 @@ use Kind::*;
 
 /// Every option, in help order. Secrets have no flag on purpose: a flag shows in the process list.
 #[rustfmt::skip]
+/// The environment variables a proxy is taken from when --proxy is not given, in this order.
+pub const PROXY_ENV: [&str; 3] = ["HTTPS_PROXY", "ALL_PROXY", "HTTP_PROXY"];
+
 pub const FLAGS: &[Flag] = &[
     f("halo-url", "URL", Some("HALO_URL"), None, Value, "Halo resource server root, e.g. https://psa.example.com (a trailing /api is stripped). Required."),
-    f("halo-auth-url", "URL", Some("HALO_AUTH_URL"), Some("<halo-url>/auth"), Value, "Halo authorisation server; the token endpoint is <auth-url>/token."),
+    f("halo-auth-url", "URL", Some("HALO_AUTH_URL"), Some("auth_url of <halo-url>/api/authinfo, else <halo-url>/auth"), Value, "Halo authorisation server; the token endpoint is <auth-url>/token."),
     f("halo-tenant", "NAME", Some("HALO_TENANT"), None, Value, "Sent as ?tenant=NAME on the token request (Halo-hosted instances)."),
     f("halo-client-id", "ID", Some("HALO_CLIENT_ID"), None, Value, "Halo API application Client ID. Required."),
     f("halo-client-secret-file", "PATH", Some("HALO_CLIENT_SECRET_FILE"), None, Value, "Read the Halo client secret from this file (else env HALO_CLIENT_SECRET)."),
@@ -71,7 +74,7 @@ pub const FLAGS: &[Flag] = &[
     f("deadline", "SECONDS", Some("DEADLINE"), None, Value, "Stop sending requests when the whole run takes longer: exit 1 while reading (nothing written), 2 once writing has begun (the rest failed)."),
     f("halo-rate", "N/SECONDS", Some("HALO_RATE"), Some("450/180"), Value, "Pace Halo requests to at most N per SECONDS (fair-use limit)."),
     f("ca-file", "PEM", Some("CA_FILE"), None, Value, "Extra trusted CA certificates (PEM), e.g. a TLS-inspecting firewall's."),
-    f("proxy", "URL", Some("HTTPS_PROXY"), None, Value, "HTTP(S) proxy; NO_PROXY is honoured."),
+    f("proxy", "URL", Some(PROXY_ENV[0]), None, Value, "HTTP(S) proxy (else the environment's HTTPS_PROXY, ALL_PROXY or HTTP_PROXY, in that order); NO_PROXY is honoured."),
     f("ninja-status-field", "NAME", Some("NINJA_STATUS_FIELD"), None, Value, "On a NinjaOne agent: write the run's one-line outcome to this device custom field."),
     Flag { long: "quiet", short: Some('q'), value_name: "", env: None, default: None, kind: Switch, help: "Only the result lines and errors." },
     Flag { long: "verbose", short: Some('v'), value_name: "", env: None, default: None, kind: Switch, help: "Also every request and decision detail on stderr." },

@@ -122,6 +122,11 @@ impl Layer<'_> {
         cli::flag(long).env.and_then(|e| self.env.get(e)).map(str::to_string)
     }
 
+    /// The value, or the flag table's default (the one place defaults are written).
+    fn value_or_default(&self, long: &str) -> String {
+        self.value(long).or_else(|| cli::flag(long).default.map(str::to_string)).unwrap_or_default()
+    }
+
     fn switch(&self, long: &str) -> Result<bool, String> {
         if self.raw.has(long) {
             return Ok(true);
@@ -278,8 +283,8 @@ pub fn settings(raw: &RawArgs, env: &Env) -> Result<Mode, String> {
     let ninja_client_secret =
         secret(&layer, "ninja", "NINJA_CLIENT_SECRET", "The NinjaOne client secret", &ninjarmm_cli)?;
 
-    let ninja_field = layer.value("ninja-field").unwrap_or_else(|| "dtcOrgGuid".into());
-    let halo_field = layer.value("halo-field").unwrap_or_else(|| "CFDtcClientGuid".into());
+    let ninja_field = layer.value_or_default("ninja-field");
+    let halo_field = layer.value_or_default("halo-field");
     for (flag, v) in [("ninja-field", &ninja_field), ("halo-field", &halo_field)] {
         if v.chars().any(|c| c.is_control() || c == ',') {
             return Err(format!("--{flag} '{v}' is not a field name"));
@@ -303,7 +308,7 @@ pub fn settings(raw: &RawArgs, env: &Env) -> Result<Mode, String> {
         halo_tenant: layer.value("halo-tenant"),
         halo_client_id,
         halo_client_secret,
-        halo_scope: layer.value("halo-scope").unwrap_or_else(|| "read:customers edit:customers".into()),
+        halo_scope: layer.value_or_default("halo-scope"),
         ninja_url,
         ninja_client_id,
         ninja_client_secret,
@@ -355,7 +360,7 @@ fn ninja_url(layer: &Layer) -> Result<String, String> {
         }
         (Some(u), None) => crate::util::checked_base_url("--ninja-url", &u)?,
         (None, region) => {
-            let region = region.unwrap_or_else(|| "us".into()).to_ascii_lowercase();
+            let region = region.unwrap_or_else(|| layer.value_or_default("ninja-region")).to_ascii_lowercase();
             REGIONS
                 .iter()
                 .find(|(r, _)| *r == region)
@@ -390,17 +395,13 @@ fn mappings(layer: &Layer) -> Result<(Vec<Mapping>, Vec<String>), String> {
 /// Timeouts, pacing, proxy and trust: what the HTTP layer is built from.
 fn http_options(layer: &Layer) -> Result<crate::http::Options, String> {
     let (raw, env) = (layer.raw, layer.env);
-    let timeout = match layer.value("timeout") {
-        Some(v) => seconds("timeout", &v)?,
-        None => Duration::from_secs(60),
-    };
+    let timeout = seconds("timeout", &layer.value_or_default("timeout"))?;
     let deadline = layer.value("deadline").map(|v| seconds("deadline", &v)).transpose()?;
-    let halo_rate = rate(&layer.value("halo-rate").unwrap_or_else(|| "450/180".into()))?;
-    // The proxy variables the help does not list: the conventional ones, in this order.
+    let halo_rate = rate(&layer.value_or_default("halo-rate"))?;
     let proxy = raw
         .last("proxy")
         .map(str::to_string)
-        .or_else(|| ["HTTPS_PROXY", "ALL_PROXY", "HTTP_PROXY"].iter().find_map(|e| env.get(e)).map(str::to_string));
+        .or_else(|| cli::PROXY_ENV.iter().find_map(|e| env.get(e)).map(str::to_string));
     if let Some(p) = &proxy {
         let lower = p.to_ascii_lowercase();
         if !(lower.starts_with("http://") || lower.starts_with("https://") || !p.contains("://")) {
