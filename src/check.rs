@@ -6,7 +6,7 @@
 use crate::config::Settings;
 use crate::halo;
 use crate::http::Http;
-use crate::ninja::{FieldCheck, Ninja, NinjaAuth};
+use crate::ninja::FieldCheck;
 use crate::output;
 use crate::report::Exit;
 
@@ -92,7 +92,7 @@ fn check_halo(s: &Settings, http: &Http, list: &mut Checklist) {
 }
 
 fn check_ninja(s: &Settings, http: &Http, list: &mut Checklist) {
-    let ninja = Ninja { http, auth: NinjaAuth::new(&s.ninja_url, &s.ninja_client_id, &s.ninja_client_secret.0) };
+    let ninja = crate::sync::connect_ninja(s, http);
     match ninja.check_field(&s.ninja_field) {
         Ok(FieldCheck::Found(d)) => {
             list.ok(&format!("NinjaOne sign-in: client id '{}', scope monitoring", s.ninja_client_id));

@@ -25,13 +25,11 @@ struct Data {
 
 pub fn run(s: &Settings) -> Exit {
     let started = SystemTime::now();
-    let http = match Http::new(&s.http) {
+    let http = match begin(s, started) {
         Ok(h) => h,
-        Err(e) => return finish_fatal(s, started, None, &e.to_string(), Performance::default()),
+        Err(exit) => return exit,
     };
-    let ninja = Ninja { http: &http, auth: NinjaAuth::new(&s.ninja_url, &s.ninja_client_id, &s.ninja_client_secret.0) };
-
-    header(s);
+    let ninja = connect_ninja(s, &http);
     // Only a run that may write takes the lock; a dry run may overlap anything.
     let _lock = if s.dry_run {
         None
@@ -59,6 +57,20 @@ pub fn run(s: &Settings) -> Exit {
     }
 }
 
+/// The HTTP client of these settings, with the header printed; or how the run ends when the
+/// client cannot be built (a proxy or --ca-file that cannot be used).
+fn begin(s: &Settings, started: SystemTime) -> Result<Http, Exit> {
+    let http =
+        Http::new(&s.http).map_err(|e| finish_fatal(s, started, None, &e.to_string(), Performance::default()))?;
+    header(s);
+    Ok(http)
+}
+
+/// The NinjaOne client of these settings.
+pub(crate) fn connect_ninja<'a>(s: &Settings, http: &'a Http) -> Ninja<'a> {
+    Ninja { http, auth: NinjaAuth::new(&s.ninja_url, &s.ninja_client_id, &s.ninja_client_secret.0) }
+}
+
 /// The run's header: part of the result on stdout, before the lines and the summary.
 fn header(s: &Settings) {
     output::result(&format!(
@@ -74,12 +86,11 @@ fn header(s: &Settings) {
 /// matches. Writes nothing, takes no lock, writes no report.
 pub fn explain(s: &Settings, name: &str) -> Exit {
     let started = SystemTime::now();
-    let http = match Http::new(&s.http) {
+    let http = match begin(s, started) {
         Ok(h) => h,
-        Err(e) => return finish_fatal(s, started, None, &e.to_string(), Performance::default()),
+        Err(exit) => return exit,
     };
-    let ninja = Ninja { http: &http, auth: NinjaAuth::new(&s.ninja_url, &s.ninja_client_id, &s.ninja_client_secret.0) };
-    header(s);
+    let ninja = connect_ninja(s, &http);
     let (halo, _) = connect_halo(s, &http);
     let mut perf = Performance::default();
     let explained = read(s, &halo, &ninja).and_then(|mut data| {
