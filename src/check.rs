@@ -72,8 +72,7 @@ fn check_halo(s: &Settings, http: &Http, list: &mut Checklist) {
         Err(e) => return list.fail(&e.to_string()),
     };
     list.ok(&format!("Halo client field '{}' (label '{}', id {})", field.name, field.label, field.id));
-    let ids: Vec<String> = defs.iter().map(|d| d.id.to_string()).collect();
-    match halo.client_page(&ids, 1) {
+    match halo.client_page(&defs, 1) {
         Ok((rows, total)) => {
             let shown = rows.iter().filter(|c| c.field_value(&field.name).is_some()).count();
             let of = total.map_or(String::new(), |t| format!(" of {t}"));

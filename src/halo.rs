@@ -421,18 +421,17 @@ impl Halo<'_> {
     /// Halo silently ignores query parameters it does not know). Current custom field values are
     /// asked for with `include_custom_fields`; rows come back without them where the server
     /// does not supply them.
-    pub fn clients(&self, field_ids: &[i64]) -> Result<Vec<Client>, ApiError> {
-        self.clients_where(field_ids, &|_| true)
+    pub fn clients(&self, fields: &[FieldDef]) -> Result<Vec<Client>, ApiError> {
+        self.clients_where(fields, &|_| true)
     }
 
     /// The clients for which `keep(id)` holds, from a complete read of the list (paging and
     /// its checks see every row; only the kept ones are held in memory).
-    pub fn clients_where(&self, field_ids: &[i64], keep: &dyn Fn(i64) -> bool) -> Result<Vec<Client>, ApiError> {
-        let ids: Vec<String> = field_ids.iter().map(i64::to_string).collect();
+    pub fn clients_where(&self, fields: &[FieldDef], keep: &dyn Fn(i64) -> bool) -> Result<Vec<Client>, ApiError> {
         let mut clients = Vec::new();
         let mut seen = crate::util::PageGuard::default();
         for page_no in 1.. {
-            let (rows, total) = self.client_page(&ids, page_no).map_err(|e| {
+            let (rows, total) = self.client_page(fields, page_no).map_err(|e| {
                 ApiError::Request(format!("{e}; a partial client list is never used for matching, nothing was written"))
             })?;
             let received = rows.len();
@@ -466,14 +465,15 @@ impl Halo<'_> {
         Ok(clients)
     }
 
-    /// One page of the client list (active and inactive, with the given custom fields): the
+    /// One page of the client list (active and inactive, with these custom fields' values): the
     /// rows and the total the server reports.
-    pub fn client_page(&self, field_ids: &[String], page_no: usize) -> Result<(Vec<Client>, Option<u64>), ApiError> {
+    pub fn client_page(&self, fields: &[FieldDef], page_no: usize) -> Result<(Vec<Client>, Option<u64>), ApiError> {
+        let ids: Vec<String> = fields.iter().map(|f| f.id.to_string()).collect();
         let (url, outcome) = self.get(
             "GET /api/Client",
             &format!(
                 "/api/Client?pageinate=true&page_size={PAGE_SIZE}&page_no={page_no}&includeactive=true&includeinactive=true&include_custom_fields={}",
-                field_ids.join(",")
+                ids.join(",")
             ),
         )?;
         read_ok("the Halo client list", &url, &outcome, parse_client_page)

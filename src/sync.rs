@@ -19,7 +19,6 @@ struct Data {
     /// Every client custom field definition: the list is asked for all of them, so that an
     /// update can carry the client's whole array and verification can see every field.
     defs: Vec<FieldDef>,
-    field_ids: Vec<i64>,
     clients: Vec<Client>,
 }
 
@@ -127,7 +126,6 @@ fn read(s: &Settings, halo: &Halo, ninja: &Ninja) -> Result<Data, String> {
     let defs = halo.client_fields()?;
     let field = halo::resolve_field(&defs, &s.halo_field)?;
     output::detail(&format!("Halo field '{}' has id {} (label '{}')", field.name, field.id, field.label));
-    let field_ids: Vec<i64> = defs.iter().map(|d| d.id).collect();
     let (ninja_side, halo_side) = std::thread::scope(|scope| {
         let n = scope.spawn(|| -> Result<(Vec<Org>, HashMap<i64, String>), String> {
             match ninja.check_field(&s.ninja_field)? {
@@ -141,7 +139,7 @@ fn read(s: &Settings, halo: &Halo, ninja: &Ninja) -> Result<Data, String> {
             let values = ninja.field_values(&s.ninja_field, &orgs)?;
             Ok((orgs, values))
         });
-        let h = scope.spawn(|| halo.clients(&field_ids));
+        let h = scope.spawn(|| halo.clients(&defs));
         (n.join(), h.join())
     });
     let (orgs, values) = ninja_side.map_err(|_| "the NinjaOne reader stopped unexpectedly".to_string())??;
@@ -156,7 +154,7 @@ fn read(s: &Settings, halo: &Halo, ninja: &Ninja) -> Result<Data, String> {
     if orgs.is_empty() {
         output::warn("warning: NinjaOne returned no organizations; check the API application's scopes (monitoring)");
     }
-    Ok(Data { orgs, values, field, defs, field_ids, clients })
+    Ok(Data { orgs, values, field, defs, clients })
 }
 
 fn plan_inputs(data: &Data) -> (Vec<OrgIn>, Vec<ClientIn>) {
@@ -580,7 +578,7 @@ fn verify(
     let ids: std::collections::HashSet<i64> = written.iter().map(|&(_, ci)| data.clients[ci].id).collect();
     let mut after: HashMap<i64, Result<Client, crate::http::ApiError>> = HashMap::new();
     if written.len() > pages {
-        match halo.clients_where(&data.field_ids, &|id| ids.contains(&id)) {
+        match halo.clients_where(&data.defs, &|id| ids.contains(&id)) {
             // Only rows that show the field count; the others are read one by one.
             Ok(list) => {
                 after.extend(list.into_iter().filter(|c| c.field_value(&field.name).is_some()).map(|c| (c.id, Ok(c))))
