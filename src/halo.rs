@@ -517,8 +517,7 @@ impl Halo<'_> {
         let mut out = WriteOutcome { results: Vec::new(), stop: None };
         for batch in updates.chunks(WRITE_BATCH) {
             if let Some(why) = &out.stop {
-                out.results
-                    .extend(batch.iter().map(|(id, _)| (*id, Err(ApiError::Request(format!("not written: {why}"))))));
+                fail_all_not_written(batch, why, &mut out.results);
                 continue;
             }
             let mut budget = 2 * batch.len().next_power_of_two().ilog2() as usize + 2;
@@ -553,18 +552,18 @@ impl Halo<'_> {
         if batch.is_empty() {
             return (true, None);
         }
-        let refused = match refused {
-            Some(r) => r,
-            None if !first && *budget == 0 => {
+        // The first sending of a batch is the write itself; every later one is search, and
+        // costs budget.
+        if refused.is_none() && !first {
+            if *budget == 0 {
                 out_of_budget(out);
                 return (false, None);
             }
-            None => match self.post({
-                if !first {
-                    *budget -= 1;
-                }
-                batch
-            }) {
+            *budget -= 1;
+        }
+        let refused = match refused {
+            Some(r) => r,
+            None => match self.post(batch) {
                 Ok(Posted::Accepted) => {
                     out.extend(batch.iter().map(|(id, _)| (*id, Ok(()))));
                     return (true, None);
