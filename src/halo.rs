@@ -141,6 +141,11 @@ fn field_name(f: &Value) -> Option<&str> {
     f.get("name").and_then(Value::as_str)
 }
 
+/// Whether the custom field object is the field named `name` (Halo's names ignore case).
+fn named(f: &Value, name: &str) -> bool {
+    field_name(f).is_some_and(|n| n.eq_ignore_ascii_case(name))
+}
+
 impl Client {
     /// The custom field objects as read; None when Halo's answer carried no (readable) array.
     fn field_objects(&self) -> Option<Vec<Value>> {
@@ -152,7 +157,7 @@ impl Client {
     /// field is never read as "empty": some Halo answers carry only some fields.
     pub fn field_value(&self, field: &str) -> Option<Option<String>> {
         let objects = self.field_objects()?;
-        let f = objects.iter().find(|f| field_name(f).is_some_and(|n| n.eq_ignore_ascii_case(field)))?;
+        let f = objects.iter().find(|f| named(f, field))?;
         if is_masked(f) {
             return None;
         }
@@ -175,12 +180,8 @@ impl Client {
     pub fn others_postable(&self, defs: &[FieldDef], ours: &str) -> Result<bool, Unpostable> {
         let objects =
             self.field_objects().ok_or_else(|| Unpostable("Halo's answer carried none of its custom fields".into()))?;
-        let present = |d: &FieldDef| {
-            objects.iter().any(|f| {
-                field_name(f).is_some_and(|n| n.eq_ignore_ascii_case(&d.name))
-                    || f.get("id").and_then(lenient_id) == Some(d.id)
-            })
-        };
+        let present =
+            |d: &FieldDef| objects.iter().any(|f| named(f, &d.name) || f.get("id").and_then(lenient_id) == Some(d.id));
         let missing: Vec<&str> = defs
             .iter()
             .filter(|d| !d.name.eq_ignore_ascii_case(ours) && !present(d))
@@ -189,7 +190,7 @@ impl Client {
         if !missing.is_empty() {
             return Err(Unpostable(format!("Halo's answer did not show its field(s) {}", missing.join(", "))));
         }
-        let others = objects.iter().filter(|f| !field_name(f).is_some_and(|n| n.eq_ignore_ascii_case(ours)));
+        let others = objects.iter().filter(|f| !named(f, ours));
         let masked: Vec<&str> = others.clone().filter(|f| is_masked(f)).filter_map(field_name).collect();
         if !masked.is_empty() {
             return Err(Unpostable(format!(
@@ -371,10 +372,7 @@ pub fn resolve_field(defs: &[FieldDef], wanted: &str) -> Result<FieldDef, ApiErr
     }
     let label_hit = defs.iter().find(|d| d.label.trim().eq_ignore_ascii_case(wanted.trim()));
     let pairs: Vec<(&str, &str)> = defs.iter().map(|d| (d.name.as_str(), d.label.as_str())).collect();
-    let closest: Vec<String> = crate::util::closest_fields(wanted, &pairs, 5)
-        .into_iter()
-        .map(|i| format!("{} (label \"{}\")", defs[i].name, defs[i].label))
-        .collect();
+    let closest: Vec<String> = crate::util::closest_fields(wanted, &pairs, 5);
     let mut msg = format!("Halo has no client custom field named '{wanted}' (--halo-field / HALO_FIELD).");
     if let Some(d) = label_hit {
         msg.push_str(&format!(
@@ -769,7 +767,7 @@ pub fn body_ours_only(client_id: i64, field: &FieldDef, value: &str) -> Value {
 pub fn body_full(client: &Client, defs: &[FieldDef], field: &FieldDef, value: &str) -> Result<Value, Unpostable> {
     client.others_postable(defs, &field.name)?;
     let mut fields = client.field_objects().unwrap_or_default();
-    let ours = |f: &Value| field_name(f).is_some_and(|n| n.eq_ignore_ascii_case(&field.name));
+    let ours = |f: &Value| named(f, &field.name);
     fields.retain(|f| ours(f) || !is_secret(f));
     match fields.iter_mut().find(|f| ours(f)) {
         Some(Value::Object(f)) => {
@@ -791,7 +789,7 @@ pub fn body_full(client: &Client, defs: &[FieldDef], field: &FieldDef, value: &s
 pub fn body_without_ours(client: &Client, defs: &[FieldDef], field: &FieldDef) -> Result<Value, Unpostable> {
     client.others_postable(defs, &field.name)?;
     let mut fields = client.field_objects().unwrap_or_default();
-    fields.retain(|f| !field_name(f).is_some_and(|n| n.eq_ignore_ascii_case(&field.name)) && !is_secret(f));
+    fields.retain(|f| !named(f, &field.name) && !is_secret(f));
     Ok(json!({"id": client.id, "customfields": fields}))
 }
 

@@ -304,10 +304,7 @@ pub fn judge_field(defs: &[FieldDef], wanted: &str) -> Result<FieldDef, ApiError
             msg.push_str(&format!(" '{wanted}' is the label of {}: pass its name, --ninja-field {}.", d.name, d.name));
         }
         let pairs: Vec<(&str, &str)> = defs.iter().map(|d| (d.name.as_str(), d.label.as_str())).collect();
-        let closest: Vec<String> = crate::util::closest_fields(wanted, &pairs, 5)
-            .into_iter()
-            .map(|i| format!("{} (label \"{}\")", defs[i].name, defs[i].label))
-            .collect();
+        let closest = crate::util::closest_fields(wanted, &pairs, 5);
         if closest.is_empty() {
             msg.push_str(&format!(" NinjaOne lists no organization custom fields: create it under {screen}."));
         } else {

@@ -166,9 +166,10 @@ pub fn proxy_for_display(url: &str) -> String {
     }
 }
 
-/// The fields (name, label) closest to what the user typed, best first: by name, by the name
-/// without a `CF` prefix, or by label (people type the label they see in the product).
-pub fn closest_fields(wanted: &str, fields: &[(&str, &str)], n: usize) -> Vec<usize> {
+/// The fields (name, label) closest to what the user typed, best first, as they are shown in
+/// an error: `name (label "Label")`. Closeness is by name, by the name without a `CF` prefix,
+/// or by label (people type the label they see in the product).
+pub fn closest_fields(wanted: &str, fields: &[(&str, &str)], n: usize) -> Vec<String> {
     let w = wanted.trim().to_lowercase();
     let mut scored: Vec<(f64, usize)> = fields
         .iter()
@@ -182,7 +183,7 @@ pub fn closest_fields(wanted: &str, fields: &[(&str, &str)], n: usize) -> Vec<us
         })
         .collect();
     scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-    scored.into_iter().take(n).map(|(_, i)| i).collect()
+    scored.into_iter().take(n).map(|(_, i)| format!("{} (label \"{}\")", fields[i].0, fields[i].1)).collect()
 }
 
 /// The ids paging has seen. An id that comes a second time means the server is not paging as
