@@ -58,12 +58,17 @@ pub fn candidate_dirs(configured: Option<&Path>) -> Vec<PathBuf> {
     dirs
 }
 
+/// The effective user: the owner of this process's own /proc entry (Linux), else the owner of
+/// a file it creates in the temp folder.
+#[cfg(unix)]
+fn effective_uid() -> Option<u32> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata("/proc/self").map(|m| m.uid()).ok().or_else(|| probe_uid_in(&std::env::temp_dir()))
+}
+
 #[cfg(unix)]
 fn running_as_root() -> bool {
-    use std::os::unix::fs::MetadataExt;
-    // The owner of this process's own /proc entry is its effective user (Linux); elsewhere,
-    // the owner of a file it creates.
-    std::fs::metadata("/proc/self").map(|m| m.uid() == 0).unwrap_or_else(|_| probe_uid() == Some(0))
+    effective_uid() == Some(0)
 }
 
 #[cfg(not(unix))]
@@ -71,19 +76,9 @@ fn running_as_root() -> bool {
     false
 }
 
-#[cfg(unix)]
-fn probe_uid() -> Option<u32> {
-    use std::os::unix::fs::MetadataExt;
-    let p = std::env::temp_dir().join(format!(".ninja-halo-sync-probe-{}", std::process::id()));
-    let f = std::fs::OpenOptions::new().write(true).create_new(true).open(&p).ok()?;
-    let uid = f.metadata().ok().map(|m| m.uid());
-    let _ = std::fs::remove_file(&p);
-    uid
-}
-
 fn user_tag() -> String {
     #[cfg(unix)]
-    if let Some(uid) = probe_uid() {
+    if let Some(uid) = effective_uid() {
         return uid.to_string();
     }
     std::env::var("USERNAME").or_else(|_| std::env::var("USER")).unwrap_or_else(|_| "user".into())
@@ -118,7 +113,7 @@ pub fn check_dir(dir: &Path) -> Result<(), String> {
 #[cfg(unix)]
 fn probe_uid_in(dir: &Path) -> Option<u32> {
     use std::os::unix::fs::MetadataExt;
-    let p = dir.join(format!(".probe-{}", std::process::id()));
+    let p = dir.join(format!(".ninja-halo-sync-probe-{}", std::process::id()));
     let f = std::fs::OpenOptions::new().write(true).create_new(true).open(&p).ok()?;
     let uid = f.metadata().ok().map(|m| m.uid());
     let _ = std::fs::remove_file(&p);
