@@ -158,13 +158,11 @@ impl Index {
     /// `evaluate` with its reason in words, as this index sees the words (a word frequent in
     /// this tenant is generic here).
     pub fn compare(&self, words: &[String], client: usize) -> Comparison {
-        let e = self.evaluate(words, client);
         let (q, _) = self.query_toks(words);
+        let e = evaluate_toks(&q, &self.names[client], &|id| self.text(words, id));
         let mut c = describe(e, words, &self.words(client), &|i| q[i].flags & AMBIGUOUS_TYPO != 0);
         if e.verdict == Verdict::Generic {
-            let frequent: Vec<&str> = self
-                .query_toks(words)
-                .0
+            let frequent: Vec<&str> = q
                 .iter()
                 .filter(|t| {
                     (t.id as usize) < self.texts.len()
