@@ -164,13 +164,17 @@ impl Client {
         Some(f.get("value").and_then(value_text))
     }
 
-    /// The names of the fields whose value the answer shows (masked ones included).
-    pub fn populated_names(&self) -> Vec<String> {
+    /// Every custom field object the answer shows, in one decoding and in the answer's order:
+    /// (name, None) for a masked one, (name, Some(its value, None when empty)) otherwise. The
+    /// first object of a name is the one `field_value` reads.
+    pub fn field_values(&self) -> Vec<(String, Option<Option<String>>)> {
         self.field_objects()
             .unwrap_or_default()
             .iter()
-            .filter(|f| is_masked(f) || f.get("value").and_then(value_text).is_some())
-            .filter_map(|f| field_name(f).map(str::to_string))
+            .filter_map(|f| {
+                let value = if is_masked(f) { None } else { Some(f.get("value").and_then(value_text)) };
+                Some((field_name(f)?.to_string(), value))
+            })
             .collect()
     }
 

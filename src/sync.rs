@@ -609,15 +609,21 @@ fn verify(
 }
 
 /// Other custom fields that had a value before and differ now (a field the answer does not
-/// show counts as changed: it may have been emptied).
+/// show counts as changed: it may have been emptied). Each client's fields are decoded once.
 fn disturbed(before: &Client, now: &Client, ours: &str) -> Result<(), String> {
+    let (was, is) = (before.field_values(), now.field_values());
+    // What field_value would say: the first object of the name, None where there is none.
+    let value = |list: &[(String, Option<Option<String>>)], name: &str| {
+        list.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).and_then(|(_, v)| v.clone())
+    };
     let mut changed = Vec::new();
-    for name in before.populated_names() {
-        if name.eq_ignore_ascii_case(ours) {
+    // Every object that showed a value before, masked ones included (Some(None) is empty).
+    for (name, shown) in &was {
+        if *shown == Some(None) || name.eq_ignore_ascii_case(ours) {
             continue;
         }
-        if before.field_value(&name) != now.field_value(&name) {
-            changed.push(name);
+        if value(&was, name) != value(&is, name) {
+            changed.push(name.clone());
         }
     }
     if changed.is_empty() {
