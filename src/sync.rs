@@ -540,11 +540,18 @@ fn write_rest(
 /// custom field changed.
 fn read_back(halo: &Halo, before: &Client, field: &str, expected: &str, others: bool) -> Result<Client, String> {
     let now = halo.client(before.id).map_err(|e| format!("written, but reading it back failed: {e}"))?;
-    kept(&now, field, expected)?;
-    if others {
-        disturbed(before, &now, field)?;
-    }
+    written_right(before, &now, field, expected, others)?;
     Ok(now)
+}
+
+/// Whether a written client reads back right: `expected` kept and (with `others`) no other
+/// custom field changed since `before`.
+fn written_right(before: &Client, now: &Client, field: &str, expected: &str, others: bool) -> Result<(), String> {
+    kept(now, field, expected)?;
+    if others {
+        disturbed(before, now, field)?;
+    }
+    Ok(())
 }
 
 /// Whether Halo kept `expected` in the field.
@@ -599,11 +606,7 @@ fn verify(
                 Some(Err(e)) => return Err(format!("written, but reading it back failed: {e}")),
                 None => return Err("written, but the client was not found when reading it back".into()),
             };
-            kept(now, &field.name, values[k])?;
-            if others {
-                disturbed(before, now, &field.name)?;
-            }
-            Ok(())
+            written_right(before, now, &field.name, values[k], others)
         })
         .collect()
 }
