@@ -137,18 +137,16 @@ pub(super) fn split<'w>(a: &'w [String], b: &'w [String], ambiguous: &dyn Fn(usi
         |_, _| true,
     );
     let typo_words = typo.map(|(i, j)| (a[i].as_str(), b[j].as_str()));
-    let rest_a: Vec<&str> = a
-        .iter()
-        .enumerate()
-        .filter(|(i, w)| !exact.contains(&w.as_str()) && typo.map(|t| t.0) != Some(*i))
-        .map(|(_, w)| w.as_str())
-        .collect();
-    let rest_b: Vec<&str> = b
-        .iter()
-        .enumerate()
-        .filter(|(j, w)| !exact.contains(&w.as_str()) && typo.map(|t| t.1) != Some(*j))
-        .map(|(_, w)| w.as_str())
-        .collect();
+    // Each side's words that are neither shared exactly nor the typo's.
+    let rest = |words: &'w [String], typo_at: Option<usize>| -> Vec<&'w str> {
+        words
+            .iter()
+            .enumerate()
+            .filter(|&(i, w)| !exact.contains(&w.as_str()) && typo_at != Some(i))
+            .map(|(_, w)| w.as_str())
+            .collect()
+    };
+    let (rest_a, rest_b) = (rest(a, typo.map(|t| t.0)), rest(b, typo.map(|t| t.1)));
     // A pair with the form of a typo that was not read as one: it is two known names.
     let names = if typo.is_none() {
         rest_a.iter().find_map(|wa| rest_b.iter().find(|wb| typo_pair(wa, wb)).map(|wb| (*wa, *wb)))
