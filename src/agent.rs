@@ -17,18 +17,33 @@ pub fn default_cli() -> PathBuf {
     }
 }
 
+/// Whether `name` has the shape of a NinjaOne custom field name: a letter, then letters, digits
+/// or underscores, at most 64 characters (NinjaOne derives names such as `haloApiSecret` from
+/// the label). Anything else (a secret pasted into the wrong variable, a path, a sentence) is
+/// refused before it reaches a command line, where every local user could read it.
+pub fn is_field_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && name.len() <= 64
+}
+
 pub struct Cli {
     pub path: PathBuf,
 }
 
 impl Cli {
+    /// The value of a (secure) custom field. `field` must have the shape of a field name
+    /// (`is_field_name`); the caller checks it, and the name is never repeated in an error: a
+    /// secret pasted there by mistake must not reach the output.
     pub fn get(&self, field: &str) -> Result<String, String> {
+        debug_assert!(is_field_name(field));
         let out = Command::new(&self.path).arg("get").arg(field).output().map_err(|e| self.missing(e))?;
         let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
         if !out.status.success() || text.is_empty() || text.eq_ignore_ascii_case("null") {
             return Err(format!(
-                "ninjarmm-cli get {field} returned nothing (exit {}): check the custom field name and that the \
-                 script runs as SYSTEM on a device that can read it",
+                "ninjarmm-cli get returned nothing for that field (exit {}): check the custom field's name and that \
+                 the script runs as SYSTEM on a device that can read it",
                 out.status.code().unwrap_or(-1)
             ));
         }

@@ -58,7 +58,10 @@ fn finish(list: &Checklist) -> Exit {
 }
 
 fn check_halo(s: &Settings, http: &Http, list: &mut Checklist) {
-    let (halo, server) = crate::sync::connect_halo(s, http);
+    let (halo, server) = match crate::sync::connect_halo(s, http) {
+        Ok(h) => h,
+        Err(e) => return list.fail(&format!("Halo: {e}")),
+    };
     let tenant = server.tenant.as_deref().map_or(String::new(), |t| format!(", tenant '{t}'"));
     list.ok(&format!("Halo authorisation server {}{tenant} (from {})", server.auth_url, server.how));
     // The first authenticated call signs in; its error says what to set.

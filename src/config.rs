@@ -199,8 +199,17 @@ fn secret(layer: &Layer, side: &str, env_name: &str, what: &str, cli: &std::path
         if layer.value(&file_flag).is_some() {
             return Err(format!("--{file_flag} and --{field_flag} contradict each other; give one"));
         }
+        // The field's name is never repeated, nor passed on unless it has a field name's shape: a
+        // secret pasted there by mistake must not be printed, nor put on a command line.
+        if !crate::agent::is_field_name(&field) {
+            return Err(format!(
+                "--{field_flag} ({}) does not hold a custom field name (a letter, then letters, digits or '_'); \
+                 the value is not shown. If it is the secret itself, put it in {env_name} instead, or name the secure \
+                 custom field that holds it",
+                camel(&format!("{}_CLIENT_SECRET_FIELD", side.to_ascii_uppercase()))
+            ));
+        }
         let cli = crate::agent::Cli { path: cli.to_path_buf() };
-        // The field's name is not repeated: a secret pasted there by mistake must not be printed.
         return cli
             .get(&field)
             .map(Secret)
@@ -301,6 +310,12 @@ pub fn settings(raw: &RawArgs, env: &Env) -> Result<Mode, String> {
         return Err("--check and --explain contradict each other; give one".into());
     }
     let suggest_map = layer.value("suggest-map").map(PathBuf::from);
+    let ninja_status_field = layer.value("ninja-status-field");
+    if ninja_status_field.as_deref().is_some_and(|f| !crate::agent::is_field_name(f)) {
+        return Err("--ninja-status-field (NINJA_STATUS_FIELD) does not hold a custom field name (a letter, then \
+                    letters, digits or '_'); the value is not shown"
+            .into());
+    }
 
     Ok(Mode::Run(Box::new(Settings {
         halo_url,
@@ -329,7 +344,7 @@ pub fn settings(raw: &RawArgs, env: &Env) -> Result<Mode, String> {
         check,
         suggest_map,
         http,
-        ninja_status_field: layer.value("ninja-status-field"),
+        ninja_status_field,
         ninjarmm_cli,
         verbosity,
         lock_dir: env.get("NINJA_HALO_SYNC_LOCK_DIR").map(PathBuf::from),
@@ -519,7 +534,9 @@ pub fn parse_map_rows(text: &str) -> Result<MappingRows, String> {
                 fields.len()
             ));
         }
-        let m = mapping(&fields[0], &fields[1]).ok_or_else(|| format!("line {n}: both names must be non-empty"))?;
+        // A cell --suggest-map marked as text ('=...) is read as the name it stands for.
+        let (ninja, halo) = (crate::util::from_cell(&fields[0]), crate::util::from_cell(&fields[1]));
+        let m = mapping(ninja, halo).ok_or_else(|| format!("line {n}: both names must be non-empty"))?;
         out.push((m, format!("line {n}")));
     }
     if !header_seen {

@@ -4,6 +4,7 @@
 use crate::config::csv_quote;
 use crate::matching::{exact_key, fuzzy_words};
 use crate::plan::{ClientIn, Decision, OrgIn, Plan, Status};
+use crate::util::to_cell;
 
 /// How one Ninja organization (by name) matches: its normalized form, the decision, and the
 /// top five Halo candidates with their scores and why each was taken or refused.
@@ -111,8 +112,10 @@ pub fn write_suggestions(
             d.status.name(),
             if cands.is_empty() { "no candidates".to_string() } else { format!("candidates {}", cands.join(", ")) }
         ));
-        let guess = d.suggestions.first().map(|&(i, _)| format!("?{}", clients[i].1)).unwrap_or_else(|| "?".into());
-        text.push_str(&format!("{},{}\n", csv_quote(&d.ninja_name), csv_quote(&guess)));
+        // Names starting like a formula are marked as text (the mapping reader removes the mark).
+        let guess =
+            d.suggestions.first().map(|&(i, _)| format!("?{}", to_cell(&clients[i].1))).unwrap_or_else(|| "?".into());
+        text.push_str(&format!("{},{}\n", csv_quote(&to_cell(&d.ninja_name)), csv_quote(&guess)));
     }
     if n == 0 {
         text.push_str("# every organization is resolved; nothing to suggest\n");

@@ -316,11 +316,18 @@ pub struct AuthServer {
 /// The authorisation server. An explicit `--halo-auth-url` always wins; otherwise
 /// `GET <halo-url>/api/authinfo` (unauthenticated; `auth_url`, `tenant_id`), as the public Halo
 /// client libraries do, and `<halo-url>/auth` where that endpoint is absent. Its tenant is used
-/// when none is set.
-pub fn auth_server(http: &Http, halo_url: &str, explicit: Option<&str>, tenant: Option<&str>) -> AuthServer {
+/// when none is set. The client secret goes only where the operator sent it: an `auth_url` on
+/// another host than `--halo-url` is refused (`ApiError::Auth`, saying how to allow it), since
+/// whoever can change that answer would otherwise receive the secret.
+pub fn auth_server(
+    http: &Http,
+    halo_url: &str,
+    explicit: Option<&str>,
+    tenant: Option<&str>,
+) -> Result<AuthServer, ApiError> {
     let tenant = tenant.map(str::to_string);
     if let Some(u) = explicit {
-        return AuthServer { auth_url: u.to_string(), tenant, how: "--halo-auth-url".into() };
+        return Ok(AuthServer { auth_url: u.to_string(), tenant, how: "--halo-auth-url".into() });
     }
     let fallback = |why: String| AuthServer { auth_url: format!("{halo_url}/auth"), tenant: tenant.clone(), how: why };
     let url = format!("{halo_url}/api/authinfo");
@@ -328,23 +335,32 @@ pub fn auth_server(http: &Http, halo_url: &str, explicit: Option<&str>, tenant: 
     let info = match read_ok("Halo's authinfo", &url, &outcome, json) {
         Ok(v) => v,
         Err(_) => {
-            return fallback(format!(
+            return Ok(fallback(format!(
                 "the default: {} (the instance has no usable /api/authinfo)",
                 describe("GET", &url, &outcome)
-            ))
+            )))
         }
     };
     let found =
         info.get("auth_url").and_then(Value::as_str).map(|u| u.trim().trim_end_matches('/')).filter(|u| !u.is_empty());
-    let Some(found) = found else { return fallback("the default (/api/authinfo names no auth_url)".into()) };
+    let Some(found) = found else { return Ok(fallback("the default (/api/authinfo names no auth_url)".into())) };
+    let same_server =
+        crate::util::host_port(found).is_some() && crate::util::host_port(found) == crate::util::host_port(halo_url);
+    if !same_server {
+        let shown = crate::util::printable(&clip(found, 200));
+        return Err(ApiError::Auth(format!(
+            "Halo's /api/authinfo names an authorisation server on another host than --halo-url: '{shown}'. The client \
+             secret is sent only to the Halo host itself unless you name another server: if that one is right (a \
+             separate identity host of your Halo), set --halo-auth-url {shown} (HALO_AUTH_URL). Nothing was sent to it"
+        )));
+    }
     // Behind a TLS-terminating proxy, an instance may name itself with http://: the same host
     // and port as the configured URL keep the configured scheme.
-    let authority = |u: &str| u.split_once("://").map(|(_, r)| r.split('/').next().unwrap_or("").to_ascii_lowercase());
     let found = match (found.split_once("://"), halo_url.split_once("://")) {
-        (Some((_, rest)), Some((scheme, _))) if authority(found) == authority(halo_url) => format!("{scheme}://{rest}"),
+        (Some((_, rest)), Some((scheme, _))) => format!("{scheme}://{rest}"),
         _ => found.to_string(),
     };
-    match crate::util::checked_base_url("the auth_url of /api/authinfo", &found) {
+    Ok(match crate::util::checked_base_url("the auth_url of /api/authinfo", &found) {
         Ok(auth_url) => AuthServer {
             auth_url,
             tenant: tenant.clone().or_else(|| {
@@ -357,7 +373,7 @@ pub fn auth_server(http: &Http, halo_url: &str, explicit: Option<&str>, tenant: 
             how: "Halo's /api/authinfo".into(),
         },
         Err(e) => fallback(format!("the default ({e})")),
-    }
+    })
 }
 
 pub struct Halo<'a> {

@@ -16,14 +16,11 @@ pub struct Lock {
 /// The lock file's name for a Halo instance: one per host and port, so one device can sync
 /// two different Halo instances at the same time.
 pub fn file_name(halo_url: &str) -> String {
-    let host: String = crate::util::url_host(halo_url)
-        .map(|h| {
-            let port = halo_url.split_once("://").map_or("", |(_, r)| r).split('/').next().unwrap_or("");
-            let port = port.rsplit_once(':').filter(|(_, p)| p.chars().all(|c| c.is_ascii_digit())).map(|(_, p)| p);
-            match port {
-                Some(p) => format!("{h}_{p}"),
-                None => h.to_string(),
-            }
+    // One server, one key, however the URL spells it (case, a trailing dot, a default port).
+    let host: String = crate::util::host_port(halo_url)
+        .map(|(h, port)| match port {
+            Some(p) => format!("{h}_{p}"),
+            None => h,
         })
         .unwrap_or_default()
         .chars()
@@ -192,6 +189,9 @@ mod tests {
         drop(again);
         assert_eq!(file_name("https://psa.example.com:8443/api"), "ninja-halo-sync-psa.example.com_8443.lock");
         assert_eq!(file_name("https://psa.example.com"), "ninja-halo-sync-psa.example.com.lock");
+        // One server however the URL spells it: two runs must never both hold "the" lock.
+        assert_eq!(file_name("http://LOCALHOST:8080"), file_name("http://localhost:8080/"));
+        assert_eq!(file_name("https://PSA.Example.com.:443"), file_name("https://psa.example.com"));
         let _ = std::fs::remove_dir_all(&d);
     }
 

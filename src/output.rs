@@ -69,55 +69,151 @@ pub fn add_secret(secret: &str) {
     }
 }
 
-/// The text with every registered secret replaced by `***`: as it is, percent-encoded (upper
-/// and lower case hex, as form bodies and URLs carry it) and JSON-escaped (as an echoing error
-/// body carries it). Redact whole texts before clipping them: a cut secret is no longer found.
+/// The text with every registered secret replaced by `***`, however the text spells it (see
+/// `secret_at`), and with a secret's first `PREFIX_MIN` or more characters replaced too: an
+/// error body that echoes part of a secret leaks that part. Redact whole texts before
+/// clipping them: a cut secret is no longer found.
 pub fn redact(text: &str) -> String {
     let st = lock();
     redact_with(&st.secrets, text)
 }
 
+/// A run of at least this many leading characters of a secret is redacted as if it were the
+/// whole secret (shorter secrets are redacted only whole).
+const PREFIX_MIN: usize = 8;
+
 fn redact_with(secrets: &[String], text: &str) -> String {
-    let mut out = text.to_string();
-    for s in secrets {
-        for spelling in spellings(s) {
-            if out.contains(spelling.as_str()) {
-                out = out.replace(spelling.as_str(), "***");
+    if secrets.is_empty() {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    'text: while let Some(c) = text[i..].chars().next() {
+        // Secrets are sorted longest first, so a secret that contains another is found whole.
+        for s in secrets {
+            if let Some(len) = secret_at(&text[i..], s) {
+                out.push_str("***");
+                i += len;
+                continue 'text;
             }
         }
+        out.push(c);
+        i += c.len_utf8();
     }
     out
 }
 
-/// The ways a secret may appear in text: itself, percent-encoded (either hex case), and
-/// JSON-escaped (`\"`, `\\`, and `\/` as some servers write a slash).
-fn spellings(s: &str) -> Vec<String> {
-    let upper = crate::util::pct(s);
-    let lower = lower_hex_escapes(&upper);
-    let json = s.replace('\\', "\\\\").replace('"', "\\\"");
-    let json_slash = json.replace('/', "\\/");
-    let mut v = vec![s.to_string(), upper, lower, json, json_slash];
-    v.sort();
-    v.dedup();
-    v
+/// The length in bytes of the secret (or of a prefix of `PREFIX_MIN` characters or more) at the
+/// start of `text`, each character spelled in any of the ways `char_at` knows, mixed freely.
+fn secret_at(text: &str, secret: &str) -> Option<usize> {
+    let chars: Vec<char> = secret.chars().collect();
+    // A character may match two ways (`\` itself, or the start of `\\`): the search tries both,
+    // within a budget of steps so that no text makes it slow.
+    let mut budget = 4 * chars.len() + 16;
+    let (matched, len) = longest(text, &chars, &mut budget);
+    (matched > 0 && (matched == chars.len() || matched >= PREFIX_MIN)).then_some(len)
 }
 
-/// "%2F" -> "%2f" (only the hex digits after each '%').
-fn lower_hex_escapes(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut after_pct = 0;
-    for c in s.chars() {
-        if c == '%' {
-            after_pct = 2;
-            out.push(c);
-        } else if after_pct > 0 {
-            after_pct -= 1;
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.push(c);
+/// How many of `chars` match at the start of `text`, and in how many bytes: the most found.
+fn longest(text: &str, chars: &[char], budget: &mut usize) -> (usize, usize) {
+    let Some(&c) = chars.first() else { return (0, 0) };
+    let mut best = (0, 0);
+    for len in char_at(text, c).into_iter().flatten() {
+        if *budget == 0 {
+            break;
+        }
+        *budget -= 1;
+        let (m, l) = longest(&text[len..], &chars[1..], budget);
+        if m + 1 > best.0 {
+            best = (m + 1, len + l);
+        }
+        if best.0 == chars.len() {
+            break;
         }
     }
-    out
+    best
+}
+
+/// The lengths in bytes (escaped first, then literal) of `c` at the start of `text`, written as
+/// itself, percent-encoded (each UTF-8 byte, either hex case; `+` for a space, as form bodies
+/// write it), JSON-escaped (`\\"`, `\\\\`, `\\/`, `\\n`..., `\\uXXXX` in either case, surrogate pairs
+/// included) or as an HTML entity (`&amp;`, `&quot;`, `&#43;`, `&#x2B;`).
+fn char_at(text: &str, c: char) -> [Option<usize>; 2] {
+    let b = text.as_bytes();
+    let literal = text.starts_with(c).then_some(c.len_utf8());
+    let escaped = match b.first() {
+        Some(b'+') if c == ' ' => Some(1),
+        Some(b'%') => percent_at(text, c),
+        Some(b'\\') => json_escape_at(text, c),
+        Some(b'&') => entity_at(text, c),
+        _ => None,
+    };
+    [escaped, literal]
+}
+
+fn percent_at(text: &str, c: char) -> Option<usize> {
+    let mut utf8 = [0u8; 4];
+    let mut at = 0;
+    for &want in c.encode_utf8(&mut utf8).as_bytes() {
+        let hex = text.get(at + 1..at + 3)?;
+        if text.as_bytes().get(at) != Some(&b'%') || u8::from_str_radix(hex, 16).ok()? != want {
+            return None;
+        }
+        at += 3;
+    }
+    Some(at)
+}
+
+fn entity_at(text: &str, c: char) -> Option<usize> {
+    let end = text.bytes().take(12).position(|b| b == b';')?;
+    let entity = &text[1..end];
+    let decoded = match entity {
+        "amp" => Some('&'),
+        "lt" => Some('<'),
+        "gt" => Some('>'),
+        "quot" => Some('"'),
+        "apos" => Some('\''),
+        _ => entity.strip_prefix('#').and_then(|n| {
+            let code = match n.strip_prefix(['x', 'X']) {
+                Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+                None => n.parse().ok()?,
+            };
+            char::from_u32(code)
+        }),
+    };
+    (decoded == Some(c)).then_some(end + 1)
+}
+
+fn json_escape_at(text: &str, c: char) -> Option<usize> {
+    let simple = match c {
+        '"' => Some('"'),
+        '\\' => Some('\\'),
+        '/' => Some('/'),
+        '\u{8}' => Some('b'),
+        '\u{c}' => Some('f'),
+        '\n' => Some('n'),
+        '\r' => Some('r'),
+        '\t' => Some('t'),
+        _ => None,
+    };
+    if simple.is_some_and(|e| text[1..].starts_with(e)) {
+        return Some(2);
+    }
+    let unit = |at: usize| -> Option<u16> {
+        let t = text.get(at..at + 6)?;
+        if !t.starts_with("\\u") {
+            return None;
+        }
+        u16::from_str_radix(&t[2..], 16).ok()
+    };
+    let mut units = [0u16; 2];
+    let want = c.encode_utf16(&mut units);
+    for (k, &u) in want.iter().enumerate() {
+        if unit(6 * k)? != u {
+            return None;
+        }
+    }
+    Some(6 * want.len())
 }
 
 /// A line as it may be printed: secrets redacted, and no control or bidirectional-override
@@ -205,5 +301,26 @@ mod tests {
         assert_eq!(super::redact_with(&secrets, "c s3cr3t%2f%2bx d s3cr3t\\/+x"), "c *** d ***");
         let quoted = vec![r#"p"q\r"#.to_string()];
         assert_eq!(super::redact_with(&quoted, r#"{"e":"p\"q\\r"}"#), r#"{"e":"***"}"#);
+    }
+
+    #[test]
+    fn redacts_unicode_escapes_html_entities_and_prefixes() {
+        let secrets = vec!["Ab+c/d&e<f>g\"h'i j~k_9".to_string()];
+        let r = |t: &str| super::redact_with(&secrets, t);
+        // .NET's JSON writer escapes + & < > ' as \u00XX (either case of hex).
+        assert_eq!(r(r#"x Ab\u002Bc\/d\u0026e\u003cf\u003Eg\"h\u0027i j~k_9 y"#), "x *** y");
+        assert_eq!(r("x Ab&#43;c/d&amp;e&lt;f&gt;g&quot;h&#x27;i j~k_9 y"), "x *** y");
+        assert_eq!(r("x Ab%2bc%2Fd%26e%3Cf%3eg%22h%27i+j%7Ek_9 y"), "x *** y");
+        // The first 8 characters or more are as good as the whole secret; fewer are not.
+        assert_eq!(r("echo: Ab+c/d&e<f>g\"h'i…"), "echo: ***…");
+        assert_eq!(r("echo: Ab+c/d&e"), "echo: ***");
+        assert_eq!(r("echo: Ab+c/d&"), "echo: Ab+c/d&");
+        // Non-ASCII characters, percent-encoded byte by byte or as surrogate pairs.
+        let uni = vec!["päss🔑wörd-1".to_string()];
+        assert_eq!(super::redact_with(&uni, "a p%C3%A4ss%F0%9F%94%91w%c3%b6rd-1 b"), "a *** b");
+        assert_eq!(super::redact_with(&uni, r"a p\u00e4ss\ud83d\udd11w\u00F6rd-1 b"), "a *** b");
+        // A short secret is redacted only whole, and ordinary text is left alone.
+        let short = vec!["k3y!".to_string()];
+        assert_eq!(super::redact_with(&short, "k3y k3y! &amp; 100%"), "k3y *** &amp; 100%");
     }
 }

@@ -41,7 +41,10 @@ pub fn run(s: &Settings) -> Exit {
             Err(e) => return finish_fatal(s, started, None, &e, Performance::default()),
         }
     };
-    let (halo, server) = connect_halo(s, &http);
+    let (halo, server) = match connect_halo(s, &http) {
+        Ok(h) => h,
+        Err(e) => return finish_fatal(s, started, Some(&http), &e.to_string(), Performance::default()),
+    };
     output::detail(&format!("Halo tokens from {}/token (from {})", server.auth_url, server.how));
     let mut perf = Performance::default();
     let t = Instant::now();
@@ -90,9 +93,9 @@ pub fn explain(s: &Settings, name: &str) -> Exit {
         Err(exit) => return exit,
     };
     let ninja = connect_ninja(s, &http);
-    let (halo, _) = connect_halo(s, &http);
     let mut perf = Performance::default();
-    let explained = read(s, &halo, &ninja).and_then(|mut data| {
+    let explained = connect_halo(s, &http).map_err(String::from).and_then(|(halo, _)| {
+        let mut data = read(s, &halo, &ninja)?;
         let plan = plan_with_reads(s, &halo, &mut data, &mut perf)?;
         let (orgs, clients) = plan_inputs(&data);
         for l in crate::explain::explain(name, &orgs, &clients, &plan, &s.plan) {
@@ -108,8 +111,11 @@ pub fn explain(s: &Settings, name: &str) -> Exit {
 
 /// The Halo client of these settings, with its authorisation server found (see
 /// `halo::auth_server`); the server is returned to be shown.
-pub(crate) fn connect_halo<'a>(s: &Settings, http: &'a Http) -> (Halo<'a>, halo::AuthServer) {
-    let server = halo::auth_server(http, &s.halo_url, s.halo_auth_url.as_deref(), s.halo_tenant.as_deref());
+pub(crate) fn connect_halo<'a>(
+    s: &Settings,
+    http: &'a Http,
+) -> Result<(Halo<'a>, halo::AuthServer), crate::http::ApiError> {
+    let server = halo::auth_server(http, &s.halo_url, s.halo_auth_url.as_deref(), s.halo_tenant.as_deref())?;
     let auth = HaloAuth::new(
         &server.auth_url,
         server.tenant.as_deref(),
@@ -117,7 +123,7 @@ pub(crate) fn connect_halo<'a>(s: &Settings, http: &'a Http) -> (Halo<'a>, halo:
         &s.halo_client_secret.0,
         &s.halo_scope,
     );
-    (Halo { http, url: s.halo_url.clone(), auth }, server)
+    Ok((Halo { http, url: s.halo_url.clone(), auth }, server))
 }
 
 /// Reads both sides completely, or fails. The Halo field is checked first: a wrong field name
@@ -742,7 +748,9 @@ pub fn status_line(c: &Counts, code: Exit, error: Option<&str>) -> String {
     let when = crate::util::rfc3339(SystemTime::now());
     let outcome = code.word();
     match error {
-        Some(e) => format!("{when} {outcome}: {}", crate::util::clip(&output::redact(e), 180)),
+        // One printable line: a raw error body could carry ESC, CR LF or bidi controls that
+        // forge a second line ("OK: 999 in sync") in the field NinjaOne shows.
+        Some(e) => format!("{when} {outcome}: {}", crate::util::clip(&crate::util::printable(&output::redact(e)), 180)),
         None => format!(
             "{when} {outcome}: {} in sync, {} updated, {} need attention, {} failed",
             c.in_sync,

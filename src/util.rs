@@ -96,6 +96,24 @@ pub fn url_host(url: &str) -> Option<&str> {
     Some(authority.split(':').next().unwrap_or(authority))
 }
 
+/// The host of a URL as one server is named whatever the spelling: lower case, without a
+/// trailing dot, and its port when one is given that is not the scheme's default
+/// (`HTTPS://PSA.example.com.:443/x` and `https://psa.example.com` are one server).
+pub fn host_port(url: &str) -> Option<(String, Option<u16>)> {
+    let (scheme, rest) = url.split_once("://")?;
+    let host = url_host(url)?.trim_end_matches('.').to_ascii_lowercase();
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let authority = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let after_host = authority.rsplit_once(']').map_or(authority, |(_, p)| p);
+    let port = after_host.rsplit_once(':').and_then(|(_, p)| p.parse::<u16>().ok());
+    let default = match scheme.to_ascii_lowercase().as_str() {
+        "https" => Some(443),
+        "http" => Some(80),
+        _ => None,
+    };
+    Some((host, port.filter(|p| Some(*p) != default)))
+}
+
 pub fn is_loopback_host(host: &str) -> bool {
     let host = host.to_ascii_lowercase();
     if host == "localhost" || host == "::1" {
@@ -227,15 +245,61 @@ pub fn clip(s: &str, max: usize) -> String {
     format!("{cut}… ({} bytes in all)", s.len())
 }
 
-/// Replaces control characters (a name with a newline would break the one-line report) and
-/// the bidirectional controls that make a terminal show text in another order than it is
-/// ("Acme\u{202E}gnp.exe"): a hostile name must not rewrite what the line appears to say.
+/// Text as it may be printed on one line: control characters (a name with a newline would
+/// break the one-line report; ESC recolours a terminal), the line and paragraph separators
+/// (U+2028/2029, a new line to many viewers) and the bidirectional controls that make a
+/// terminal show text in another order than it is ("Acme\u{202E}gnp.exe") become spaces;
+/// characters that show nothing at all (zero-width spaces and joiners, the BOM, soft hyphens,
+/// tag characters) are removed, so that two names that print the same are the same text.
 pub fn printable(s: &str) -> String {
-    s.chars().map(|c| if c.is_control() || is_bidi_control(c) { ' ' } else { c }).collect()
+    s.chars()
+        .filter(|&c| !is_invisible(c))
+        .map(|c| if c.is_control() || is_bidi_control(c) || matches!(c, '\u{2028}' | '\u{2029}') { ' ' } else { c })
+        .collect()
 }
 
 fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Format characters that have no glyph: U+00AD soft hyphen, U+180E, U+200B-U+200D zero-width
+/// space/non-joiner/joiner, U+2060-U+2064 word joiner and invisible operators, U+FEFF (BOM),
+/// U+FFF9-U+FFFB annotation marks, U+E0000-U+E007F tags.
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200D}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{FEFF}'
+            | '\u{FFF9}'..='\u{FFFB}'
+            | '\u{E0000}'..='\u{E007F}'
+    )
+}
+
+/// A spreadsheet cell that cannot be read as a formula: text starting with `=`, `+`, `-`, `@`,
+/// a tab or a carriage return gets a leading `'`, as spreadsheets themselves mark text
+/// (OWASP's advice for CSV injection); so does text that already starts with such marks, so
+/// that `from_cell` gives every text back unchanged.
+pub fn to_cell(s: &str) -> String {
+    if starts_like_formula(s.trim_start_matches('\'')) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    }
+}
+
+/// The text `to_cell` made a cell of: one leading `'` before a formula character is dropped.
+pub fn from_cell(s: &str) -> &str {
+    match s.strip_prefix('\'') {
+        Some(rest) if starts_like_formula(rest.trim_start_matches('\'')) => rest,
+        _ => s,
+    }
+}
+
+fn starts_like_formula(s: &str) -> bool {
+    s.starts_with(['=', '+', '-', '@', '\t', '\r'])
 }
 
 /// Runs `f` over `items` on at most `threads` threads, results in the items' order. The
@@ -345,6 +409,9 @@ mod tests {
     fn urls() {
         assert_eq!(url_host("https://a.b:8443/x?y"), Some("a.b"));
         assert_eq!(url_host("http://[::1]:80/"), Some("::1"));
+        assert_eq!(host_port("HTTPS://PSA.Example.com.:443/x"), Some(("psa.example.com".into(), None)));
+        assert_eq!(host_port("http://LOCALHOST:8080"), Some(("localhost".into(), Some(8080))));
+        assert_eq!(host_port("http://[::1]:9/"), Some(("::1".into(), Some(9))));
         assert!(checked_base_url("x", "http://127.0.0.1:9/").is_ok());
         assert!(checked_base_url("x", "http://example.com").is_err());
         assert!(checked_base_url("x", "ftp://example.com").is_err());
@@ -357,5 +424,10 @@ mod tests {
         assert_eq!(proxy_for_display("proxy:3128"), "proxy:3128");
         assert_eq!(url_password("http://u:pw@proxy:3128"), Some("pw"));
         assert_eq!(printable("Acme\u{202E}gnp.exe\n"), "Acme gnp.exe ");
+        assert_eq!(printable("\u{feff}A\u{200b}c\u{200d}me\u{2028}OK\u{2029}\u{1b}[2J"), "Acme OK  [2J");
+        for name in ["=HYPERLINK(\"x\")", "+1", "-2", "@SUM(A1)", "\tx", "Acme", "'t Hoekje", "'=already"] {
+            assert_eq!(from_cell(&to_cell(name)), name, "{name}");
+            assert!(!to_cell(name).starts_with(['=', '+', '-', '@', '\t']), "{name}");
+        }
     }
 }

@@ -147,9 +147,12 @@ impl Default for Config {
     fn default() -> Config {
         Config {
             ninja_client_id: "ninja-demo-client".into(),
-            ninja_client_secret: "ninja-demo-secret-0123456789".into(),
+            // Secrets look like real ones: random from the first character (the program redacts
+            // any 8 leading characters of a secret, so a secret starting like the client id
+            // would redact the id too).
+            ninja_client_secret: "nS7q-ninja-demo-secret-0123456789".into(),
             halo_client_id: "halo-demo-client".into(),
-            halo_client_secret: "halo-demo-secret-0123456789".into(),
+            halo_client_secret: "hX4v-halo-demo-secret-0123456789".into(),
             halo_tenant: None,
             halo_auth_path: "/auth".into(),
             halo_authinfo: true,

@@ -1,0 +1,196 @@
+//! Hardening, round 3: each test tries what an attacker or a careless operator would, and
+//! asserts what the user sees (exit code, output, files) and what the servers received.
+
+mod common;
+use common::*;
+
+fn status(code: u16, body: &str) -> FaultKind {
+    FaultKind::Status { status: code, body: body.to_string(), retry_after: None }
+}
+
+/// A fake `ninjarmm-cli` that records each call's arguments (one file per call) and answers
+/// `get` with `answer`.
+#[cfg(unix)]
+fn fake_cli(dir: &std::path::Path, answer: &str) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let cli = dir.join("ninjarmm-cli");
+    let calls = dir.join("calls");
+    std::fs::create_dir_all(&calls).unwrap();
+    std::fs::write(
+        &cli,
+        format!(
+            "#!/bin/sh\nn=$(ls '{c}' | wc -l)\nfor a in \"$@\"; do printf '%s\\0' \"$a\"; done > '{c}/'$n\n\
+             if [ \"$1\" = get ]; then printf '%s\\n' '{answer}'; fi\n",
+            c = calls.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&cli, std::fs::Permissions::from_mode(0o755)).unwrap();
+    cli
+}
+
+/// The argument lists the fake CLI was called with.
+#[cfg(unix)]
+fn cli_calls(dir: &std::path::Path) -> Vec<Vec<String>> {
+    let mut calls: Vec<_> = std::fs::read_dir(dir.join("calls")).unwrap().map(|e| e.unwrap().path()).collect();
+    calls.sort();
+    calls
+        .iter()
+        .map(|p| {
+            let raw = std::fs::read_to_string(p).unwrap();
+            raw.split('\0').filter(|a| !a.is_empty()).map(str::to_string).collect()
+        })
+        .collect()
+}
+
+/// Item 1: a secret pasted into the variable that should name a secure field is refused
+/// without being printed, and never reaches the agent CLI's command line.
+#[cfg(unix)]
+#[test]
+fn a_secret_in_a_field_name_variable_is_never_printed_nor_passed_to_the_agent_cli() {
+    let sim = Sim::start(clean_tenant(), Config::default());
+    let dir = tempdir::Dir::new();
+    let cli = fake_cli(dir.path(), "");
+    let pasted = "Zq8-very/secret+value=Kx2";
+    for var in ["HALO_CLIENT_SECRET_FIELD", "ninjaClientSecretField"] {
+        let r = run(&sim, &[], &[("NINJARMM_CLI", cli.to_str().unwrap()), (var, pasted)]);
+        assert_eq!(r.code, 1, "{}", r.stderr);
+        assert!(r.stderr.contains("does not hold a custom field name"), "{}", r.stderr);
+        assert!(!r.all_output().contains("Zq8") && !r.all_output().contains("Kx2"), "{}", r.all_output());
+    }
+    assert!(cli_calls(dir.path()).is_empty(), "the agent CLI was never run");
+    assert!(sim.requests().is_empty(), "nothing contacted");
+    // A field name of the right shape that holds nothing: the error does not repeat it either.
+    let r = run(&sim, &[], &[("NINJARMM_CLI", cli.to_str().unwrap()), ("HALO_CLIENT_SECRET_FIELD", "hunter2Secret")]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("returned nothing") && !r.all_output().contains("hunter2Secret"), "{}", r.stderr);
+    assert_eq!(cli_calls(dir.path()), vec![vec!["get".to_string(), "hunter2Secret".to_string()]]);
+}
+
+/// Item 1: an error body that echoes the secret JSON-escaped (as .NET writes `+` and `&`),
+/// as HTML entities, or only its first characters, never shows it.
+#[test]
+fn a_secret_echoed_escaped_as_entities_or_in_part_is_redacted() {
+    let secret = Config::default().halo_client_secret;
+    let unicode: String = secret.chars().map(|c| format!("\\u{:04X}", c as u32)).collect();
+    let entities: String = secret.chars().map(|c| format!("&#{};", c as u32)).collect();
+    let prefix: String = secret.chars().take(24).collect();
+    let sim = Sim::start(clean_tenant(), Config::default());
+    let body = format!(
+        r#"{{"error":"invalid_request","error_description":"client_secret {unicode} / {entities} / {prefix}… is not valid"}}"#
+    );
+    sim.inject(Fault::new(Side::Halo, "POST", "/auth/token", status(400, &body)));
+    let r = run(&sim, &[], &[]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("is not valid"), "the error body is shown: {}", r.stderr);
+    let all = r.all_output();
+    for leak in [unicode.as_str(), &unicode.to_lowercase(), entities.as_str(), &prefix[..8], "\\u0068\\u0061"] {
+        assert!(!all.contains(leak), "{leak} leaked: {all}");
+    }
+}
+
+/// Item 2: an /api/authinfo answer naming an authorisation server on another host does not
+/// get the client secret; naming that host with --halo-auth-url allows it.
+#[test]
+fn the_client_secret_goes_to_another_host_only_when_the_operator_names_it() {
+    let sim = Sim::start(clean_tenant(), Config::default());
+    let other = Sim::start(clean_tenant(), Config::default());
+    // Another host: the loopback address by another name and port.
+    let elsewhere = other.halo_url().replace("127.0.0.1", "localhost") + "/auth";
+    sim.inject(
+        Fault::new(Side::Halo, "GET", "/api/authinfo", status(200, &format!(r#"{{"auth_url":"{elsewhere}"}}"#)))
+            .times(10),
+    );
+    let r = run(&sim, &["--dry-run"], &[]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("another host") && r.stderr.contains(&format!("--halo-auth-url {elsewhere}")),
+        "{}",
+        r.stderr
+    );
+    assert!(other.requests().is_empty(), "the other host heard nothing");
+    assert!(sim.requests().iter().all(|q| q.path != "/auth/token"), "no token request at all");
+    let r = run(&sim, &["--check"], &[]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(r.stdout.contains("FAIL") && r.stdout.contains("another host"), "{}", r.stdout);
+    assert!(other.requests().is_empty());
+    // Named by the operator: the secret may go there.
+    let r = run(&sim, &["--dry-run", "--halo-auth-url", &elsewhere], &[]);
+    assert!(other.requests().iter().any(|q| q.path == "/auth/token"), "{}", r.stderr);
+    // The same host under another spelling is the same host.
+    let sim = Sim::start(clean_tenant(), Config::default());
+    let same = sim.halo_url().replace("http://", "HTTP://").to_uppercase().replace("HTTP://", "http://") + "/auth";
+    sim.inject(Fault::new(Side::Halo, "GET", "/api/authinfo", status(200, &format!(r#"{{"auth_url":"{same}"}}"#))));
+    let r = run(&sim, &["--dry-run"], &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+}
+
+/// Item 6: the NinjaOne status field gets one printable line, whatever an error body holds.
+#[cfg(unix)]
+#[test]
+fn the_status_field_gets_one_inert_line_whatever_the_server_sent() {
+    let sim = Sim::start(clean_tenant(), Config::default());
+    let dir = tempdir::Dir::new();
+    let cli = fake_cli(dir.path(), "");
+    let forged = "boom\u{1b}[2J\r\n2026-11-29T07:00:00Z OK: 999 in sync\u{202E}\u{2028}x";
+    sim.inject(Fault::new(Side::Halo, "GET", "/api/FieldInfo", status(500, forged)).times(20));
+    let r = run(&sim, &[], &[("NINJARMM_CLI", cli.to_str().unwrap()), ("NINJA_STATUS_FIELD", "haloSyncStatus")]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let calls = cli_calls(dir.path());
+    let set = calls.iter().find(|c| c[0] == "set").expect("status written");
+    assert_eq!(set[1], "haloSyncStatus");
+    let line = &set[2];
+    assert_eq!(line.get(19..27), Some("Z ERROR:"), "{line}");
+    assert!(
+        !line.chars().any(|c| c.is_control() || matches!(c, '\u{202E}' | '\u{2028}')),
+        "one printable line: {line:?}"
+    );
+    // A status field name that is not a field name is a usage error.
+    let r = run(&sim, &[], &[("NINJARMM_CLI", cli.to_str().unwrap()), ("NINJA_STATUS_FIELD", "a b;c")]);
+    assert_eq!(r.code, 1);
+}
+
+/// Item 6 and the README's promise: names never put invisible or line-breaking characters on
+/// stdout, and --suggest-map writes no cell a spreadsheet would run as a formula, while the
+/// mapping reader takes the names back unchanged.
+#[test]
+fn names_are_inert_on_stdout_and_in_the_suggestions() {
+    use tenants::{client, guid, org};
+    let tenant = Tenant {
+        orgs: vec![
+            org(1, "=cmd|' /C calc'!A0", Some(&guid(1))),
+            org(2, "\u{feff}Zero\u{200b}Width\u{2028}OK: 999 in sync", Some(&guid(2))),
+        ],
+        clients: vec![client(101, "@Totally Different", None)],
+        fields: tenants::client_fields(),
+    };
+    let sim = Sim::start(tenant, Config::default());
+    let dir = tempdir::Dir::new();
+    let suggest = dir.path().join("suggest.csv");
+    let r = run(&sim, &["--dry-run", "--suggest-map", suggest.to_str().unwrap()], &[]);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    for bad in ['\u{feff}', '\u{200b}', '\u{2028}'] {
+        assert!(!r.stdout.contains(bad), "{bad:?} on stdout: {}", r.stdout);
+    }
+    assert!(r.stdout.contains("ZeroWidth OK: 999 in sync"), "{}", r.stdout);
+    let text = std::fs::read_to_string(&suggest).unwrap();
+    let rows: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
+    for row in &rows {
+        for cell in row.split(',') {
+            assert!(!cell.trim_start_matches('"').starts_with(['=', '+', '-', '@']), "formula cell in {row}");
+        }
+    }
+    let row = rows.iter().find(|r| r.contains("calc")).expect("a row for the organization");
+    // The operator fills the row in the way the file writes names, and the reader takes them
+    // back as they are in NinjaOne and Halo.
+    let reviewed = format!("ninja,halo\n{}'@Totally Different\n", row.trim_end_matches('?'));
+    let map = dir.path().join("map.csv");
+    std::fs::write(&map, reviewed).unwrap();
+    let r = run(&sim, &["--dry-run", "--map-file", map.to_str().unwrap()], &[]);
+    let o = r.org("=cmd|' /C calc'!A0");
+    assert_eq!(
+        (o["status"].as_str(), o["tier"].as_str(), o["halo_id"].as_i64()),
+        (Some("would_update"), Some("manual"), Some(101)),
+        "{o}"
+    );
+}
