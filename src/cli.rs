@@ -71,7 +71,7 @@ pub const FLAGS: &[Flag] = &[
     f("explain", "NAME", None, None, Value, "Print how one Ninja organization matches (normalized name, top candidates, reasons) and exit."),
     f("suggest-map", "PATH", None, None, Value, "Write a reviewable mapping CSV for the unresolved organizations."),
     f("timeout", "SECONDS", Some("TIMEOUT"), Some("60"), Value, "Timeout of each request."),
-    f("deadline", "SECONDS", Some("DEADLINE"), None, Value, "Stop sending requests when the whole run takes longer: exit 1 while reading (nothing written), 2 once writing has begun (the rest failed)."),
+    f("deadline", "SECONDS", Some("DEADLINE"), Some("21600 (6 hours)"), Value, "Stop sending requests when the whole run takes longer: exit 1 while reading (nothing written), 2 once writing has begun (the rest failed). The default leaves room for the slowest tenants (about 70 minutes of reads at 10,000 clients whose list rows lack values); a server that refuses every request for 10 minutes ends the run sooner."),
     f("halo-rate", "N/SECONDS", Some("HALO_RATE"), Some("450/180"), Value, "Pace Halo requests to at most N per SECONDS (fair-use limit)."),
     f("ca-file", "PEM", Some("CA_FILE"), None, Value, "Extra trusted CA certificates (PEM), e.g. a TLS-inspecting firewall's."),
     f("proxy", "URL", Some(PROXY_ENV[0]), None, Value, "HTTP(S) proxy (else the environment's HTTPS_PROXY, ALL_PROXY or HTTP_PROXY, in that order); NO_PROXY is honoured."),

@@ -219,7 +219,7 @@ fn secret(layer: &Layer, side: &str, env_name: &str, what: &str, cli: &std::path
     if let Some(path) = layer.value(file_flag) {
         // The path is not repeated while the file cannot be read: it may be the secret itself,
         // put in the wrong variable.
-        let text = std::fs::read_to_string(&path).map_err(|e| {
+        let text = crate::files::read_text_limited(path.as_ref(), crate::files::MAX_SECRET_FILE).map_err(|e| {
             format!(
                 "cannot read {what} from the file named by --{file_flag} ({}): {e}. The value is not shown; if it is \
                  the secret itself rather than a path, put it in {env_name} instead",
@@ -411,7 +411,9 @@ fn mappings(layer: &Layer) -> Result<(Vec<Mapping>, Vec<String>), String> {
 fn http_options(layer: &Layer) -> Result<crate::http::Options, String> {
     let (raw, env) = (layer.raw, layer.env);
     let timeout = seconds("timeout", &layer.value_or_default("timeout"))?;
-    let deadline = layer.value("deadline").map(|v| seconds("deadline", &v)).transpose()?;
+    // The default is written in the flag table as "21600 (6 hours)": its first word counts.
+    let deadline = layer.value_or_default("deadline");
+    let deadline = Some(seconds("deadline", deadline.split_whitespace().next().unwrap_or(""))?);
     let halo_rate = rate(&layer.value_or_default("halo-rate"))?;
     let proxy = raw
         .last("proxy")
@@ -479,7 +481,8 @@ pub type MappingRows = Vec<(Mapping, String)>;
 /// Rows whose Halo name starts with `?` are unreviewed suggestions (--suggest-map): skipped,
 /// with a warning each.
 pub fn read_map_file(path: &str) -> Result<(MappingRows, Vec<String>), String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read the mapping file '{path}': {e}"))?;
+    let text = crate::files::read_text_limited(path.as_ref(), crate::files::MAX_MAP_FILE)
+        .map_err(|e| format!("cannot read the mapping file '{path}': {e}"))?;
     let all = parse_map_rows(&text).map_err(|e| format!("mapping file '{path}': {e}"))?;
     let (unreviewed, reviewed): (Vec<_>, Vec<_>) =
         all.into_iter().partition(|(m, _)| matches!(&m.halo, HaloRef::Name(n) if n.starts_with('?')));

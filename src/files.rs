@@ -7,6 +7,32 @@ use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
 use std::path::Path;
 
+/// The most read of each kind of file the operator names: far above any real file, and a
+/// bound on what `MAP_FILE=/dev/zero` or a wrong path to a huge file can cost.
+pub const MAX_MAP_FILE: u64 = 16 * 1024 * 1024;
+pub const MAX_SECRET_FILE: u64 = 64 * 1024;
+pub const MAX_CA_FILE: u64 = 4 * 1024 * 1024;
+
+/// Reads a whole file of at most `limit` bytes; a longer one is an error (read no further).
+pub fn read_limited(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    File::open(path)?.take(limit + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("it is larger than {} KB, far more than such a file holds", limit / 1024),
+        ));
+    }
+    Ok(bytes)
+}
+
+/// `read_limited` as UTF-8 text.
+pub fn read_text_limited(path: &Path, limit: u64) -> io::Result<String> {
+    String::from_utf8(read_limited(path, limit)?)
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "it is not UTF-8 text"))
+}
+
 /// Creates the folders above `path` that do not exist yet (owner-only on Unix), so that
 /// `--log-file C:\Logs\sync.log` works on a fresh device.
 pub fn create_parent(path: &Path) -> io::Result<()> {

@@ -460,6 +460,7 @@ impl Halo<'_> {
                     clients.push(c);
                 }
             }
+            seen.within_ceiling("Halo's client list").map_err(ApiError::Inconsistent)?;
             output::progress(&format!(
                 "Halo: reading clients, page {page_no}, {} of {}",
                 seen.count(),

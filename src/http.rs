@@ -77,6 +77,9 @@ pub enum HttpError {
     Deadline,
     /// The answer was larger than any page can be (`MAX_BODY`); not read on, not retried.
     TooLarge,
+    /// This side has refused every request (429, 5xx, no answer) for `REFUSAL_LIMIT`: the run
+    /// stops asking instead of waiting for hours.
+    Refusing(Side),
 }
 
 /// Why one of the APIs, or the HTTP set-up, did not give what the run needs. Each variant holds
@@ -183,6 +186,12 @@ pub fn describe(req_method: &str, url: &str, outcome: &Result<Response, HttpErro
             format!("{req_method} {url} failed: {e}")
         }
         Err(HttpError::Deadline) => format!("{req_method} {url} was not sent: the --deadline for the run has passed"),
+        Err(HttpError::Refusing(side)) => format!(
+            "{req_method} {url} was not sent: {} has refused every request for {} minutes (rate limited, server \
+             errors or no answer), so the run stops; try again later, and check the API's status and rate limits",
+            side.name(),
+            REFUSAL_LIMIT.as_secs() / 60
+        ),
         Err(HttpError::TooLarge) => format!(
             "{req_method} {url} answered with more than {} MB, far more than any page; the answer was refused \
              (not retried): check the URL, a proxy or a gateway in between",
@@ -292,6 +301,10 @@ pub struct Http {
     pacer: Mutex<Pacer>,
     stats: Mutex<Stats>,
     rng: Mutex<u64>,
+    /// Per side (NinjaOne, Halo): since when every request has been refused, while it has.
+    refused_since: Mutex<[Option<Duration>; 2]>,
+    /// Per side: how many answers were not refusals (the side is making progress).
+    answered: [std::sync::atomic::AtomicU64; 2],
 }
 
 /// How many times a request is retried, by what went wrong. 429 gets the most: a hosted Halo
@@ -302,7 +315,13 @@ const RETRIES_SERVER_ERROR: u32 = 5;
 const RETRIES_TRANSPORT: u32 = 4;
 const BACKOFF_FIRST: Duration = Duration::from_secs(2);
 const BACKOFF_MAX: Duration = Duration::from_secs(60);
-const RETRY_AFTER_MAX: Duration = Duration::from_secs(600);
+/// The longest Retry-After honoured: one window of Halo's rolling 5-minute rate limit.
+const RETRY_AFTER_MAX: Duration = Duration::from_secs(300);
+/// A side that has refused every request this long (each retried with its waits) is not asked
+/// again: with the waits and the --timeout of the last request, the run ends within 15 minutes
+/// of the first refusal. A slow run that is making progress is never cut short by this: one
+/// answer that is not a refusal starts the count again.
+pub const REFUSAL_LIMIT: Duration = Duration::from_secs(600);
 
 impl Http {
     pub fn new(opts: &Options) -> Result<Http, ApiError> {
@@ -355,6 +374,8 @@ impl Http {
             }),
             stats: Mutex::new(Stats::default()),
             rng: Mutex::new(seed | 1),
+            refused_since: Mutex::new([None, None]),
+            answered: Default::default(),
         })
     }
 
@@ -391,6 +412,23 @@ impl Http {
         self.stats.lock().unwrap_or_else(|e| e.into_inner()).waited += d;
     }
 
+    /// How long `side` has refused every request (zero while it answers).
+    fn refusing_for(&self, side: Side) -> Duration {
+        let since = self.refused_since.lock().unwrap_or_else(|e| e.into_inner())[side as usize];
+        since.map_or(Duration::ZERO, |t| self.clock.now().saturating_sub(t))
+    }
+
+    /// Records a refusal of a request sent at `sent_at` (keeping the first of a streak), or, with
+    /// None, an answer that ends the streak.
+    fn note_refusal(&self, side: Side, sent_at: Option<Duration>) {
+        let mut since = self.refused_since.lock().unwrap_or_else(|e| e.into_inner());
+        let slot = &mut since[side as usize];
+        match sent_at {
+            Some(t) => *slot = Some(slot.map_or(t, |s| s.min(t))),
+            None => *slot = None,
+        }
+    }
+
     /// Exponential backoff with +-20% jitter: 2, 4, 8, ... capped at 60 seconds.
     fn backoff(&self, attempt: u32) -> Duration {
         let base = BACKOFF_FIRST.saturating_mul(1u32 << attempt.min(10)).min(BACKOFF_MAX);
@@ -405,10 +443,19 @@ impl Http {
     /// Sends a request, retrying what is worth retrying. Any HTTP answer that is final
     /// (including 4xx) comes back as Ok; the caller judges the status.
     pub fn send(&self, req: &Request) -> Result<Response, HttpError> {
+        use std::sync::atomic::Ordering;
         let mut attempt = 0u32;
+        // Refusals of this request since its side last made progress: a request that keeps
+        // losing the race for a rate limit's slots while other requests get through is not
+        // given up (the side is working; the refusal limit and --deadline bound the rest).
+        let mut tries = 0u32;
+        let mut progress = self.answered[req.side as usize].load(Ordering::Relaxed);
         loop {
             if self.deadline_passed() {
                 return Err(HttpError::Deadline);
+            }
+            if self.refusing_for(req.side) >= REFUSAL_LIMIT {
+                return Err(HttpError::Refusing(req.side));
             }
             if req.side == Side::Halo {
                 let pause = self.pacer.lock().unwrap_or_else(|e| e.into_inner()).wait_needed(self.clock.now());
@@ -429,7 +476,18 @@ impl Http {
                     st.retries += 1;
                 }
             }
+            let sent_at = self.clock.now();
             let outcome = self.once(req);
+            let refused = match &outcome {
+                Ok(r) => r.status == 429 || matches!(r.status, 500 | 502 | 503 | 504),
+                Err(e) => matches!(e, HttpError::Transport(_) | HttpError::Timeout(_)),
+            };
+            if refused {
+                self.note_refusal(req.side, Some(sent_at));
+            } else if outcome.is_ok() {
+                self.answered[req.side as usize].fetch_add(1, Ordering::Relaxed);
+                self.note_refusal(req.side, None);
+            }
             let (retries, wait, why) = match &outcome {
                 Ok(r) if r.status == 429 => (
                     RETRIES_RATE_LIMITED,
@@ -448,17 +506,26 @@ impl Http {
                 }
                 Err(_) => return outcome,
             };
-            if attempt >= retries {
+            let now_answered = self.answered[req.side as usize].load(Ordering::Relaxed);
+            if matches!(&outcome, Ok(r) if r.status == 429) && now_answered != progress {
+                progress = now_answered;
+                tries = 0;
+            }
+            if tries >= retries {
                 return outcome;
             }
+            tries += 1;
             if let Some(deadline) = self.deadline {
                 if self.clock.now() + wait >= deadline {
                     return Err(HttpError::Deadline);
                 }
             }
+            if self.refusing_for(req.side) + wait >= REFUSAL_LIMIT {
+                return Err(HttpError::Refusing(req.side));
+            }
             attempt += 1;
             output::info(&format!(
-                "{} {}: {why}; retry {attempt}/{retries} in {:.1}s",
+                "{} {}: {why}; retry {tries}/{retries} in {:.1}s",
                 req.side.name(),
                 req.endpoint,
                 wait.as_secs_f64()
@@ -592,8 +659,8 @@ fn is_certificate_error(e: &ureq::Error) -> bool {
 /// TLS trusting only the certificates in a PEM file (--ca-file).
 fn ca_file_tls(path: &std::path::Path) -> Result<ureq::tls::TlsConfig, ApiError> {
     use ureq::tls::{Certificate, RootCerts, TlsConfig};
-    let pem =
-        std::fs::read(path).map_err(|e| ApiError::Setup(format!("cannot read --ca-file '{}': {e}", path.display())))?;
+    let pem = crate::files::read_limited(path, crate::files::MAX_CA_FILE)
+        .map_err(|e| ApiError::Setup(format!("cannot read --ca-file '{}': {e}", path.display())))?;
     let certs: Vec<Certificate<'static>> = ureq::tls::parse_pem(&pem)
         .filter_map(|item| match item {
             Ok(ureq::tls::PemItem::Certificate(c)) => Some(c),

@@ -141,6 +141,7 @@ impl Ninja<'_> {
                 after = after.max(o.id);
                 orgs.push(o);
             }
+            seen.within_ceiling("NinjaOne's organization list").map_err(ApiError::Inconsistent)?;
             output::progress(&format!("NinjaOne: reading organizations, {} so far", orgs.len()));
             if n == 0 {
                 break;
@@ -159,17 +160,8 @@ impl Ninja<'_> {
 
     /// The field's value for every organization: org id -> value (absent = unset).
     pub fn field_values(&self, field: &str, orgs: &[Org]) -> Result<HashMap<i64, String>, ApiError> {
-        match self.query_values(field)? {
-            Some(QueryValues { values, entities }) => {
-                if entities > orgs.len() {
-                    return Err(ApiError::Inconsistent(format!(
-                        "NinjaOne's field query answered for {entities} organizations, but the organization list has {}; \
-                         the two answers do not fit together, so neither can be trusted and nothing was written",
-                        orgs.len()
-                    )));
-                }
-                Ok(values)
-            }
+        match self.query_values(field, orgs.len())? {
+            Some(values) => Ok(values),
             None => {
                 output::info(&format!(
                     "NinjaOne: the custom-field query endpoint is not available here; reading {} organizations one by one",
@@ -180,9 +172,10 @@ impl Ninja<'_> {
         }
     }
 
-    /// Bulk read through /v2/queries/scoped-custom-fields: the values, and how many distinct
-    /// organizations the answers named. None when the endpoint answers 404.
-    fn query_values(&self, field: &str) -> Result<Option<QueryValues>, ApiError> {
+    /// Bulk read through /v2/queries/scoped-custom-fields: the values. None when the endpoint
+    /// answers 404. Answers naming more organizations than the list has (`orgs`) are refused as
+    /// soon as they do: the two answers do not fit together, and a query that never ends stops.
+    fn query_values(&self, field: &str, orgs: usize) -> Result<Option<HashMap<i64, String>>, ApiError> {
         let mut values = HashMap::new();
         let mut seen_entities = crate::util::PageGuard::default();
         let mut cursor: Option<String> = None;
@@ -201,6 +194,13 @@ impl Ninja<'_> {
                 "NinjaOne: reading field values, {} organizations so far",
                 seen_entities.count()
             ));
+            if seen_entities.count() > orgs {
+                return Err(ApiError::Inconsistent(format!(
+                    "NinjaOne's field query answered for {} organizations or more, but the organization list has \
+                     {orgs}; the two answers do not fit together, so neither can be trusted and nothing was written",
+                    seen_entities.count()
+                )));
+            }
             let next = page.next_cursor;
             // An empty page or no cursor ends the list. A page that brings nothing new is a
             // cursor that does not advance: an error, not the end (it would loop for ever, and
@@ -217,7 +217,7 @@ impl Ninja<'_> {
             }
             cursor = next;
         }
-        Ok(Some(QueryValues { values, entities: seen_entities.count() }))
+        Ok(Some(values))
     }
 
     /// One page of the custom-field query (the first when `cursor` is None). None when the
@@ -259,12 +259,6 @@ impl Ninja<'_> {
         )?;
         Ok(values.into_iter().filter_map(|(id, v)| Some((id, v?))).collect())
     }
-}
-
-/// What the field query answered: the values, and how many organizations it named.
-struct QueryValues {
-    values: HashMap<i64, String>,
-    entities: usize,
 }
 
 /// GET /v2/device-custom-fields: a bare array of definitions.

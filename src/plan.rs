@@ -13,6 +13,10 @@ use crate::matching::{self, exact_key, Fuzzy, Index, Scored};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 
+/// The most clients one decision names in its detail and suggestions (an organization whose
+/// name hundreds of clients share must not cost organizations x clients of memory).
+const NAMED_MAX: usize = 10;
+
 #[derive(Clone, Debug)]
 pub struct OrgIn {
     pub id: i64,
@@ -434,15 +438,17 @@ impl<'a> Planner<'a> {
         match exact.as_slice() {
             [] => None,
             [c] => Some(Claim::Match { client: *c, tier: Tier::Exact, score: 1.0, detail: "same name".into() }),
+            // Named and suggested up to a few: memory stays linear however many share the name.
             many => Some(Claim::Fail {
                 status: Status::Ambiguous,
                 detail: format!(
-                    "{} Halo clients have this name ({}); map the organization to one with --map \"{}=#<id>\"",
+                    "{} Halo clients have this name ({}{}); map the organization to one with --map \"{}=#<id>\"",
                     many.len(),
-                    many.iter().map(|&c| self.describe(c)).collect::<Vec<_>>().join(", "),
+                    many.iter().take(NAMED_MAX).map(|&c| self.describe(c)).collect::<Vec<_>>().join(", "),
+                    if many.len() > NAMED_MAX { ", ..." } else { "" },
                     o.name
                 ),
-                suggestions: many.iter().map(|&c| (c, 1.0)).collect(),
+                suggestions: many.iter().take(NAMED_MAX).map(|&c| (c, 1.0)).collect(),
             }),
         }
     }

@@ -233,7 +233,24 @@ impl PageGuard {
     pub fn count(&self) -> usize {
         self.seen.len()
     }
+
+    /// Err once the list holds more than `MAX_RECORDS`: a list that never ends (new ids on
+    /// every page) would otherwise grow until memory runs out.
+    pub fn within_ceiling(&self, list: &str) -> Result<(), String> {
+        if self.seen.len() <= MAX_RECORDS {
+            return Ok(());
+        }
+        Err(format!(
+            "{list} goes on past {MAX_RECORDS} records, the most this program reads of one list (far above any MSP's \
+             tenant): the server is not paging as expected, so nothing built on the list can be trusted and nothing \
+             was written"
+        ))
+    }
 }
+
+/// The most records read of one list (organizations, clients, field values): tens of thousands,
+/// far above any MSP, and a bound on the time and memory a list that never ends can take.
+pub const MAX_RECORDS: usize = 50_000;
 
 /// Truncates text for an error message at a character boundary.
 pub fn clip(s: &str, max: usize) -> String {

@@ -194,3 +194,118 @@ fn names_are_inert_on_stdout_and_in_the_suggestions() {
         "{o}"
     );
 }
+
+/// Every Halo GET answered 429 with `Retry-After: 600` eleven times before it goes through
+/// (what made a dry run wait 6 hours and then exit 0).
+fn refuse_every_halo_get_eleven_times(sim: &Sim) {
+    for k in 0..40 {
+        let refusal = FaultKind::Status {
+            status: 429,
+            body: r#"{"error":"Rate Limit Reached"}"#.into(),
+            retry_after: Some("600".into()),
+        };
+        // Fault k sees one request go through at each of the k gaps before its turn.
+        sim.inject(Fault::new(Side::Halo, "GET", "/api/", refusal).skip(k).times(11));
+    }
+}
+
+fn waited(r: &Run) -> f64 {
+    r.report.as_ref().expect("report")["requests"]["waited_seconds"].as_f64().unwrap()
+}
+
+/// Item 3: a server that keeps refusing ends the run within 15 minutes: exit 1 before any
+/// write, 2 once writing has begun.
+#[test]
+fn a_server_that_keeps_refusing_ends_the_run_within_15_minutes() {
+    let sim = Sim::start(clean_tenant(), Config::default());
+    refuse_every_halo_get_eleven_times(&sim);
+    let r = run(&sim, &["--dry-run"], &[]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("Halo has refused every request for 10 minutes"), "{}", r.stderr);
+    assert!(waited(&r) <= 900.0, "waited {}s", waited(&r));
+    assert!(r.stderr.contains("retry 1/12 in 300.0s"), "Retry-After is capped: {}", r.stderr);
+
+    // Writing: every write refused.
+    let sim = Sim::start(clean_tenant(), Config::default());
+    let refusal = FaultKind::Status { status: 429, body: "{}".into(), retry_after: Some("600".into()) };
+    sim.inject(Fault::new(Side::Halo, "POST", "/api/client", refusal).times(100_000));
+    let r = run(&sim, &[], &[]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert_eq!(r.count("failed"), 2, "{}", r.stdout);
+    assert!(waited(&r) <= 900.0, "waited {}s", waited(&r));
+    assert_eq!(halo_value(&sim, 101), None);
+}
+
+/// Item 3: a slow run that is making progress is not cut short by the refusal rule (nor by
+/// the default deadline): a tight rate limit that lets a few requests through each minute.
+#[test]
+fn a_slow_run_that_makes_progress_is_not_cut_short() {
+    let config = Config {
+        // 3 requests per simulated minute (the tests scale waits by 1/1000: 60 ms is a minute).
+        halo_rate_limit: Some((3, std::time::Duration::from_millis(60))),
+        halo_retry_after: Some(60),
+        halo_list_custom_fields: ninja_halo_sim::ListFields::Absent,
+        ..Config::default()
+    };
+    let sim = Sim::start(tenants::generated(60, 50), config);
+    let r = run(&sim, &["--dry-run"], &[]);
+    assert!(r.code == 0 || r.code == 3, "{}", r.stderr);
+    assert!(waited(&r) > 900.0, "the run took more than 15 minutes of waits: {}", waited(&r));
+    assert!(!r.stderr.contains("refused every request"), "{}", r.stderr);
+}
+
+/// Item 3: a list that never ends (new ids on every page) stops at the ceiling, exit 1,
+/// nothing written, in bounded time and memory.
+#[test]
+fn a_list_that_never_ends_stops_at_the_ceiling() {
+    for (side, path, words) in [
+        (Side::Halo, "/api/client", "Halo's client list goes on past 50000"),
+        (Side::Ninja, "/v2/organizations", "NinjaOne's organization list goes on past 50000"),
+    ] {
+        let sim = Sim::start(clean_tenant(), Config::default());
+        sim.inject(Fault::new(side, "GET", path, FaultKind::EndlessPages).times(usize::MAX));
+        let started = std::time::Instant::now();
+        let r = run(&sim, &[], &[]);
+        assert_eq!(r.code, 1, "{}", r.stderr);
+        assert!(r.stderr.contains(words), "{}", r.stderr);
+        assert!(started.elapsed() < std::time::Duration::from_secs(60), "{:?}", started.elapsed());
+        assert_eq!(writes(&sim), 0);
+        let rss = r.report.as_ref().unwrap()["performance"]["peak_rss_kib"].as_u64().unwrap_or(0);
+        assert!(rss < 300 * 1024, "peak RSS {rss} KiB");
+    }
+}
+
+/// Item 3: files the operator names are read up to a size limit.
+#[cfg(unix)]
+#[test]
+fn files_the_operator_names_are_read_up_to_a_limit() {
+    let sim = Sim::start(clean_tenant(), Config::default());
+    for (var, words) in [
+        ("MAP_FILE", "cannot read the mapping file"),
+        ("HALO_CLIENT_SECRET_FILE", "cannot read The Halo client secret"),
+        ("CA_FILE", "cannot read --ca-file"),
+    ] {
+        let started = std::time::Instant::now();
+        let r = run(&sim, &["--dry-run"], &[(var, "/dev/zero")]);
+        assert_eq!(r.code, 1, "{var}: {}", r.stderr);
+        assert!(r.stderr.contains(words) && r.stderr.contains("larger than"), "{var}: {}", r.stderr);
+        assert!(started.elapsed() < std::time::Duration::from_secs(10), "{var}");
+    }
+}
+
+/// Item 3: memory is linear in organizations + clients: the suggestions kept for organizations
+/// that match nothing are a few names each, not a slot for every client they share a word with.
+#[test]
+fn suggestions_for_unmatched_organizations_cost_memory_linear_in_the_names() {
+    use tenants::{client, guid, org};
+    let orgs: Vec<_> =
+        (1..=1500).map(|i| org(i, &format!("Qorv{i}x Dental Services Group"), Some(&guid(i as u64)))).collect();
+    let clients: Vec<_> =
+        (1..=4000).map(|i| client(10_000 + i, &format!("Brell{i}k Dental Services Group"), None)).collect();
+    let sim = Sim::start(Tenant { orgs, clients, fields: tenants::client_fields() }, Config::default());
+    let r = run(&sim, &["--dry-run"], &[]);
+    assert_eq!(r.count("no_match"), 1500, "{}", r.stderr);
+    let rss = r.report.as_ref().unwrap()["performance"]["peak_rss_kib"].as_u64().unwrap();
+    // 1,500 x 4,000 x 16 bytes = 96 MB were kept before.
+    assert!(rss < 60 * 1024, "peak RSS {rss} KiB");
+}

@@ -218,6 +218,8 @@ pub enum FaultKind {
     EmptyPage,
     /// 200 with a JSON array of this many bytes (a broken or hostile server).
     HugeBody(usize),
+    /// A list that never ends: every page is full of new records (new ids each time).
+    EndlessPages,
 }
 
 #[derive(Clone, Debug)]
@@ -519,6 +521,12 @@ impl State {
             if matches!(fault, Some(FaultKind::EmptyPage)) {
                 orgs.clear();
             }
+            if matches!(fault, Some(FaultKind::EndlessPages)) {
+                let page: Vec<Value> = (after + 1..=after + size as i64)
+                    .map(|id| json!({"id": id, "name": format!("Endless Organization {id}")}))
+                    .collect();
+                return json_reply(200, &Value::Array(page));
+            }
             let page: Vec<Value> = orgs
                 .iter()
                 .take(size)
@@ -783,7 +791,22 @@ impl State {
                 (p, c)
             };
             let page = if matches!(fault, Some(FaultKind::EmptyPage)) { Vec::new() } else { page };
-            let clients: Vec<Value> = page.iter().map(|c| self.client_json(c, include.as_ref(), false)).collect();
+            let mut clients: Vec<Value> = page.iter().map(|c| self.client_json(c, include.as_ref(), false)).collect();
+            if matches!(fault, Some(FaultKind::EndlessPages)) {
+                let no = req.param("page_no").and_then(|v| v.parse::<i64>().ok()).unwrap_or(1).max(1);
+                let size = self.config.halo_page_cap as i64;
+                clients = (0..size)
+                    .map(|k| {
+                        let id = 1_000_000 + no * size + k;
+                        self.client_json(
+                            &tenants::client(id, &format!("Endless Client {id}"), None),
+                            include.as_ref(),
+                            false,
+                        )
+                    })
+                    .collect();
+                return json_reply(200, &json!({"record_count": 10_000_000, "clients": clients}));
+            }
             return json_reply(200, &json!({"record_count": count, "clients": clients}));
         }
         if req.method == "GET" {

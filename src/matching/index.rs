@@ -298,8 +298,16 @@ impl Index {
                 .filter(|(_, s)| *s > 0.0)
                 .collect();
         }
-        out.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let order = |a: &(usize, f64), b: &(usize, f64)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+        if out.len() > n && n > 0 {
+            out.select_nth_unstable_by(n - 1, order);
+        }
         out.truncate(n);
+        out.sort_by(order);
+        // Kept for every organization until the report is written: only the few asked for, not
+        // the capacity of every client scored (organizations x clients x 16 bytes otherwise:
+        // 442 MB at 3,000 x 9,000 names sharing common words).
+        out.shrink_to_fit();
         out
     }
 }
