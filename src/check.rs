@@ -69,7 +69,28 @@ fn check_halo(s: &Settings, http: &Http, list: &mut Checklist) {
         Ok(d) => d,
         Err(e) => return list.fail(&format!("Halo: {e}")),
     };
-    list.ok(&format!("Halo sign-in: client id '{}', scopes '{}'", s.halo_client_id, s.halo_scope));
+    match halo.auth.granted_scopes() {
+        Some(granted) if halo::scopes_edit_customers(&granted) => {
+            list.ok(&format!("Halo sign-in: client id '{}', scopes '{}'", s.halo_client_id, granted.join(" ")))
+        }
+        Some(granted) => {
+            list.ok(&format!("Halo sign-in: client id '{}'", s.halo_client_id));
+            list.fail(&format!(
+                "Halo's token grants '{}' but not edit:customers: a sync could read but not write (exit 2). Allow \
+                 edit:customers on the API application (Configuration > Integrations > Halo API > the application > \
+                 Permissions), and ask for it with --halo-scope (now '{}')",
+                granted.join(" "),
+                s.halo_scope
+            ));
+        }
+        None => {
+            list.ok(&format!("Halo sign-in: client id '{}', scopes asked '{}'", s.halo_client_id, s.halo_scope));
+            list.warn(
+                "Halo's token does not say which scopes it grants: whether the application may edit customers shows \
+                 at the first write (a refusal there stops the run, exit 2)",
+            );
+        }
+    }
     let field = match halo::resolve_field(&defs, &s.halo_field) {
         Ok(f) => f,
         Err(e) => return list.fail(&e.to_string()),
@@ -77,7 +98,7 @@ fn check_halo(s: &Settings, http: &Http, list: &mut Checklist) {
     list.ok(&format!("Halo client field '{}' (label '{}', id {})", field.name, field.label, field.id));
     match halo.client_page(&defs, 1) {
         Ok((rows, total)) => {
-            let shown = rows.iter().filter(|c| c.field_value(&field.name).is_some()).count();
+            let shown = rows.iter().filter(|c| c.field_value(&field).is_some()).count();
             let of = total.map_or(String::new(), |t| format!(" of {t}"));
             list.ok(&format!("Halo clients: the first page has {}{of}", rows.len()));
             if !rows.is_empty() && shown < rows.len() {

@@ -503,9 +503,10 @@ pub fn parse_map(text: &str) -> Result<Vec<Mapping>, String> {
 pub fn parse_map_rows(text: &str) -> Result<MappingRows, String> {
     let text = text.trim_start_matches('\u{feff}');
     if text.trim_start().starts_with('{') {
-        let obj: serde_json::Map<String, serde_json::Value> =
-            serde_json::from_str(text).map_err(|e| format!("not a valid JSON object: {e}"))?;
+        // Every entry as written, so that a name given twice is seen (a map keeps the last).
+        let obj: JsonEntries = serde_json::from_str(text).map_err(|e| format!("not a valid JSON object: {e}"))?;
         return obj
+            .0
             .iter()
             .map(|(k, v)| {
                 let h = v.as_str().ok_or_else(|| format!("the value for \"{k}\" must be a string"))?;
@@ -546,6 +547,29 @@ pub fn parse_map_rows(text: &str) -> Result<MappingRows, String> {
         return Err("empty: expected the header 'ninja,halo' and one row per mapping".into());
     }
     Ok(out)
+}
+
+/// A JSON object's entries in the order written, duplicates kept.
+struct JsonEntries(Vec<(String, serde_json::Value)>);
+
+impl<'de> serde::Deserialize<'de> for JsonEntries {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<JsonEntries, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = JsonEntries;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<JsonEntries, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(entry) = map.next_entry()? {
+                    entries.push(entry);
+                }
+                Ok(JsonEntries(entries))
+            }
+        }
+        d.deserialize_map(Visit)
+    }
 }
 
 /// One CSV line into fields; `"` quotes a field and `""` is a quote inside it.
@@ -678,6 +702,9 @@ mod tests {
         assert!(parse_map("ninja,halo\n\"A,B\n").unwrap_err().contains("not closed"));
         assert_eq!(parse_map("{\"A\": \"#4\"}").unwrap()[0].halo, HaloRef::Id(4));
         assert!(parse_map("{\"A\": 4}").is_err());
+        // A JSON object naming one organization twice is refused like the CSV form.
+        let e = check_mappings(parse_map_rows("{\"A\": \"B\", \"A\": \"C\"}").unwrap()).unwrap_err();
+        assert!(e.contains("twice") && e.contains("entry \"A\""), "{e}");
         let e = check_mappings(parse_map_rows("ninja,halo\nA,B\nA,C\n").unwrap()).unwrap_err();
         assert!(e.contains("twice") && e.contains("(line 2)") && e.contains("(line 3)"), "{e}");
         // As the planner compares names: case and spacing do not make another organization.

@@ -1,7 +1,8 @@
 //! Files the run creates (report, suggestions, log, lock): readable by their owner only
 //! (mode 0600 on Unix; on Windows they inherit the folder's ACL, and the lock lives in a folder
-//! private to the service account), and never written through a symbolic link planted at
-//! their path by another account.
+//! private to the service account), and never written where another account could have sent
+//! them: no link followed along the path unless only root or this account could have made it
+//! (`check_path`), never into a file that is not a regular file or that another account owns.
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
@@ -34,8 +35,10 @@ pub fn read_text_limited(path: &Path, limit: u64) -> io::Result<String> {
 }
 
 /// Creates the folders above `path` that do not exist yet (owner-only on Unix), so that
-/// `--log-file C:\Logs\sync.log` works on a fresh device.
+/// `--log-file C:\Logs\sync.log` works on a fresh device; first checks that no other account
+/// can redirect the path (`check_path`).
 pub fn create_parent(path: &Path) -> io::Result<()> {
+    check_path(path)?;
     match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() && !dir.exists() => private_dir_builder().create(dir),
         _ => Ok(()),
@@ -49,6 +52,30 @@ pub fn private_dir_builder() -> std::fs::DirBuilder {
     std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
     b
 }
+
+// open(2) flags std does not name (no libc here). Where the value is not known, 0: the checks
+// before and after opening still hold.
+#[cfg(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "x86")))]
+const O_NOFOLLOW: i32 = 0o400_000;
+#[cfg(all(target_os = "linux", any(target_arch = "aarch64", target_arch = "arm")))]
+const O_NOFOLLOW: i32 = 0o100_000;
+#[cfg(target_os = "macos")]
+const O_NOFOLLOW: i32 = 0x100;
+#[cfg(all(
+    unix,
+    not(target_os = "macos"),
+    not(all(
+        target_os = "linux",
+        any(target_arch = "x86_64", target_arch = "x86", target_arch = "aarch64", target_arch = "arm")
+    ))
+))]
+const O_NOFOLLOW: i32 = 0;
+#[cfg(target_os = "linux")]
+const O_NONBLOCK: i32 = 0o4000;
+#[cfg(target_os = "macos")]
+const O_NONBLOCK: i32 = 0x4;
+#[cfg(all(unix, not(any(target_os = "linux", target_os = "macos"))))]
+const O_NONBLOCK: i32 = 0;
 
 fn private_options() -> OpenOptions {
     #[cfg_attr(not(unix), allow(unused_mut))] // only Unix sets a mode here
@@ -84,7 +111,11 @@ pub fn write_private(path: &Path, write: impl FnOnce(&mut io::BufWriter<File>) -
 pub fn open_private_append(path: &Path) -> io::Result<File> {
     create_parent(path)?;
     refuse_symlink(path)?;
-    let f = private_options().create(true).append(true).open(path)?;
+    let mut options = private_options();
+    // No link followed and no wait on a FIFO, even one swapped in after the checks.
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, O_NOFOLLOW | O_NONBLOCK);
+    let f = options.create(true).append(true).open(path)?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::{MetadataExt, PermissionsExt};
@@ -93,11 +124,100 @@ pub fn open_private_append(path: &Path) -> io::Result<File> {
         if !opened.is_file() || opened.ino() != there.ino() || opened.dev() != there.dev() {
             return Err(io::Error::other("the file changed while it was opened (a link swapped in?)"));
         }
+        if effective_uid().is_some_and(|me| opened.uid() != me) {
+            return Err(refused(format!("it belongs to another account (uid {})", opened.uid())));
+        }
         if opened.mode() & 0o077 != 0 {
             f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
         }
     }
     Ok(f)
+}
+
+/// The effective user: the owner of this process's own /proc entry (Linux), else the owner of
+/// a file it creates in the temp folder.
+#[cfg(unix)]
+pub fn effective_uid() -> Option<u32> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata("/proc/self").map(|m| m.uid()).ok().or_else(|| probe_uid_in(&std::env::temp_dir()))
+}
+
+/// The effective user, as the owner of a file created in `dir` (None if none can be created).
+#[cfg(unix)]
+pub fn probe_uid_in(dir: &Path) -> Option<u32> {
+    use std::os::unix::fs::MetadataExt;
+    let p = dir.join(format!(".ninja-halo-sync-probe-{}", std::process::id()));
+    let f = std::fs::OpenOptions::new().write(true).create_new(true).open(&p).ok()?;
+    let uid = f.metadata().ok().map(|m| m.uid());
+    let _ = std::fs::remove_file(&p);
+    uid
+}
+
+fn refused(why: String) -> io::Error {
+    io::Error::new(io::ErrorKind::PermissionDenied, why)
+}
+
+/// Refuses a path that another account could redirect: a symbolic link among the folders
+/// above it that another account made, or that sits in a folder other accounts may write (they
+/// could swap it), is never followed (root's own links, such as macOS's /tmp, are). And what
+/// exists at the path itself must be a regular file (or a link, which is replaced, never
+/// followed) of this account: a FIFO would hang the run, another account's file would receive
+/// root's log and stay readable to that account.
+#[cfg(unix)]
+pub fn check_path(path: &Path) -> io::Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let me = effective_uid();
+    let trusted = |uid: u32| uid == 0 || Some(uid) == me;
+    let abs = if path.is_absolute() { path.to_path_buf() } else { std::env::current_dir()?.join(path) };
+    let mut dir = std::path::PathBuf::new();
+    // The folder holding the component looked at: (owner, mode).
+    let mut holder: Option<(u32, u32)> = None;
+    for part in abs.parent().map(Path::components).into_iter().flatten() {
+        dir.push(part);
+        let m = match std::fs::symlink_metadata(&dir) {
+            Ok(m) => m,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => break,
+            Err(e) => return Err(e),
+        };
+        if m.file_type().is_symlink() {
+            let safe_holder = holder.is_none_or(|(uid, mode)| trusted(uid) && mode & 0o022 == 0);
+            if !trusted(m.uid()) || !safe_holder {
+                return Err(refused(format!(
+                    "{} is a symbolic link that another account made or can replace; refusing to follow it (name \
+                     the real folder instead)",
+                    dir.display()
+                )));
+            }
+            dir = std::fs::canonicalize(&dir)?;
+            let target = std::fs::metadata(&dir)?;
+            holder = Some((target.uid(), target.mode()));
+            continue;
+        }
+        holder = Some((m.uid(), m.mode()));
+    }
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => Ok(()),
+        Ok(m) if !m.file_type().is_file() => {
+            Err(refused("it exists and is not a regular file (a FIFO, a device or a folder)".into()))
+        }
+        Ok(m) if me.is_some_and(|me| m.uid() != me) => Err(refused(format!(
+            "it exists and belongs to another account (uid {}); remove it or choose another path",
+            m.uid()
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// What exists at the path must be a regular file (Windows has no FIFOs or owners to check here;
+/// files there inherit the folder's ACL).
+#[cfg(not(unix))]
+pub fn check_path(path: &Path) -> io::Result<()> {
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if !m.file_type().is_file() && !m.file_type().is_symlink() => {
+            Err(refused("it exists and is not a regular file".into()))
+        }
+        _ => Ok(()),
+    }
 }
 
 pub fn refuse_symlink(path: &Path) -> io::Result<()> {

@@ -141,9 +141,42 @@ fn field_name(f: &Value) -> Option<&str> {
     f.get("name").and_then(Value::as_str)
 }
 
-/// Whether the custom field object is the field named `name` (Halo's names ignore case).
-fn named(f: &Value, name: &str) -> bool {
-    field_name(f).is_some_and(|n| n.eq_ignore_ascii_case(name))
+/// Whether the custom field object is the field `def`: by its id where the object carries one
+/// (two fields whose names differ only in case are two fields), else by name, ignoring case as
+/// Halo's names do.
+fn is_field(f: &Value, def: &FieldDef) -> bool {
+    match f.get("id").and_then(lenient_id) {
+        Some(id) => id == def.id,
+        None => field_name(f).is_some_and(|n| n.eq_ignore_ascii_case(&def.name)),
+    }
+}
+
+/// Whether another field's name differs from `name` only in case: Halo might then take the
+/// name for the other field, so such a field is posted by its id alone.
+fn name_is_shared(name: &str, defs: &[FieldDef]) -> bool {
+    defs.iter().filter(|d| d.name.eq_ignore_ascii_case(name)).count() > 1
+}
+
+/// The object that names `field` in a posted array: by id, and by name too (as other Halo
+/// clients do) where no other field's name differs from it only in case.
+fn posted_entry(field: &FieldDef, defs: &[FieldDef], value: &str) -> Value {
+    if name_is_shared(&field.name, defs) {
+        json!({"id": field.id, "value": value})
+    } else {
+        json!({"id": field.id, "name": field.name, "value": value})
+    }
+}
+
+/// Objects posted back as read, but those of fields whose names differ only in case named by
+/// their id alone (see `name_is_shared`).
+fn by_id_where_names_are_shared(fields: &mut [Value], defs: &[FieldDef]) {
+    for f in fields {
+        let shared = field_name(f).is_some_and(|n| name_is_shared(n, defs));
+        let has_id = f.get("id").and_then(lenient_id).is_some();
+        if let (true, true, Some(obj)) = (shared, has_id, f.as_object_mut()) {
+            obj.remove("name");
+        }
+    }
 }
 
 impl Client {
@@ -155,9 +188,9 @@ impl Client {
     /// The field's current value: Some(None) = known to be empty; None = not known, because
     /// the answer had no array, no entry for this field, or a masked one. An array without the
     /// field is never read as "empty": some Halo answers carry only some fields.
-    pub fn field_value(&self, field: &str) -> Option<Option<String>> {
+    pub fn field_value(&self, field: &FieldDef) -> Option<Option<String>> {
         let objects = self.field_objects()?;
-        let f = objects.iter().find(|f| named(f, field))?;
+        let f = objects.iter().find(|f| is_field(f, field))?;
         if is_masked(f) {
             return None;
         }
@@ -165,15 +198,18 @@ impl Client {
     }
 
     /// Every custom field object the answer shows, in one decoding and in the answer's order:
-    /// (name, None) for a masked one, (name, Some(its value, None when empty)) otherwise. The
-    /// first object of a name is the one `field_value` reads.
-    pub fn field_values(&self) -> Vec<(String, Option<Option<String>>)> {
+    /// (key, name, None) for a masked one, (key, name, Some(its value, None when empty))
+    /// otherwise. The key tells fields apart as `is_field` does: `#id`, else the name in lower
+    /// case. The first object of a key is the one `field_value` reads.
+    pub fn field_values(&self) -> Vec<(String, String, Option<Option<String>>)> {
         self.field_objects()
             .unwrap_or_default()
             .iter()
             .filter_map(|f| {
                 let value = if is_masked(f) { None } else { Some(f.get("value").and_then(value_text)) };
-                Some((field_name(f)?.to_string(), value))
+                let name = field_name(f)?.to_string();
+                let key = f.get("id").and_then(lenient_id).map_or_else(|| name.to_lowercase(), |id| format!("#{id}"));
+                Some((key, name, value))
             })
             .collect()
     }
@@ -181,20 +217,16 @@ impl Client {
     /// Whether the client's other custom fields can be posted back exactly as read: the array
     /// must hold every defined field (else an omitted one may just not have been sent) and no
     /// masked value. Ok(true) when some other field holds a value.
-    pub fn others_postable(&self, defs: &[FieldDef], ours: &str) -> Result<bool, Unpostable> {
+    pub fn others_postable(&self, defs: &[FieldDef], ours: &FieldDef) -> Result<bool, Unpostable> {
         let objects =
             self.field_objects().ok_or_else(|| Unpostable("Halo's answer carried none of its custom fields".into()))?;
-        let present =
-            |d: &FieldDef| objects.iter().any(|f| named(f, &d.name) || f.get("id").and_then(lenient_id) == Some(d.id));
-        let missing: Vec<&str> = defs
-            .iter()
-            .filter(|d| !d.name.eq_ignore_ascii_case(ours) && !present(d))
-            .map(|d| d.name.as_str())
-            .collect();
+        let present = |d: &FieldDef| objects.iter().any(|f| is_field(f, d));
+        let missing: Vec<&str> =
+            defs.iter().filter(|d| d.id != ours.id && !present(d)).map(|d| d.name.as_str()).collect();
         if !missing.is_empty() {
             return Err(Unpostable(format!("Halo's answer did not show its field(s) {}", missing.join(", "))));
         }
-        let others = objects.iter().filter(|f| !named(f, ours));
+        let others = objects.iter().filter(|f| !is_field(f, ours));
         let masked: Vec<&str> = others.clone().filter(|f| is_masked(f)).filter_map(field_name).collect();
         if !masked.is_empty() {
             return Err(Unpostable(format!(
@@ -213,6 +245,8 @@ pub struct HaloAuth {
     pub secret: String,
     pub scope: String,
     token: TokenCache,
+    /// What the last token granted, where its answer said.
+    granted: std::sync::Mutex<Option<Vec<String>>>,
 }
 
 impl HaloAuth {
@@ -224,8 +258,21 @@ impl HaloAuth {
             secret: secret.into(),
             scope: scope.into(),
             token: TokenCache::default(),
+            granted: std::sync::Mutex::new(None),
         }
     }
+
+    /// The scopes the token grants, where Halo's answer said (after a first request).
+    pub fn granted_scopes(&self) -> Option<Vec<String>> {
+        self.granted.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
+
+/// Whether these scopes let the API application edit customers: `edit:customers`, or a scope
+/// that holds every permission (`all`, `admin`). Halo grants what the application allows of
+/// what was asked; the agent's role can still refuse (seen at the first write).
+pub fn scopes_edit_customers(scopes: &[String]) -> bool {
+    scopes.iter().any(|s| matches!(s.to_ascii_lowercase().as_str(), "edit:customers" | "all" | "admin"))
 }
 
 impl TokenSource for HaloAuth {
@@ -243,7 +290,10 @@ impl HaloAuth {
         }
         let fields = (self.client_id.as_str(), self.secret.as_str(), self.scope.as_str());
         let outcome = match http.client_credentials(Side::Halo, "POST /auth/token", &url, fields) {
-            Ok(token) => return Ok(token),
+            Ok(granted) => {
+                *self.granted.lock().unwrap_or_else(|e| e.into_inner()) = granted.scopes;
+                return Ok((granted.token, granted.renew_at));
+            }
             Err(outcome) => outcome,
         };
         let what = describe("POST", &url, &outcome);
@@ -387,8 +437,22 @@ pub fn resolve_field(defs: &[FieldDef], wanted: &str) -> Result<FieldDef, ApiErr
     if let Some(d) = defs.iter().find(|d| d.name == wanted) {
         return Ok(d.clone());
     }
-    if let Some(d) = defs.iter().find(|d| d.name.eq_ignore_ascii_case(wanted)) {
-        return Ok(d.clone());
+    // Ignoring case only where that names one field: of two, which is meant cannot be guessed.
+    let folded: Vec<&FieldDef> = defs.iter().filter(|d| d.name.eq_ignore_ascii_case(wanted)).collect();
+    match folded.as_slice() {
+        [d] => return Ok((*d).clone()),
+        [] => {}
+        many => {
+            return Err(ApiError::Field(format!(
+                "Halo has {} client custom fields whose names differ from '{wanted}' only in case: {}. Pass the name \
+                 exactly as Halo spells it (--halo-field / HALO_FIELD). Nothing was written.",
+                many.len(),
+                many.iter()
+                    .map(|d| format!("{} (label \"{}\", id {})", d.name, d.label, d.id))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )))
+        }
     }
     let label_hit = defs.iter().find(|d| d.label.trim().eq_ignore_ascii_case(wanted.trim()));
     let pairs: Vec<(&str, &str)> = defs.iter().map(|d| (d.name.as_str(), d.label.as_str())).collect();
@@ -778,17 +842,17 @@ fn client_from(v: &Value) -> Option<Client> {
 
 /// The update that posts only our field. Safe where Halo merges posted custom fields into the
 /// record (the other fields, and edits a person makes to them meanwhile, stay as they are).
-pub fn body_ours_only(client_id: i64, field: &FieldDef, value: &str) -> Value {
-    json!({"id": client_id, "customfields": [{"id": field.id, "name": field.name, "value": value}]})
+pub fn body_ours_only(client_id: i64, field: &FieldDef, defs: &[FieldDef], value: &str) -> Value {
+    json!({"id": client_id, "customfields": [posted_entry(field, defs, value)]})
 }
 
 /// The update that posts the client's whole array exactly as read, with our field set to
 /// `value`: safe where Halo replaces the array. Refused (with the reason) when the other fields
 /// cannot be posted back exactly (see `others_postable`).
 pub fn body_full(client: &Client, defs: &[FieldDef], field: &FieldDef, value: &str) -> Result<Value, Unpostable> {
-    client.others_postable(defs, &field.name)?;
+    client.others_postable(defs, field)?;
     let mut fields = client.field_objects().unwrap_or_default();
-    let ours = |f: &Value| named(f, &field.name);
+    let ours = |f: &Value| is_field(f, field);
     fields.retain(|f| ours(f) || !is_secret(f));
     match fields.iter_mut().find(|f| ours(f)) {
         Some(Value::Object(f)) => {
@@ -798,9 +862,10 @@ pub fn body_full(client: &Client, defs: &[FieldDef], field: &FieldDef, value: &s
         }
         _ => {
             fields.retain(|f| !ours(f));
-            fields.push(json!({"id": field.id, "name": field.name, "value": value}));
+            fields.push(posted_entry(field, defs, value));
         }
     }
+    by_id_where_names_are_shared(&mut fields, defs);
     Ok(json!({"id": client.id, "customfields": fields}))
 }
 
@@ -808,9 +873,10 @@ pub fn body_full(client: &Client, defs: &[FieldDef], field: &FieldDef, value: &s
 /// our value, it tells how this Halo treats posted custom fields. Where Halo merges, nothing
 /// changes; where it replaces the array, our field (and only our field) is emptied.
 pub fn body_without_ours(client: &Client, defs: &[FieldDef], field: &FieldDef) -> Result<Value, Unpostable> {
-    client.others_postable(defs, &field.name)?;
+    client.others_postable(defs, field)?;
     let mut fields = client.field_objects().unwrap_or_default();
-    fields.retain(|f| !named(f, &field.name) && !is_secret(f));
+    fields.retain(|f| !is_field(f, field) && !is_secret(f));
+    by_id_where_names_are_shared(&mut fields, defs);
     Ok(json!({"id": client.id, "customfields": fields}))
 }
 
@@ -832,6 +898,11 @@ mod tests {
         assert!(matches!(e, ApiError::Field(_)), "{e:?}");
         let e = e.to_string();
         assert!(e.contains("is the label of CFDtcClientGuid"), "{e}");
+        let mut twins = defs();
+        twins.push(FieldDef { id: 9, name: "CFDTCClientGuid".into(), label: "Other".into() });
+        assert_eq!(resolve_field(&twins, "CFDtcClientGuid").unwrap().id, 1, "the exact name first");
+        let e = resolve_field(&twins, "cfdtcclientguid").unwrap_err().to_string();
+        assert!(e.contains("differ from 'cfdtcclientguid' only in case") && e.contains("id 9"), "{e}");
         let e = resolve_field(&defs(), "DtcClientGuid").unwrap_err().to_string();
         assert!(e.starts_with("Halo has no client custom field named 'DtcClientGuid'"), "{e}");
         assert!(e.contains("CFDtcClientGuid (label \"DTC Client GUID\")"), "{e}");
@@ -846,15 +917,21 @@ mod tests {
         let full = client(json!([
             {"id": 2, "name": "CFContractTier", "value": "Gold", "label": "Tier", "usage": 0},
             {"id": 1, "name": "CFDtcClientGuid", "value": ""}]));
-        assert_eq!(full.field_value("CFDtcClientGuid"), Some(None));
-        assert_eq!(full.field_value("CFContractTier"), Some(Some("Gold".into())));
-        assert_eq!(client(json!([])).field_value("CFDtcClientGuid"), None, "an empty array is not 'empty'");
+        let (ours, tier) = (&defs()[0], &defs()[1]);
+        assert_eq!(full.field_value(ours), Some(None));
+        assert_eq!(full.field_value(tier), Some(Some("Gold".into())));
+        assert_eq!(client(json!([])).field_value(ours), None, "an empty array is not 'empty'");
         let without = client(json!([{"id": 2, "name": "CFContractTier", "value": "Gold"}]));
-        assert_eq!(without.field_value("CFDtcClientGuid"), None);
+        assert_eq!(without.field_value(ours), None);
         let absent = Client { customfields: None, ..full.clone() };
-        assert_eq!(absent.field_value("CFDtcClientGuid"), None);
+        assert_eq!(absent.field_value(ours), None);
         let masked = client(json!([{"id": 1, "name": "CFDtcClientGuid", "value": "********", "isencrypted": true}]));
-        assert_eq!(masked.field_value("CFDtcClientGuid"), None);
+        assert_eq!(masked.field_value(ours), None);
+        // Two fields whose names differ only in case are told apart by id.
+        let twins = client(json!([
+            {"id": 9, "name": "CFDTCClientGuid", "value": "theirs"},
+            {"id": 1, "name": "CFDtcClientGuid", "value": "ours"}]));
+        assert_eq!(twins.field_value(ours), Some(Some("ours".into())));
     }
 
     #[test]
@@ -870,8 +947,15 @@ mod tests {
                 {"id": 1, "name": "CFDtcClientGuid", "value": "G"}]})
         );
         assert_eq!(
-            body_ours_only(7, &defs()[0], "G"),
+            body_ours_only(7, &defs()[0], &defs(), "G"),
             json!({"id": 7, "customfields": [{"id": 1, "name": "CFDtcClientGuid", "value": "G"}]})
+        );
+        // Where another field's name differs only in case, the field is named by its id alone.
+        let mut twins = defs();
+        twins.push(FieldDef { id: 9, name: "CFDTCClientGuid".into(), label: "Other".into() });
+        assert_eq!(
+            body_ours_only(7, &defs()[0], &twins, "G"),
+            json!({"id": 7, "customfields": [{"id": 1, "value": "G"}]})
         );
         // A field the answer does not show, or a masked one, cannot be posted back exactly.
         let partial = client(json!([{"id": 1, "name": "CFDtcClientGuid", "value": ""}]));
@@ -898,7 +982,7 @@ mod tests {
         let other = client(
             json!([{"id": 1, "name": "CFDtcClientGuid", "label": "GUID", "type": 0, "value": "g", "display": "g", "usage": 0}]),
         );
-        assert_eq!(other.field_value("CFDtcClientGuid"), Some(Some("g".into())));
+        assert_eq!(other.field_value(&defs()[0]), Some(Some("g".into())));
     }
 
     #[test]

@@ -699,10 +699,37 @@ fn parse_http_date(s: &str) -> Option<i64> {
     (secs >= 0).then_some(secs)
 }
 
+/// A token from the client-credentials grant: the token, the clock time to renew it, and the
+/// scopes it grants where the answer says (its `scope`, else the token's own `scope` claim when
+/// it is a JWT).
+pub struct Granted {
+    pub token: String,
+    pub renew_at: Duration,
+    pub scopes: Option<Vec<String>>,
+}
+
+/// The scopes a token answer grants: `scope` (space-separated, or a list), else the `scope`
+/// claim of the access token when it is a JWT; None where neither says.
+pub fn granted_scopes(answer: &serde_json::Value, token: &str) -> Option<Vec<String>> {
+    let list = |v: &serde_json::Value| -> Option<Vec<String>> {
+        match v {
+            serde_json::Value::String(s) => Some(s.split_whitespace().map(str::to_string).collect()),
+            serde_json::Value::Array(a) => Some(a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect()),
+            _ => None,
+        }
+    };
+    if let Some(scopes) = answer.get("scope").and_then(list) {
+        return Some(scopes);
+    }
+    let payload = token.split('.').nth(1)?;
+    let claims: serde_json::Value = serde_json::from_slice(&crate::util::base64url_decode(payload)?).ok()?;
+    claims.get("scope").and_then(list)
+}
+
 /// Reads an OAuth token response: the token, and the clock time to renew it (a minute before
 /// it expires, or at half-life for short-lived tokens). The token is registered for
 /// redaction at once.
-pub fn parse_token(http: &Http, r: &Response) -> Option<(String, Duration)> {
+pub fn parse_token(http: &Http, r: &Response) -> Option<Granted> {
     let v = r.json()?;
     let token = v.get("access_token")?.as_str()?.to_string();
     output::add_secret(&token);
@@ -715,7 +742,8 @@ pub fn parse_token(http: &Http, r: &Response) -> Option<(String, Duration)> {
         .clamp(1.0, 86_400.0);
     let ttl = Duration::from_secs_f64(ttl);
     let margin = Duration::from_secs(60).min(ttl / 2);
-    Some((token, http.clock.now() + ttl - margin))
+    let scopes = granted_scopes(&v, &token);
+    Some(Granted { token, renew_at: http.clock.now() + ttl - margin, scopes })
 }
 
 /// A bearer token and when to renew it. The lock is held while a new one is fetched, so
@@ -761,15 +789,15 @@ impl Http {
         Ok((url, outcome))
     }
 
-    /// The OAuth client-credentials grant both APIs use: the token and when to renew it, or
-    /// the failed exchange, for the API to explain in its own terms.
+    /// The OAuth client-credentials grant both APIs use: the token, when to renew it and what
+    /// it grants, or the failed exchange, for the API to explain in its own terms.
     pub fn client_credentials(
         &self,
         side: Side,
         endpoint: &'static str,
         url: &str,
         (id, secret, scope): (&str, &str, &str),
-    ) -> Result<(String, Duration), Result<Response, HttpError>> {
+    ) -> Result<Granted, Result<Response, HttpError>> {
         let body = crate::util::form(&[
             ("grant_type", "client_credentials"),
             ("client_id", id),

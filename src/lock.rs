@@ -4,6 +4,8 @@
 //! it ends, so a crashed run never blocks the next one; and another local account can neither
 //! hold the lock nor plant the file, because it cannot write in that folder.
 
+#[cfg(unix)]
+use crate::files::{effective_uid, probe_uid_in};
 use std::fs::File;
 use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
@@ -55,14 +57,6 @@ pub fn candidate_dirs(configured: Option<&Path>) -> Vec<PathBuf> {
     dirs
 }
 
-/// The effective user: the owner of this process's own /proc entry (Linux), else the owner of
-/// a file it creates in the temp folder.
-#[cfg(unix)]
-fn effective_uid() -> Option<u32> {
-    use std::os::unix::fs::MetadataExt;
-    std::fs::metadata("/proc/self").map(|m| m.uid()).ok().or_else(|| probe_uid_in(&std::env::temp_dir()))
-}
-
 #[cfg(unix)]
 fn running_as_root() -> bool {
     effective_uid() == Some(0)
@@ -104,17 +98,6 @@ pub fn check_dir(dir: &Path) -> Result<(), String> {
         }
     }
     Ok(())
-}
-
-/// The effective user, as the owner of a file created in `dir` (None if none can be created).
-#[cfg(unix)]
-fn probe_uid_in(dir: &Path) -> Option<u32> {
-    use std::os::unix::fs::MetadataExt;
-    let p = dir.join(format!(".ninja-halo-sync-probe-{}", std::process::id()));
-    let f = std::fs::OpenOptions::new().write(true).create_new(true).open(&p).ok()?;
-    let uid = f.metadata().ok().map(|m| m.uid());
-    let _ = std::fs::remove_file(&p);
-    uid
 }
 
 /// Takes the lock for `name` in the first usable folder of `dirs`.

@@ -47,7 +47,7 @@ impl NinjaAuth {
         // and reading organizations and their custom fields needs `monitoring`.
         let fields = (self.client_id.as_str(), self.secret.as_str(), "monitoring");
         let outcome = match http.client_credentials(Side::Ninja, "POST /ws/oauth/token", &url, fields) {
-            Ok(token) => return Ok(token),
+            Ok(granted) => return Ok((granted.token, granted.renew_at)),
             Err(outcome) => outcome,
         };
         match &outcome {

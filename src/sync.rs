@@ -157,9 +157,6 @@ fn read(s: &Settings, halo: &Halo, ninja: &Ninja) -> Result<Data, String> {
         clients.len(),
         clients.iter().filter(|c| !c.inactive).count()
     ));
-    if orgs.is_empty() {
-        output::warn("warning: NinjaOne returned no organizations; check the API application's scopes (monitoring)");
-    }
     Ok(Data { orgs, values, field, defs, clients })
 }
 
@@ -172,12 +169,7 @@ fn plan_inputs(data: &Data) -> (Vec<OrgIn>, Vec<ClientIn>) {
     let clients = data
         .clients
         .iter()
-        .map(|c| ClientIn {
-            id: c.id,
-            name: c.name.clone(),
-            inactive: c.inactive,
-            value: c.field_value(&data.field.name),
-        })
+        .map(|c| ClientIn { id: c.id, name: c.name.clone(), inactive: c.inactive, value: c.field_value(&data.field) })
         .collect();
     (orgs, clients)
 }
@@ -215,7 +207,7 @@ fn plan_with_reads(s: &Settings, halo: &Halo, data: &mut Data, perf: &mut Perfor
 
 /// The report lines and the run-level findings that need a person.
 fn decide_and_write(s: &Settings, halo: &Halo, mut data: Data, perf: &mut Performance) -> Result<Decided, String> {
-    let list_had_values = data.clients.iter().any(|c| c.field_value(&data.field.name).is_some());
+    let list_had_values = data.clients.iter().any(|c| c.field_value(&data.field).is_some());
     let plan = plan_with_reads(s, halo, &mut data, perf)?;
     let mut decisions = plan.decisions;
     let to_write: Vec<usize> = (0..decisions.len()).filter(|&i| decisions[i].status == Status::WouldUpdate).collect();
@@ -263,6 +255,16 @@ fn decide_and_write(s: &Settings, halo: &Halo, mut data: Data, perf: &mut Perfor
     // Organizations without a single value is almost never the truth: it is a wrong field name
     // or a field the API application may not read. Never "OK".
     let mut attention = Vec::new();
+    // No organizations at all: a NinjaOne tenant always has some; this is the wrong API
+    // application, region or permission. Never "OK".
+    if data.orgs.is_empty() {
+        attention.push(
+            "NinjaOne returned no organizations at all: check that the API application (Administration > Apps > API) \
+             belongs to this NinjaOne instance and region (--ninja-region / NINJA_REGION), has the monitoring scope, \
+             and that its technician role may see every organization"
+                .to_string(),
+        );
+    }
     if !data.orgs.is_empty() && data.values.is_empty() {
         attention.push(format!(
             "none of the {} NinjaOne organizations has a value in the field '{}': check the field's name (the API \
@@ -369,7 +371,7 @@ fn first_write(
                 continue;
             }
         };
-        let key = |c: &Client| c.field_value(&field.name).map(|v| v.map(|v| plan::value_key(&v)));
+        let key = |c: &Client| c.field_value(&field).map(|v| v.map(|v| plan::value_key(&v)));
         if key(&fresh) != key(planned) {
             results[k] = Some(Err(
                 "not written: the client's value in Halo changed while the run went on; the next run will judge it again"
@@ -393,7 +395,7 @@ fn first_write(
             results[k] = Some(Err(format!("Halo refused the write: {e}")));
             continue;
         }
-        match read_back(halo, &data.clients[ci], &field.name, values[k], true) {
+        match read_back(halo, &data.clients[ci], &field, values[k], true) {
             Ok(after) => {
                 results[k] = Some(Ok(()));
                 data.clients[ci] = after;
@@ -431,7 +433,7 @@ fn probe(
         output::warn("warning: Halo refused the probe write; whole arrays will be posted");
         return Semantics::Unknown;
     }
-    let kept = halo.client(before.id).ok().and_then(|now| now.field_value(&field.name));
+    let kept = halo.client(before.id).ok().and_then(|now| now.field_value(&field));
     let semantics = match &kept {
         Some(Some(v)) if plan::value_key(v) == plan::value_key(value) => return Semantics::Merge,
         Some(None) => Semantics::Replace,
@@ -444,7 +446,7 @@ fn probe(
     });
     let restored = halo::body_full(&before, &data.defs, &field, value).map_err(|e| e.to_string()).and_then(|b| {
         match halo.write(&[(before.id, b)], &field.name).results.into_iter().next() {
-            Some((_, Ok(()))) => read_back(halo, &before, &field.name, value, true),
+            Some((_, Ok(()))) => read_back(halo, &before, &field, value, true),
             Some((_, Err(e))) => Err(e.to_string()),
             None => Err("no answer".into()),
         }
@@ -475,7 +477,7 @@ fn write_rest(
         let unready: Vec<usize> = ready
             .iter()
             .map(|&(_, ci)| ci)
-            .filter(|&ci| data.clients[ci].others_postable(&data.defs, &field.name).is_err())
+            .filter(|&ci| data.clients[ci].others_postable(&data.defs, &field).is_err())
             .collect();
         let ids: Vec<i64> = unready.iter().map(|&ci| data.clients[ci].id).collect();
         for (&ci, (_, r)) in unready.iter().zip(halo.clients_by_id(&ids)) {
@@ -483,7 +485,7 @@ fn write_rest(
                 data.clients[ci].customfields = c.customfields;
             }
         }
-        ready.retain(|&(k, ci)| match data.clients[ci].others_postable(&data.defs, &field.name) {
+        ready.retain(|&(k, ci)| match data.clients[ci].others_postable(&data.defs, &field) {
             Ok(_) => true,
             Err(why) => {
                 results[k] = Some(Err(format!(
@@ -514,7 +516,7 @@ fn write_rest(
             .map(|&(k, ci)| {
                 let c = &data.clients[ci];
                 let body = match semantics {
-                    Semantics::Merge => halo::body_ours_only(c.id, &field, values[k]),
+                    Semantics::Merge => halo::body_ours_only(c.id, &field, &data.defs, values[k]),
                     _ => halo::body_full(c, &data.defs, &field, values[k]).unwrap_or(serde_json::Value::Null),
                 };
                 (c.id, body)
@@ -544,7 +546,7 @@ fn write_rest(
 
 /// Reads one client back after a write: the value must be there and (with `others`) no other
 /// custom field changed.
-fn read_back(halo: &Halo, before: &Client, field: &str, expected: &str, others: bool) -> Result<Client, String> {
+fn read_back(halo: &Halo, before: &Client, field: &FieldDef, expected: &str, others: bool) -> Result<Client, String> {
     let now = halo.client(before.id).map_err(|e| format!("written, but reading it back failed: {e}"))?;
     written_right(before, &now, field, expected, others)?;
     Ok(now)
@@ -552,7 +554,7 @@ fn read_back(halo: &Halo, before: &Client, field: &str, expected: &str, others: 
 
 /// Whether a written client reads back right: `expected` kept and (with `others`) no other
 /// custom field changed since `before`.
-fn written_right(before: &Client, now: &Client, field: &str, expected: &str, others: bool) -> Result<(), String> {
+fn written_right(before: &Client, now: &Client, field: &FieldDef, expected: &str, others: bool) -> Result<(), String> {
     kept(now, field, expected)?;
     if others {
         disturbed(before, now, field)?;
@@ -561,15 +563,16 @@ fn written_right(before: &Client, now: &Client, field: &str, expected: &str, oth
 }
 
 /// Whether Halo kept `expected` in the field.
-fn kept(now: &Client, field: &str, expected: &str) -> Result<(), String> {
+fn kept(now: &Client, field: &FieldDef, expected: &str) -> Result<(), String> {
+    let name = &field.name;
     match now.field_value(field) {
         Some(Some(v)) if plan::value_key(&v) == plan::value_key(expected) => Ok(()),
         Some(v) => Err(format!(
-            "Halo accepted the write but did not keep it (reads back {}); check that '{field}' is a client field the \
+            "Halo accepted the write but did not keep it (reads back {}); check that '{name}' is a client field the \
              API application's agent may edit",
             v.map(|v| format!("'{v}'")).unwrap_or_else(|| "empty".into()),
         )),
-        None => Err(format!("written, but Halo's answer when reading it back did not show '{field}' to check")),
+        None => Err(format!("written, but Halo's answer when reading it back did not show '{name}' to check")),
     }
 }
 
@@ -594,7 +597,7 @@ fn verify(
         match halo.clients_where(&data.defs, &|id| ids.contains(&id)) {
             // Only rows that show the field count; the others are read one by one.
             Ok(list) => {
-                after.extend(list.into_iter().filter(|c| c.field_value(&field.name).is_some()).map(|c| (c.id, Ok(c))))
+                after.extend(list.into_iter().filter(|c| c.field_value(field).is_some()).map(|c| (c.id, Ok(c))))
             }
             Err(e) => {
                 output::warn(&format!("warning: re-reading the client list failed ({e}); reading clients one by one"))
@@ -612,26 +615,26 @@ fn verify(
                 Some(Err(e)) => return Err(format!("written, but reading it back failed: {e}")),
                 None => return Err("written, but the client was not found when reading it back".into()),
             };
-            written_right(before, now, &field.name, values[k], others)
+            written_right(before, now, field, values[k], others)
         })
         .collect()
 }
 
 /// Other custom fields that had a value before and differ now (a field the answer does not
 /// show counts as changed: it may have been emptied). Each client's fields are decoded once.
-fn disturbed(before: &Client, now: &Client, ours: &str) -> Result<(), String> {
+fn disturbed(before: &Client, now: &Client, ours: &FieldDef) -> Result<(), String> {
     let (was, is) = (before.field_values(), now.field_values());
-    // What field_value would say: the first object of the name, None where there is none.
-    let value = |list: &[(String, Option<Option<String>>)], name: &str| {
-        list.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).and_then(|(_, v)| v.clone())
-    };
+    // What field_value would say: the first object of the key, None where there is none.
+    type Shown = (String, String, Option<Option<String>>);
+    let value = |list: &[Shown], key: &str| list.iter().find(|(k, _, _)| k == key).and_then(|(_, _, v)| v.clone());
+    let our_keys = [format!("#{}", ours.id), ours.name.to_lowercase()];
     let mut changed = Vec::new();
     // Every object that showed a value before, masked ones included (Some(None) is empty).
-    for (name, shown) in &was {
-        if *shown == Some(None) || name.eq_ignore_ascii_case(ours) {
+    for (key, name, shown) in &was {
+        if *shown == Some(None) || our_keys.contains(key) {
             continue;
         }
-        if value(&was, name) != value(&is, name) {
+        if value(&was, key) != value(&is, key) {
             changed.push(name.clone());
         }
     }

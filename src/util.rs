@@ -80,6 +80,30 @@ pub fn pct(s: &str) -> String {
     out
 }
 
+/// Decodes base64url (RFC 4648 section 5, padding optional), as JWTs carry their claims.
+pub fn base64url_decode(s: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(s.len() * 3 / 4);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for c in s.trim_end_matches('=').bytes() {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'-' | b'+' => 62,
+            b'_' | b'/' => 63,
+            _ => return None,
+        };
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    Some(out)
+}
+
 /// `application/x-www-form-urlencoded` body from pairs.
 pub fn form(pairs: &[(&str, &str)]) -> String {
     pairs.iter().map(|(k, v)| format!("{}={}", pct(k), pct(v))).collect::<Vec<_>>().join("&")
@@ -434,6 +458,9 @@ mod tests {
         assert!(checked_base_url("x", "ftp://example.com").is_err());
         assert!(checked_base_url("x", "https://").is_err());
         assert_eq!(pct("a b&c"), "a%20b%26c");
+        assert_eq!(base64url_decode("eyJzY29wZSI6ImFsbCJ9").unwrap(), br#"{"scope":"all"}"#);
+        assert_eq!(base64url_decode("YWI_-w").unwrap(), [0x61, 0x62, 0x3f, 0xfb]);
+        assert!(base64url_decode("a.b").is_none());
         let e = checked_base_url("--halo-url", "https://admin:hunter22@psa.example.com").unwrap_err();
         assert!(e.contains("carries credentials") && !e.contains("hunter22") && !e.contains("admin"), "{e}");
         assert!(checked_base_url("--halo-url", "https://psa.example.com\\api").unwrap_err().contains("backslash"));

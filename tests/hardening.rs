@@ -309,3 +309,165 @@ fn suggestions_for_unmatched_organizations_cost_memory_linear_in_the_names() {
     // 1,500 x 4,000 x 16 bytes = 96 MB were kept before.
     assert!(rss < 60 * 1024, "peak RSS {rss} KiB");
 }
+
+/// Whether this test runs as root (CI does): only root can give a file to another account.
+#[cfg(unix)]
+fn as_root() -> bool {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata("/proc/self").map(|m| m.uid() == 0).unwrap_or(false)
+}
+
+/// An account that is not this one (nobody's uid is not needed: any number works for chown).
+#[cfg(unix)]
+const OTHER_UID: u32 = 4242;
+
+/// Item 4: a FIFO at the log path does not hang the run, another account's file there does not
+/// receive the log, and a planted link among the folders of the log or the report is not
+/// followed into a folder only root may write.
+#[cfg(unix)]
+#[test]
+fn files_the_run_writes_cannot_be_turned_against_the_system() {
+    use std::os::unix::fs::{lchown, PermissionsExt};
+    let sim = Sim::start(clean_tenant(), Config::default());
+    let dir = tempdir::Dir::new();
+    let shared = dir.path().join("shared");
+    std::fs::create_dir(&shared).unwrap();
+    std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o777)).unwrap();
+
+    // A FIFO: refused at once, not waited on.
+    let fifo = shared.join("fifo.log");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let started = std::time::Instant::now();
+    let r = run(&sim, &["--dry-run", "--log-file", fifo.to_str().unwrap()], &[]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("not a regular file"), "{}", r.stderr);
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+
+    // A folder only root may write, and a link to it planted in the shared folder.
+    let private = dir.path().join("root-only");
+    std::fs::create_dir(&private).unwrap();
+    std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let link = shared.join("logs");
+    std::os::unix::fs::symlink(&private, &link).unwrap();
+    if as_root() {
+        lchown(&link, Some(OTHER_UID), Some(OTHER_UID)).unwrap();
+    }
+    let r = run(&sim, &["--dry-run", "--log-file", link.join("run.log").to_str().unwrap()], &[]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("symbolic link"), "{}", r.stderr);
+    let r = run(&sim, &["--dry-run", "--report", link.join("report.json").to_str().unwrap()], &[]);
+    assert_eq!(r.code, 2, "the report could not be written: {}", r.stderr);
+    assert!(r.stderr.contains("symbolic link"), "{}", r.stderr);
+    assert_eq!(std::fs::read_dir(&private).unwrap().count(), 0, "nothing created in the root-only folder");
+
+    // Another account's own files at the log's and the report's paths.
+    if !as_root() {
+        eprintln!("skipped: files of another account need root (CI runs as root)");
+        return;
+    }
+    for (flag, name) in [("--log-file", "theirs.log"), ("--report", "theirs.json")] {
+        let theirs = shared.join(name);
+        std::fs::write(&theirs, "their own text\n").unwrap();
+        std::os::unix::fs::chown(&theirs, Some(OTHER_UID), Some(OTHER_UID)).unwrap();
+        let r = run(&sim, &["--dry-run", flag, theirs.to_str().unwrap()], &[]);
+        assert!(r.code == 1 || r.code == 2, "{flag}: {}", r.stderr);
+        assert!(r.stderr.contains("belongs to another account"), "{flag}: {}", r.stderr);
+        assert_eq!(std::fs::read_to_string(&theirs).unwrap(), "their own text\n", "{flag}");
+    }
+}
+
+/// Item 5: NinjaOne returning no organizations at all is never "OK".
+#[test]
+fn no_organizations_at_all_needs_a_person() {
+    let tenant = Tenant { orgs: Vec::new(), ..clean_tenant() };
+    let config = Config {
+        ninja_field_defs: ninja_halo_sim::NinjaFieldDefs::List(vec![ninja_halo_sim::NinjaFieldDef {
+            name: "dtcOrgGuid".into(),
+            label: "DTC Org GUID".into(),
+            scopes: vec!["ORGANIZATION".into()],
+            api_permission: "READ_WRITE".into(),
+        }]),
+        ..Config::default()
+    };
+    let sim = Sim::start(tenant, config);
+    let r = run(&sim, &[], &[]);
+    assert_eq!(r.code, 3, "{}\n{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("attention: NinjaOne returned no organizations at all"), "{}", r.stdout);
+    assert!(r.report.as_ref().unwrap()["attention"][0].as_str().unwrap().contains("no organizations"));
+    assert_eq!(writes(&sim), 0);
+}
+
+/// Item 5: --check reads what Halo's token grants: an application that cannot edit customers
+/// fails the check (the sync itself would fail to write, exit 2).
+#[test]
+fn check_says_when_the_halo_application_cannot_edit_customers() {
+    let config = Config { halo_app_scopes: Some("read:customers".into()), ..Config::default() };
+    let sim = Sim::start(clean_tenant(), config);
+    let r = run(&sim, &["--check"], &[]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(r.stdout.contains("FAIL  Halo's token grants 'read:customers' but not edit:customers"), "{}", r.stdout);
+    let r = run(&sim, &[], &[]);
+    assert_eq!(r.code, 2, "what --check foretold: {}", r.stderr);
+    // Where the application may edit customers, the check passes and shows what was granted.
+    let sim = Sim::start(clean_tenant(), Config::default());
+    let r = run(&sim, &["--check"], &[]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert!(r.stdout.contains("scopes 'read:customers edit:customers'"), "{}", r.stdout);
+}
+
+/// Item 5: two Halo fields whose names differ only in case: the configured name is taken
+/// exactly, the value goes to that field (named by id) and is read back from it.
+#[test]
+fn a_field_whose_name_differs_only_in_case_is_never_written_instead() {
+    let mut tenant = clean_tenant();
+    let twin = "CFDTCClientGuid";
+    tenant.fields.insert(0, ninja_halo_sim::FieldDef::new(150, twin, "Legacy GUID"));
+    let sim = Sim::start(tenant, Config::default());
+    let r = run(&sim, &[], &[]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(r.status_of("Acme Dental"), "updated");
+    assert_eq!(halo_value(&sim, 101), Some(tenants::guid(1)));
+    for id in [101, 103, 105] {
+        assert!(!sim.client(id).unwrap().fields.contains_key(twin), "client {id}'s other field untouched");
+    }
+    // A name that matches both only when case is ignored is refused, not guessed.
+    let r = run(&sim, &["--halo-field", "cfdtcclientguid"], &[]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("only in case"), "{}", r.stderr);
+}
+
+/// Item 5: one Halo instance is one lock, however its URL is spelled.
+#[test]
+fn the_lock_is_one_per_server_whatever_the_url_spelling() {
+    let sim = Sim::start(clean_tenant(), Config::default());
+    let dir = tempdir::Dir::new();
+    let locks = dir.path().join("locks");
+    std::fs::create_dir_all(&locks).unwrap();
+    let port = sim.halo_url().rsplit(':').next().unwrap().to_string();
+    let held = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(locks.join(format!("ninja-halo-sync-localhost_{port}.lock")))
+        .unwrap();
+    held.try_lock().unwrap();
+    let url = format!("http://LOCALHOST:{port}/");
+    let r = run(&sim, &[], &[("NINJA_HALO_SYNC_LOCK_DIR", locks.to_str().unwrap()), ("HALO_URL", &url)]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("another ninja-halo-sync run"), "{}", r.stderr);
+    assert_eq!(writes(&sim), 0);
+}
+
+/// Item 5: a JSON mapping file naming one organization twice is refused, as the CSV form is.
+#[test]
+fn a_json_mapping_naming_an_organization_twice_is_refused() {
+    let sim = Sim::start(clean_tenant(), Config::default());
+    let dir = tempdir::Dir::new();
+    let map = dir.path().join("map.json");
+    std::fs::write(&map, r##"{"Acme Dental": "#105", "Acme Dental": "#101"}"##).unwrap();
+    let r = run(&sim, &[], &[("MAP_FILE", map.to_str().unwrap())]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("twice"), "{}", r.stderr);
+    assert!(sim.requests().is_empty());
+}

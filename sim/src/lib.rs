@@ -135,6 +135,10 @@ pub struct Config {
     /// The field query also returns rows for this many entity ids that are no organization.
     pub ninja_query_extra_rows: usize,
     pub token_ttl_secs: u64,
+    /// The scopes the Halo API application allows (None: whatever is asked); the token grants
+    /// what is asked of them and says so in `scope`, and client writes need `edit:customers`
+    /// (or `all`).
+    pub halo_app_scopes: Option<String>,
     /// Halo rate limit: at most N requests per rolling window; then 429.
     pub halo_rate_limit: Option<(usize, Duration)>,
     /// Send Retry-After (seconds) with the rate limit's 429.
@@ -168,6 +172,7 @@ impl Default for Config {
             ninja_cursor_stuck: false,
             ninja_query_extra_rows: 0,
             token_ttl_secs: 3600,
+            halo_app_scopes: None,
             halo_rate_limit: None,
             halo_retry_after: None,
             latency: Duration::ZERO,
@@ -738,7 +743,15 @@ impl State {
             {
                 return json_reply(401, &json!({"error": "invalid_client"}));
             }
-            let t = self.new_token(Side::Halo);
+            let mut t = self.new_token(Side::Halo);
+            let asked = form.get("scope").cloned().unwrap_or_else(|| "all".into());
+            let granted: Vec<&str> = match &self.config.halo_app_scopes {
+                None => asked.split_whitespace().collect(),
+                Some(allowed) => {
+                    asked.split_whitespace().filter(|s| allowed.split_whitespace().any(|a| a == *s)).collect()
+                }
+            };
+            t["scope"] = json!(granted.join(" "));
             return json_reply(200, &t);
         }
         let authorized = req
@@ -821,6 +834,14 @@ impl State {
             }
         }
         if req.method == "POST" && path == "/api/client" {
+            let may_edit = self
+                .config
+                .halo_app_scopes
+                .as_deref()
+                .is_none_or(|allowed| allowed.split_whitespace().any(|s| s == "edit:customers" || s == "all"));
+            if !may_edit {
+                return json_reply(403, &json!({"Message": "You do not have permission to edit customers"}));
+            }
             return self.halo_post_clients(req, fault);
         }
         json_reply(
