@@ -11,7 +11,9 @@ budget=3000000   # bytes: the binary must stay under 3.0 MB
 # Identical code folding (LLD, the default linker here since Rust 1.90) merges the many identical
 # monomorphized functions (sorts, iterators): about 21 KB. Rust never promises distinct
 # functions distinct addresses, so folding them is sound.
-export RUSTFLAGS="${RUSTFLAGS:-} -C target-feature=+crt-static -C relocation-model=static -C link-arg=-Wl,--icf=all"
+# No .eh_frame_hdr (42 KB): the binary never unwinds (panic = "abort", no C++), and the only
+# reader of the table, a backtrace printed with RUST_BACKTRACE, then just stops at the first frame.
+export RUSTFLAGS="${RUSTFLAGS:-} -C target-feature=+crt-static -C relocation-model=static -C link-arg=-Wl,--icf=all -C link-arg=-Wl,--no-eh-frame-hdr"
 
 cargo build --release --locked --target "$target" --bin ninja-halo-sync
 bin="${CARGO_TARGET_DIR:-target}/$target/release/ninja-halo-sync"

@@ -5,13 +5,13 @@
 .DESCRIPTION
     Add this script to the NinjaOne Automation library (language: PowerShell, run as: System)
     and schedule it weekly on one device. It finds the binary in the cache folder, or downloads
-    it, checks its SHA-256 before every run (refusing on mismatch), runs it with the Script
-    Variables as environment, streams its output and exits with its exit code
+    it, checks its SHA-256 before every run (refusing on mismatch), runs a checked copy with the
+    Script Variables as environment, streams its output and exits with its exit code
     (0 OK, 1 could not run, 2 a write failed, 3 organizations need attention).
 
     Script Variables (NinjaOne passes them as environment variables):
       binaryUrl       where to download ninja-halo-sync for Windows (https://...)
-      binarySha256    its SHA-256 (from SHA256SUMS of the release); required
+      binarySha256    its SHA-256: the 64 hex digits, or its whole line of SHA256SUMS; required
       cacheDir        folder for the binary (default %ProgramData%\ninja-halo-sync)
       haloUrl, haloClientId, haloTenant, ninjaRegion, ninjaClientId, haloField, ninjaField,
       dryRun, ...     the sync's own settings: see the README ("Configuration"). Secrets:
@@ -40,21 +40,31 @@ function Stop-Wrapper([string] $Message) {
 # The folder holds a program that runs as SYSTEM. A folder made under %ProgramData% inherits
 # write access for all users, who could then plant a DLL beside the exe or swap it between the
 # hash check and the run. So: SYSTEM and Administrators only, inheritance cut, owner
-# Administrators; an existing folder with wider rights is repaired (and refused if it cannot be).
+# Administrators; an existing folder with wider rights is repaired (and refused if it cannot be),
+# and every entry in it that is not the binary, or that others may write, is removed.
 $trusted = @('S-1-5-18', 'S-1-5-32-544')  # SYSTEM, BUILTIN\Administrators
-$writeRights = [Security.AccessControl.FileSystemRights]'Write, Modify, FullControl, CreateFiles, AppendData, WriteData, Delete, ChangePermissions, TakeOwnership'
+# Only the rights that change a file or folder (a read-only rule must not count), and the
+# generic write and all bits as an ACE may carry them.
+$writeMask = [int64][Security.AccessControl.FileSystemRights]'WriteData, AppendData, WriteExtendedAttributes, WriteAttributes, DeleteSubdirectoriesAndFiles, Delete, ChangePermissions, TakeOwnership'
+$writeMask = $writeMask -bor 0x40000000 -bor 0x10000000  # GENERIC_WRITE, GENERIC_ALL
 
+function Test-ReparsePoint([string] $Path) {
+    $item = Get-Item -LiteralPath $Path -Force
+    return [bool]($item.Attributes -band [IO.FileAttributes]::ReparsePoint)
+}
+
+# Who besides SYSTEM and Administrators may write to (or owns) this file or folder, by SID
+# (translating to account names fails for some SIDs).
 function Get-WideWriters([string] $Path) {
     $acl = Get-Acl -LiteralPath $Path
     $wide = @()
-    foreach ($rule in $acl.Access) {
+    foreach ($rule in $acl.GetAccessRules($true, $true, [Security.Principal.SecurityIdentifier])) {
         if ($rule.AccessControlType -ne 'Allow') { continue }
-        if (($rule.FileSystemRights -band $writeRights) -eq 0) { continue }
-        $sid = $rule.IdentityReference.Translate([Security.Principal.SecurityIdentifier]).Value
-        if ($trusted -notcontains $sid) { $wide += $rule.IdentityReference.Value }
+        if (([int64]$rule.FileSystemRights -band $writeMask) -eq 0) { continue }
+        if ($trusted -notcontains $rule.IdentityReference.Value) { $wide += $rule.IdentityReference.Value }
     }
-    $owner = (New-Object Security.Principal.NTAccount($acl.Owner)).Translate([Security.Principal.SecurityIdentifier]).Value
-    if ($trusted -notcontains $owner) { $wide += "owner $($acl.Owner)" }
+    $owner = $acl.GetOwner([Security.Principal.SecurityIdentifier]).Value
+    if ($trusted -notcontains $owner) { $wide += "owner $owner" }
     return $wide
 }
 
@@ -79,14 +89,16 @@ $dir = Get-ScriptVariable @('cacheDir', 'CACHE_DIR')
 if (-not $dir) { $dir = Join-Path $env:ProgramData 'ninja-halo-sync' }
 $bin = Join-Path $dir 'ninja-halo-sync.exe'
 
-if (-not $sha) { Stop-Wrapper 'set the Script Variable binarySha256 (from the release''s SHA256SUMS): the binary is never run unchecked' }
-$sha = $sha.Trim().ToLowerInvariant()
+# The hash, or its whole SHA256SUMS line ("hash  filename"): the first word, 64 hex digits.
+$sha = if ($sha) { (($sha.Trim() -split '\s+', 2)[0]).ToLowerInvariant() } else { '' }
+if ($sha -notmatch '^[0-9a-f]{64}$') { Stop-Wrapper 'set the Script Variable binarySha256 to the binary''s SHA-256 (64 hex digits, the first word of its line in the release''s SHA256SUMS): the binary is never run unchecked' }
 
 try {
     if (-not (Test-Path -LiteralPath $dir)) {
         New-Item -ItemType Directory -Force -Path $dir | Out-Null
         Set-PrivateAcl $dir
     }
+    if (Test-ReparsePoint $dir) { Stop-Wrapper "$dir is a junction or link; set cacheDir to a real folder of its own" }
     $wide = Get-WideWriters $dir
     if ($wide.Count -gt 0) {
         Write-Output "ninja-halo-sync wrapper: $dir was writable by $($wide -join ', '); restricting it to SYSTEM and Administrators"
@@ -94,11 +106,22 @@ try {
         $wide = Get-WideWriters $dir
         if ($wide.Count -gt 0) { Stop-Wrapper "$dir stays writable by $($wide -join ', '); set cacheDir to a folder only SYSTEM and Administrators can write" }
     }
+    # Files already there are not trusted because the folder now is: anything but the binary
+    # (a planted DLL the exe would load), and a binary others may write, is removed.
+    foreach ($entry in Get-ChildItem -LiteralPath $dir -Force) {
+        $keep = ($entry.Name -eq 'ninja-halo-sync.exe') -and -not (Test-ReparsePoint $entry.FullName) -and ((Get-WideWriters $entry.FullName).Count -eq 0)
+        if (-not $keep) {
+            Write-Output "ninja-halo-sync wrapper: removing $($entry.FullName)"
+            Remove-Item -LiteralPath $entry.FullName -Recurse -Force
+        }
+    }
 } catch {
     Stop-Wrapper "cannot secure the cache folder ${dir}: $($_.Exception.Message)"
 }
 
-if (-not (Test-Path -LiteralPath $bin) -or (Get-Sha256 $bin) -ne $sha) {
+$cached = $false
+try { $cached = (Test-Path -LiteralPath $bin) -and ((Get-Sha256 $bin) -eq $sha) } catch { $cached = $false }
+if (-not $cached) {
     if (-not $url) { Stop-Wrapper "no binary with SHA-256 $sha in $dir, and no binaryUrl to download it from" }
     # An unpredictable name inside the private folder: nothing can be planted there in advance.
     $tmp = Join-Path $dir ('download-' + [Guid]::NewGuid().ToString('N') + '.tmp')
@@ -111,18 +134,42 @@ if (-not (Test-Path -LiteralPath $bin) -or (Get-Sha256 $bin) -ne $sha) {
         Remove-Item -LiteralPath $tmp -Force -ErrorAction SilentlyContinue
         Stop-Wrapper "download from $shownUrl failed: $($_.Exception.Message -replace [regex]::Escape($url), $shownUrl)"
     }
-    $got = Get-Sha256 $tmp
-    if ($got -ne $sha) {
-        Remove-Item -LiteralPath $tmp -Force
-        Stop-Wrapper "checksum mismatch for ${shownUrl}: expected $sha, got $got; refusing to run it"
+    try {
+        $got = Get-Sha256 $tmp
+        if ($got -ne $sha) { throw "checksum mismatch for ${shownUrl}: expected $sha, got $got; refusing to run it" }
+        Move-Item -LiteralPath $tmp -Destination $bin -Force
+    } catch {
+        Remove-Item -LiteralPath $tmp -Force -ErrorAction SilentlyContinue
+        Stop-Wrapper "$($_.Exception.Message)"
     }
-    Move-Item -LiteralPath $tmp -Destination $bin -Force
-    # What runs is what was checked: the file in place, hashed again.
-    if ((Get-Sha256 $bin) -ne $sha) { Stop-Wrapper "$bin changed after it was installed; refusing to run it" }
 }
 
-# Native stderr must not become terminating errors (Windows PowerShell 5.1 turns redirected
-# stderr lines into ErrorRecords): run with 'Continue' and pass every line on as text.
+# What runs is what was checked: a copy in a new folder of its own (nothing beside it to load),
+# hashed there, and run from there.
+$runDir = Join-Path $dir ('run-' + [Guid]::NewGuid().ToString('N'))
+$copy = Join-Path $runDir 'ninja-halo-sync.exe'
+try {
+    New-Item -ItemType Directory -Path $runDir | Out-Null
+    Copy-Item -LiteralPath $bin -Destination $copy
+    if ((Get-Sha256 $copy) -ne $sha) { throw "$bin does not match binarySha256 when copied to run; refusing to run it" }
+} catch {
+    Remove-Item -LiteralPath $runDir -Recurse -Force -ErrorAction SilentlyContinue
+    Stop-Wrapper "$($_.Exception.Message)"
+}
+
+# The binary writes UTF-8: decode it as such, not with the OEM code page. Native stderr must not
+# become terminating errors (Windows PowerShell 5.1 turns redirected stderr lines into
+# ErrorRecords): run with 'Continue' and pass every line on as text. An exe that cannot start
+# (AppLocker, Defender, a deleted file) leaves no exit code: that is a failure, never success.
+[Console]::OutputEncoding = New-Object System.Text.UTF8Encoding($false)
 $ErrorActionPreference = 'Continue'
-& $bin @args 2>&1 | ForEach-Object { "$_" }
-exit $LASTEXITCODE
+$global:LASTEXITCODE = $null
+try {
+    & $copy @args 2>&1 | ForEach-Object { "$_" }
+} catch {
+    Write-Output "ninja-halo-sync wrapper: cannot start ${copy}: $($_.Exception.Message)"
+}
+$code = $LASTEXITCODE
+Remove-Item -LiteralPath $runDir -Recurse -Force -ErrorAction SilentlyContinue
+if ($null -eq $code) { Stop-Wrapper "$copy did not run (blocked by policy or antivirus, or removed); nothing was synced" }
+exit $code

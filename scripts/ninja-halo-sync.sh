@@ -36,21 +36,33 @@ bin="$dir/ninja-halo-sync"
 # The URL as it may be printed: a signed download URL carries a token in its query string.
 shown_url=${url%%\?*}
 
-sha256() {
-    if command -v sha256sum >/dev/null 2>&1; then
-        sha256sum "$1" | cut -d' ' -f1
-    else
-        shasum -a 256 "$1" | cut -d' ' -f1
-    fi
-}
-
 fail() {
     echo "ninja-halo-sync wrapper: $*" >&2
     exit 1
 }
 
-[ -n "$sha" ] || fail "set the Script Variable binarySha256 (from the release's SHA256SUMS): the binary is never run unchecked"
-sha=$(printf '%s' "$sha" | tr -d ' \t\r\n' | tr 'A-F' 'a-f')
+# The SHA-256 of a file as 64 lower-case hex digits; fails (never prints "") where no tool can
+# compute it, so that a missing tool can never make an unchecked binary look checked.
+sha256() {
+    if command -v sha256sum >/dev/null 2>&1; then
+        out=$(sha256sum "$1") || return 1
+    elif command -v shasum >/dev/null 2>&1; then
+        out=$(shasum -a 256 "$1") || return 1
+    else
+        return 1
+    fi
+    out=$(printf '%s' "${out%% *}" | tr 'A-F' 'a-f')
+    case "$out" in *[!0-9a-f]* | "") return 1 ;; esac
+    [ ${#out} -eq 64 ] || return 1
+    printf '%s' "$out"
+}
+
+# binarySha256: the hash, or its whole line of SHA256SUMS ("hash  filename"): the first word.
+sha=$(printf '%s\n' "$sha" | awk 'NF { print tolower($1); exit }')
+case "$sha" in *[!0-9a-f]* | "") sha="" ;; esac
+[ ${#sha} -eq 64 ] || fail "set the Script Variable binarySha256 to the binary's SHA-256 (64 hex digits, the first word of its line in the release's SHA256SUMS): the binary is never run unchecked"
+command -v sha256sum >/dev/null 2>&1 || command -v shasum >/dev/null 2>&1 ||
+    fail "neither sha256sum nor shasum is installed: the binary cannot be checked, so it is not run"
 
 # The cache folder holds a program that runs as root: only its owner may write there. It is
 # created private; an existing one must be a real folder owned by this user, writable by no one
@@ -67,6 +79,16 @@ fi
 if [ -n "$(find "$dir" -maxdepth 0 \( -perm -0020 -o -perm -0002 \))" ]; then
     fail "$dir is writable by other accounts; run: chmod go-w '$dir'"
 fi
+# Every entry must be this account's and writable by no one else: another account's file (even
+# with the right content) may be held open for writing and changed at any time. Such entries
+# are removed; the binary is downloaded again.
+for entry in "$dir"/* "$dir"/.[!.]* "$dir"/..?*; do
+    [ -e "$entry" ] || [ -L "$entry" ] || continue
+    if [ -L "$entry" ] || [ ! -O "$entry" ] || [ -n "$(find "$entry" -maxdepth 0 \( -perm -0020 -o -perm -0002 \))" ]; then
+        echo "ninja-halo-sync wrapper: removing $entry (not this account's, or writable by others)" >&2
+        rm -rf "$entry" || fail "cannot remove $entry"
+    fi
+done
 
 if [ ! -f "$bin" ] || [ "$(sha256 "$bin")" != "$sha" ]; then
     [ -n "$url" ] || fail "no binary with SHA-256 $sha in $dir, and no binaryUrl to download it from"
@@ -79,18 +101,27 @@ if [ ! -f "$bin" ] || [ "$(sha256 "$bin")" != "$sha" ]; then
         rm -f "$tmp"
         fail "neither curl nor wget is installed to download $shown_url"
     fi
-    got=$(sha256 "$tmp")
+    got=$(sha256 "$tmp") || got="(not computed)"
     if [ "$got" != "$sha" ]; then
         rm -f "$tmp"
         fail "checksum mismatch for $shown_url: expected $sha, got $got; refusing to run it"
     fi
-    if ! { chmod 755 "$tmp" && mv -f "$tmp" "$bin"; }; then
+    if ! { chmod 700 "$tmp" && mv -f "$tmp" "$bin"; }; then
         rm -f "$tmp"
         fail "cannot install $bin"
     fi
-    # What runs is what was checked: the file in place, hashed again.
-    [ "$(sha256 "$bin")" = "$sha" ] || fail "$bin changed after it was installed; refusing to run it"
 fi
 
-"$bin" "$@"
-exit $?
+# What runs is what was checked: a copy in a new folder only this account can reach (no other
+# account can hold it open), hashed there, and run from there.
+run_dir=$(mktemp -d "$dir/.run.XXXXXXXX") || fail "cannot create a run folder in $dir"
+copy="$run_dir/ninja-halo-sync"
+if ! cp "$bin" "$copy" || [ "$(sha256 "$copy")" != "$sha" ]; then
+    rm -rf "$run_dir"
+    fail "$bin does not match binarySha256 when copied to run; refusing to run it"
+fi
+chmod 700 "$copy"
+"$copy" "$@"
+code=$?
+rm -rf "$run_dir"
+exit $code

@@ -178,13 +178,112 @@ fn the_powershell_wrapper_restricts_its_folder_and_downloads_under_a_random_name
         "Get-WideWriters $dir",                   // an existing folder is checked
         "[Guid]::NewGuid()",                      // unpredictable download name
         "($url -split '\\?', 2)[0]",              // the URL shown without its query string
-        "(Get-Sha256 $bin) -ne $sha) { Stop-Wrapper", // the file in place is hashed again
-        "$sha.Trim()",
+        "(Get-Sha256 $copy) -ne $sha)",           // the copy that runs is hashed where it runs
+        "$sha -notmatch '^[0-9a-f]{64}$'",        // the first word of a SHA256SUMS line, 64 hex digits
+        // Hardening 3: rules and owner by SID, only write rights counted, links refused, files
+        // already in the folder checked, an exe that never started is a failure, UTF-8 output.
+        "GetAccessRules($true, $true, [Security.Principal.SecurityIdentifier])",
+        "GetOwner([Security.Principal.SecurityIdentifier])",
+        "[IO.FileAttributes]::ReparsePoint",
+        "foreach ($entry in Get-ChildItem -LiteralPath $dir -Force)",
+        "if ($null -eq $code) { Stop-Wrapper",
+        "[Console]::OutputEncoding = New-Object System.Text.UTF8Encoding($false)",
     ] {
         assert!(code.contains(needle), "the PowerShell wrapper lacks: {needle}");
     }
+    assert!(!code.contains("NTAccount"), "names are not translated (it throws on some SIDs)");
+    assert!(!code.contains("'Write, Modify, FullControl"), "read-only rules must not count as write rights");
     assert!(!code.contains("\"$bin.download\""), "no fixed, guessable download name");
     for line in code.lines().filter(|l| l.contains("Stop-Wrapper") && l.contains("url")) {
         assert!(!line.contains("$url:") && !line.contains("from $url"), "prints the full URL: {line}");
     }
+}
+
+/// Hardening 3, item 7: binarySha256 may be pasted as its whole SHA256SUMS line (the first word
+/// counts), anything that is not 64 hex digits is refused, and a host without a hash tool
+/// fails closed.
+#[test]
+fn the_checksum_is_the_first_word_and_a_host_without_a_hash_tool_fails_closed() {
+    let bin = std::path::Path::new(BIN);
+    let (url, hits) = serve(std::fs::read(bin).unwrap());
+    let dir = tempdir::Dir::new();
+    let cache = dir.path().join("cache");
+    let line = format!("{}  ninja-halo-sync-x86_64-unknown-linux-gnu\n", sha256(bin));
+    let env = |sha: &str| {
+        vec![
+            ("binaryUrl", url.clone()),
+            ("binarySha256", sha.to_string()),
+            ("cacheDir", cache.to_str().unwrap().to_string()),
+        ]
+    };
+    let run = |e: Vec<(&str, String)>, path: Option<&str>| {
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/ninja-halo-sync.sh");
+        let mut cmd = Command::new("/bin/sh");
+        cmd.arg(script).arg("--version").env_clear();
+        cmd.env("PATH", path.map(str::to_string).unwrap_or_else(|| std::env::var("PATH").unwrap_or_default()));
+        for (k, v) in e {
+            cmd.env(k, v);
+        }
+        cmd.output().unwrap()
+    };
+    let out = run(env(&line), None);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 1);
+    for bad in ["not-a-hash", "abc123", &"g".repeat(64)] {
+        let out = run(env(bad), None);
+        assert_eq!(out.status.code(), Some(1), "{bad}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("64 hex digits"), "{bad}: {out:?}");
+        assert!(String::from_utf8_lossy(&out.stdout).is_empty(), "the binary did not run");
+    }
+    // Only the tools the wrapper needs, but no sha256sum or shasum.
+    let tools = dir.path().join("tools");
+    std::fs::create_dir(&tools).unwrap();
+    for t in ["awk", "tr", "mkdir", "chmod", "find", "id", "mktemp", "rm", "cp", "mv", "curl", "wget", "cat"] {
+        if let Ok(o) = Command::new("sh").args(["-c", &format!("command -v {t}")]).output() {
+            let p = String::from_utf8_lossy(&o.stdout).trim().to_string();
+            if !p.is_empty() {
+                std::os::unix::fs::symlink(p, tools.join(t)).unwrap();
+            }
+        }
+    }
+    let out = run(env(&line), Some(tools.to_str().unwrap()));
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("neither sha256sum nor shasum"), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stdout).is_empty(), "the binary did not run");
+}
+
+/// Hardening 3, item 7: a cached binary with the right hash but owned by another account is
+/// removed and downloaded again (that account could rewrite it between the check and the
+/// run); what runs is a private copy, hashed where it runs. Needs root (CI runs as root).
+#[test]
+fn a_cached_binary_of_another_account_is_replaced_and_a_private_copy_runs() {
+    let is_root = Command::new("id").arg("-u").output().map(|o| o.stdout.starts_with(b"0")).unwrap_or(false);
+    if !is_root {
+        eprintln!("skipped: handing a file to another account needs root (CI runs as root)");
+        return;
+    }
+    let bin = std::path::Path::new(BIN);
+    let (url, hits) = serve(std::fs::read(bin).unwrap());
+    let sha = sha256(bin);
+    let dir = tempdir::Dir::new();
+    let cache = dir.path().join("cache");
+    let base = [("binaryUrl", url.as_str()), ("binarySha256", sha.as_str()), ("cacheDir", cache.to_str().unwrap())];
+    assert_eq!(wrapper(&base, &["--version"]).status.code(), Some(0));
+    assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 1);
+    let cached = cache.join("ninja-halo-sync");
+    std::os::unix::fs::chown(&cached, Some(4242), Some(4242)).unwrap();
+    let planted = cache.join("bcrypt.so");
+    std::fs::write(&planted, "planted").unwrap();
+    std::os::unix::fs::chown(&planted, Some(4242), Some(4242)).unwrap();
+    let out = wrapper(&base, &["--version"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("removing"), "{out:?}");
+    assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 2, "downloaded again");
+    use std::os::unix::fs::MetadataExt;
+    assert_eq!(std::fs::metadata(&cached).unwrap().uid(), 0, "the binary is root's again");
+    assert!(!planted.exists(), "another account's file is removed");
+    assert!(
+        std::fs::read_dir(&cache).unwrap().all(|e| !e.unwrap().file_name().to_string_lossy().starts_with(".run")),
+        "the private copy is removed after the run"
+    );
 }
