@@ -21,6 +21,12 @@ pub fn explain(
         orgs.iter().zip(&plan.decisions).filter(|(o, _)| exact_key(&o.name) == key).collect();
     out.push(format!("explain '{name}'"));
     out.push(format!("  normalized words: {}", fuzzy_words(name).join(" ")));
+    out.push(
+        "  harmless on any word: case, spacing, punctuation, & / and, apostrophes, diacritics, dotted and \
+         spelled-out abbreviations, a leading The; on generic words only: plural, a one-letter typo, a trailing \
+         legal form or location qualifier. Distinctive words must be the same, in the same order."
+            .into(),
+    );
     if hits.is_empty() {
         out.push("  no NinjaOne organization has this name; showing how it would match".into());
     }
@@ -37,17 +43,23 @@ pub fn explain(
         taken = taken.or(d.client);
     }
     let (candidates, index) = crate::plan::candidate_index(clients, opts.include_inactive);
-    let mut rows: Vec<(usize, f64, String)> = Vec::new();
-    for &k in index.exact(name) {
-        rows.push((candidates[k], 1.0, "exact: same name ignoring case and spacing".into()));
-    }
+    // (client, score, verdict, each word and what the rule made of it)
+    let mut rows: Vec<(usize, f64, String, String)> = Vec::new();
     let words = fuzzy_words(name);
-    for sc in index.candidates(&words, 5) {
-        let ci = candidates[sc.idx];
+    for &k in index.exact(name) {
+        let cmp = index.compare(&words, k);
+        rows.push((candidates[k], 1.0, "exact: same name ignoring case and spacing".into(), cmp.words));
+    }
+    let mut scored: Vec<(usize, f64)> = index.candidates(&words, 5).iter().map(|sc| (sc.idx, sc.eval.score)).collect();
+    if scored.is_empty() {
+        scored = index.closest(name, 5);
+    }
+    for (k, _) in scored {
+        let ci = candidates[k];
         if rows.iter().any(|r| r.0 == ci) {
             continue;
         }
-        let cmp = index.compare(&words, sc.idx);
+        let cmp = index.compare(&words, k);
         let verdict = if opts.no_fuzzy {
             "fuzzy tier off (--no-fuzzy)".to_string()
         } else if cmp.accepted {
@@ -55,12 +67,7 @@ pub fn explain(
         } else {
             format!("refused: {}", cmp.reason)
         };
-        rows.push((ci, cmp.score, verdict));
-    }
-    if rows.is_empty() {
-        for (k, s) in index.closest(name, 5) {
-            rows.push((candidates[k], s, "refused: shares only generic words".into()));
-        }
+        rows.push((ci, cmp.score, verdict, cmp.words));
     }
     out.push(format!(
         "  top Halo candidates (of {} {}clients):",
@@ -70,7 +77,7 @@ pub fn explain(
     if rows.is_empty() {
         out.push("    none shares a word with this name".into());
     }
-    for (n, (ci, score, why)) in rows.iter().take(5).enumerate() {
+    for (n, (ci, score, why, word_roles)) in rows.iter().take(5).enumerate() {
         let mark = if Some(*ci) == taken { "  <- matched" } else { "" };
         out.push(format!(
             "    {}. '{}' (#{}) score {:.2}: {why}{mark}",
@@ -79,6 +86,9 @@ pub fn explain(
             clients[*ci].id,
             score
         ));
+        if !word_roles.is_empty() {
+            out.push(format!("       words: {word_roles}"));
+        }
     }
     out
 }

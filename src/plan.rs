@@ -747,17 +747,17 @@ mod tests {
 
     #[test]
     fn fuzzy_rivals_within_the_margin_both_lose_the_client() {
-        // Both organizations resemble "Hartwell Dental Group" (0.67 and 0.75): too close to
-        // choose, so neither is written.
-        let orgs = vec![org(1, "Hartwell Dental", Some(G1)), org(2, "Hartwell Dental Group Partners", Some(G2))];
-        let clients = vec![client(10, "Hartwell Dental Group", None)];
+        // Both organizations are explained against "Hartwell Dental Care" (a generic typo, 0.97;
+        // a legal form, 1.0): too close to choose, so neither is written.
+        let orgs = vec![org(1, "Hartwell Dentl Care", Some(G1)), org(2, "Hartwell Dental Care, LLC", Some(G2))];
+        let clients = vec![client(10, "Hartwell Dental Care", None)];
         let p = plan(&orgs, &clients, &Options::default());
         assert_eq!(status_of(&p, 1).0, Status::Ambiguous, "{}", p.decisions[0].detail);
         assert_eq!(status_of(&p, 2).0, Status::Ambiguous, "{}", p.decisions[1].detail);
-        // A clear winner keeps it: 1.0 against 0.67.
-        let orgs = vec![org(1, "Hartwell Dental", Some(G1)), org(2, "Hartwell Dental Group, LLC", Some(G2))];
+        // A stronger tier keeps it: the exact name against the fuzzy one.
+        let orgs = vec![org(1, "Hartwell Dentl Care", Some(G1)), org(2, "Hartwell Dental Care", Some(G2))];
         let p = plan(&orgs, &clients, &Options::default());
-        assert_eq!(status_of(&p, 2), (Status::WouldUpdate, Some(Tier::Fuzzy), Some(0)));
+        assert_eq!(status_of(&p, 2), (Status::WouldUpdate, Some(Tier::Exact), Some(0)));
         assert_eq!(status_of(&p, 1).0, Status::Ambiguous);
     }
 

@@ -13,8 +13,12 @@ fn explain_prints_normalized_name_candidates_and_reasons() {
     assert!(r.stdout.contains("'Riverside Dental Group' (#227) score 0.67: refused:"), "{}", r.stdout);
     assert_eq!(writes(&sim), 0, "--explain writes nothing");
 
-    let r = run(&sim, &["--explain", "Jonhson Controls"], &[]);
-    assert!(r.stdout.contains("read as 'johnson'") && r.stdout.contains("<- matched"), "{}", r.stdout);
+    let r = run(&sim, &["--explain", "Keystone Plumbng & Heating"], &[]);
+    assert!(r.stdout.contains("read as 'plumbing'") && r.stdout.contains("<- matched"), "{}", r.stdout);
+    // Each word of the best candidates: distinctive or generic, and what the rule made of it.
+    assert!(r.stdout.contains("keystone (distinctive): in both"), "{}", r.stdout);
+    let r = run(&sim, &["--explain", "Springfield Dental Group"], &[]);
+    assert!(r.stdout.contains("springfield (distinctive): only in the NinjaOne name"), "{}", r.stdout);
     // A name no organization has is still explained, as a what-if.
     let r = run(&sim, &["--explain", "Acme Dental Inc"], &[]);
     assert!(r.stdout.contains("no NinjaOne organization has this name"), "{}", r.stdout);
@@ -71,7 +75,7 @@ fn contested_client_leaves_both_organizations_unwritten() {
 fn a_stronger_claim_takes_the_client_and_the_weaker_is_told_why() {
     use tenants::{client, guid, org};
     let t = Tenant {
-        orgs: vec![org(1, "Acme Dental", Some(&guid(1))), org(2, "Acme Dental Group", Some(&guid(2)))],
+        orgs: vec![org(1, "Acme Dental", Some(&guid(1))), org(2, "Acme Dentl", Some(&guid(2)))],
         clients: vec![client(11, "Acme Dental", None)],
         fields: tenants::client_fields(),
     };
@@ -79,8 +83,8 @@ fn a_stronger_claim_takes_the_client_and_the_weaker_is_told_why() {
     let r = run(&sim, &[], &[]);
     assert_eq!(r.status_of("Acme Dental"), "updated");
     assert_eq!(r.org("Acme Dental")["tier"], "exact");
-    assert_eq!(r.status_of("Acme Dental Group"), "ambiguous");
-    assert!(r.org("Acme Dental Group")["detail"]
+    assert_eq!(r.status_of("Acme Dentl"), "ambiguous");
+    assert!(r.org("Acme Dentl")["detail"]
         .as_str()
         .unwrap()
         .contains("already matched to Ninja organization 'Acme Dental'"));
@@ -91,7 +95,7 @@ fn a_stronger_claim_takes_the_client_and_the_weaker_is_told_why() {
 fn no_fuzzy_turns_the_tier_off() {
     let sim = Sim::start(tenants::demo(), Config::default());
     let r = run(&sim, &["--no-fuzzy", "--dry-run"], &[]);
-    assert_eq!(r.status_of("Jonhson Controls"), "no_match");
+    assert_eq!(r.status_of("Keystone Plumbng & Heating"), "no_match");
     assert_eq!(r.status_of("Acme Dental"), "would_update");
 }
 
@@ -99,7 +103,7 @@ fn no_fuzzy_turns_the_tier_off() {
 fn every_decision_names_its_runner_up() {
     let sim = Sim::start(tenants::demo(), Config::default());
     let r = run(&sim, &["--dry-run"], &[]);
-    for n in ["Acme Dental", "Jonhson Controls", "Contoso Ltd"] {
+    for n in ["Acme Dental", "Keystone Plumbng & Heating", "Contoso Ltd"] {
         let d = r.org(n)["detail"].as_str().unwrap().to_string();
         assert!(d.contains("runner-up"), "{n}: {d}");
     }
@@ -129,7 +133,7 @@ fn near_surname_neighbours_are_never_written_and_the_candidate_is_named() {
     for (ninja, halo) in pairs {
         assert_eq!(r.status_of(ninja), "no_match", "{ninja}");
         let detail = r.org(ninja)["detail"].as_str().unwrap().to_string();
-        assert!(detail.contains("list of real names one letter apart"), "{detail}");
+        assert!(detail.contains("a distinctive word (a name, place or brand) must be the same"), "{detail}");
         assert!(detail.contains(&format!("closest Halo names: '{halo}'")), "{detail}");
         assert!(r.stdout.contains(&format!("closest Halo names: '{halo}'")), "{}", r.stdout);
     }

@@ -1,6 +1,6 @@
 //! Properties of normalization and matching that must hold for every input.
 
-use ninja_halo_sync::matching::{normalize, Index};
+use ninja_halo_sync::matching::{normalize, Index, GENERIC};
 use ninja_halo_sync::plan::{plan, ClientIn, Options, OrgIn};
 use proptest::prelude::*;
 
@@ -16,11 +16,11 @@ fn org(id: i64, name: &str) -> OrgIn {
 const PAIRS: &[(&str, &str)] = &[
     ("Acme Dental", "Acme Dental"),
     ("Smith & Jones, P.C.", "Smith and Jones PC"),
-    ("Jonhson Controls", "Johnson Controls Inc"),
+    ("Keystone Plumbng & Heating", "Keystone Plumbing & Heating Inc"),
     ("Zoë's Café", "Zoes Cafe LLC"),
     ("Riverside Family Dentistry - Main Office", "Riverside Family Dentistry"),
     ("St. Mary's Catholic Church", "Saint Marys Catholic Church"),
-    ("Hartwell Dentistry", "Hartwell Family Dentistry"),
+    ("Madrid, Ayuntamiento de", "Ayuntamiento de Madrid"),
 ];
 
 fn names_and_words() -> impl Strategy<Value = String> {
@@ -129,5 +129,99 @@ proptest! {
         let clients = vec![client(1, &name(a)), client(2, "Unrelated Bakery")];
         let p = plan(&[org(1, &name(b))], &clients, &Options::default());
         prop_assert!(p.decisions[0].client != Some(0), "'{}' matched '{}': {}", name(b), name(a), p.decisions[0].detail);
+    }
+}
+
+/// Generic words of business names, with the plural the name may carry instead.
+const TRADES: &[(&str, &str)] = &[
+    ("Dental", "Dental"),
+    ("Service", "Services"),
+    ("Plumbing", "Plumbing"),
+    ("Associate", "Associates"),
+    ("Law", "Law"),
+    ("Group", "Group"),
+    ("Builder", "Builders"),
+    ("Accounting", "Accounting"),
+];
+
+/// A distinctive word: letters that are no generic word.
+fn distinctive() -> impl Strategy<Value = String> {
+    "[A-Z][a-z]{4,9}".prop_filter("not a generic word", |w| !GENERIC.contains(&w.to_lowercase().as_str()))
+}
+
+/// One change to a word that is not harmless: a letter dropped, added, doubled, swapped or
+/// substituted, or an "s" added or dropped.
+fn changed(word: &str, kind: u8, at: usize, letter: char) -> String {
+    let c: Vec<char> = word.chars().collect();
+    let i = 1 + at % (c.len() - 1);
+    let mut out = c.clone();
+    match kind % 6 {
+        0 => {
+            out.remove(i);
+        }
+        1 => out.insert(i, letter),
+        2 => out.insert(i, c[i]),
+        3 if i + 1 < c.len() && c[i] != c[i + 1] => out.swap(i, i + 1),
+        4 if c[i].to_ascii_lowercase() != letter => out[i] = letter,
+        _ => {
+            if word.ends_with('s') {
+                out.pop();
+            } else {
+                out.push('s');
+            }
+        }
+    }
+    out.into_iter().collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(512), ..ProptestConfig::default() })]
+
+    /// The rule, stated: any change to a distinctive word never matches.
+    #[test]
+    fn any_change_to_a_distinctive_word_never_matches(
+        word in distinctive(), other in distinctive(), trade in 0..TRADES.len(), kind in 0u8..6, at in 0usize..20,
+        letter in "[a-z]", before in any::<bool>(),
+    ) {
+        let letter = letter.chars().next().unwrap();
+        let (t, _) = TRADES[trade];
+        let name = |w: &str| if before { format!("{w} {other} {t}") } else { format!("{other} {w} {t}") };
+        let halo = name(&word);
+        let ninja = name(&changed(&word, kind, at, letter));
+        prop_assume!(ninja.to_lowercase() != halo.to_lowercase());
+        let clients = vec![client(1, &halo), client(2, "Unrelated Bakery")];
+        let p = plan(&[org(1, &ninja)], &clients, &Options::default());
+        prop_assert!(p.decisions[0].client != Some(0), "'{}' matched '{}': {}", ninja, halo, p.decisions[0].detail);
+    }
+
+    /// And harmless changes always match: case, spacing, punctuation, & for and, diacritics,
+    /// a leading The, a plural of a generic word, a trailing legal form or location qualifier.
+    #[test]
+    fn harmless_changes_always_match(
+        word in distinctive(), other in distinctive(), trade in 0..TRADES.len(),
+        upper in any::<bool>(), spaces in any::<bool>(), the in any::<bool>(), plural in any::<bool>(),
+        amp in any::<bool>(), accent in any::<bool>(), legal in 0usize..6, qualifier in 0usize..4,
+    ) {
+        let (t, ts) = TRADES[trade];
+        let halo = format!("{word} and {other} {t}");
+        let mut w = word.clone();
+        if accent {
+            w = w.replacen('e', "é", 1).replacen('a', "à", 1);
+        }
+        let mut ninja = format!("{w} {} {other} {}", if amp { "&" } else { "and" }, if plural { ts } else { t });
+        if the {
+            ninja = format!("The {ninja}");
+        }
+        ninja.push_str(["", " Inc.", ", LLC", " GmbH", " S.p.A.", " Pty Ltd"][legal]);
+        ninja.push_str(["", " - Main Office", " (HQ)", ", Corporate"][qualifier]);
+        if upper {
+            ninja = ninja.to_uppercase();
+        }
+        if spaces {
+            ninja = format!("  {}  ", ninja.replace(' ', "   "));
+        }
+        let clients = vec![client(1, &halo), client(2, "Unrelated Bakery")];
+        let p = plan(&[org(1, &ninja)], &clients, &Options::default());
+        prop_assert_eq!(p.decisions[0].client, Some(0), "'{}' did not match '{}': {}", ninja, halo, p.decisions[0].detail);
     }
 }

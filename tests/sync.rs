@@ -55,7 +55,7 @@ fn every_status_and_exit_code_3_on_the_demo_tenant() {
         ("Acme Dental", "updated"),
         ("Contoso Ltd", "in_sync"),
         ("Fabrikam Holdings", "in_sync"),
-        ("Jonhson Controls", "updated"),
+        ("Keystone Plumbng & Heating", "updated"),
         ("TCWC", "updated"),
         ("Evergreen Landscaping", "no_value"),
         ("Legacy Import Co", "invalid_value"),

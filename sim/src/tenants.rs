@@ -113,7 +113,14 @@ pub fn demo() -> Tenant {
     );
     // Fuzzy: same business, written differently.
     pair(&mut orgs, &mut clients, "Smith & Jones, P.C.", Some("Smith and Jones PC"), Some(g(400)), None);
-    pair(&mut orgs, &mut clients, "Jonhson Controls", Some("Johnson Controls Inc"), Some(g(401)), None);
+    pair(
+        &mut orgs,
+        &mut clients,
+        "Keystone Plumbng & Heating",
+        Some("Keystone Plumbing & Heating Inc"),
+        Some(g(401)),
+        None,
+    );
     pair(&mut orgs, &mut clients, "Zoë's Café", Some("Zoes Cafe LLC"), Some(g(402)), None);
     pair(
         &mut orgs,

@@ -53,7 +53,7 @@ impl Index {
                     Some(&id) => id,
                     None => {
                         let id = idx.texts.len() as u32;
-                        if (5..=MAX_TYPO_WORD).contains(&w.len()) && !is_generic(&w) {
+                        if (5..=MAX_TYPO_WORD).contains(&w.len()) {
                             for k in delete_keys(&w) {
                                 idx.by_delete.entry(k).or_default().push(id);
                             }
@@ -76,7 +76,7 @@ impl Index {
         let threshold = frequent_threshold(raw_names.len());
         for (id, p) in idx.postings.iter().enumerate() {
             if p.len() > threshold {
-                idx.flags[id] |= GENERIC_WORD;
+                idx.flags[id] |= FREQUENT_WORD;
             }
         }
         idx.names = raw_names
@@ -114,7 +114,7 @@ impl Index {
         let neighbours: Vec<Vec<u32>> = toks
             .iter()
             .zip(words)
-            .map(|(t, w)| if t.flags & GENERIC_WORD != 0 { Vec::new() } else { self.typo_neighbours(t, w) })
+            .map(|(t, w)| if t.flags & COMMA_MARK != 0 { Vec::new() } else { self.typo_neighbours(t, w) })
             .collect();
         for (t, n) in toks.iter_mut().zip(&neighbours) {
             if n.len() > 1 {
@@ -155,57 +155,41 @@ impl Index {
         evaluate_toks(&q, &self.names[client], &|id| self.text(words, id))
     }
 
-    /// `evaluate` with its reason in words, as this index sees the words (a word frequent in
-    /// this tenant is generic here).
+    /// `evaluate` with its reason in words, as this index sees the words.
     pub fn compare(&self, words: &[String], client: usize) -> Comparison {
         let (q, _) = self.query_toks(words);
         let e = evaluate_toks(&q, &self.names[client], &|id| self.text(words, id));
-        let mut c = describe(e, words, &self.words(client), &|i| q[i].flags & AMBIGUOUS_TYPO != 0);
-        if e.verdict == Verdict::Generic {
-            let frequent: Vec<&str> = q
-                .iter()
-                .filter(|t| {
-                    (t.id as usize) < self.texts.len()
-                        && t.flags & GENERIC_WORD != 0
-                        && !is_generic(&self.texts[t.id as usize])
-                })
-                .map(|t| self.texts[t.id as usize].as_str())
-                .collect();
-            if !frequent.is_empty() {
-                c.reason.push_str(&format!(
-                    "; '{}' is in too many Halo client names to identify one",
-                    frequent.join("', '")
-                ));
-            }
-        }
-        c
+        let ambiguous = |w: &str| words.iter().zip(&q).any(|(x, t)| x == w && t.flags & AMBIGUOUS_TYPO != 0);
+        describe(e, words, &self.words(client), &ambiguous)
     }
 
-    /// Every client that could be a fuzzy match: shares a distinctive word, or a word one typo
-    /// away, or (for names made only of generic words) shares all of them. Evaluated; the best
-    /// `limit` returned, accepted ones first, then by score.
+    /// Every client that could be a fuzzy match or is worth suggesting: shares a word that is
+    /// neither generic nor frequent, or a word one typo away, or (for names made only of such
+    /// words) shares all of them. Evaluated; the best `limit` returned, accepted ones first,
+    /// then by score.
     pub fn candidates(&self, words: &[String], limit: usize) -> Vec<Scored> {
         let (q, neighbours) = self.query_toks(words);
         let text = |id: u32| self.text(words, id);
         let mut ids: Vec<usize> = Vec::new();
         let mut generic_only = true;
         for (t, near) in q.iter().zip(&neighbours) {
-            if t.flags & GENERIC_WORD != 0 {
+            if t.flags & (GENERIC_WORD | FREQUENT_WORD | COMMA_MARK) != 0 {
                 continue;
             }
             generic_only = false;
             if let Some(p) = self.postings.get(t.id as usize) {
                 ids.extend(p);
             }
-            // Known-name neighbours too: never a typo match, but the client a person should see.
-            for &n in near {
+            // Near names too (a typo of a generic word, or the client a person should see when
+            // a distinctive word differs by a letter); not through a frequent word's long list.
+            for &n in near.iter().filter(|&&n| self.flags[n as usize] & FREQUENT_WORD == 0) {
                 ids.extend(&self.postings[n as usize]);
             }
         }
         if generic_only {
             // Only the "same words" case can match: the clients holding every one of the words.
             let mut lists: Vec<&Vec<usize>> = Vec::new();
-            for t in &q {
+            for t in q.iter().filter(|t| t.flags & COMMA_MARK == 0) {
                 match self.postings.get(t.id as usize) {
                     Some(p) => lists.push(p),
                     None => return Vec::new(),

@@ -1,7 +1,6 @@
 //! Words: normalization of names, and the word lists the rules use.
 
 use super::*;
-use std::collections::HashSet;
 
 /// The words the fuzzy tier compares for a name: `normalize`, or none for a name too long to
 /// be a real one (it can still match exactly).
@@ -17,32 +16,25 @@ pub fn exact_key(name: &str) -> String {
     name.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
 }
 
-/// Latin letters with diacritics to ASCII ("Müller" = "Mueller"? no: = "Muller"; "Zoë" = "Zoe").
+/// Latin letters with diacritics to ASCII ("Müller" = "Muller", "Zoë" = "Zoe", "Nguyễn" =
+/// "Nguyen", "Đặng" = "Dang"): the letters with no decomposition first, then the base letter of
+/// every precomposed letter of Latin-1, Latin Extended-A/B and Latin Extended Additional (made
+/// from Unicode's decompositions; see `LATIN_BASES`). Other scripts keep their letters: a
+/// Cyrillic or Greek name is compared by its characters.
 pub(super) fn fold_char(c: char, out: &mut String) {
-    let s = match c {
-        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' | 'ă' | 'ą' => "a",
+    let special = match c {
         'æ' => "ae",
-        'ç' | 'ć' | 'ĉ' | 'ċ' | 'č' => "c",
-        'ď' | 'đ' | 'ð' => "d",
-        'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ĕ' | 'ė' | 'ę' | 'ě' => "e",
-        'ĝ' | 'ğ' | 'ġ' | 'ģ' => "g",
-        'ĥ' | 'ħ' => "h",
-        'ì' | 'í' | 'î' | 'ï' | 'ĩ' | 'ī' | 'ĭ' | 'į' | 'ı' => "i",
-        'ĵ' => "j",
-        'ķ' => "k",
-        'ĺ' | 'ļ' | 'ľ' | 'ŀ' | 'ł' => "l",
-        'ñ' | 'ń' | 'ņ' | 'ň' => "n",
-        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' | 'ŏ' | 'ő' => "o",
         'œ' => "oe",
-        'ŕ' | 'ŗ' | 'ř' => "r",
-        'ś' | 'ŝ' | 'ş' | 'š' | 'ș' => "s",
         'ß' => "ss",
-        'ţ' | 'ť' | 'ŧ' | 'ț' => "t",
-        'ù' | 'ú' | 'û' | 'ü' | 'ũ' | 'ū' | 'ŭ' | 'ů' | 'ű' | 'ų' => "u",
-        'ŵ' => "w",
-        'ý' | 'ÿ' | 'ŷ' => "y",
-        'ź' | 'ż' | 'ž' => "z",
         'þ' => "th",
+        'ĳ' => "ij",
+        'đ' | 'ð' => "d",
+        'ł' | 'ŀ' => "l",
+        'ø' => "o",
+        'ħ' => "h",
+        'ŧ' => "t",
+        'ı' => "i",
+        'ĸ' => "k",
         // Case folding beyond lowercase: "ΟΔΟΣ" lowercases to "οδοσ", "Οδός" keeps its final
         // sigma; the long s and the f-ligatures of old typesetting.
         'ς' => "σ",
@@ -50,16 +42,38 @@ pub(super) fn fold_char(c: char, out: &mut String) {
         'ﬀ' => "ff",
         'ﬁ' => "fi",
         'ﬂ' => "fl",
-        _ => {
-            out.push(c);
-            return;
-        }
+        _ => "",
     };
-    out.push_str(s);
+    if !special.is_empty() {
+        out.push_str(special);
+        return;
+    }
+    let base = LATIN_BASES.iter().find_map(|(first, bases)| {
+        let i = (c as u32).checked_sub(*first)? as usize;
+        bases.as_bytes().get(i).copied().filter(|b| *b != b'.')
+    });
+    match base {
+        Some(b) => out.push(b as char),
+        None => out.push(c),
+    }
 }
 
-/// Legal forms, dropped from the end of a name: "Acme Inc" = "ACME, Ltd." = "Acme GmbH".
-/// (Stems: words are de-pluralised before this check.)
+/// For each range of precomposed Latin letters, from its first code point: the ASCII base letter
+/// of each (lower case; '.' where there is none), as Unicode's NFKD decomposition gives it
+/// (generated with Python's unicodedata).
+const LATIN_BASES: &[(u32, &str)] = &[
+    (
+        0xC0,
+        "aaaaaa.ceeeeiiii.nooooo..uuuuy..aaaaaa.ceeeeiiii.nooooo..uuuuy.yaaaaaaccccccccdd..eeeeeeeeeegggggggghh..iiiiiiiii...jjkk.llllll....nnnnnn...oooooo..rrrrrrsssssssstttt..uuuuuuuuuuuuwwyyyzzzzzzs................................oo.............uu............................aaiioouuuuuuuuuu.aaaa....ggkkoooo..j...gg..nnaa....aaaaeeeeiiiioooorrrruuuusstt..hh......aaeeooooooooyy............................",
+    ),
+    (
+        0x1E00,
+        "aabbbbbbccddddddddddeeeeeeeeeeffgghhhhhhhhhhiiiikkkkkkllllllllmmmmmmnnnnnnnnoooooooopppprrrrrrrrssssssssssttttttttuuuuuuuuuuvvvvwwwwwwwwwwxxxxyyzzzzzzhtwy.s....aaaaaaaaaaaaaaaaaaaaaaaaeeeeeeeeeeeeeeeeiiiioooooooooooooooooooooooouuuuuuuuuuuuuuyyyyyyyy......",
+    ),
+];
+
+/// Legal forms: harmless at the end of a name, present, absent or changed ("Acme Inc" = "ACME,
+/// Ltd." = "Acme GmbH"). Closed list; these are never ordinary words of a business name.
 pub(super) const LEGAL: &[&str] = &[
     "inc",
     "incorporated",
@@ -71,7 +85,6 @@ pub(super) const LEGAL: &[&str] = &[
     "corporation",
     "co",
     "company",
-    "companie",
     "pllc",
     "pc",
     "plc",
@@ -80,23 +93,16 @@ pub(super) const LEGAL: &[&str] = &[
     "lllp",
     "gmbh",
     "mbh",
-    "ag",
-    "kg",
     "ohg",
     "ug",
-    "ev",
-    "sa",
     "sarl",
     "sas",
     "srl",
-    "spa",
     "bv",
     "nv",
     "vof",
     "pty",
     "pte",
-    "ab",
-    "as",
     "asa",
     "oy",
     "oyj",
@@ -104,30 +110,48 @@ pub(super) const LEGAL: &[&str] = &[
     "kft",
     "sro",
     "zrt",
-    "sp",
-    "zoo",
-    "oo",
-    "pa",
-    "sc",
     "cic",
     "ulc",
     "ltda",
-    "sl",
     "slu",
-    "cv",
-    "de",
-    "rl",
+    "bvba",
+    "sprl",
+    "kk",
+    "bhd",
+    "sdn",
 ];
 
-/// Location qualifiers, dropped from the end of a name: "Acme Dental - Main Office", "Acme HQ".
-pub(super) const QUALIFIERS: &[&str] =
-    &["hq", "headquarter", "main", "office", "head", "corporate", "branch", "site", "location"];
+/// Legal forms that are also ordinary words or places somewhere ("Spa", "Zoo", "AS", "PA"):
+/// a legal form only when written as one, dotted or in capitals ("S.p.A.", "SPA", "AG", "A.S.").
+/// "Hotel Bellevue Spa" keeps its "spa"; "Lincoln Park Zoo" its "zoo".
+pub(super) const LEGAL_MARKED: &[&str] = &[
+    "ag", "kg", "ev", "sa", "spa", "sc", "sp", "pa", "as", "ab", "cv", "sl", "rl", "oo", "se", "ks", "ps", "ad", "dd",
+];
 
-/// Words that carry no meaning for overlap: "Smith and Jones" = "Smith & Jones" = "Smith Jones".
-pub(super) const STOPWORDS: &[&str] =
-    &["and", "of", "the", "at", "for", "in", "on", "a", "an", "und", "et", "y", "la", "le", "der", "die", "das", "du"];
+/// Words that join two legal forms ("GmbH & Co. KG", "S.A. de C.V.", "Sp. z o.o."): dropped
+/// with them, and only there.
+pub(super) const LEGAL_JOINERS: &[&str] = &["and", "de", "z"];
 
-/// Abbreviations spelled out, so both spellings are one word: "St. Mary's" = "Saint Marys".
+/// Location qualifiers: harmless as a separate trailing part ("Acme Dental - Main Office",
+/// "Acme Dental (HQ)", "Acme Dental, Corporate"). Without a separator only the unambiguous
+/// ones are: "Acme HQ", "Acme Headquarters"; "Kessler Logistics Site" keeps its "site".
+pub(super) const QUALIFIERS: &[&str] = &[
+    "hq",
+    "headquarter",
+    "headquarters",
+    "main",
+    "office",
+    "head",
+    "corporate",
+    "branch",
+    "site",
+    "location",
+    "campus",
+];
+pub(super) const QUALIFIERS_ALONE: &[&str] = &["hq", "headquarter", "headquarters"];
+
+/// Abbreviations spelled out, harmless on any word: "St. Mary's" = "Saint Marys",
+/// "Acme Intl" = "Acme International". Closed table.
 pub(super) const SYNONYMS: &[(&str, &str)] = &[
     ("st", "saint"),
     ("ste", "sainte"),
@@ -152,15 +176,22 @@ pub(super) const SYNONYMS: &[(&str, &str)] = &[
     ("grp", "group"),
 ];
 
-/// Words that many unrelated businesses share. A fuzzy match must share at least one word that
-/// is not in this list: "Springfield Dental Group" must not match "Riverside Dental Group".
+/// The generic vocabulary of business names: trade, organisation and legal words, in the
+/// singular, and the small words that join them. Closed and documented: a word here may differ
+/// between two names of one business only as a plural ("Service"/"Services", folded when the
+/// name is read) or a one-letter typo ("Dentl"/"Dental"). Every other word is distinctive (a
+/// surname, a place, a brand: an open vocabulary no list covers) and must be the same on both
+/// sides. Places, directions, ordinals and adjectives are deliberately not here: "North",
+/// "Lake", "First" tell businesses apart.
 pub const GENERIC: &[&str] = &[
-    // trades and professions
+    // health
     "dental",
     "dentistry",
     "dentist",
     "orthodontic",
     "orthodontics",
+    "endodontics",
+    "periodontics",
     "medical",
     "medicine",
     "clinic",
@@ -172,25 +203,28 @@ pub const GENERIC: &[&str] = &[
     "physician",
     "pediatric",
     "pediatrics",
-    "family",
     "practice",
     "surgery",
     "surgical",
     "vision",
-    "eye",
+    "optometry",
+    "optical",
     "chiropractic",
     "therapy",
     "physical",
+    "rehabilitation",
     "veterinary",
-    "vet",
     "animal",
+    "urgent",
+    "family",
+    // law and money
     "law",
     "legal",
     "attorney",
     "lawyer",
+    "solicitor",
     "firm",
     "cpa",
-    "cpas",
     "accounting",
     "accountant",
     "tax",
@@ -201,6 +235,7 @@ pub const GENERIC: &[&str] = &[
     "wealth",
     "investment",
     "advisor",
+    "adviser",
     "advisory",
     "bank",
     "credit",
@@ -211,18 +246,22 @@ pub const GENERIC: &[&str] = &[
     "real",
     "estate",
     "property",
-    "propertie",
+    "mortgage",
+    "title",
+    // building and making
     "construction",
     "builder",
     "building",
     "contractor",
     "contracting",
     "roofing",
+    "siding",
     "plumbing",
     "electric",
     "electrical",
     "heating",
     "cooling",
+    "air",
     "hvac",
     "mechanical",
     "engineering",
@@ -231,16 +270,27 @@ pub const GENERIC: &[&str] = &[
     "architecture",
     "design",
     "landscaping",
+    "lawn",
+    "painting",
+    "flooring",
+    "remodeling",
+    "restoration",
+    "repair",
+    "cleaning",
+    "janitorial",
+    "pest",
+    "control",
     "auto",
     "automotive",
     "motor",
+    "collision",
     "transport",
     "transportation",
-    "logistic",
+    "logistics",
     "trucking",
     "freight",
     "manufacturing",
-    "industrie",
+    "industry",
     "industrial",
     "supply",
     "distribution",
@@ -249,8 +299,13 @@ pub const GENERIC: &[&str] = &[
     "store",
     "restaurant",
     "hotel",
+    "bakery",
+    "brewing",
+    "brewery",
+    "catering",
     "marketing",
     "media",
+    "printing",
     "consulting",
     "consultant",
     "solution",
@@ -266,6 +321,11 @@ pub const GENERIC: &[&str] = &[
     "digital",
     "management",
     "staffing",
+    "security",
+    "storage",
+    "rental",
+    "equipment",
+    // organisation
     "partner",
     "associate",
     "group",
@@ -274,43 +334,43 @@ pub const GENERIC: &[&str] = &[
     "venture",
     "capital",
     "international",
-    "global",
-    "national",
-    "american",
-    "united",
-    "first",
-    "new",
-    "north",
-    "south",
-    "east",
-    "west",
-    "central",
-    "valley",
-    "mountain",
-    "river",
-    "lake",
-    "coast",
-    "city",
-    "county",
-    "town",
-    "township",
-    "village",
-    "borough",
+    "company",
+    "center",
+    "office",
+    "studio",
+    "work",
+    "team",
+    "professional",
+    "specialist",
+    "brother",
+    "son",
+    "department",
+    "foundation",
+    "association",
+    "society",
+    "club",
+    "institute",
+    "trust",
+    "fund",
+    "council",
+    "committee",
+    "cooperative",
+    "coop",
+    "alliance",
+    "federation",
+    "board",
+    "community",
+    // public bodies, schools, churches (the kind, not the name)
     "municipality",
     "municipal",
     "district",
     "parish",
-    "state",
-    "public",
-    "community",
-    "department",
+    "authority",
+    "utility",
+    "library",
     "fire",
     "police",
     "water",
-    "utility",
-    "authority",
-    "library",
-    // schools and churches
     "school",
     "academy",
     "college",
@@ -321,80 +381,50 @@ pub const GENERIC: &[&str] = &[
     "preschool",
     "learning",
     "education",
+    "montessori",
     "church",
     "chapel",
     "ministry",
-    "ministrie",
     "fellowship",
     "temple",
-    "baptist",
-    "methodist",
-    "lutheran",
-    "catholic",
-    "presbyterian",
-    "episcopal",
-    "christian",
-    "bible",
-    "faith",
-    "saint",
-    "holy",
-    "grace",
-    "trinity",
-    "center",
-    "foundation",
-    "association",
-    "society",
-    "club",
-    "institute",
+    "mosque",
+    "synagogue",
     "home",
-    "homes",
     "living",
     "senior",
+    // the small words that join them
+    "and",
+    "of",
+    "the",
+    "in",
+    "on",
+    "at",
+    "for",
+    "by",
+    "a",
+    "an",
+    "de",
+    "la",
+    "le",
+    "du",
+    "des",
+    "der",
+    "die",
+    "das",
+    "und",
+    "et",
+    "y",
+    "van",
+    "von",
 ];
 
-/// Words a name may carry on one side only and still be the same business:
-/// "Hartwell Dentistry" = "Hartwell Family Dentistry", "Springfield Dental" = "Springfield
-/// Dental Group". A trade word is not filler: "Smith Electric" is not "Smith Electric Supply".
-pub(super) const FILLER: &[&str] = &[
-    "group",
-    "associate",
-    "partner",
-    "service",
-    "solution",
-    "family",
-    "company",
-    "companie",
-    "center",
-    "practice",
-    "firm",
-    "office",
-    "studio",
-    "work",
-    "enterprise",
-    "holding",
-    "international",
-    "global",
-    "clinic",
-    "care",
-    "team",
-    "professional",
-    "specialist",
-    "pllc",
-    "llc",
-    "inc",
-    "ltd",
-    "co",
-    "corp",
-];
-
-/// Generic everywhere: the trade and place words above, filler, numbers.
+/// A word of the generic vocabulary (`GENERIC`).
 pub(super) fn is_generic(w: &str) -> bool {
-    GENERIC.contains(&w) || FILLER.contains(&w) || w.chars().all(|c| c.is_ascii_digit())
+    GENERIC.contains(&w)
 }
 
-/// A word in more client names than this is generic for that tenant: it cannot identify one
-/// business in it (an MSP with 40 clients named "Springfield ..." cannot fuzzily match on
-/// "Springfield"). Small lists keep their words distinctive.
+/// A word in more client names than this is frequent in that tenant: its list of clients is too
+/// long to narrow the search for candidates (it grants no leniency). Small lists keep every word.
 pub(super) fn frequent_threshold(clients: usize) -> usize {
     (clients / 100).max(20)
 }
@@ -407,6 +437,7 @@ pub fn fold(name: &str) -> String {
         match c {
             '\'' | '’' | '‘' | '`' | '´' | 'ʼ' => {}
             '&' | '+' => out.push_str(" and "),
+            c if is_combining(c) => {}
             c if c.is_alphanumeric() => fold_char(c, &mut out),
             '.' => out.push('.'),
             _ => out.push(' '),
@@ -415,58 +446,169 @@ pub fn fold(name: &str) -> String {
     out
 }
 
-/// The words of a name for fuzzy comparison, in order, without repeats. Idempotent:
-/// `normalize(&normalize(x).join(" ")) == normalize(x)`.
-pub fn normalize(name: &str) -> Vec<String> {
-    let folded = fold(name);
-    let mut words: Vec<String> = Vec::new();
-    for chunk in folded.split_whitespace() {
-        // Dotted abbreviations collapse: "L.L.C." -> "llc", "P.C." -> "pc"; other dots split.
-        let parts: Vec<&str> = chunk.split('.').filter(|p| !p.is_empty()).collect();
-        if parts.len() > 1 && parts.iter().all(|p| p.chars().count() == 1) {
-            words.push(parts.concat());
+/// Combining diacritical marks (U+0300-U+036F, U+1AB0-U+1AFF, U+1DC0-U+1DFF): what is left of
+/// a letter's accent when it is written decomposed, or by lower-casing "İ" ("i" + U+0307).
+fn is_combining(c: char) -> bool {
+    matches!(c, '\u{0300}'..='\u{036F}' | '\u{1AB0}'..='\u{1AFF}' | '\u{1DC0}'..='\u{1DFF}')
+}
+
+/// One word of a name as written: its folded text, and whether it was written as an
+/// abbreviation (dotted, "S.p.A.", "Co.") or in capitals ("SPA", "AG").
+struct Raw {
+    text: String,
+    marked: bool,
+}
+
+/// A name cut into parts at its separators (",", ";", "(", ")", "[", "]", "|", "/", and a dash
+/// between spaces), each part its words; whether each part began at a comma.
+fn parts(name: &str) -> Vec<(bool, Vec<Raw>)> {
+    let mut out: Vec<(bool, Vec<Raw>)> = vec![(false, Vec::new())];
+    let chars: Vec<char> = name.chars().collect();
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut Vec<(bool, Vec<Raw>)>| {
+        if word.is_empty() {
+            return;
+        }
+        let letters: Vec<char> = word.chars().filter(|c| c.is_alphabetic()).collect();
+        let upper = letters.len() >= 2 && letters.iter().all(|c| c.is_uppercase());
+        let dotted = word.contains('.');
+        let folded = fold(word);
+        // Dotted abbreviations collapse: "L.L.C." -> "llc", "S.p.A." -> "spa"; other dots split.
+        let pieces: Vec<&str> = folded.split(['.', ' ']).filter(|p| !p.is_empty()).collect();
+        let last = out.last_mut().map(|p| &mut p.1);
+        if let Some(words) = last {
+            if pieces.len() > 1 && pieces.iter().all(|p| p.chars().count() == 1) {
+                words.push(Raw { text: pieces.concat(), marked: true });
+            } else {
+                for p in pieces {
+                    words.push(Raw { text: p.to_string(), marked: upper || dotted });
+                }
+            }
+        }
+        word.clear();
+    };
+    for (i, &c) in chars.iter().enumerate() {
+        let spaced_dash = matches!(c, '-' | '–' | '—')
+            && chars.get(i.wrapping_sub(1)).is_none_or(|p| p.is_whitespace())
+            && chars.get(i + 1).is_none_or(|n| n.is_whitespace());
+        if matches!(c, ',' | ';' | '(' | ')' | '[' | ']' | '|' | '/') || spaced_dash {
+            flush(&mut word, &mut out);
+            out.push((c == ',', Vec::new()));
+        } else if c == '&' || c == '+' {
+            flush(&mut word, &mut out);
+            if let Some(p) = out.last_mut() {
+                p.1.push(Raw { text: "and".into(), marked: false });
+            }
+        } else if c.is_whitespace() || !(c.is_alphanumeric() || c == '.' || is_combining(c) || "'’‘`´ʼ".contains(c))
+        {
+            flush(&mut word, &mut out);
         } else {
-            words.extend(parts.iter().map(|p| p.to_string()));
+            word.push(c);
         }
     }
-    let mut words: Vec<String> = words.into_iter().map(|w| canonical_word(&w)).collect();
-    // Repeats go first, so that stripping sees the name's real end ("St. Inc. St.").
-    let mut seen = HashSet::new();
-    words.retain(|w| seen.insert(w.clone()));
-    // Trailing legal forms and location qualifiers go, then a leading "the"; a name made only
-    // of such words keeps them ("The Company" stays "the company").
-    let strip = |ws: &mut Vec<String>| {
-        let before = ws.clone();
-        while ws.len() > 1
-            && ws.last().is_some_and(|w| {
-                LEGAL.contains(&w.as_str()) || QUALIFIERS.contains(&w.as_str()) || STOPWORDS.contains(&w.as_str())
-            })
-        {
-            ws.pop();
+    flush(&mut word, &mut out);
+    out.retain(|p| !p.1.is_empty());
+    for p in &mut out {
+        for w in &mut p.1 {
+            w.text = canonical_word(&w.text);
         }
-        if ws.len() > 1 && ws[0] == "the" {
-            ws.remove(0);
+    }
+    out
+}
+
+fn is_legal(w: &Raw) -> bool {
+    LEGAL.contains(&w.text.as_str()) || (w.marked && LEGAL_MARKED.contains(&w.text.as_str()))
+}
+
+/// Drops the harmless end of a name: trailing legal forms (with the words that join them:
+/// "GmbH & Co. KG", "Sp. z o.o.") and trailing parts that are only location qualifiers
+/// ("- Main Office", "(HQ)"), and "HQ"/"Headquarters" written without a separator. Never the
+/// whole name.
+fn strip_harmless_end(parts: &mut Vec<(bool, Vec<Raw>)>) {
+    let total = |ps: &Vec<(bool, Vec<Raw>)>| ps.iter().map(|p| p.1.len()).sum::<usize>();
+    loop {
+        let before = total(parts);
+        // A trailing part of qualifiers only, when another part comes before it.
+        if parts.len() > 1 && parts.last().is_some_and(|p| p.1.iter().all(|w| QUALIFIERS.contains(&w.text.as_str()))) {
+            parts.pop();
+            continue;
         }
-        ws.retain(|w| !STOPWORDS.contains(&w.as_str()));
-        if ws.is_empty() {
-            *ws = before;
+        // Words that may go: never the last one that is not a leading "the".
+        let first_is_the = parts.first().and_then(|p| p.1.first()).is_some_and(|w| w.text == "the");
+        let n = total(parts) - usize::from(first_is_the);
+        let Some(last) = parts.last_mut() else { return };
+        let words = &mut last.1;
+        let legal_end = words.last().is_some_and(is_legal);
+        let joined_legal = words.len() >= 2
+            && words.last().is_some_and(|w| LEGAL_JOINERS.contains(&w.text.as_str()))
+            && is_legal(&words[words.len() - 2]);
+        let alone = words.last().is_some_and(|w| QUALIFIERS_ALONE.contains(&w.text.as_str()));
+        if n > 1 && (legal_end || alone) {
+            words.pop();
+        } else if n > 2 && joined_legal {
+            words.pop();
+            words.pop();
         }
-    };
-    strip(&mut words);
+        if words.is_empty() {
+            parts.pop();
+        }
+        if total(parts) == before {
+            return;
+        }
+    }
+}
+
+/// The words of a name for fuzzy comparison, in order, repeats kept: folded as `fold` does,
+/// plurals of generic words and spelled-out abbreviations made one form (`canonical_word`), the
+/// harmless end dropped (`strip_harmless_end`) and a leading "the". Where the name is two
+/// parts joined by one comma ("Madrid, Ayuntamiento de"), a "," word marks the join, so that
+/// the rules can also read it inverted ("Ayuntamiento de Madrid"). Idempotent:
+/// `normalize(&normalize(x).join(" ")) == normalize(x)`.
+pub fn normalize(name: &str) -> Vec<String> {
+    let mut ps = parts(name);
+    strip_harmless_end(&mut ps);
+    if ps.first().is_some_and(|p| p.1.len() > 1 && p.1[0].text == "the")
+        || (ps.len() > 1 && ps.first().is_some_and(|p| p.1.len() == 1 && p.1[0].text == "the"))
+    {
+        ps[0].1.remove(0);
+        ps.retain(|p| !p.1.is_empty());
+    }
+    let invertible = ps.len() == 2 && ps[1].0;
+    let mut words = Vec::new();
+    for (k, p) in ps.into_iter().enumerate() {
+        if k == 1 && invertible {
+            words.push(",".to_string());
+        }
+        words.extend(p.1.into_iter().map(|w| w.text));
+    }
     words
 }
 
-/// Plurals folded, then abbreviations spelled out ("Services" = "Service", "Intls" = "Intl" =
-/// "International"; "glass" stays). In this order, and with every spelled-out form a fixed
-/// point of both steps, the result is stable (the fuzzer found "intls" otherwise).
+/// The words without the comma mark, and (when the name has one) the words read inverted:
+/// "madrid , ayuntamiento de" -> (madrid ayuntamiento de, ayuntamiento de madrid).
+pub fn readings(words: &[String]) -> (Vec<&str>, Option<Vec<&str>>) {
+    let plain: Vec<&str> = words.iter().map(String::as_str).filter(|w| *w != ",").collect();
+    let inverted = words
+        .iter()
+        .position(|w| w == ",")
+        .map(|i| words[i + 1..].iter().chain(&words[..i]).map(String::as_str).collect::<Vec<_>>());
+    (plain, inverted)
+}
+
+/// Plurals of generic words folded ("Services" = "Service", "Companies" = "Company"), then
+/// abbreviations spelled out ("Intls" = "Intl" = "International"). A plural is folded only
+/// where the singular is a generic word: "Daniels" is not "Daniel", "Mulders" not "Mulder".
 pub(super) fn canonical_word(w: &str) -> String {
-    let w = if w.len() > 4 && w.ends_with('s') && !w.ends_with("ss") && w.chars().all(|c| c.is_ascii_alphabetic()) {
-        &w[..w.len() - 1]
-    } else {
-        w
+    let singular = [w.strip_suffix("ies").map(|s| format!("{s}y")), w.strip_suffix('s').map(str::to_string)]
+        .into_iter()
+        .flatten()
+        .find(|s| is_generic(s) || SYNONYMS.iter().any(|(a, _)| a == s));
+    let w = match singular {
+        Some(s) if !is_generic(w) && w.len() > 3 => s,
+        _ => w.to_string(),
     };
     match SYNONYMS.iter().find(|(a, _)| *a == w) {
         Some((_, full)) => full.to_string(),
-        None => w.to_string(),
+        None => w,
     }
 }

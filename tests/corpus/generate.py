@@ -4,9 +4,13 @@
 Deterministic (fixed seed): rerun after changing the lists and commit both files.
 Lines:  client<TAB>Halo client name
         org<TAB>kind<TAB>Ninja organization name<TAB>expected Halo client name (empty: must not match)
-Kinds: exact, and true variants (case, suffix, amp, punct, diacritics, typo, extra, reorder, the,
-saint, dropword, space) must match their client; decoys (generic, samename, branch, number,
-surname, trade, onword, duplicate, absent, and near-en/near-de/near-fr) must match nothing.
+Kinds: exact, and true variants. Those the allow-list explains (case, suffix, amp, punct,
+diacritics, extra = a location qualifier, the, saint, space, inversion = a comma inversion,
+plural and gtypo = a plural or a typo on a generic word) must match their client; those it gives
+up (typo = a typo on a distinctive word, reorder, dropword) are counted apart: they become
+suggestions. Decoys must match nothing: generic, samename, branch, number, surname, trade,
+oneword, duplicate, absent, near-<language> (real surnames of 16 languages one edit or a plural
+apart), and the classes of issue 19: plural-name, near-word, not-legal, one-side, order.
 
 The near-* decoys are real surnames one dropped, doubled or swapped letter apart (as the matcher
 compares them), listed in near-names.txt with their sources. The Halo client carries one
@@ -133,7 +137,42 @@ def variant(kind, halo):
         return None
     if kind == "space":
         return "  " + halo.replace(" ", "  ") + " "
+    if kind == "inversion":  # "Town of Orchard" -> "Orchard, Town of"
+        w = core.split()
+        if len(w) < 2 or "," in core or "&" in core:
+            return None
+        return w[-1] + ", " + " ".join(w[:-1])
+    if kind == "plural":
+        for a, b in PLURALS:
+            if f" {a}" in f" {halo} ":
+                return (f" {halo} ").replace(f" {a} ", f" {b} ").strip()
+            if f" {b}" in f" {halo} ":
+                return (f" {halo} ").replace(f" {b} ", f" {a} ").strip()
+        return None
+    if kind == "gtypo":  # a dropped, doubled or swapped letter in a generic word
+        words = [w for w in core.split() if w in GENERIC_TYPO_OK]
+        if not words:
+            return None
+        w = rnd.choice(words)
+        i = rnd.randrange(1, len(w) - 2)
+        kind2 = rnd.choice(["swap", "drop", "double"])
+        if kind2 == "swap" and w[i] != w[i + 1]:
+            t = w[:i] + w[i + 1] + w[i] + w[i + 2:]
+        elif kind2 == "drop":
+            t = w[:i] + w[i + 1:]
+        else:
+            t = w[:i] + w[i] + w[i:]
+        return halo.replace(w, t, 1)
     raise ValueError(kind)
+
+# Generic words of the templates (the matcher's GENERIC lexicon, not ending in s) that may carry
+# a typo, and plural/singular pairs of generic words.
+GENERIC_TYPO_OK = ["Dentistry", "Dental", "Medical", "Urgent", "Chiropractic", "Legal", "Accounting", "Church",
+                   "Community", "Elementary", "School", "Academy", "Montessori", "Library", "District",
+                   "Construction", "Roofing", "Siding", "Plumbing", "Heating", "Insurance", "Agency", "Veterinary",
+                   "Hospital", "Repair", "Realty", "Marketing", "Engineering", "Group", "Family"]
+PLURALS = [("Services", "Service"), ("Associates", "Associate"), ("Builders", "Builder"), ("Brothers", "Brother"),
+           ("CPAs", "CPA")]
 
 NEAR_NAMES = {}
 for line in open("near-names.txt", encoding="utf-8"):
@@ -141,6 +180,18 @@ for line in open("near-names.txt", encoding="utf-8"):
         lang, pair = line.rstrip("\n").split("\t")
         NEAR_NAMES.setdefault(lang, []).append(pair)
 NEAR_TEMPLATES = {
+    "es": ["Clínica Dental {S}", "{S} Abogados", "Construcciones {S} S.L.", "Farmacia {S}", "{S} Asesores"],
+    "it": ["Studio Legale {S}", "{S} Costruzioni S.r.l.", "Farmacia {S}", "{S} Design", "Ristorante {S}"],
+    "nl": ["{S} Bouw B.V.", "Tandartspraktijk {S}", "{S} Advocaten", "{S} Installatietechniek", "Bakkerij {S}"],
+    "sv": ["{S} Bygg AB", "Tandläkare {S}", "{S} Advokatbyrå", "{S} Elektriska AB", "Bageri {S}"],
+    "cs": ["{S} Stavby s.r.o.", "Zubní ordinace {S}", "Advokátní kancelář {S}", "Pekárna {S}"],
+    "pt": ["Clínica {S}", "{S} Construções Lda", "{S} Advogados", "Farmácia {S}"],
+    "tr": ["{S} İnşaat", "{S} Hukuk Bürosu", "{S} Diş Kliniği", "{S} Lojistik"],
+    "ie": ["{S} Insurance Agency", "{S} Solicitors", "{S} Construction", "{S} Family Dentistry", "{S} Plumbing"],
+    "gb": ["{S} Solicitors", "{S} Estate Agents", "{S} Building Services", "{S} Dental Practice", "{S} Accountants"],
+    "da": ["{S} Byg ApS", "Tandlæge {S}", "Advokatfirma {S}", "{S} El-Service"],
+    "fi": ["{S} Rakennus Oy", "Hammaslääkäri {S}", "Asianajotoimisto {S}", "{S} Sähkö Oy"],
+    "hu": ["{S} Építő Kft", "{S} Ügyvédi Iroda", "Fogorvos {S}", "{S} Pékség"],
     "en": ["{S} Insurance Agency", "{S} Law Group", "Wallace & {S} Law Group", "{S} Construction", "{S} Family Dentistry",
            "{S} & Sons Plumbing", "{S} Accounting Services", "{S} Realty Group"],
     "de": ["{S} Immobilien GmbH", "{S} Bau GmbH", "Elektro {S} AG", "Steuerberatung {S}", "{S} & Partner Rechtsanwälte",
@@ -150,7 +201,8 @@ NEAR_TEMPLATES = {
 }
 
 clients, orgs = [], []
-VARIANTS = ["case", "suffix", "amp", "punct", "diacritics", "typo", "extra", "reorder", "the", "saint", "dropword", "space"]
+VARIANTS = ["case", "suffix", "amp", "punct", "diacritics", "typo", "extra", "reorder", "the", "saint", "dropword", "space",
+            "inversion", "plural", "gtypo"]
 
 # True pairs: each Halo client with one Ninja organization (exact or a variant).
 for n in range(330):
@@ -210,7 +262,7 @@ for kind in ["generic"] * 14 + ["samename"] * 14 + ["branch"] * 12 + ["number"] 
 # Near-surname neighbours: the client carries one real surname, the organization its neighbour.
 # Neither name may be an existing client's name up to its legal form (that would be a true match).
 cores = {base_without_suffix(strip_accents(c)).lower() for c in clients}
-for lang in ["en", "de", "fr"]:
+for lang in NEAR_TEMPLATES:
     for pair in NEAR_NAMES[lang]:
         a, b = pair.split("/")
         if rnd.random() < 0.5:
@@ -227,6 +279,53 @@ for lang in ["en", "de", "fr"]:
         cores.add(base_without_suffix(strip_accents(halo)).lower())
         clients.append(halo)
         orgs.append((f"near-{lang}", ninja, ""))
+
+# The classes of issue 19: a Halo client with one name, an organization with the other, two
+# different businesses in otherwise identical names. (halo template, ninja template) with {S} a
+# surname, {P}/{Q} places, {W} one of a pair of real words one letter apart.
+PLURAL_NAMES = [("Daniel", "Daniels"), ("Luca", "Lucas"), ("Mulder", "Mulders"), ("Peter", "Peters"),
+                ("Wouter", "Wouters"), ("Robert", "Roberts"), ("Jansen", "Jansens"), ("Edward", "Edwards"),
+                ("Matthew", "Matthews"), ("Stephen", "Stephens"), ("Hughe", "Hughes"), ("Nicola", "Nicolas")]
+NEAR_WORDS = [("Middleton", "Middletown"), ("Newton", "Newtown"), ("Lighting", "Lightning"), ("Trenor", "Treanor"),
+              ("Eklund", "Ekelund"), ("Stanton", "Staunton"), ("Eaton", "Easton"), ("Hamlin", "Hamblin"),
+              ("Marlow", "Marlowe"), ("Carson", "Carlson"), ("Milford", "Mulford"), ("Bristol", "Bristow")]
+CLASSES = {
+    "plural-name": [("{A} Accounting", "{B} Accounting"), ("{A} Moretti Design", "{B} Moretti Design"),
+                    ("{A} Bouw B.V.", "{B} Bouw B.V."), ("Studio {A}", "Studio {B}"), ("{A} Consulting Group", "{B} Consulting Group")],
+    "near-word": [("{A} Electric", "{B} Electric"), ("{A} Dental Care", "{B} Dental Care"),
+                  ("{A} Veterinary Clinic", "{B} Veterinary Clinic"), ("{A} Auto Repair", "{B} Auto Repair")],
+    "not-legal": [("{P} Park", "{P} Park Zoo"), ("Hotel {P}", "Hotel {P} Spa"), ("{S} Logistics", "{S} Logistics Site"),
+                  ("Terme di {P}", "Terme di {P} Spa"), ("{S} Wellness", "{S} Wellness Spa")],
+    "one-side": [("{S} Dental", "{S} Dental Holdings"), ("{S} Wealth", "{S} Wealth Partners"),
+                 ("{S} Bau", "{S} Bau Holding"), ("{S} Costruzioni", "{S} Costruzioni Group"),
+                 ("Clínica {S}", "Clínica {S} Dental"), ("{S} Law", "{S} Law Group")],
+    "order": [("{P} {Q} Family Dentistry", "{Q} {P} Family Dentistry"), ("Cafe on the {P}", "Cafe in the {P}"),
+              ("{S} Dental", "{S} & {S} Dental"), ("Bäckerei am {P}", "Bäckerei im {P}"),
+              ("Café du {P}", "Café de la {P}"), ("{S} {S2} Partners", "{S2} {S} Partners")],
+}
+for kind, templates in CLASSES.items():
+    for k in range(24):
+        halo_t, ninja_t = templates[k % len(templates)]
+        for _ in range(50):
+            s1, s2 = rnd.sample(SURNAMES, 2)
+            p, q = rnd.sample(PLACES, 2)
+            a, b = rnd.choice(PLURAL_NAMES if kind == "plural-name" else NEAR_WORDS)
+            if rnd.random() < 0.5 and kind != "plural-name":
+                a, b = b, a
+            fill_t = lambda t: (t.replace("{S2}", s2).replace("{S}", s1).replace("{P}", p).replace("{Q}", q)
+                                .replace("{A}", a).replace("{B}", b))
+            halo, ninja = fill_t(halo_t), fill_t(ninja_t)
+            if rnd.random() < 0.5:  # either side may carry either name
+                halo, ninja = ninja, halo
+            taken = any(base_without_suffix(strip_accents(n)).lower() in cores for n in (halo, ninja))
+            if halo.lower() not in used and ninja.lower() not in used and not taken:
+                break
+        else:
+            raise SystemExit(f"no free name for {kind}")
+        used.update([halo.lower(), ninja.lower()])
+        cores.add(base_without_suffix(strip_accents(halo)).lower())
+        clients.append(halo)
+        orgs.append((kind, ninja, ""))
 
 # Duplicate Halo names: two clients share a name; the organization of that name is ambiguous.
 for _ in range(8):
