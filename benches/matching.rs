@@ -44,7 +44,13 @@ fn diverse(n: usize) -> (Vec<OrgIn>, Vec<ClientIn>) {
         let mut sur = sur;
         sur[..1].make_ascii_uppercase();
         let name = format!("{sur} {}{}{}", TRADE[rnd(TRADE.len())], TAIL[rnd(TAIL.len())], FORM[rnd(FORM.len())]);
-        clients.push(ClientIn { id: i as i64 + 1, name: name.clone(), inactive: false, value: Some(None) });
+        clients.push(ClientIn {
+            id: i as i64 + 1,
+            name: name.clone(),
+            inactive: false,
+            value: Some(None),
+            ninja_id: None,
+        });
         if i < n {
             let ninja = match i % 3 {
                 0 if sur.len() >= 6 => {
@@ -55,7 +61,7 @@ fn diverse(n: usize) -> (Vec<OrgIn>, Vec<ClientIn>) {
                 }
                 _ => name.to_uppercase(),
             };
-            orgs.push(OrgIn { id: i as i64 + 1, name: ninja, value: Some(tenants::guid(i as u64)) });
+            orgs.push(OrgIn { id: i as i64 + 1, name: ninja, value: Some(tenants::guid(i as u64)), link: None });
         }
     }
     (orgs, clients)
@@ -106,6 +112,7 @@ fn main() {
                     id: o.id,
                     name,
                     value: o.fields.get(tenants::NINJA_FIELD).and_then(|v| v.as_str()).map(str::to_string),
+                    link: None,
                 }
             })
             .collect();
@@ -118,6 +125,7 @@ fn main() {
                 name: c.name.clone(),
                 inactive: false,
                 value: Some(None),
+                ninja_id: None,
             })
             .collect();
         measure("repetitive", &orgs, &clients);

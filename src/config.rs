@@ -70,6 +70,8 @@ pub struct Settings {
     pub ninja_client_secret: Secret,
     pub ninja_field: String,
     pub halo_field: String,
+    /// The organization field naming its Halo client (--ninja-link-field), when configured.
+    pub ninja_link_field: Option<String>,
     /// What the planner needs: mappings, ignored organizations, the tier and value switches.
     pub plan: crate::plan::Options,
     pub dry_run: bool,
@@ -294,10 +296,19 @@ pub fn settings(raw: &RawArgs, env: &Env) -> Result<Mode, String> {
 
     let ninja_field = layer.value_or_default("ninja-field");
     let halo_field = layer.value_or_default("halo-field");
-    for (flag, v) in [("ninja-field", &ninja_field), ("halo-field", &halo_field)] {
+    let ninja_link_field = layer.value("ninja-link-field");
+    let names = [
+        ("ninja-field", Some(&ninja_field)),
+        ("halo-field", Some(&halo_field)),
+        ("ninja-link-field", ninja_link_field.as_ref()),
+    ];
+    for (flag, v) in names.into_iter().filter_map(|(f, v)| Some((f, v?))) {
         if v.chars().any(|c| c.is_control() || c == ',') {
-            return Err(format!("--{flag} '{v}' is not a field name"));
+            return Err(format!("--{flag} '{}' is not a field name", crate::util::printable(v)));
         }
+    }
+    if ninja_link_field.as_deref() == Some(ninja_field.as_str()) {
+        return Err("--ninja-link-field names the same field as --ninja-field; the link field holds the Halo client, the other the value".into());
     }
 
     let (mappings, notes) = mappings(&layer)?;
@@ -329,9 +340,13 @@ pub fn settings(raw: &RawArgs, env: &Env) -> Result<Mode, String> {
         ninja_client_secret,
         ninja_field,
         halo_field,
+        ninja_link_field,
         plan: crate::plan::Options {
             mappings,
             ignore: layer.list("ignore"),
+            id_mappings: id_mappings(&layer)?,
+            ignore_ids: ids(&layer, "ignore-id")?,
+            no_native_link: layer.switch("no-native-link")?,
             no_fuzzy: layer.switch("no-fuzzy")?,
             overwrite: layer.switch("overwrite")?,
             any_value: layer.switch("any-value")?,
@@ -363,6 +378,60 @@ fn mapping(ninja: &str, halo: &str) -> Option<Mapping> {
         _ => HaloRef::Name(halo.to_string()),
     };
     Some(Mapping { ninja: ninja.to_string(), halo })
+}
+
+/// The values of an id flag (`--id-map`, `--ignore-id`): each flag value, or the environment's,
+/// split at commas and white space (the forms a NinjaOne Script Variable can carry).
+fn id_items(layer: &Layer, long: &str) -> Vec<String> {
+    let from_flags = layer.raw.all(long);
+    let env = cli::flag(long).env.and_then(|e| layer.env.get(e));
+    let texts: Vec<&str> = if from_flags.is_empty() { env.into_iter().collect() } else { from_flags };
+    texts
+        .iter()
+        .flat_map(|t| t.split(|c: char| c == ',' || c.is_whitespace()))
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+fn org_id(long: &str, text: &str, item: &str) -> Result<i64, String> {
+    text.trim()
+        .trim_start_matches('#')
+        .parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| format!("--{long} '{item}': '{text}' is not a NinjaOne organization id (digits)"))
+}
+
+/// --ignore-id / IGNORE_IDS.
+fn ids(layer: &Layer, long: &str) -> Result<Vec<i64>, String> {
+    id_items(layer, long).iter().map(|item| org_id(long, item, item)).collect()
+}
+
+/// --id-map / ID_MAP: `12=345` or `12=#345` (NinjaOne organization id = Halo client id). The
+/// same organization mapped to two clients is a usage error naming both.
+fn id_mappings(layer: &Layer) -> Result<Vec<crate::plan::IdMapping>, String> {
+    let mut out: Vec<crate::plan::IdMapping> = Vec::new();
+    for item in id_items(layer, "id-map") {
+        let bad = || format!("--id-map '{item}' must look like 12=345 (NinjaOne organization id = Halo client id)");
+        let (org, client) = item.split_once('=').ok_or_else(bad)?;
+        let ninja_id = org_id("id-map", org, &item)?;
+        let halo = match HaloRef::parse(client) {
+            Some(h @ HaloRef::Id(_)) => h,
+            _ => return Err(bad()),
+        };
+        match out.iter().find(|m| m.ninja_id == ninja_id) {
+            Some(m) if m.halo != halo => {
+                return Err(format!(
+                    "--id-map names NinjaOne organization {ninja_id} twice: to {} and to {halo}; keep one",
+                    m.halo
+                ))
+            }
+            Some(_) => {}
+            None => out.push(crate::plan::IdMapping { ninja_id, halo }),
+        }
+    }
+    Ok(out)
 }
 
 /// The NinjaOne API root: --ninja-url, or the region's (us when neither is given).
@@ -517,6 +586,7 @@ pub fn parse_map_rows(text: &str) -> Result<MappingRows, String> {
     }
     let mut out = Vec::new();
     let mut header_seen = false;
+    let mut columns = 2;
     for (i, line) in text.lines().enumerate() {
         let n = i + 1;
         let trimmed = line.trim();
@@ -526,15 +596,21 @@ pub fn parse_map_rows(text: &str) -> Result<MappingRows, String> {
         let fields = csv_fields(trimmed).map_err(|e| format!("line {n}: {e}"))?;
         if !header_seen {
             let h: Vec<String> = fields.iter().map(|f| f.trim().to_ascii_lowercase()).collect();
-            if h.len() < 2 || h[0] != "ninja" || h[1] != "halo" {
-                return Err(format!("line {n}: the first line must be the header 'ninja,halo', found '{trimmed}'"));
+            // `ninja,halo`, or `ninja,halo,ninja_id,halo_id` as --suggest-map writes it (the
+            // ids are for a person; the mapping reads the names).
+            let with_ids = h.len() == 4 && h[2] == "ninja_id" && h[3] == "halo_id";
+            if !(h.len() == 2 || with_ids) || h[0] != "ninja" || h[1] != "halo" {
+                return Err(format!(
+                    "line {n}: the first line must be the header 'ninja,halo' (or 'ninja,halo,ninja_id,halo_id'), found '{trimmed}'"
+                ));
             }
+            columns = h.len();
             header_seen = true;
             continue;
         }
-        if fields.len() != 2 {
+        if fields.len() != columns {
             return Err(format!(
-                "line {n}: expected 2 fields (ninja,halo), found {}; quote names that contain commas",
+                "line {n}: expected {columns} fields, found {}; quote names that contain commas",
                 fields.len()
             ));
         }
@@ -680,6 +756,29 @@ mod tests {
         assert!(run(&["--halo-rate", "5/NaN"], &base()).is_err());
         assert!(run(&["--timeout", "-1"], &base()).is_err());
         assert!(run(&["--halo-url", "http://psa.example.com"], &base()).unwrap_err().contains("http://"));
+    }
+
+    #[test]
+    fn id_forms_from_flags_and_env_are_the_same() {
+        use crate::plan::IdMapping;
+        let want = vec![
+            IdMapping { ninja_id: 12, halo: HaloRef::Id(345) },
+            IdMapping { ninja_id: 13, halo: HaloRef::Id(346) },
+        ];
+        let mut p = base();
+        p.push(("ID_MAP", "12=345, 13=#346"));
+        p.push(("ignoreIds", "7 8,9"));
+        let from_env = run(&[], &p).unwrap();
+        assert_eq!(from_env.plan.id_mappings, want);
+        assert_eq!(from_env.plan.ignore_ids, vec![7, 8, 9]);
+        let from_flags =
+            run(&["--id-map", "12=345", "--id-map", "13=346", "--ignore-id", "7,8", "--ignore-id", "9"], &base())
+                .unwrap();
+        assert_eq!(from_flags.plan.id_mappings, want);
+        assert_eq!(from_flags.plan.ignore_ids, vec![7, 8, 9]);
+        assert!(run(&["--id-map", "12=Acme"], &base()).unwrap_err().contains("must look like 12=345"));
+        assert!(run(&["--id-map", "12=3", "--id-map", "12=4"], &base()).unwrap_err().contains("twice"));
+        assert!(run(&["--ignore-id", "x"], &base()).unwrap_err().contains("not a NinjaOne organization id"));
     }
 
     #[test]

@@ -104,7 +104,7 @@ pub fn write_suggestions(
 ) -> std::io::Result<()> {
     let mut text = String::new();
     text.push_str(&format!(
-        "# ninja-halo-sync mapping suggestions, {}\n# For each row: check the Halo client, delete the leading '?' (or replace the name, or use #<id>),\n# delete rows you do not want, then pass this file with --map-file.\nninja,halo\n",
+        "# ninja-halo-sync mapping suggestions, {}\n# For each row: check the Halo client, delete the leading '?' (or replace the name, or use #<id>),\n# delete rows you do not want, then pass this file with --map-file. The id columns are for you (and\n# for --id-map / ID_MAP, which a NinjaOne Script Variable can carry): the mapping reads the names.\nninja,halo,ninja_id,halo_id\n",
         crate::util::rfc3339(std::time::SystemTime::now())
     ));
     let mut n = 0;
@@ -125,7 +125,13 @@ pub fn write_suggestions(
         // Names starting like a formula are marked as text (the mapping reader removes the mark).
         let guess =
             d.suggestions.first().map(|&(i, _)| format!("?{}", to_cell(&clients[i].1))).unwrap_or_else(|| "?".into());
-        text.push_str(&format!("{},{}\n", csv_quote(&to_cell(&d.ninja_name)), csv_quote(&guess)));
+        let halo_id = d.suggestions.first().map(|&(i, _)| clients[i].0.to_string()).unwrap_or_default();
+        text.push_str(&format!(
+            "{},{},{},{halo_id}\n",
+            csv_quote(&to_cell(&d.ninja_name)),
+            csv_quote(&guess),
+            d.ninja_id
+        ));
     }
     if n == 0 {
         text.push_str("# every organization is resolved; nothing to suggest\n");

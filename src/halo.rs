@@ -36,6 +36,11 @@ pub struct Client {
     /// when the answer carried no array; in the compact form of `compact_fields`, decoded only
     /// to look a value up or to build an update.
     pub customfields: Option<Box<str>>,
+    /// Halo's own NinjaOne link (`ninjarmmid`): the NinjaOne organization id its integration
+    /// stored on the client. None where the answer does not show one (0, null or absent).
+    pub ninja_id: Option<i64>,
+    /// Whether the answer carried the `ninjarmmid` key at all (what --check reports).
+    pub shows_ninja_link: bool,
 }
 
 /// What the custom field objects of all clients share, stored once. A field's object is the
@@ -837,6 +842,8 @@ fn client_from(v: &Value) -> Option<Client> {
         name: v.get("name").and_then(Value::as_str).unwrap_or("").to_string(),
         inactive: v.get("inactive").is_some_and(lenient_bool),
         customfields: v.get("customfields").and_then(Value::as_array).map(|a| compact_fields(a)),
+        ninja_id: v.get("ninjarmmid").and_then(lenient_id),
+        shows_ninja_link: v.get("ninjarmmid").is_some(),
     })
 }
 
@@ -909,7 +916,14 @@ mod tests {
     }
 
     fn client(fields: Value) -> Client {
-        Client { id: 7, name: "A".into(), inactive: false, customfields: fields.as_array().map(|a| compact_fields(a)) }
+        Client {
+            id: 7,
+            name: "A".into(),
+            inactive: false,
+            customfields: fields.as_array().map(|a| compact_fields(a)),
+            ninja_id: None,
+            shows_ninja_link: false,
+        }
     }
 
     #[test]

@@ -109,22 +109,37 @@ impl Ninja<'_> {
     /// before anything else is read: a wrong name, or a field the API may not read, would
     /// otherwise look like organizations without values. Err stops the run (nothing written).
     pub fn check_field(&self, field: &str) -> Result<FieldCheck, ApiError> {
+        Ok(self.check_fields(&[field])?.remove(0))
+    }
+
+    /// `check_field` for several fields, from one request (the GUID field and the link field).
+    pub fn check_fields(&self, fields: &[&str]) -> Result<Vec<FieldCheck>, ApiError> {
+        let names = fields.iter().map(|f| format!("'{f}'")).collect::<Vec<_>>().join(" and ");
         let (url, outcome) =
             self.get("GET /v2/device-custom-fields", "/v2/device-custom-fields?scopes=organization")?;
         if let Ok(r) = &outcome {
             if matches!(r.status, 401 | 403 | 404) {
-                return Ok(FieldCheck::Unchecked(format!(
-                    "NinjaOne did not list its custom field definitions ({}); the field '{field}' could not be checked \
-                     before reading (a 403 here: the API application's scope or role does not cover field definitions)",
+                let why = format!(
+                    "NinjaOne did not list its custom field definitions ({}); {names} could not be checked before \
+                     reading (a 403 here: the API application's scope or role does not cover field definitions)",
                     describe("GET", &url, &outcome)
-                )));
+                );
+                return Ok(fields.iter().map(|_| FieldCheck::Unchecked(why.clone())).collect());
             }
         }
         let defs = match read_ok("NinjaOne's custom field definitions", &url, &outcome, parse_field_defs) {
             Ok(d) => d,
-            Err(e) => return Ok(FieldCheck::Unchecked(format!("{e}; the field '{field}' could not be checked"))),
+            Err(e) => {
+                let why = format!("{e}; {names} could not be checked");
+                return Ok(fields.iter().map(|_| FieldCheck::Unchecked(why.clone())).collect());
+            }
         };
-        judge_field(&defs, field).map(FieldCheck::Found)
+        let flags = ["--ninja-field / NINJA_FIELD", "--ninja-link-field / NINJA_LINK_FIELD"];
+        fields
+            .iter()
+            .zip(flags.iter().cycle())
+            .map(|(f, flag)| judge_field(&defs, f, flag).map(FieldCheck::Found))
+            .collect()
     }
 
     /// Every organization, paged by `after` = the highest id seen, until an empty page: a page
@@ -158,16 +173,18 @@ impl Ninja<'_> {
         Ok((url, page))
     }
 
-    /// The field's value for every organization: org id -> value (absent = unset).
-    pub fn field_values(&self, field: &str, orgs: &[Org]) -> Result<HashMap<i64, String>, ApiError> {
-        match self.query_values(field, orgs.len())? {
+    /// The fields' values for every organization: org id -> value of each field asked for, in
+    /// order (absent = unset). One bulk query reads them all (the GUID field and, when
+    /// configured, the link field: no extra request).
+    pub fn field_values(&self, fields: &[&str], orgs: &[Org]) -> Result<HashMap<i64, Values>, ApiError> {
+        match self.query_values(fields, orgs.len())? {
             Some(values) => Ok(values),
             None => {
                 output::info(&format!(
                     "NinjaOne: the custom-field query endpoint is not available here; reading {} organizations one by one",
                     orgs.len()
                 ));
-                self.per_org_values(field, orgs)
+                self.per_org_values(fields, orgs)
             }
         }
     }
@@ -175,19 +192,20 @@ impl Ninja<'_> {
     /// Bulk read through /v2/queries/scoped-custom-fields: the values. None when the endpoint
     /// answers 404. Answers naming more organizations than the list has (`orgs`) are refused as
     /// soon as they do: the two answers do not fit together, and a query that never ends stops.
-    fn query_values(&self, field: &str, orgs: usize) -> Result<Option<HashMap<i64, String>>, ApiError> {
-        let mut values = HashMap::new();
+    fn query_values(&self, fields: &[&str], orgs: usize) -> Result<Option<HashMap<i64, Values>>, ApiError> {
+        let mut values: HashMap<i64, Values> = HashMap::new();
         let mut seen_entities = crate::util::PageGuard::default();
         let mut cursor: Option<String> = None;
         loop {
-            let Some(page) = self.query_page(field, cursor.as_deref())? else { return Ok(None) };
+            let Some(page) = self.query_page(fields, cursor.as_deref())? else { return Ok(None) };
+            let page_len = page.values.len();
             let mut new_entities = 0;
-            for (id, value) in &page.values {
-                if seen_entities.is_new(*id) {
+            for (id, row) in page.values {
+                if seen_entities.is_new(id) {
                     new_entities += 1;
                 }
-                if let Some(v) = value {
-                    values.insert(*id, v.clone());
+                if row.iter().any(Option::is_some) {
+                    values.insert(id, row);
                 }
             }
             output::progress(&format!(
@@ -202,10 +220,11 @@ impl Ninja<'_> {
                 )));
             }
             let next = page.next_cursor;
+            let empty_page = page_len == 0;
             // An empty page or no cursor ends the list. A page that brings nothing new is a
             // cursor that does not advance: an error, not the end (it would loop for ever, and
             // stopping there could leave organizations unread).
-            if page.values.is_empty() || next.is_none() {
+            if empty_page || next.is_none() {
                 break;
             }
             if new_entities == 0 {
@@ -222,10 +241,12 @@ impl Ninja<'_> {
 
     /// One page of the custom-field query (the first when `cursor` is None). None when the
     /// endpoint does not exist here (404 on the first page).
-    pub fn query_page(&self, field: &str, cursor: Option<&str>) -> Result<Option<QueryPage>, ApiError> {
+    pub fn query_page(&self, fields: &[&str], cursor: Option<&str>) -> Result<Option<QueryPage>, ApiError> {
+        // `fields` is a comma-separated list (the API document); each name percent-encoded.
+        let names: Vec<String> = fields.iter().map(|f| pct(f)).collect();
         let mut q = format!(
             "/v2/queries/scoped-custom-fields?scopes=ORGANIZATION&fields={}&pageSize={QUERY_PAGE_SIZE}",
-            pct(field)
+            names.join(",")
         );
         if let Some(c) = cursor {
             q.push_str(&format!("&cursor={}", pct(c)));
@@ -234,10 +255,10 @@ impl Ninja<'_> {
         if cursor.is_none() && matches!(&outcome, Ok(r) if r.status == 404) {
             return Ok(None);
         }
-        read_ok("the NinjaOne field values", &url, &outcome, |b| parse_query_page(b, field)).map(Some)
+        read_ok("the NinjaOne field values", &url, &outcome, |b| parse_query_page(b, fields)).map(Some)
     }
 
-    fn per_org_values(&self, field: &str, orgs: &[Org]) -> Result<HashMap<i64, String>, ApiError> {
+    fn per_org_values(&self, fields: &[&str], orgs: &[Org]) -> Result<HashMap<i64, Values>, ApiError> {
         let values = crate::util::parallel_map(
             orgs,
             FALLBACK_THREADS,
@@ -247,7 +268,7 @@ impl Ninja<'_> {
                     &format!("/v2/organization/{}/custom-fields", org.id),
                 )?;
                 let what = format!("the fields of NinjaOne organization {}", org.id);
-                let value = read_ok(&what, &url, &outcome, |b| parse_org_fields(b, field))?;
+                let value = read_ok(&what, &url, &outcome, |b| parse_org_fields(b, fields))?;
                 Ok::<_, ApiError>((org.id, value))
             },
             |done| {
@@ -257,7 +278,7 @@ impl Ninja<'_> {
                 ))
             },
         )?;
-        Ok(values.into_iter().filter_map(|(id, v)| Some((id, v?))).collect())
+        Ok(values.into_iter().filter(|(_, v)| v.iter().any(Option::is_some)).collect())
     }
 }
 
@@ -285,12 +306,11 @@ pub fn parse_field_defs(body: &str) -> Result<Vec<FieldDef>, Unreadable> {
 /// The definition of `wanted` if the sync can use it: it exists (by its API name, exactly, as
 /// the value query needs it), at organization scope, and the API may read it. Otherwise what is
 /// wrong and what to change, naming the closest fields and their labels.
-pub fn judge_field(defs: &[FieldDef], wanted: &str) -> Result<FieldDef, ApiError> {
+pub fn judge_field(defs: &[FieldDef], wanted: &str, flag: &str) -> Result<FieldDef, ApiError> {
     let screen = "Administration > Devices > Global Custom Fields (or Role Custom Fields)";
     let org_scoped = |d: &&FieldDef| d.scopes.is_empty() || d.scopes.iter().any(|s| s == "ORGANIZATION");
     let Some(d) = defs.iter().find(|d| d.name == wanted) else {
-        let mut msg =
-            format!("NinjaOne has no organization custom field named '{wanted}' (--ninja-field / NINJA_FIELD).");
+        let mut msg = format!("NinjaOne has no organization custom field named '{wanted}' ({flag}).");
         if let Some(d) = defs.iter().find(|d| d.name.eq_ignore_ascii_case(wanted)) {
             msg.push_str(&format!(" Names are exact: it is '{}', --ninja-field {}.", d.name, d.name));
         }
@@ -350,14 +370,17 @@ pub fn parse_org_page(body: &str) -> Result<Vec<Org>, Unreadable> {
         .collect()
 }
 
-/// A page of the custom-field query: (organization id, the field's value) per row, and the
+/// One organization's values of the fields asked for, in their order (None: unset).
+pub type Values = Vec<Option<String>>;
+
+/// A page of the custom-field query: (organization id, the fields' values) per row, and the
 /// cursor for the next page.
 pub struct QueryPage {
-    pub values: Vec<(i64, Option<String>)>,
+    pub values: Vec<(i64, Values)>,
     pub next_cursor: Option<String>,
 }
 
-pub fn parse_query_page(body: &str, field: &str) -> Result<QueryPage, Unreadable> {
+pub fn parse_query_page(body: &str, fields: &[&str]) -> Result<QueryPage, Unreadable> {
     let v: Value = serde_json::from_str(body).map_err(|e| format!(" (not JSON: {e})"))?;
     let rows = v.get("results").and_then(Value::as_array).ok_or(" (expected an object with a results array)")?;
     let mut values = Vec::new();
@@ -368,17 +391,18 @@ pub fn parse_query_page(body: &str, field: &str) -> Result<QueryPage, Unreadable
         let id = row.get("entityId").and_then(lenient_id).ok_or_else(|| {
             format!(" (a row without a usable entityId: {})", crate::util::clip(&row.to_string(), 200))
         })?;
-        values.push((id, row.get("fields").and_then(|f| field_in(f, field)).and_then(value_text)));
+        let shown = row.get("fields");
+        values.push((id, fields.iter().map(|f| shown.and_then(|s| field_in(s, f)).and_then(value_text)).collect()));
     }
     let next_cursor = v.get("cursor").and_then(|c| c.get("name")).and_then(Value::as_str).map(str::to_string);
     Ok(QueryPage { values, next_cursor })
 }
 
 /// GET /v2/organization/{id}/custom-fields: a flat object of field name -> value.
-pub fn parse_org_fields(body: &str, field: &str) -> Result<Option<String>, Unreadable> {
+pub fn parse_org_fields(body: &str, fields: &[&str]) -> Result<Values, Unreadable> {
     let v: Value = serde_json::from_str(body).map_err(|e| format!(" (not JSON: {e})"))?;
     let obj = v.as_object().ok_or(" (expected a JSON object of custom fields)")?;
-    Ok(obj.get(field).and_then(value_text))
+    Ok(fields.iter().map(|f| obj.get(*f).and_then(value_text)).collect())
 }
 
 #[cfg(test)]
@@ -402,13 +426,19 @@ mod field_tests {
             def("hidden", "Hidden", "ORGANIZATION", "NONE"),
             def("deviceOnly", "Device only", "NODE", "READ_WRITE"),
         ];
-        assert_eq!(judge_field(&defs, "dtcOrgGuid").unwrap().name, "dtcOrgGuid");
-        let e = judge_field(&defs, "DTC Org GUID").unwrap_err();
+        assert_eq!(judge_field(&defs, "dtcOrgGuid", "--ninja-field").unwrap().name, "dtcOrgGuid");
+        let e = judge_field(&defs, "DTC Org GUID", "--ninja-field").unwrap_err();
         assert!(matches!(e, ApiError::Field(_)), "{e:?}");
         let e = e.to_string();
         assert!(e.contains("is the label of dtcOrgGuid") && e.contains("dtcOrgGuid (label \"DTC Org GUID\")"), "{e}");
-        assert!(judge_field(&defs, "dtcorgguid").unwrap_err().to_string().contains("it is 'dtcOrgGuid'"));
-        assert!(judge_field(&defs, "hidden").unwrap_err().to_string().contains("API permission NONE"));
-        assert!(judge_field(&defs, "deviceOnly").unwrap_err().to_string().contains("not for organizations"));
+        assert!(judge_field(&defs, "dtcorgguid", "--ninja-field")
+            .unwrap_err()
+            .to_string()
+            .contains("it is 'dtcOrgGuid'"));
+        assert!(judge_field(&defs, "hidden", "--ninja-field").unwrap_err().to_string().contains("API permission NONE"));
+        assert!(judge_field(&defs, "deviceOnly", "--ninja-field")
+            .unwrap_err()
+            .to_string()
+            .contains("not for organizations"));
     }
 }

@@ -4,7 +4,7 @@
 //! `resolve_contests` across organizations, `judge` of each claim. Client and candidate
 //! indexes are distinct types.
 //!
-//! Order of the tiers: linked, manual, exact, fuzzy. Every organization
+//! Order of the tiers: linked, manual, native, exact, fuzzy. Every organization
 //! claims at most one client (its best candidate); a client goes to its strongest claim, and
 //! a tie for a client leaves every tied organization `ambiguous`. Organizations without a
 //! usable value still claim their client, so that a weaker claim cannot take it from them.
@@ -22,6 +22,9 @@ pub struct OrgIn {
     pub id: i64,
     pub name: String,
     pub value: Option<String>,
+    /// The organization's link field (`--ninja-link-field`): its Halo client's id (`1234`,
+    /// `#1234`) or exact name, as a technician typed it in NinjaOne.
+    pub link: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -31,6 +34,8 @@ pub struct ClientIn {
     pub inactive: bool,
     /// The field's current value: Some(None) = empty, None = not read yet.
     pub value: Option<Option<String>>,
+    /// Halo's own NinjaOne link: the organization id Halo's integration stored on the client.
+    pub ninja_id: Option<i64>,
 }
 
 /// The Halo client a mapping names: by exact name, or `#<id>`.
@@ -49,10 +54,30 @@ impl std::fmt::Display for HaloRef {
     }
 }
 
+impl HaloRef {
+    /// A client named as a person types it: `1234` or `#1234` is an id, anything else a name.
+    pub fn parse(text: &str) -> Option<HaloRef> {
+        let t = text.trim();
+        let digits = t.strip_prefix('#').unwrap_or(t).trim();
+        match digits.parse::<i64>() {
+            Ok(id) if id > 0 && digits.chars().all(|c| c.is_ascii_digit()) => Some(HaloRef::Id(id)),
+            _ if t.is_empty() => None,
+            _ => Some(HaloRef::Name(t.to_string())),
+        }
+    }
+}
+
 /// A manual mapping: a NinjaOne organization (by exact name) to a Halo client.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Mapping {
     pub ninja: String,
+    pub halo: HaloRef,
+}
+
+/// A manual mapping by ids (`--id-map 12=345`): NinjaOne organization id to a Halo client.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IdMapping {
+    pub ninja_id: i64,
     pub halo: HaloRef,
 }
 
@@ -64,6 +89,11 @@ pub struct Options {
     pub no_fuzzy: bool,
     pub mappings: Vec<Mapping>,
     pub ignore: Vec<String>,
+    pub id_mappings: Vec<IdMapping>,
+    /// NinjaOne organization ids never synced (`--ignore-id`).
+    pub ignore_ids: Vec<i64>,
+    /// Halo's own NinjaOne link (`ninjarmmid`) is not used (`--no-native-link`).
+    pub no_native_link: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
@@ -115,6 +145,7 @@ impl Status {
 pub enum Tier {
     Linked,
     Manual,
+    Native,
     Exact,
     Fuzzy,
 }
@@ -124,6 +155,7 @@ impl Tier {
         match self {
             Tier::Linked => "linked",
             Tier::Manual => "manual",
+            Tier::Native => "native",
             Tier::Exact => "exact",
             Tier::Fuzzy => "fuzzy",
         }
@@ -269,6 +301,7 @@ impl<'a> Planner<'a> {
     fn new(orgs: &'a [OrgIn], clients: &'a [ClientIn], opts: &'a Options) -> Planner<'a> {
         let (candidates, index) = candidate_index(clients, opts.include_inactive);
         let ignored: HashSet<String> = opts.ignore.iter().map(|n| exact_key(n)).collect();
+        let is_ignored = |o: &OrgIn| ignored.contains(&exact_key(&o.name)) || opts.ignore_ids.contains(&o.id);
         let mappings = opts.mappings.iter().map(|m| (exact_key(&m.ninja), &m.halo)).collect();
         let mut holders: HashMap<ValueId, Vec<ClientIx>> = HashMap::new();
         for (i, c) in clients.iter().enumerate() {
@@ -277,7 +310,7 @@ impl<'a> Planner<'a> {
             }
         }
         let mut value_count: HashMap<ValueId, usize> = HashMap::new();
-        for o in orgs.iter().filter(|o| !ignored.contains(&exact_key(&o.name))) {
+        for o in orgs.iter().filter(|o| !is_ignored(o)) {
             if let Some(v) = &o.value {
                 *value_count.entry(value_id(v)).or_default() += 1;
             }
@@ -286,13 +319,7 @@ impl<'a> Planner<'a> {
         let cands = orgs
             .iter()
             .zip(&words)
-            .map(|(o, w)| {
-                if ignored.contains(&exact_key(&o.name)) {
-                    Vec::new()
-                } else {
-                    index.candidates(w, matching::FUZZY_KEEP)
-                }
-            })
+            .map(|(o, w)| if is_ignored(o) { Vec::new() } else { index.candidates(w, matching::FUZZY_KEEP) })
             .collect();
         Planner {
             orgs,
@@ -350,7 +377,7 @@ impl<'a> Planner<'a> {
     /// The organization's claim, or None when it is ignored.
     fn claim(&self, oi: usize) -> Option<Claim> {
         let o = &self.orgs[oi];
-        if self.ignored.contains(&exact_key(&o.name)) {
+        if self.ignored.contains(&exact_key(&o.name)) || self.opts.ignore_ids.contains(&o.id) {
             return None;
         }
         let claim = self.linked(oi).or_else(|| {
@@ -362,7 +389,7 @@ impl<'a> Planner<'a> {
                     "the NinjaOne organization has no name; name it after its Halo client".into(),
                 ));
             }
-            self.manual(oi).or_else(|| self.exact(oi)).or_else(|| self.fuzzy(oi))
+            self.manual(oi).or_else(|| self.native(oi)).or_else(|| self.exact(oi)).or_else(|| self.fuzzy(oi))
         });
         Some(claim.unwrap_or_else(|| self.no_match(oi)))
     }
@@ -391,9 +418,49 @@ impl<'a> Planner<'a> {
         }
     }
 
-    /// Tier 1: the mapping table names the organization.
+    /// Tier 1: the operator names the organization's client: the mapping table or flags (by
+    /// the organization's name), `--id-map` (by its id), or its own link field. Every source
+    /// that names one must name the same client; a source naming no usable client, or two that
+    /// disagree, is reported with what they said, never guessed around.
     fn manual(&self, oi: usize) -> Option<Claim> {
-        let target = *self.mappings.get(&exact_key(&self.orgs[oi].name))?;
+        let o = &self.orgs[oi];
+        let mut sources: Vec<(&str, HaloRef)> = Vec::new();
+        if let Some(t) = self.mappings.get(&exact_key(&o.name)) {
+            sources.push(("the mapping", (*t).clone()));
+        }
+        if let Some(m) = self.opts.id_mappings.iter().find(|m| m.ninja_id == o.id) {
+            sources.push(("--id-map", m.halo.clone()));
+        }
+        if let Some(t) = o.link.as_deref().and_then(HaloRef::parse) {
+            sources.push(("the organization's link field", t));
+        }
+        let mut found: Option<(ClientIx, &str, &HaloRef)> = None;
+        for (source, target) in &sources {
+            let c = match self.resolve(source, target) {
+                Ok(c) => c,
+                Err(fail) => return Some(fail),
+            };
+            match found {
+                Some((other, other_source, other_target)) if other != c => return Some(Claim::fail(
+                    Status::Ambiguous,
+                    format!(
+                        "{other_source} names Halo client '{other_target}' ({}) but {source} names '{target}' ({}); \
+                             they disagree, so nothing is written: correct one of them",
+                        self.describe(other),
+                        self.describe(c)
+                    ),
+                )),
+                Some(_) => {}
+                None => found = Some((c, source, target)),
+            }
+        }
+        let (client, _, target) = found?;
+        let named_by = sources.iter().map(|(s, _)| *s).collect::<Vec<_>>().join(" and ");
+        Some(Claim::Match { client, tier: Tier::Manual, score: 1.0, detail: format!("{named_by}: '{target}'") })
+    }
+
+    /// The one usable client a manual source names, or why there is none.
+    fn resolve(&self, source: &str, target: &HaloRef) -> Result<ClientIx, Claim> {
         let clients = self.clients;
         let found: Vec<ClientIx> = match target {
             HaloRef::Id(id) => clients.iter().position(|c| c.id == *id).map(ClientIx).into_iter().collect(),
@@ -402,32 +469,92 @@ impl<'a> Planner<'a> {
                 self.candidates.iter().copied().filter(|c| exact_key(&clients[c.0].name) == key).collect()
             }
         };
-        let inactive = |why: &str| {
+        let inactive = || {
             Claim::fail(
                 Status::NoMatch,
-                format!("the mapping names Halo client '{target}', which {why}; use --include-inactive or map to an active client"),
+                format!(
+                    "{source} names Halo client '{target}', which is inactive; use --include-inactive or name an active \
+                     client"
+                ),
             )
         };
-        Some(match found.as_slice() {
+        match found.as_slice() {
             [] if matches!(target, HaloRef::Name(n) if clients.iter().any(|c| c.inactive && exact_key(&c.name) == exact_key(n))) => {
-                inactive("is inactive")
+                Err(inactive())
             }
-            [] => Claim::fail(
+            [] => Err(Claim::fail(
                 Status::NoMatch,
-                format!("the mapping names Halo client '{target}', which does not exist in Halo; fix the mapping"),
-            ),
-            [c] if !self.usable(*c) => inactive("is inactive"),
-            [c] => {
-                Claim::Match { client: *c, tier: Tier::Manual, score: 1.0, detail: format!("mapping to '{target}'") }
-            }
-            many => Claim::fail(
+                format!("{source} names Halo client '{target}', which does not exist in Halo; correct it"),
+            )),
+            [c] if !self.usable(*c) => Err(inactive()),
+            [c] => Ok(*c),
+            many => Err(Claim::fail(
                 Status::Ambiguous,
                 format!(
-                    "the mapping names '{target}', which {} Halo clients share (#{}); map by #id instead",
+                    "{source} names '{target}', which {} Halo clients share (#{}); name it by #id instead",
                     many.len(),
                     many.iter().map(|&c| clients[c.0].id.to_string()).collect::<Vec<_>>().join(", #")
                 ),
-            ),
+            )),
+        }
+    }
+
+    /// Tier 2: Halo's own NinjaOne integration stored this organization's id on a client
+    /// (`ninjarmmid`). Taken only where nothing contradicts it: names that point to another
+    /// client, an inactive client, or two clients carrying the id leave the organization
+    /// `ambiguous`, naming both. (A client holding another value is judged like any match: a
+    /// conflict.)
+    fn native(&self, oi: usize) -> Option<Claim> {
+        if self.opts.no_native_link {
+            return None;
+        }
+        let o = &self.orgs[oi];
+        let linked: Vec<ClientIx> =
+            (0..self.clients.len()).filter(|&i| self.clients[i].ninja_id == Some(o.id)).map(ClientIx).collect();
+        let c = match linked.as_slice() {
+            [] => return None,
+            [c] => *c,
+            many => {
+                return Some(Claim::fail(
+                    Status::Ambiguous,
+                    format!(
+                        "Halo's NinjaOne link names this organization on {} clients ({}); keep it on one in Halo",
+                        many.len(),
+                        many.iter().take(NAMED_MAX).map(|&c| self.describe(c)).collect::<Vec<_>>().join(", ")
+                    ),
+                ))
+            }
+        };
+        if !self.usable(c) {
+            return Some(Claim::fail(
+                Status::Ambiguous,
+                format!(
+                    "Halo's NinjaOne link names {}, which is inactive; reactivate it, run with --include-inactive, or \
+                     map the organization",
+                    self.describe(c)
+                ),
+            ));
+        }
+        let by_name = self.exact(oi).or_else(|| self.fuzzy(oi));
+        if let Some(Claim::Match { client, tier, .. }) = by_name {
+            if client != c {
+                return Some(Claim::fail(
+                    Status::Ambiguous,
+                    format!(
+                        "Halo's NinjaOne link names {} but the name matches {} ({}); nothing is written: map the \
+                         organization, or correct the link in Halo",
+                        self.describe(c),
+                        self.describe(client),
+                        tier.name()
+                    ),
+                ));
+            }
+        }
+        Some(Claim::Match {
+            client: c,
+            tier: Tier::Native,
+            score: 1.0,
+            detail: "Halo's own NinjaOne link (ninjarmmid) names it".into(),
         })
     }
 
@@ -675,12 +802,12 @@ impl<'a> Planner<'a> {
             );
         }
         let Some(cur) = current else { return (Status::WouldUpdate, matched, None) };
-        if self.opts.overwrite && tier != Some(Tier::Fuzzy) {
+        if self.opts.overwrite && !matches!(tier, Some(Tier::Fuzzy | Tier::Native)) {
             let detail = format!("{matched}; replaces '{}' (--overwrite)", crate::util::clip(cur, 60));
             return (Status::WouldUpdate, detail, Some(cur.clone()));
         }
-        let advice = if tier == Some(Tier::Fuzzy) {
-            "fuzzy matches never overwrite: fix it in Halo or add a mapping"
+        let advice = if matches!(tier, Some(Tier::Fuzzy | Tier::Native)) {
+            "fuzzy and native matches never overwrite: fix it in Halo or add a mapping"
         } else {
             "fix it in Halo, or run with --overwrite"
         };
@@ -700,10 +827,10 @@ mod tests {
     const G2: &str = "22222222-2222-2222-2222-222222222222";
 
     fn org(id: i64, name: &str, v: Option<&str>) -> OrgIn {
-        OrgIn { id, name: name.into(), value: v.map(str::to_string) }
+        OrgIn { id, name: name.into(), value: v.map(str::to_string), link: None }
     }
     fn client(id: i64, name: &str, v: Option<&str>) -> ClientIn {
-        ClientIn { id, name: name.into(), inactive: false, value: Some(v.map(str::to_string)) }
+        ClientIn { id, name: name.into(), inactive: false, value: Some(v.map(str::to_string)), ninja_id: None }
     }
     fn status_of(p: &Plan, id: i64) -> (Status, Option<Tier>, Option<usize>) {
         let d = p.decisions.iter().find(|d| d.ninja_id == id).unwrap();
@@ -809,7 +936,7 @@ mod tests {
     #[test]
     fn unknown_values_are_asked_for() {
         let orgs = vec![org(1, "Acme", Some(G1))];
-        let clients = vec![ClientIn { id: 10, name: "Acme".into(), inactive: false, value: None }];
+        let clients = vec![ClientIn { id: 10, name: "Acme".into(), inactive: false, value: None, ninja_id: None }];
         let p = plan(&orgs, &clients, &Options::default());
         assert_eq!(p.unread, vec![0]);
     }

@@ -61,6 +61,12 @@ pub struct OrgLine {
     pub detail: String,
 }
 
+#[derive(Serialize, Clone, Debug)]
+pub struct Unlinked {
+    pub halo_id: i64,
+    pub halo_name: String,
+}
+
 #[derive(Serialize)]
 pub struct Requests {
     pub ninja: u64,
@@ -88,6 +94,9 @@ pub struct Report {
     pub halo_field: String,
     pub counts: Counts,
     pub orgs: Vec<OrgLine>,
+    /// Active Halo clients that hold no organization's value and received none: a client
+    /// without an RMM is normal, but an MSP reviews them as it reviews `no_match`.
+    pub unlinked_clients: Vec<Unlinked>,
     pub exit_code: u8,
     /// Why the run could not complete (exit code 1), else absent.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -15,6 +15,8 @@ use std::time::{Instant, SystemTime};
 struct Data {
     orgs: Vec<Org>,
     values: HashMap<i64, String>,
+    /// Each organization's link field (--ninja-link-field), where it has one.
+    links: HashMap<i64, String>,
     field: FieldDef,
     /// Every client custom field definition: the list is asked for all of them, so that an
     /// update can carry the client's whole array and verification can see every field.
@@ -54,7 +56,7 @@ pub fn run(s: &Settings) -> Exit {
     };
     perf.read_seconds = t.elapsed().as_secs_f64();
     match decide_and_write(s, &halo, data, &mut perf) {
-        Ok(Decided { lines, attention }) => finish(s, started, &http, lines, &attention, perf),
+        Ok(decided) => finish(s, started, &http, decided, perf),
         Err(e) => finish_fatal(s, started, Some(&http), &e, perf),
     }
 }
@@ -133,22 +135,35 @@ fn read(s: &Settings, halo: &Halo, ninja: &Ninja) -> Result<Data, String> {
     let field = halo::resolve_field(&defs, &s.halo_field)?;
     output::detail(&format!("Halo field '{}' has id {} (label '{}')", field.name, field.id, field.label));
     let (ninja_side, halo_side) = std::thread::scope(|scope| {
-        let n = scope.spawn(|| -> Result<(Vec<Org>, HashMap<i64, String>), String> {
-            match ninja.check_field(&s.ninja_field)? {
-                crate::ninja::FieldCheck::Found(d) => output::detail(&format!(
+        let n = scope.spawn(|| -> Result<(Vec<Org>, HashMap<i64, crate::ninja::Values>), String> {
+            let fields: Vec<&str> =
+                std::iter::once(s.ninja_field.as_str()).chain(s.ninja_link_field.as_deref()).collect();
+            let checks = ninja.check_fields(&fields)?;
+            if let Some(crate::ninja::FieldCheck::Unchecked(why)) = checks.first() {
+                output::warn(&format!("warning: {why}"));
+            }
+            for d in checks.iter().filter_map(|c| match c {
+                crate::ninja::FieldCheck::Found(d) => Some(d),
+                _ => None,
+            }) {
+                output::detail(&format!(
                     "NinjaOne field '{}' (label '{}') is an organization field the API may read",
                     d.name, d.label
-                )),
-                crate::ninja::FieldCheck::Unchecked(why) => output::warn(&format!("warning: {why}")),
+                ));
             }
             let orgs = ninja.organizations()?;
-            let values = ninja.field_values(&s.ninja_field, &orgs)?;
+            let values = ninja.field_values(&fields, &orgs)?;
             Ok((orgs, values))
         });
         let h = scope.spawn(|| halo.clients(&defs));
         (n.join(), h.join())
     });
-    let (orgs, values) = ninja_side.map_err(|_| "the NinjaOne reader stopped unexpectedly".to_string())??;
+    let (orgs, read) = ninja_side.map_err(|_| "the NinjaOne reader stopped unexpectedly".to_string())??;
+    let field_of = |k: usize| -> HashMap<i64, String> {
+        read.iter().filter_map(|(id, v)| Some((*id, v.get(k).cloned().flatten()?))).collect()
+    };
+    let (values, links) = (field_of(0), field_of(1));
+    drop(read);
     let clients = halo_side.map_err(|_| "the Halo reader stopped unexpectedly".to_string())??;
     output::info(&format!(
         "read {} NinjaOne organizations ({} with a value) and {} Halo clients ({} active)",
@@ -157,19 +172,30 @@ fn read(s: &Settings, halo: &Halo, ninja: &Ninja) -> Result<Data, String> {
         clients.len(),
         clients.iter().filter(|c| !c.inactive).count()
     ));
-    Ok(Data { orgs, values, field, defs, clients })
+    Ok(Data { orgs, values, links, field, defs, clients })
 }
 
 fn plan_inputs(data: &Data) -> (Vec<OrgIn>, Vec<ClientIn>) {
     let orgs = data
         .orgs
         .iter()
-        .map(|o| OrgIn { id: o.id, name: o.name.clone(), value: data.values.get(&o.id).cloned() })
+        .map(|o| OrgIn {
+            id: o.id,
+            name: o.name.clone(),
+            value: data.values.get(&o.id).cloned(),
+            link: data.links.get(&o.id).cloned(),
+        })
         .collect();
     let clients = data
         .clients
         .iter()
-        .map(|c| ClientIn { id: c.id, name: c.name.clone(), inactive: c.inactive, value: c.field_value(&data.field) })
+        .map(|c| ClientIn {
+            id: c.id,
+            name: c.name.clone(),
+            inactive: c.inactive,
+            value: c.field_value(&data.field),
+            ninja_id: c.ninja_id,
+        })
         .collect();
     (orgs, clients)
 }
@@ -200,7 +226,12 @@ fn plan_with_reads(s: &Settings, halo: &Halo, data: &mut Data, perf: &mut Perfor
         // In the order asked for, so each answer belongs to the same position of `to_read`.
         for (&i, (_, r)) in to_read.iter().zip(halo.clients_by_id(&ids)) {
             read_once.insert(i);
-            data.clients[i].customfields = r?.customfields;
+            let read = r?;
+            data.clients[i].customfields = read.customfields;
+            // Halo's own NinjaOne link, where the detail shows it and the list row did not.
+            if read.shows_ninja_link {
+                data.clients[i].ninja_id = read.ninja_id;
+            }
         }
     }
 }
@@ -274,14 +305,39 @@ fn decide_and_write(s: &Settings, halo: &Halo, mut data: Data, perf: &mut Perfor
             s.ninja_field
         ));
     }
-    Ok(Decided { lines, attention })
+    let unlinked = unlinked_clients(&data, &decisions);
+    Ok(Decided { lines, attention, unlinked })
 }
 
-/// What a run decided and did: one line per organization, and findings about the whole run
-/// that need a person.
+/// What a run decided and did: one line per organization, findings about the whole run that
+/// need a person, and the active clients nothing links to.
 struct Decided {
     lines: Vec<OrgLine>,
     attention: Vec<String>,
+    unlinked: Vec<report::Unlinked>,
+}
+
+/// Active Halo clients that hold no organization's value (their value is known: empty, or one
+/// no organization has) and were not written in this run. Clients whose value the run never saw
+/// are not listed: nothing is said about data that was not read.
+fn unlinked_clients(data: &Data, decisions: &[plan::Decision]) -> Vec<report::Unlinked> {
+    let values: std::collections::HashSet<String> = data.values.values().map(|v| plan::value_key(v)).collect();
+    let written: std::collections::HashSet<usize> = decisions
+        .iter()
+        .filter(|d| matches!(d.status, Status::Updated | Status::WouldUpdate))
+        .filter_map(|d| d.client)
+        .collect();
+    data.clients
+        .iter()
+        .enumerate()
+        .filter(|(i, c)| !c.inactive && !written.contains(i))
+        .filter(|(_, c)| match c.field_value(&data.field) {
+            Some(Some(v)) => !values.contains(&plan::value_key(&v)),
+            Some(None) => true,
+            None => false,
+        })
+        .map(|(_, c)| report::Unlinked { halo_id: c.id, halo_name: c.name.clone() })
+        .collect()
 }
 
 /// How a run ends, for the report.
@@ -289,6 +345,7 @@ struct Ending<'a> {
     code: Exit,
     error: Option<&'a str>,
     attention: &'a [String],
+    unlinked: Vec<report::Unlinked>,
 }
 
 fn data_names(data: &Data) -> Vec<(i64, String)> {
@@ -659,14 +716,9 @@ fn requests(http: Option<&Http>) -> Requests {
     }
 }
 
-fn finish(
-    s: &Settings,
-    started: SystemTime,
-    http: &Http,
-    lines: Vec<OrgLine>,
-    attention: &[String],
-    perf: Performance,
-) -> Exit {
+fn finish(s: &Settings, started: SystemTime, http: &Http, decided: Decided, perf: Performance) -> Exit {
+    let Decided { lines, attention, unlinked } = decided;
+    let attention = attention.as_slice();
     let counts = Counts::of(&lines);
     let code = Exit::of(&counts, !attention.is_empty());
     for l in &lines {
@@ -677,6 +729,13 @@ fn finish(
     for a in attention {
         output::result(&format!("attention: {}", crate::util::printable(a)));
     }
+    if !unlinked.is_empty() {
+        output::result(&format!(
+            "unlinked: {} active Halo client(s) hold no NinjaOne organization's value (the report's unlinked_clients \
+             lists them; a client without an RMM is normal)",
+            unlinked.len()
+        ));
+    }
     output::result(&report::summary(&counts, code));
     let why = (counts.needing_attention() == 0).then(|| attention.first().map(String::as_str)).flatten();
     status_field(s, &status_line(&counts, code, why));
@@ -684,7 +743,7 @@ fn finish(
     for ((side, endpoint), n) in &st.requests {
         output::detail(&format!("requests: {} {endpoint}: {n}", side.name()));
     }
-    write_report(s, started, Some(http), lines, Ending { code, error: None, attention }, perf)
+    write_report(s, started, Some(http), lines, Ending { code, error: None, attention, unlinked }, perf)
 }
 
 fn finish_fatal(s: &Settings, started: SystemTime, http: Option<&Http>, error: &str, perf: Performance) -> Exit {
@@ -692,7 +751,14 @@ fn finish_fatal(s: &Settings, started: SystemTime, http: Option<&Http>, error: &
     output::warn(&format!("error: {error}"));
     output::result(&report::summary(&Counts::default(), code));
     status_field(s, &status_line(&Counts::default(), code, Some(error)));
-    write_report(s, started, http, Vec::new(), Ending { code, error: Some(error), attention: &[] }, perf)
+    write_report(
+        s,
+        started,
+        http,
+        Vec::new(),
+        Ending { code, error: Some(error), attention: &[], unlinked: Vec::new() },
+        perf,
+    )
 }
 
 fn write_report(
@@ -703,7 +769,10 @@ fn write_report(
     ending: Ending,
     mut perf: Performance,
 ) -> Exit {
-    let Ending { code, error, attention } = ending;
+    let Ending { code, error, attention, mut unlinked } = ending;
+    for u in &mut unlinked {
+        u.halo_name = output::redact(&u.halo_name);
+    }
     let Some(path) = &s.report else { return code };
     // Every free-text field is redacted on its own, so the report can be streamed to the file
     // (at 10,000 organizations, the report as one string and its redacted copy were the run's
@@ -725,6 +794,7 @@ fn write_report(
         halo_field: s.halo_field.clone(),
         counts: Counts::of(&orgs),
         orgs,
+        unlinked_clients: unlinked,
         exit_code: code.code(),
         error: error.map(output::redact),
         attention: attention.iter().map(|a| output::redact(a)).collect(),

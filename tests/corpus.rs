@@ -24,13 +24,14 @@ fn load() -> Corpus {
                 name: f[1].to_string(),
                 inactive: false,
                 value: Some(None),
+                ninja_id: None,
             }),
             "org" => {
                 let id = orgs.len() as i64 + 1;
                 let value = Some(format!("00000000-0000-4000-8000-{id:012}"));
                 orgs.push((
                     f[1].to_string(),
-                    OrgIn { id, name: f[2].to_string(), value },
+                    OrgIn { id, name: f[2].to_string(), value, link: None },
                     f.get(3).unwrap_or(&"").to_string(),
                 ));
             }

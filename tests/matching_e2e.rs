@@ -33,19 +33,19 @@ fn suggest_map_writes_a_reviewable_file_that_is_inert_until_reviewed() {
     let r = run(&sim, &["--dry-run", "--suggest-map", file.to_str().unwrap()], &[]);
     assert_eq!(r.code, 3);
     let text = std::fs::read_to_string(&file).unwrap();
-    assert!(text.contains("ninja,halo\n"), "{text}");
+    assert!(text.contains("ninja,halo,ninja_id,halo_id\n"), "{text}");
     assert!(
         text.contains("# Springfield Dental Group (#28, no_match): candidates 'Riverside Dental Group' #227 (0.67)"),
         "{text}"
     );
-    assert!(text.contains("Springfield Dental Group,?Riverside Dental Group\n"), "{text}");
-    assert!(text.contains("Summit Medical,?Summit Medical\n"), "{text}");
+    assert!(text.contains("Springfield Dental Group,?Riverside Dental Group,28,227\n"), "{text}");
+    assert!(text.contains("Summit Medical,?Summit Medical,29,"), "{text}");
     // Fed back unreviewed: every row is skipped with a warning; nothing is guessed.
     let r = run(&sim, &["--map-file", file.to_str().unwrap()], &[]);
     assert!(r.stderr.contains("unreviewed suggestion"), "{}", r.stderr);
     assert_eq!(r.status_of("Springfield Dental Group"), "no_match");
     // Reviewed (the '?' removed on the Summit row, by id): that row now maps.
-    let reviewed = text.replace("Summit Medical,?Summit Medical", "Summit Medical,#229");
+    let reviewed = text.replace("Summit Medical,?Summit Medical,", "Summit Medical,#229,");
     std::fs::write(&file, reviewed).unwrap();
     let r = run(&sim, &["--map-file", file.to_str().unwrap()], &[]);
     assert_eq!(r.status_of("Summit Medical"), "updated");
@@ -138,6 +138,6 @@ fn near_surname_neighbours_are_never_written_and_the_candidate_is_named() {
         assert!(r.stdout.contains(&format!("closest Halo names: '{halo}'")), "{}", r.stdout);
     }
     let text = std::fs::read_to_string(&file).unwrap();
-    assert!(text.contains("Wallace & Rodgers Law Group,?Wallace & Rogers Law Group\n"), "{text}");
-    assert!(text.contains("Morgan Insurance Agency,?Moran Insurance Agency\n"), "{text}");
+    assert!(text.contains("Wallace & Rodgers Law Group,?Wallace & Rogers Law Group,1,100\n"), "{text}");
+    assert!(text.contains("Morgan Insurance Agency,?Moran Insurance Agency,2,101\n"), "{text}");
 }

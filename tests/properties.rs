@@ -5,11 +5,11 @@ use ninja_halo_sync::plan::{plan, ClientIn, Options, OrgIn};
 use proptest::prelude::*;
 
 fn client(id: i64, name: &str) -> ClientIn {
-    ClientIn { id, name: name.to_string(), inactive: false, value: Some(None) }
+    ClientIn { id, name: name.to_string(), inactive: false, value: Some(None), ninja_id: None }
 }
 
 fn org(id: i64, name: &str) -> OrgIn {
-    OrgIn { id, name: name.to_string(), value: Some(format!("00000000-0000-4000-8000-{id:012}")) }
+    OrgIn { id, name: name.to_string(), value: Some(format!("00000000-0000-4000-8000-{id:012}")), link: None }
 }
 
 /// Known-good pairs (organization name, the Halo client it must match) among some clients.

@@ -22,12 +22,12 @@ fuzz_target!(|data: &[u8]| {
     let orgs: Vec<OrgIn> = org_names
         .iter()
         .enumerate()
-        .map(|(i, n)| OrgIn { id: i as i64 + 1, name: n.to_string(), value: Some(format!("00000000-0000-4000-8000-{i:012}")) })
+        .map(|(i, n)| OrgIn { id: i as i64 + 1, name: n.to_string(), value: Some(format!("00000000-0000-4000-8000-{i:012}")), link: None })
         .collect();
     let clients: Vec<ClientIn> = client_names
         .iter()
         .enumerate()
-        .map(|(i, n)| ClientIn { id: i as i64 + 1, name: n.to_string(), inactive: i % 5 == 4, value: Some(None) })
+        .map(|(i, n)| ClientIn { id: i as i64 + 1, name: n.to_string(), inactive: i % 5 == 4, value: Some(None), ninja_id: None })
         .collect();
     let p = plan(&orgs, &clients, &Options::default());
     let mut taken = std::collections::HashSet::new();

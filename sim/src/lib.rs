@@ -90,6 +90,8 @@ pub struct Client {
     pub inactive: bool,
     /// Custom field name -> value, for fields that have one.
     pub fields: BTreeMap<String, Value>,
+    /// Halo's own NinjaOne link (`ninjarmmid`): the organization id its integration stored.
+    pub ninja_id: Option<i64>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -139,6 +141,9 @@ pub struct Config {
     /// what is asked of them and says so in `scope`, and client writes need `edit:customers`
     /// (or `all`).
     pub halo_app_scopes: Option<String>,
+    /// Where Halo shows `ninjarmmid` (Halo's own NinjaOne link): in list rows and detail reads
+    /// (true), or only in detail reads (false). Clients without a link show 0.
+    pub halo_list_ninjarmmid: bool,
     /// Halo rate limit: at most N requests per rolling window; then 429.
     pub halo_rate_limit: Option<(usize, Duration)>,
     /// Send Retry-After (seconds) with the rate limit's 429.
@@ -173,6 +178,7 @@ impl Default for Config {
             ninja_query_extra_rows: 0,
             token_ttl_secs: 3600,
             halo_app_scopes: None,
+            halo_list_ninjarmmid: true,
             halo_rate_limit: None,
             halo_retry_after: None,
             latency: Duration::ZERO,
@@ -673,6 +679,9 @@ impl State {
         let mut v = json!({"id": id, "name": c.name, "inactive": c.inactive, "toplevel_id": 1,
             "toplevel_name": "Top Level", "colour": "#000000", "use": "client", "main_site_id": c.id * 10,
             "main_site_name": "Main", "is_vip": false, "customertype": 0, "stopped": 0, "key": c.id, "table": 2});
+        if full || self.config.halo_list_ninjarmmid {
+            v["ninjarmmid"] = json!(c.ninja_id.unwrap_or(0));
+        }
         let value_of = |f: &FieldDef| c.fields.get(&f.name).cloned().unwrap_or(json!(""));
         let shown: Option<Vec<Value>> = if full {
             self.config

@@ -52,7 +52,7 @@ pub fn client(id: i64, name: &str, value: Option<&str>) -> Client {
     }
     fields.insert("CFContractTier".to_string(), json!("Gold"));
     fields.insert("CFBillingEmail".to_string(), json!(format!("billing{id}@example.com")));
-    Client { id, name: name.into(), inactive: false, fields }
+    Client { id, name: name.into(), inactive: false, fields, ninja_id: None }
 }
 
 /// The demo MSP: a few dozen organizations showing every tier and status. Run it with
@@ -407,7 +407,7 @@ pub fn realistic(n: usize, linked_percent: u64) -> Tenant {
             fields.insert(f.to_string(), v);
         }
         let client_name = if i < n { name(i) } else { format!("{} Halo Only", name(i)) };
-        clients.push(Client { id, name: client_name, inactive: false, fields });
+        clients.push(Client { id, name: client_name, inactive: false, fields, ninja_id: None });
         if i < n {
             let mut org_fields = BTreeMap::new();
             org_fields.insert(NINJA_FIELD.to_string(), json!(value));
