@@ -262,6 +262,19 @@ for kind in ["generic"] * 14 + ["samename"] * 14 + ["branch"] * 12 + ["number"] 
 # Near-surname neighbours: the client carries one real surname, the organization its neighbour.
 # Neither name may be an existing client's name up to its legal form (that would be a true match).
 cores = {base_without_suffix(strip_accents(c)).lower() for c in clients}
+
+def free(halo, ninja):
+    """Neither name is taken, nor an existing client's name up to its legal form."""
+    taken = any(base_without_suffix(strip_accents(n)).lower() in cores for n in (halo, ninja))
+    return halo.lower() not in used and ninja.lower() not in used and not taken
+
+def add_decoy(kind, halo, ninja):
+    """The client carries one name, the organization (which must match nothing) the other."""
+    used.update([halo.lower(), ninja.lower()])
+    cores.add(base_without_suffix(strip_accents(halo)).lower())
+    clients.append(halo)
+    orgs.append((kind, ninja, ""))
+
 for lang in NEAR_TEMPLATES:
     for pair in NEAR_NAMES[lang]:
         a, b = pair.split("/")
@@ -270,19 +283,15 @@ for lang in NEAR_TEMPLATES:
         for _ in range(20):
             t = rnd.choice(NEAR_TEMPLATES[lang])
             halo, ninja = t.replace("{S}", a), t.replace("{S}", b)
-            taken = any(base_without_suffix(strip_accents(n)).lower() in cores for n in (halo, ninja))
-            if halo.lower() not in used and ninja.lower() not in used and not taken:
+            if free(halo, ninja):
                 break
         else:
             raise SystemExit(f"no free name for {pair}")
-        used.update([halo.lower(), ninja.lower()])
-        cores.add(base_without_suffix(strip_accents(halo)).lower())
-        clients.append(halo)
-        orgs.append((f"near-{lang}", ninja, ""))
+        add_decoy(f"near-{lang}", halo, ninja)
 
 # The classes of issue 19: a Halo client with one name, an organization with the other, two
-# different businesses in otherwise identical names. (halo template, ninja template) with {S} a
-# surname, {P}/{Q} places, {W} one of a pair of real words one letter apart.
+# different businesses in otherwise identical names. (halo template, ninja template) with {S}/{S2}
+# surnames, {P}/{Q} places, {A}/{B} a pair of names a plural apart or real words one letter apart.
 PLURAL_NAMES = [("Daniel", "Daniels"), ("Luca", "Lucas"), ("Mulder", "Mulders"), ("Peter", "Peters"),
                 ("Wouter", "Wouters"), ("Robert", "Roberts"), ("Jansen", "Jansens"), ("Edward", "Edwards"),
                 ("Matthew", "Matthews"), ("Stephen", "Stephens"), ("Hughe", "Hughes"), ("Nicola", "Nicolas")]
@@ -317,15 +326,11 @@ for kind, templates in CLASSES.items():
             halo, ninja = fill_t(halo_t), fill_t(ninja_t)
             if rnd.random() < 0.5:  # either side may carry either name
                 halo, ninja = ninja, halo
-            taken = any(base_without_suffix(strip_accents(n)).lower() in cores for n in (halo, ninja))
-            if halo.lower() not in used and ninja.lower() not in used and not taken:
+            if free(halo, ninja):
                 break
         else:
             raise SystemExit(f"no free name for {kind}")
-        used.update([halo.lower(), ninja.lower()])
-        cores.add(base_without_suffix(strip_accents(halo)).lower())
-        clients.append(halo)
-        orgs.append((kind, ninja, ""))
+        add_decoy(kind, halo, ninja)
 
 # Duplicate Halo names: two clients share a name; the organization of that name is ambiguous.
 for _ in range(8):
