@@ -441,15 +441,17 @@ impl<'a> Planner<'a> {
                 Err(fail) => return Some(fail),
             };
             match found {
-                Some((other, other_source, other_target)) if other != c => return Some(Claim::fail(
-                    Status::Ambiguous,
-                    format!(
+                Some((other, other_source, other_target)) if other != c => {
+                    return Some(Claim::fail(
+                        Status::Ambiguous,
+                        format!(
                         "{other_source} names Halo client '{other_target}' ({}) but {source} names '{target}' ({}); \
                              they disagree, so nothing is written: correct one of them",
                         self.describe(other),
                         self.describe(c)
                     ),
-                )),
+                    ))
+                }
                 Some(_) => {}
                 None => found = Some((c, source, target)),
             }
