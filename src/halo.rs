@@ -14,10 +14,6 @@ use std::time::Duration;
 /// Halo returns at most 100 rows a page whatever is asked; asking for exactly that keeps the
 /// arithmetic honest. Paging stops on the rows received, never on the size requested.
 pub const PAGE_SIZE: usize = 100;
-/// Clients per POST /api/Client. 100 (as others post to Halo) keeps a first run of 1,000
-/// organizations at 10 write requests; a rejected batch splits in 7 halvings at most, and
-/// a batch stays far from Halo's 60 s gateway limit.
-pub const WRITE_BATCH: usize = 100;
 const READ_THREADS: usize = 4;
 
 #[derive(Debug, Clone)]
@@ -594,129 +590,9 @@ impl Halo<'_> {
         all.unwrap_or_else(|never| match never {})
     }
 
-    /// Posts the updates in batches of WRITE_BATCH. Per client: Ok (Halo accepted it) or why
-    /// not. A refusal that concerns the field or the API application's rights (401, 403, or a
-    /// 400 naming the field or a permission) stops all writing: `stop` says why, and every
-    /// client not yet written carries that reason. A batch refused for some of its clients is
-    /// narrowed down to them: at once where Halo names their positions (one more request), else
-    /// by halving within a budget of requests: 2 log2(batch) + 2, and 6 more for each client
-    /// found at fault. Clients the budget leaves unresolved are not written, and say so.
-    pub fn write(&self, updates: &[(i64, Value)], field: &str) -> WriteOutcome {
-        let mut out = WriteOutcome { results: Vec::new(), stop: None };
-        for batch in updates.chunks(WRITE_BATCH) {
-            if let Some(why) = &out.stop {
-                fail_all_not_written(batch, why, &mut out.results);
-                continue;
-            }
-            let mut budget = 2 * batch.len().next_power_of_two().ilog2() as usize + 2;
-            let (_, stop) = self.settle(batch, None, field, &mut budget, &mut out.results, true);
-            out.stop = stop;
-        }
-        out
-    }
-
-    /// Writes `batch`, or learns which of its clients Halo refuses. `refused` is Halo's answer
-    /// when this exact batch is already known to be refused (so it is not sent again).
-    /// Returns whether every client was accepted, and the reason to stop writing, if any.
-    fn settle(
-        &self,
-        batch: &[(i64, Value)],
-        refused: Option<String>,
-        field: &str,
-        budget: &mut usize,
-        out: &mut Vec<(i64, Result<(), ApiError>)>,
-        first: bool,
-    ) -> (bool, Option<String>) {
-        let fail_all = |out: &mut Vec<(i64, Result<(), ApiError>)>, why: &str| {
-            out.extend(batch.iter().map(|(id, _)| (*id, Err(ApiError::Request(why.to_string())))));
-        };
-        let out_of_budget = |out: &mut Vec<(i64, Result<(), ApiError>)>| {
-            fail_all(
-                out,
-                "not written: Halo refused a batch holding this client without saying which client was at fault, and \
-                 the search for it used up its share of requests; the next run tries again",
-            )
-        };
-        if batch.is_empty() {
-            return (true, None);
-        }
-        // The first sending of a batch is the write itself; every later one is search, and
-        // costs budget.
-        if refused.is_none() && !first {
-            if *budget == 0 {
-                out_of_budget(out);
-                return (false, None);
-            }
-            *budget -= 1;
-        }
-        let refused = match refused {
-            Some(r) => r,
-            None => match self.post(batch) {
-                Ok(Posted::Accepted) => {
-                    out.extend(batch.iter().map(|(id, _)| (*id, Ok(()))));
-                    return (true, None);
-                }
-                Ok(Posted::Refused { status, body, what }) => {
-                    if refusal_is_field_wide(status, &body, field) {
-                        let why = format!(
-                            "Halo refused the write for the field itself ({what}); check that the API application's \
-                             agent may edit customers and the field '{field}'"
-                        );
-                        fail_all(out, &why);
-                        return (false, Some(why));
-                    }
-                    let named = named_positions(&body, batch.len());
-                    if batch.len() > 1 && !named.is_empty() {
-                        // Halo said which entries it refuses: those fail, the rest is sent again.
-                        let rest: Vec<(i64, Value)> = batch
-                            .iter()
-                            .enumerate()
-                            .filter(|(i, _)| !named.contains(i))
-                            .map(|(_, u)| u.clone())
-                            .collect();
-                        for &i in &named {
-                            out.push((batch[i].0, Err(ApiError::Request(what.clone()))));
-                        }
-                        *budget += 1;
-                        let (_, stop) = self.settle(&rest, None, field, budget, out, false);
-                        return (false, stop);
-                    }
-                    what
-                }
-                Err(what) => {
-                    fail_all(out, &what.to_string());
-                    return (false, None);
-                }
-            },
-        };
-        if batch.len() == 1 {
-            // One client at fault found: it earns the search more room.
-            *budget += 6;
-            fail_all(out, &refused);
-            return (false, None);
-        }
-        if *budget == 0 {
-            out_of_budget(out);
-            return (false, None);
-        }
-        output::info(&format!(
-            "Halo refused a batch of {} clients; splitting it to find the client(s) at fault",
-            batch.len()
-        ));
-        let (a, b) = batch.split_at(batch.len() / 2);
-        let (a_ok, stop) = self.settle(a, None, field, budget, out, false);
-        if stop.is_some() {
-            fail_all_not_written(b, stop.as_deref().unwrap_or(""), out);
-            return (false, stop);
-        }
-        // The whole batch was refused and its first half was not: the fault is in the second.
-        let known = if a_ok { Some(refused) } else { None };
-        let (_, stop) = self.settle(b, known, field, budget, out, false);
-        (false, stop)
-    }
-
     /// One POST /api/Client with these updates.
-    fn post(&self, batch: &[(i64, Value)]) -> Result<Posted, ApiError> {
+    pub fn post(&self, batch: &[(i64, Value)]) -> Result<crate::write::Posted, ApiError> {
+        use crate::write::Posted;
         let body = Value::Array(batch.iter().map(|(_, v)| v.clone()).collect()).to_string();
         let url = format!("{}/api/Client", self.url);
         let outcome =
@@ -730,54 +606,6 @@ impl Halo<'_> {
             _ => Err(ApiError::Request(describe("POST", &url, &outcome))),
         }
     }
-}
-
-fn fail_all_not_written(batch: &[(i64, Value)], why: &str, out: &mut Vec<(i64, Result<(), ApiError>)>) {
-    out.extend(batch.iter().map(|(id, _)| (*id, Err(ApiError::Request(format!("not written: {why}"))))));
-}
-
-/// What the writes came to: per client, Ok or why not; and why writing stopped, if it did.
-pub struct WriteOutcome {
-    pub results: Vec<(i64, Result<(), ApiError>)>,
-    pub stop: Option<String>,
-}
-
-enum Posted {
-    Accepted,
-    Refused { status: u16, body: String, what: String },
-}
-
-/// A refusal that no client of the batch can escape: the token or the agent lacks the right
-/// (401 after a renewed token, 403), or a validation answer that names the field itself or a
-/// permission. Writing more clients would only repeat it.
-pub fn refusal_is_field_wide(status: u16, body: &str, field: &str) -> bool {
-    if matches!(status, 401 | 403) {
-        return true;
-    }
-    let b = body.to_ascii_lowercase();
-    b.contains(&field.to_ascii_lowercase())
-        || ["permission", "not allowed", "access denied", "unauthori", "forbidden", "read only", "read-only"]
-            .iter()
-            .any(|w| b.contains(w))
-}
-
-/// The batch positions a validation answer names, as Halo does in its keys (`"[3].id"`).
-pub fn named_positions(body: &str, len: usize) -> Vec<usize> {
-    let mut found = Vec::new();
-    let mut rest = body;
-    while let Some(open) = rest.find('[') {
-        rest = &rest[open + 1..];
-        let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
-        if !digits.is_empty() && rest[digits.len()..].starts_with(']') {
-            if let Ok(i) = digits.parse::<usize>() {
-                if i < len && !found.contains(&i) {
-                    found.push(i);
-                }
-            }
-        }
-    }
-    found.sort_unstable();
-    found
 }
 
 fn json(body: &str) -> Result<Value, Unreadable> {
@@ -1016,19 +844,5 @@ mod tests {
         assert_eq!(TokenRefusal::of(&answer(404, "<html>")), TokenRefusal::NotFound);
         assert_eq!(TokenRefusal::of(&answer(200, "{}")), TokenRefusal::NoToken);
         assert_eq!(TokenRefusal::of(&Err(HttpError::Tls("x".into()))), TokenRefusal::Other);
-    }
-
-    #[test]
-    fn refusals_are_told_apart() {
-        assert!(refusal_is_field_wide(403, "", "CFDtcClientGuid"));
-        assert!(refusal_is_field_wide(400, r#"{"Message":"You do not have permission to edit customers"}"#, "CF"));
-        assert!(refusal_is_field_wide(400, r#"{"Message":"CFDtcClientGuid is read only"}"#, "CFDtcClientGuid"));
-        assert!(!refusal_is_field_wide(
-            400,
-            r#"{"Message":"Client 3: Please enter a valid URL","[3].id":"invalid"}"#,
-            "CFX"
-        ));
-        assert_eq!(named_positions(r#"{"[3].id":"invalid","[12].name":"x"}"#, 10), vec![3]);
-        assert_eq!(named_positions("no positions [a] [ ]", 10), Vec::<usize>::new());
     }
 }

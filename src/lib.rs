@@ -19,6 +19,7 @@ pub mod plan;
 pub mod report;
 pub(crate) mod sync;
 pub mod util;
+pub mod write;
 
 /// Parses the process's arguments and environment, runs the mode they ask for, and returns how
 /// the run ended.
