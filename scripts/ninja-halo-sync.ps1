@@ -14,7 +14,7 @@
       binarySha256    its SHA-256: the 64 hex digits, or its whole line of SHA256SUMS; required
       cacheDir        folder for the binary (default %ProgramData%\ninja-halo-sync)
       haloUrl, haloClientId, haloTenant, ninjaRegion, ninjaClientId, haloField, ninjaField,
-      dryRun, ...     the sync's own settings: see the README ("Configuration"). Secrets:
+      dryRun, ...     the sync's own settings: see docs/configuration.md. Secrets:
                       haloClientSecret / ninjaClientSecret, or better haloClientSecretField /
                       ninjaClientSecretField naming secure custom fields.
 #>

@@ -12,7 +12,7 @@
 #   binarySha256      its SHA-256 (from SHA256SUMS of the release); required
 #   cacheDir          folder for the binary (default /opt/ninja-halo-sync)
 #   haloUrl, haloClientId, haloTenant, ninjaRegion, ninjaClientId, haloField, ninjaField,
-#   dryRun, ...       the sync's own settings: see the README ("Configuration"). Secrets:
+#   dryRun, ...       the sync's own settings: see docs/configuration.md. Secrets:
 #                     haloClientSecret / ninjaClientSecret, or better haloClientSecretField /
 #                     ninjaClientSecretField naming secure custom fields.
 set -u

@@ -1,4 +1,4 @@
-//! The run's result: stdout lines, the JSON report (see the README's "Output and report") and
+//! The run's result: stdout lines, the JSON report (see docs/configuration.md, "Output and report") and
 //! `Exit`, each exit code with its meaning in one place.
 
 use crate::plan::{Decision, Status, Tier};

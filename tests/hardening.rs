@@ -150,7 +150,7 @@ fn the_status_field_gets_one_inert_line_whatever_the_server_sent() {
     assert_eq!(r.code, 1);
 }
 
-/// Item 6 and the README's promise: names never put invisible or line-breaking characters on
+/// Item 6 and docs/security.md's promise: names never put invisible or line-breaking characters on
 /// stdout, and --suggest-map writes no cell a spreadsheet would run as a formula, while the
 /// mapping reader takes the names back unchanged.
 #[test]

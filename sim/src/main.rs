@@ -2,7 +2,7 @@
 //!   demo   runs ninja-halo-sync against the bundled demo tenant: a dry run, the real run,
 //!          and a second run that has nothing left to write.
 //!   serve  starts the simulator with the demo tenant and prints the environment to use.
-//!   bench  the performance benchmark (see README): [--latency-ms 20] [--sizes 100,1000,10000]
+//!   bench  the performance benchmark (see docs/performance.md): [--latency-ms 20] [--sizes 100,1000,10000]
 
 use ninja_halo_sim::{tenants, Config, Side, Sim};
 use std::path::PathBuf;
