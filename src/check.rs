@@ -58,7 +58,7 @@ fn finish(list: &Checklist) -> Exit {
 }
 
 fn check_halo(s: &Settings, http: &Http, list: &mut Checklist) {
-    let (halo, server) = match crate::sync::connect_halo(s, http) {
+    let (halo, server) = match crate::connect::halo(s, http) {
         Ok(h) => h,
         Err(e) => return list.fail(&format!("Halo: {e}")),
     };
@@ -146,7 +146,7 @@ fn cost(s: &Settings, field_def: &halo::FieldDef, rows: &[halo::Client], total: 
 }
 
 fn check_ninja(s: &Settings, http: &Http, list: &mut Checklist) {
-    let ninja = crate::sync::connect_ninja(s, http);
+    let ninja = crate::connect::ninja(s, http);
     if let Some(link) = &s.ninja_link_field {
         match ninja.check_fields(&[&s.ninja_field, link]).map(|mut c| c.pop()) {
             Ok(Some(FieldCheck::Found(d))) => list.ok(&format!(

@@ -37,11 +37,11 @@ const fn f(
 
 use Kind::*;
 
-/// Every option, in help order. Secrets have no flag on purpose: a flag shows in the process list.
-#[rustfmt::skip]
 /// The environment variables a proxy is taken from when --proxy is not given, in this order.
 pub const PROXY_ENV: [&str; 3] = ["HTTPS_PROXY", "ALL_PROXY", "HTTP_PROXY"];
 
+/// Every option, in help order. Secrets have no flag on purpose: a flag shows in the process list.
+#[rustfmt::skip]
 pub const FLAGS: &[Flag] = &[
     f("halo-url", "URL", Some("HALO_URL"), None, Value, "Halo resource server root, e.g. https://psa.example.com (a trailing /api is stripped). Required."),
     f("halo-auth-url", "URL", Some("HALO_AUTH_URL"), Some("auth_url of <halo-url>/api/authinfo, else <halo-url>/auth"), Value, "Halo authorisation server; the token endpoint is <auth-url>/token."),

@@ -7,6 +7,7 @@ pub(crate) mod agent;
 pub(crate) mod check;
 pub(crate) mod cli;
 pub mod config;
+pub(crate) mod connect;
 pub(crate) mod explain;
 pub(crate) mod files;
 pub mod halo;

@@ -3,9 +3,9 @@
 //! `--explain` mode, which reads and decides the same way and writes nothing.
 
 use crate::config::Settings;
-use crate::halo::{self, Client, FieldDef, Halo, HaloAuth};
+use crate::halo::{self, Client, FieldDef, Halo};
 use crate::http::{Http, Side};
-use crate::ninja::{Ninja, NinjaAuth, Org};
+use crate::ninja::{Ninja, Org};
 use crate::output;
 use crate::plan::{self, ClientIn, OrgIn, Status};
 use crate::report::{self, Counts, Exit, OrgLine, Performance, Report, Requests};
@@ -30,7 +30,7 @@ pub fn run(s: &Settings) -> Exit {
         Ok(h) => h,
         Err(exit) => return exit,
     };
-    let ninja = connect_ninja(s, &http);
+    let ninja = crate::connect::ninja(s, &http);
     // Only a run that may write takes the lock; a dry run may overlap anything.
     let _lock = if s.dry_run {
         None
@@ -43,7 +43,7 @@ pub fn run(s: &Settings) -> Exit {
             Err(e) => return finish_fatal(s, started, None, &e, Performance::default()),
         }
     };
-    let (halo, server) = match connect_halo(s, &http) {
+    let (halo, server) = match crate::connect::halo(s, &http) {
         Ok(h) => h,
         Err(e) => return finish_fatal(s, started, Some(&http), &e.to_string(), Performance::default()),
     };
@@ -70,11 +70,6 @@ fn begin(s: &Settings, started: SystemTime) -> Result<Http, Exit> {
     Ok(http)
 }
 
-/// The NinjaOne client of these settings.
-pub(crate) fn connect_ninja<'a>(s: &Settings, http: &'a Http) -> Ninja<'a> {
-    Ninja { http, auth: NinjaAuth::new(&s.ninja_url, &s.ninja_client_id, &s.ninja_client_secret.0) }
-}
-
 /// The run's header: part of the result on stdout, before the lines and the summary.
 fn header(s: &Settings) {
     output::result(&format!(
@@ -94,9 +89,9 @@ pub fn explain(s: &Settings, name: &str) -> Exit {
         Ok(h) => h,
         Err(exit) => return exit,
     };
-    let ninja = connect_ninja(s, &http);
+    let ninja = crate::connect::ninja(s, &http);
     let mut perf = Performance::default();
-    let explained = connect_halo(s, &http).map_err(String::from).and_then(|(halo, _)| {
+    let explained = crate::connect::halo(s, &http).map_err(String::from).and_then(|(halo, _)| {
         let mut data = read(s, &halo, &ninja)?;
         let plan = plan_with_reads(s, &halo, &mut data, &mut perf)?;
         let (orgs, clients) = plan_inputs(&data);
@@ -109,23 +104,6 @@ pub fn explain(s: &Settings, name: &str) -> Exit {
         Ok(()) => Exit::Ok,
         Err(e) => finish_fatal(s, started, Some(&http), &e, perf),
     }
-}
-
-/// The Halo client of these settings, with its authorisation server found (see
-/// `halo::auth_server`); the server is returned to be shown.
-pub(crate) fn connect_halo<'a>(
-    s: &Settings,
-    http: &'a Http,
-) -> Result<(Halo<'a>, halo::AuthServer), crate::http::ApiError> {
-    let server = halo::auth_server(http, &s.halo_url, s.halo_auth_url.as_deref(), s.halo_tenant.as_deref())?;
-    let auth = HaloAuth::new(
-        &server.auth_url,
-        server.tenant.as_deref(),
-        &s.halo_client_id,
-        &s.halo_client_secret.0,
-        &s.halo_scope,
-    );
-    Ok((Halo { http, url: s.halo_url.clone(), auth }, server))
 }
 
 /// Reads both sides completely, or fails. The Halo field is checked first: a wrong field name
