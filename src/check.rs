@@ -37,7 +37,10 @@ pub fn run(s: &Settings) -> Exit {
     ));
     let mut list = Checklist::default();
     let http = match Http::new(&s.http) {
-        Ok(h) => h,
+        Ok(mut h) => {
+            h.listen(Box::new(output::event));
+            h
+        }
         Err(e) => {
             list.fail(&format!("{e} (--proxy / HTTPS_PROXY, --ca-file)"));
             return finish(&list);

@@ -63,6 +63,38 @@ impl Response {
     }
 }
 
+/// What the network layer tells the caller while it works: the caller decides what to show
+/// (`output::event` renders each in one place). Verbose request traces stay in the layer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// Waiting this long before the next request (rate limit, backoff, pacing).
+    Waiting(Duration),
+    /// A request was refused or failed and is tried again after `wait`.
+    Retry { side: Side, endpoint: &'static str, why: String, attempt: u32, of: u32, wait: Duration },
+    /// The server answered 401; the token is renewed once and the request sent again.
+    TokenRenewed { side: Side, endpoint: &'static str },
+    /// Where a long read or write is: `done` of `total` (None: not known yet) `what`.
+    Progress { side: Side, what: Phase, done: usize, total: Option<u64> },
+    /// NinjaOne's bulk field query is not available: organizations are read one by one.
+    PerOrganizationFallback { organizations: usize },
+}
+
+/// The long phases `Event::Progress` reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// The client list, on this page.
+    ClientPages(usize),
+    ClientsOneByOne,
+    Organizations,
+    FieldValues,
+    OrganizationsOneByOne,
+    /// A write batch of this many records was sent.
+    WroteBatch,
+}
+
+/// Receives the network layer's events.
+pub type Listener = Box<dyn Fn(&Event) + Send + Sync>;
+
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum HttpError {
@@ -298,13 +330,17 @@ pub struct Http {
     no_proxy: Vec<String>,
     pub clock: Clock,
     deadline: Option<Duration>,
-    pacer: Mutex<Pacer>,
+    /// Per side (NinjaOne, Halo): the proactive pacing configured for it, if any (Halo's
+    /// fair-use limit, --halo-rate; NinjaOne none).
+    pacers: [Option<Mutex<Pacer>>; 2],
     stats: Mutex<Stats>,
     rng: Mutex<u64>,
     /// Per side (NinjaOne, Halo): since when every request has been refused, while it has.
     refused_since: Mutex<[Option<Duration>; 2]>,
     /// Per side: how many answers were not refusals (the side is making progress).
     answered: [std::sync::atomic::AtomicU64; 2],
+    /// Who hears the events (nobody until `listen`).
+    listener: Listener,
 }
 
 /// How many times a request is retried, by what went wrong. 429 gets the most: a hosted Halo
@@ -367,16 +403,30 @@ impl Http {
             no_proxy,
             clock: Clock::new(opts.time_scale),
             deadline: opts.deadline,
-            pacer: Mutex::new(Pacer {
-                limit: opts.halo_rate.0 as usize,
-                window: opts.halo_rate.1,
-                sent: VecDeque::new(),
-            }),
+            pacers: [
+                None,
+                Some(Mutex::new(Pacer {
+                    limit: opts.halo_rate.0 as usize,
+                    window: opts.halo_rate.1,
+                    sent: VecDeque::new(),
+                })),
+            ],
             stats: Mutex::new(Stats::default()),
             rng: Mutex::new(seed | 1),
             refused_since: Mutex::new([None, None]),
             answered: Default::default(),
+            listener: Box::new(|_| {}),
         })
+    }
+
+    /// Sends the events of this client to `listener` (the orchestrator shows them).
+    pub fn listen(&mut self, listener: Listener) {
+        self.listener = listener;
+    }
+
+    /// Tells the listener.
+    pub fn notify(&self, event: Event) {
+        (self.listener)(&event);
     }
 
     pub fn stats(&self) -> Stats {
@@ -406,7 +456,7 @@ impl Http {
             return;
         }
         if d >= Duration::from_secs(1) {
-            output::progress(&format!("waiting {:.0}s (rate limit or retry)", d.as_secs_f64()));
+            self.notify(Event::Waiting(d));
         }
         self.clock.sleep(d);
         self.stats.lock().unwrap_or_else(|e| e.into_inner()).waited += d;
@@ -457,16 +507,17 @@ impl Http {
             if self.refusing_for(req.side) >= REFUSAL_LIMIT {
                 return Err(HttpError::Refusing(req.side));
             }
-            if req.side == Side::Halo {
-                let pause = self.pacer.lock().unwrap_or_else(|e| e.into_inner()).wait_needed(self.clock.now());
+            if let Some(pacer) = &self.pacers[req.side as usize] {
+                let pause = pacer.lock().unwrap_or_else(|e| e.into_inner()).wait_needed(self.clock.now());
                 if !pause.is_zero() {
                     output::detail(&format!(
-                        "pacing: waiting {:.1}s to stay inside the Halo rate limit",
-                        pause.as_secs_f64()
+                        "pacing: waiting {:.1}s to stay inside the {} rate limit",
+                        pause.as_secs_f64(),
+                        req.side.name()
                     ));
                     self.wait(pause);
                 }
-                self.pacer.lock().unwrap_or_else(|e| e.into_inner()).sent.push_back(self.clock.now());
+                pacer.lock().unwrap_or_else(|e| e.into_inner()).sent.push_back(self.clock.now());
             }
             output::detail(&format!("{} {}", req.method, req.url));
             {
@@ -524,12 +575,14 @@ impl Http {
                 return Err(HttpError::Refusing(req.side));
             }
             attempt += 1;
-            output::info(&format!(
-                "{} {}: {why}; retry {tries}/{retries} in {:.1}s",
-                req.side.name(),
-                req.endpoint,
-                wait.as_secs_f64()
-            ));
+            self.notify(Event::Retry {
+                side: req.side,
+                endpoint: req.endpoint,
+                why,
+                attempt: tries,
+                of: retries,
+                wait,
+            });
             if let Ok(r) = &outcome {
                 output::detail(&describe(req.method, &req.url, &Ok(r.clone())));
             }
@@ -825,7 +878,7 @@ impl Http {
         if !matches!(&first, Ok(r) if r.status == 401) {
             return Ok(first);
         }
-        output::info(&format!("{} answered 401 to {}; renewing the token once", req.side.name(), req.endpoint));
+        self.notify(Event::TokenRenewed { side: req.side, endpoint: req.endpoint });
         let token = auth.token(self, true)?;
         req.headers.retain(|(k, _)| *k != "Authorization");
         req.headers.push(("Authorization", format!("Bearer {token}")));

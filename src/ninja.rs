@@ -2,8 +2,9 @@
 //! arrays), and organization custom field values (bulk query with a cursor, falling back to
 //! one request per organization where the query endpoint is unavailable).
 
-use crate::http::{describe, read_ok, ApiError, Http, HttpError, Response, Side, TokenCache, TokenSource, Unreadable};
-use crate::output;
+use crate::http::{
+    describe, read_ok, ApiError, Event, Http, HttpError, Phase, Response, Side, TokenCache, TokenSource, Unreadable,
+};
 use crate::util::{lenient_id, pct, value_text};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -157,7 +158,12 @@ impl Ninja<'_> {
                 orgs.push(o);
             }
             seen.within_ceiling("NinjaOne's organization list").map_err(ApiError::Inconsistent)?;
-            output::progress(&format!("NinjaOne: reading organizations, {} so far", orgs.len()));
+            self.http.notify(Event::Progress {
+                side: Side::Ninja,
+                what: Phase::Organizations,
+                done: orgs.len(),
+                total: None,
+            });
             if n == 0 {
                 break;
             }
@@ -180,10 +186,7 @@ impl Ninja<'_> {
         match self.query_values(fields, orgs.len())? {
             Some(values) => Ok(values),
             None => {
-                output::info(&format!(
-                    "NinjaOne: the custom-field query endpoint is not available here; reading {} organizations one by one",
-                    orgs.len()
-                ));
+                self.http.notify(Event::PerOrganizationFallback { organizations: orgs.len() });
                 self.per_org_values(fields, orgs)
             }
         }
@@ -208,10 +211,12 @@ impl Ninja<'_> {
                     values.insert(id, row);
                 }
             }
-            output::progress(&format!(
-                "NinjaOne: reading field values, {} organizations so far",
-                seen_entities.count()
-            ));
+            self.http.notify(Event::Progress {
+                side: Side::Ninja,
+                what: Phase::FieldValues,
+                done: seen_entities.count(),
+                total: None,
+            });
             if seen_entities.count() > orgs {
                 return Err(ApiError::Inconsistent(format!(
                     "NinjaOne's field query answered for {} organizations or more, but the organization list has \
@@ -272,10 +277,12 @@ impl Ninja<'_> {
                 Ok::<_, ApiError>((org.id, value))
             },
             |done| {
-                output::progress(&format!(
-                    "NinjaOne: reading organizations' fields one by one, {done} of {}",
-                    orgs.len()
-                ))
+                self.http.notify(Event::Progress {
+                    side: Side::Ninja,
+                    what: Phase::OrganizationsOneByOne,
+                    done,
+                    total: Some(orgs.len() as u64),
+                })
             },
         )?;
         Ok(values.into_iter().filter(|(_, v)| v.iter().any(Option::is_some)).collect())

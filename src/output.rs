@@ -257,6 +257,39 @@ pub fn progress(line: &str) {
     }
 }
 
+/// Shows an event of the network layer: progress as progress, retries and token renewals as
+/// information. The one place their text is written.
+pub fn event(e: &crate::http::Event) {
+    use crate::http::{Event, Phase};
+    match e {
+        Event::Waiting(d) => progress(&format!("waiting {:.0}s (rate limit or retry)", d.as_secs_f64())),
+        Event::Retry { side, endpoint, why, attempt, of, wait } => {
+            info(&format!("{} {endpoint}: {why}; retry {attempt}/{of} in {:.1}s", side.name(), wait.as_secs_f64()))
+        }
+        Event::TokenRenewed { side, endpoint } => {
+            info(&format!("{} answered 401 to {endpoint}; renewing the token once", side.name()))
+        }
+        Event::PerOrganizationFallback { organizations } => info(&format!(
+            "NinjaOne: the custom-field query endpoint is not available here; reading {organizations} organizations \
+             one by one"
+        )),
+        Event::Progress { side, what, done, total } => {
+            let of = total.map_or("?".to_string(), |t| t.to_string());
+            let side = side.name();
+            progress(&match what {
+                Phase::ClientPages(page) => format!("{side}: reading clients, page {page}, {done} of {of}"),
+                Phase::ClientsOneByOne => format!("{side}: reading clients one by one, {done} of {of}"),
+                Phase::Organizations => format!("{side}: reading organizations, {done} so far"),
+                Phase::FieldValues => format!("{side}: reading field values, {done} organizations so far"),
+                Phase::OrganizationsOneByOne => {
+                    format!("{side}: reading organizations' fields one by one, {done} of {of}")
+                }
+                Phase::WroteBatch => format!("{side}: wrote a batch of {done} clients"),
+            })
+        }
+    }
+}
+
 /// A line of the run's result on stdout (and in the log file). Shown even with --quiet.
 pub fn result(line: &str) {
     let mut st = lock();

@@ -64,8 +64,9 @@ pub fn run(s: &Settings) -> Exit {
 /// The HTTP client of these settings, with the header printed; or how the run ends when the
 /// client cannot be built (a proxy or --ca-file that cannot be used).
 fn begin(s: &Settings, started: SystemTime) -> Result<Http, Exit> {
-    let http =
+    let mut http =
         Http::new(&s.http).map_err(|e| finish_fatal(s, started, None, &e.to_string(), Performance::default()))?;
+    http.listen(Box::new(output::event));
     header(s);
     Ok(http)
 }
