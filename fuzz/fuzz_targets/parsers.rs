@@ -7,12 +7,13 @@ use ninja_halo_sync::{config, halo, http, ninja};
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     let _ = ninja::parse_org_page(&text);
-    let _ = ninja::parse_query_page(&text, "dtcOrgGuid");
-    let _ = ninja::parse_org_fields(&text, "dtcOrgGuid");
+    let _ = ninja::parse_query_page(&text, &["dtcOrgGuid", "haloClient"]);
+    let _ = ninja::parse_org_fields(&text, &["dtcOrgGuid", "haloClient"]);
     let _ = halo::parse_field_info(&text);
     if let Ok((clients, _)) = halo::parse_client_page(&text) {
+        let field = halo::FieldDef { id: 101, name: "CFDtcClientGuid".into(), label: String::new() };
         for c in &clients {
-            let _ = c.field_value("CFDtcClientGuid");
+            let _ = c.field_value(&field);
         }
     }
     let _ = halo::parse_client(&text);
