@@ -334,20 +334,16 @@ fn data_names(data: &Data) -> Vec<(i64, String)> {
 /// Writes the decided values through the write protocol (write.rs) and reads them back: per
 /// decision, Ok or why not.
 fn write_and_verify(halo: &Halo, data: &mut Data, decisions: &[&plan::Decision]) -> Vec<Result<(), String>> {
-    let mut results: Vec<Option<Result<(), String>>> = vec![None; decisions.len()];
-    let mut todo: Vec<(usize, usize)> = Vec::new();
-    for (k, d) in decisions.iter().enumerate() {
-        match (d.client, d.value.as_deref()) {
-            (Some(ci), Some(_)) => todo.push((k, ci)),
-            _ => results[k] = Some(Err("internal: a write without a client or value".into())),
-        }
-    }
+    let mut results: Vec<Option<crate::write::Outcome>> = vec![None; decisions.len()];
+    // The plan gives every write a client and a value; a decision without them is not written.
+    let todo: Vec<(usize, usize)> =
+        decisions.iter().enumerate().filter_map(|(k, d)| Some((k, d.client.filter(|_| d.value.is_some())?))).collect();
     output::info(&format!("writing {} Halo clients", todo.len()));
     let values: Vec<&str> = decisions.iter().map(|d| d.value.as_deref().unwrap_or("")).collect();
     let server = crate::write::HaloClients { halo, defs: &data.defs };
     let mut target = crate::write::Target { records: &mut data.clients, defs: &data.defs, field: &data.field };
     crate::write::write_and_verify(&server, &mut target, &todo, &values, &mut results);
-    results.into_iter().map(|r| r.unwrap_or_else(|| Err("not written".into()))).collect()
+    results.into_iter().map(|r| r.unwrap_or(Err(crate::write::Failure::NoAnswer)).map_err(|f| f.to_string())).collect()
 }
 
 fn requests(http: Option<&Http>) -> Requests {

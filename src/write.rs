@@ -31,6 +31,117 @@ pub trait Records {
     fn post(&self, batch: &[(i64, Value)]) -> Result<Posted, ApiError>;
 }
 
+/// Why a record was not written, or not written right: typed, and rendered to text in one
+/// place (`Display`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Failure {
+    /// Not attempted: writing stopped before this record.
+    Stopped(Stop),
+    /// The write whose refusal stopped all writing.
+    StoppedHere(Stop),
+    /// The record could not be read again just before writing.
+    NotReadBefore(String),
+    /// Its value changed while the run went on; the next run judges it again.
+    Changed,
+    /// The server refused this record's write (its answer, described).
+    Refused(String),
+    /// A batch holding it was refused without naming the record at fault, and the search for it
+    /// used up its share of requests.
+    Unresolved,
+    /// Whole arrays are posted (the server replaces them, or that could not be learned), and
+    /// its other fields cannot be posted back exactly.
+    Unpostable { replace: bool, why: String },
+    /// Written, but reading it back failed.
+    NotReadBack(String),
+    /// Written, but not found when reading back.
+    Missing,
+    /// The server accepted the write but did not keep it: what reads back (None: empty).
+    NotKept { field: String, reads_back: Option<String> },
+    /// The answer when reading it back did not show the field.
+    NotShown { field: String },
+    /// Written, but the server changed other custom fields of the record.
+    Disturbed(Vec<String>),
+    /// Written, then emptied when the probe posted its array again (why it was not restored).
+    EmptiedByProbe(Box<Failure>),
+    /// The server's answer said nothing of this record.
+    NoAnswer,
+}
+
+/// Why all writing stopped.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Stop {
+    /// The server refused the write for the field itself (its answer, the field).
+    FieldRefused { what: String, field: String },
+    /// This many first writes in a row failed; the last one's reason.
+    FailuresInARow { count: usize, last: Box<Failure> },
+}
+
+impl std::fmt::Display for Stop {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Stop::FieldRefused { what, field } => write!(
+                f,
+                "Halo refused the write for the field itself ({what}); check that the API application's agent may \
+                 edit customers and the field '{field}'"
+            ),
+            Stop::FailuresInARow { count, last } => match last.as_ref() {
+                Failure::NotReadBefore(e) => write!(f, "{count} clients in a row could not be written ({e})"),
+                other => write!(f, "{count} clients in a row did not keep the written value (last: {other})"),
+            },
+        }
+    }
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::Stopped(stop) => write!(f, "not written: {stop}"),
+            Failure::StoppedHere(stop) => write!(f, "{stop}"),
+            Failure::NotReadBefore(e) => write!(f, "could not read the client again just before writing: {e}"),
+            Failure::Changed => f.write_str(
+                "not written: the client's value in Halo changed while the run went on; the next run will judge it again",
+            ),
+            Failure::Refused(what) => write!(f, "Halo refused the write: {what}"),
+            Failure::Unresolved => f.write_str(
+                "not written: Halo refused a batch holding this client without saying which client was at fault, and \
+                 the search for it used up its share of requests; the next run tries again",
+            ),
+            Failure::Unpostable { replace, why } => write!(
+                f,
+                "not written: {}, and {why}, so its other custom fields could not be kept",
+                if *replace {
+                    "Halo replaces a client's whole custom-field array on update"
+                } else {
+                    "it could not be learned whether Halo merges or replaces custom fields on update"
+                }
+            ),
+            Failure::NotReadBack(e) => write!(f, "written, but reading it back failed: {e}"),
+            Failure::Missing => f.write_str("written, but the client was not found when reading it back"),
+            Failure::NotKept { field, reads_back } => write!(
+                f,
+                "Halo accepted the write but did not keep it (reads back {}); check that '{field}' is a client field \
+                 the API application's agent may edit",
+                reads_back.as_ref().map(|v| format!("'{v}'")).unwrap_or_else(|| "empty".into()),
+            ),
+            Failure::NotShown { field } => {
+                write!(f, "written, but Halo's answer when reading it back did not show '{field}' to check")
+            }
+            Failure::Disturbed(names) => write!(
+                f,
+                "the value was written, but Halo changed other custom fields of this client: {}",
+                names.join(", ")
+            ),
+            Failure::EmptiedByProbe(why) => {
+                write!(f, "written, then emptied by Halo when its array was posted again ({why})")
+            }
+            Failure::NoAnswer => f.write_str("no answer for this client"),
+        }
+    }
+}
+
+/// Per record of a write, as `write_and_verify` reports it.
+pub type Outcome = Result<(), Failure>;
+
 /// The answer to one POST.
 pub enum Posted {
     Accepted,
@@ -107,15 +218,15 @@ pub fn write_and_verify(
     t: &mut Target,
     todo: &[(usize, usize)],
     values: &[&str],
-    results: &mut [Option<Result<(), String>>],
+    results: &mut [Option<Outcome>],
 ) {
     let first = first_write(server, t, todo, values, results);
     let rest: Vec<(usize, usize)> = todo.iter().copied().filter(|(k, _)| results[*k].is_none()).collect();
     match first {
-        Err(why) => {
-            output::warn(&format!("error: {why}; stopping before writing the other clients"));
+        Err(stop) => {
+            output::warn(&format!("error: {stop}; stopping before writing the other clients"));
             for (k, _) in rest {
-                results[k] = Some(Err(format!("not written: {why}")));
+                results[k] = Some(Err(Failure::Stopped(stop.clone())));
             }
         }
         Ok(semantics) => write_rest(server, t, &rest, semantics, values, results),
@@ -128,8 +239,8 @@ fn first_write(
     t: &mut Target,
     todo: &[(usize, usize)],
     values: &[&str],
-    results: &mut [Option<Result<(), String>>],
-) -> Result<Semantics, String> {
+    results: &mut [Option<Outcome>],
+) -> Result<Semantics, Stop> {
     let field = t.field.clone();
     let mut failures = 0;
     for &(k, ci) in todo.iter().take(FIRST_WRITE_CANDIDATES) {
@@ -137,20 +248,18 @@ fn first_write(
         let fresh = match server.read(planned.id) {
             Ok(c) => c,
             Err(e) => {
-                results[k] = Some(Err(format!("could not read the client again just before writing: {e}")));
+                let failure = Failure::NotReadBefore(e.to_string());
+                results[k] = Some(Err(failure.clone()));
                 failures += 1;
                 if failures == FIRST_WRITE_FAILURES {
-                    return Err(format!("{failures} clients in a row could not be written ({e})"));
+                    return Err(Stop::FailuresInARow { count: failures, last: Box::new(failure) });
                 }
                 continue;
             }
         };
         let key = |c: &Client| c.field_value(&field).map(|v| v.map(|v| plan::value_key(&v)));
         if key(&fresh) != key(planned) {
-            results[k] = Some(Err(
-                "not written: the client's value in Halo changed while the run went on; the next run will judge it again"
-                    .into(),
-            ));
+            results[k] = Some(Err(Failure::Changed));
             continue;
         }
         t.records[ci] = fresh;
@@ -161,12 +270,12 @@ fn first_write(
         };
         let out = write(server, &[(t.records[ci].id, body)], &field.name);
         if let Some(stop) = out.stop {
-            results[k] = Some(Err(stop.clone()));
+            results[k] = Some(Err(Failure::StoppedHere(stop.clone())));
             return Err(stop);
         }
-        if let Some((_, Err(e))) = out.results.first() {
+        if let Some((_, Err(e))) = out.results.into_iter().next() {
             // Refused for this client alone (Halo named it, or gave no field-wide reason).
-            results[k] = Some(Err(format!("Halo refused the write: {e}")));
+            results[k] = Some(Err(e));
             continue;
         }
         match read_back(server, &t.records[ci], &field, values[k], true) {
@@ -180,7 +289,7 @@ fn first_write(
                 results[k] = Some(Err(e.clone()));
                 failures += 1;
                 if failures == FIRST_WRITE_FAILURES {
-                    return Err(format!("{failures} clients in a row did not keep the written value (last: {e})"));
+                    return Err(Stop::FailuresInARow { count: failures, last: Box::new(e) });
                 }
             }
         }
@@ -197,7 +306,7 @@ fn probe(
     k: usize,
     ci: usize,
     value: &str,
-    results: &mut [Option<Result<(), String>>],
+    results: &mut [Option<Outcome>],
 ) -> Semantics {
     let field = t.field.clone();
     let before = t.records[ci].clone();
@@ -218,19 +327,16 @@ fn probe(
     } else {
         "the probe write could not be read back clearly: whole arrays will be posted"
     });
-    let restored =
-        halo::body_full(&before, t.defs, &field, value).map_err(|e| e.to_string()).and_then(|b| {
-            match write(server, &[(before.id, b)], &field.name).results.into_iter().next() {
-                Some((_, Ok(()))) => read_back(server, &before, &field, value, true),
-                Some((_, Err(e))) => Err(e.to_string()),
-                None => Err("no answer".into()),
-            }
+    let restored = halo::body_full(&before, t.defs, &field, value)
+        .map_err(|e| Failure::Unpostable { replace: semantics == Semantics::Replace, why: e.to_string() })
+        .and_then(|b| match write(server, &[(before.id, b)], &field.name).results.into_iter().next() {
+            Some((_, Ok(()))) => read_back(server, &before, &field, value, true),
+            Some((_, Err(e))) => Err(e),
+            None => Err(Failure::NoAnswer),
         });
     match restored {
         Ok(after) => t.records[ci] = after,
-        Err(e) => {
-            results[k] = Some(Err(format!("written, then emptied by Halo when its array was posted again ({e})")))
-        }
+        Err(e) => results[k] = Some(Err(Failure::EmptiedByProbe(Box::new(e)))),
     }
     semantics
 }
@@ -242,7 +348,7 @@ fn write_rest(
     rest: &[(usize, usize)],
     semantics: Semantics,
     values: &[&str],
-    results: &mut [Option<Result<(), String>>],
+    results: &mut [Option<Outcome>],
 ) {
     let field = t.field.clone();
     let mut ready: Vec<(usize, usize)> = rest.to_vec();
@@ -263,24 +369,18 @@ fn write_rest(
         ready.retain(|&(k, ci)| match t.records[ci].others_postable(t.defs, &field) {
             Ok(_) => true,
             Err(why) => {
-                results[k] = Some(Err(format!(
-                    "not written: {}, and {why}, so its other custom fields could not be kept",
-                    if semantics == Semantics::Replace {
-                        "Halo replaces a client's whole custom-field array on update"
-                    } else {
-                        "it could not be learned whether Halo merges or replaces custom fields on update"
-                    }
-                )));
+                let replace = semantics == Semantics::Replace;
+                results[k] = Some(Err(Failure::Unpostable { replace, why: why.to_string() }));
                 false
             }
         });
     }
-    let mut stop: Option<String> = None;
+    let mut stop: Option<Stop> = None;
     let mut accepted = Vec::new();
     for chunk in ready.chunks(WRITE_BATCH) {
         if let Some(why) = &stop {
             for &(k, _) in chunk {
-                results[k] = Some(Err(format!("not written: {why}")));
+                results[k] = Some(Err(Failure::Stopped(why.clone())));
             }
             continue;
         }
@@ -298,12 +398,12 @@ fn write_rest(
             })
             .collect();
         let out = write(server, &posted, &field.name);
-        let outcome: HashMap<i64, Result<(), crate::http::ApiError>> = out.results.into_iter().collect();
+        let mut outcome: HashMap<i64, Outcome> = out.results.into_iter().collect();
         for &(k, ci) in chunk {
-            match outcome.get(&t.records[ci].id) {
+            match outcome.remove(&t.records[ci].id) {
                 Some(Ok(())) => accepted.push((k, ci)),
-                Some(Err(e)) => results[k] = Some(Err(format!("Halo refused the write: {e}"))),
-                None => results[k] = Some(Err("no answer for this client".into())),
+                Some(Err(e)) => results[k] = Some(Err(e)),
+                None => results[k] = Some(Err(Failure::NoAnswer)),
             }
         }
         stop = out.stop;
@@ -327,15 +427,15 @@ fn read_back(
     field: &FieldDef,
     expected: &str,
     others: bool,
-) -> Result<Client, String> {
-    let now = server.read(before.id).map_err(|e| format!("written, but reading it back failed: {e}"))?;
+) -> Result<Client, Failure> {
+    let now = server.read(before.id).map_err(|e| Failure::NotReadBack(e.to_string()))?;
     written_right(before, &now, field, expected, others)?;
     Ok(now)
 }
 
 /// Whether a written client reads back right: `expected` kept and (with `others`) no other
 /// custom field changed since `before`.
-fn written_right(before: &Client, now: &Client, field: &FieldDef, expected: &str, others: bool) -> Result<(), String> {
+fn written_right(before: &Client, now: &Client, field: &FieldDef, expected: &str, others: bool) -> Outcome {
     kept(now, field, expected)?;
     if others {
         disturbed(before, now, field)?;
@@ -344,29 +444,18 @@ fn written_right(before: &Client, now: &Client, field: &FieldDef, expected: &str
 }
 
 /// Whether Halo kept `expected` in the field.
-fn kept(now: &Client, field: &FieldDef, expected: &str) -> Result<(), String> {
-    let name = &field.name;
+fn kept(now: &Client, field: &FieldDef, expected: &str) -> Outcome {
     match now.field_value(field) {
         Some(Some(v)) if plan::value_key(&v) == plan::value_key(expected) => Ok(()),
-        Some(v) => Err(format!(
-            "Halo accepted the write but did not keep it (reads back {}); check that '{name}' is a client field the \
-             API application's agent may edit",
-            v.map(|v| format!("'{v}'")).unwrap_or_else(|| "empty".into()),
-        )),
-        None => Err(format!("written, but Halo's answer when reading it back did not show '{name}' to check")),
+        Some(reads_back) => Err(Failure::NotKept { field: field.name.clone(), reads_back }),
+        None => Err(Failure::NotShown { field: field.name.clone() }),
     }
 }
 
 /// Reads back the written clients (per client, or by re-listing when that is fewer requests)
 /// and checks the value stuck and (with `others`) no other custom field changed. `written`
 /// holds (decision, client) pairs; the clients in `data` are the state before the write.
-fn verify(
-    server: &dyn Records,
-    t: &Target,
-    written: &[(usize, usize)],
-    values: &[&str],
-    others: bool,
-) -> Vec<Result<(), String>> {
+fn verify(server: &dyn Records, t: &Target, written: &[(usize, usize)], values: &[&str], others: bool) -> Vec<Outcome> {
     if written.is_empty() {
         return Vec::new();
     }
@@ -393,8 +482,8 @@ fn verify(
             let before = &t.records[ci];
             let now = match after.get(&before.id) {
                 Some(Ok(c)) => c,
-                Some(Err(e)) => return Err(format!("written, but reading it back failed: {e}")),
-                None => return Err("written, but the client was not found when reading it back".into()),
+                Some(Err(e)) => return Err(Failure::NotReadBack(e.to_string())),
+                None => return Err(Failure::Missing),
             };
             written_right(before, now, field, values[k], others)
         })
@@ -403,7 +492,7 @@ fn verify(
 
 /// Other custom fields that had a value before and differ now (a field the answer does not
 /// show counts as changed: it may have been emptied). Each client's fields are decoded once.
-fn disturbed(before: &Client, now: &Client, ours: &FieldDef) -> Result<(), String> {
+fn disturbed(before: &Client, now: &Client, ours: &FieldDef) -> Outcome {
     let (was, is) = (before.field_values(), now.field_values());
     // What field_value would say: the first object of the key, None where there is none.
     type Shown = (String, String, Option<Option<String>>);
@@ -422,10 +511,7 @@ fn disturbed(before: &Client, now: &Client, ours: &FieldDef) -> Result<(), Strin
     if changed.is_empty() {
         Ok(())
     } else {
-        Err(format!(
-            "the value was written, but Halo changed other custom fields of this client: {}",
-            changed.join(", ")
-        ))
+        Err(Failure::Disturbed(changed))
     }
 }
 
@@ -459,19 +545,13 @@ fn settle(
     refused: Option<String>,
     field: &str,
     budget: &mut usize,
-    out: &mut Vec<(i64, Result<(), ApiError>)>,
+    out: &mut Vec<(i64, Outcome)>,
     first: bool,
-) -> (bool, Option<String>) {
-    let fail_all = |out: &mut Vec<(i64, Result<(), ApiError>)>, why: &str| {
-        out.extend(batch.iter().map(|(id, _)| (*id, Err(ApiError::Request(why.to_string())))));
+) -> (bool, Option<Stop>) {
+    let fail_all = |out: &mut Vec<(i64, Outcome)>, why: Failure| {
+        out.extend(batch.iter().map(|(id, _)| (*id, Err(why.clone()))));
     };
-    let out_of_budget = |out: &mut Vec<(i64, Result<(), ApiError>)>| {
-        fail_all(
-            out,
-            "not written: Halo refused a batch holding this client without saying which client was at fault, and \
-             the search for it used up its share of requests; the next run tries again",
-        )
-    };
+    let out_of_budget = |out: &mut Vec<(i64, Outcome)>| fail_all(out, Failure::Unresolved);
     if batch.is_empty() {
         return (true, None);
     }
@@ -493,12 +573,9 @@ fn settle(
             }
             Ok(Posted::Refused { status, body, what }) => {
                 if refusal_is_field_wide(status, &body, field) {
-                    let why = format!(
-                        "Halo refused the write for the field itself ({what}); check that the API application's \
-                         agent may edit customers and the field '{field}'"
-                    );
-                    fail_all(out, &why);
-                    return (false, Some(why));
+                    let stop = Stop::FieldRefused { what, field: field.to_string() };
+                    fail_all(out, Failure::StoppedHere(stop.clone()));
+                    return (false, Some(stop));
                 }
                 let named = named_positions(&body, batch.len());
                 if batch.len() > 1 && !named.is_empty() {
@@ -506,7 +583,7 @@ fn settle(
                     let rest: Vec<(i64, Value)> =
                         batch.iter().enumerate().filter(|(i, _)| !named.contains(i)).map(|(_, u)| u.clone()).collect();
                     for &i in &named {
-                        out.push((batch[i].0, Err(ApiError::Request(what.clone()))));
+                        out.push((batch[i].0, Err(Failure::Refused(what.clone()))));
                     }
                     *budget += 1;
                     let (_, stop) = settle(server, &rest, None, field, budget, out, false);
@@ -515,7 +592,7 @@ fn settle(
                 what
             }
             Err(what) => {
-                fail_all(out, &what.to_string());
+                fail_all(out, Failure::Refused(what.to_string()));
                 return (false, None);
             }
         },
@@ -523,7 +600,7 @@ fn settle(
     if batch.len() == 1 {
         // One client at fault found: it earns the search more room.
         *budget += 6;
-        fail_all(out, &refused);
+        fail_all(out, Failure::Refused(refused));
         return (false, None);
     }
     if *budget == 0 {
@@ -536,8 +613,8 @@ fn settle(
     ));
     let (a, b) = batch.split_at(batch.len() / 2);
     let (a_ok, stop) = settle(server, a, None, field, budget, out, false);
-    if stop.is_some() {
-        fail_all_not_written(b, stop.as_deref().unwrap_or(""), out);
+    if let Some(why) = &stop {
+        fail_all_not_written(b, why, out);
         return (false, stop);
     }
     // The whole batch was refused and its first half was not: the fault is in the second.
@@ -546,14 +623,14 @@ fn settle(
     (false, stop)
 }
 
-fn fail_all_not_written(batch: &[(i64, Value)], why: &str, out: &mut Vec<(i64, Result<(), ApiError>)>) {
-    out.extend(batch.iter().map(|(id, _)| (*id, Err(ApiError::Request(format!("not written: {why}"))))));
+fn fail_all_not_written(batch: &[(i64, Value)], why: &Stop, out: &mut Vec<(i64, Outcome)>) {
+    out.extend(batch.iter().map(|(id, _)| (*id, Err(Failure::Stopped(why.clone())))));
 }
 
 /// What the writes came to: per client, Ok or why not; and why writing stopped, if it did.
 pub struct WriteOutcome {
-    pub results: Vec<(i64, Result<(), ApiError>)>,
-    pub stop: Option<String>,
+    pub results: Vec<(i64, Outcome)>,
+    pub stop: Option<Stop>,
 }
 
 /// A refusal that no client of the batch can escape: the token or the agent lacks the right
@@ -725,7 +802,7 @@ mod tests {
             &values,
             &mut results,
         );
-        results.into_iter().map(|r| r.unwrap_or_else(|| Err("not written".into()))).collect()
+        results.into_iter().map(|r| r.unwrap_or(Err(Failure::NoAnswer)).map_err(|f| f.to_string())).collect()
     }
 
     #[test]
