@@ -144,13 +144,6 @@ impl std::fmt::Display for ApiError {
     }
 }
 
-/// The orchestration reports errors as text: every kind converts.
-impl From<ApiError> for String {
-    fn from(e: ApiError) -> String {
-        e.to_string()
-    }
-}
-
 /// Why a body is not what was expected, shown after the request it answered:
 /// " (not JSON: ...)", " (expected an array of field definitions)".
 #[derive(Debug, Clone, PartialEq)]

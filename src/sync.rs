@@ -12,6 +12,39 @@ use crate::report::{self, Counts, Exit, OrgLine, Performance, Report, Requests};
 use std::collections::HashMap;
 use std::time::{Instant, SystemTime};
 
+/// Why a run could not complete: typed, mapped to exit code 1 and the report's `error` in one
+/// place (`finish_fatal`), rendered by `Display`.
+#[derive(Debug)]
+pub enum RunError {
+    /// An API (or the HTTP set-up) did not give what the run needs.
+    Api(crate::http::ApiError),
+    /// Another run holds the lock, or no folder can hold it (lock.rs says which).
+    Lock(String),
+    /// A reader thread stopped without an answer (a bug: it panicked).
+    ReaderStopped(Side),
+    /// The --suggest-map file could not be written.
+    SuggestMap { path: std::path::PathBuf, error: std::io::Error },
+}
+
+impl std::fmt::Display for RunError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RunError::Api(e) => write!(f, "{e}"),
+            RunError::Lock(why) => f.write_str(why),
+            RunError::ReaderStopped(side) => write!(f, "the {} reader stopped unexpectedly", side.name()),
+            RunError::SuggestMap { path, error } => {
+                write!(f, "cannot write --suggest-map '{}': {error}", path.display())
+            }
+        }
+    }
+}
+
+impl From<crate::http::ApiError> for RunError {
+    fn from(e: crate::http::ApiError) -> RunError {
+        RunError::Api(e)
+    }
+}
+
 struct Data {
     orgs: Vec<Org>,
     values: HashMap<i64, String>,
@@ -40,12 +73,12 @@ pub fn run(s: &Settings) -> Exit {
             &crate::lock::file_name(&s.halo_url),
         ) {
             Ok(l) => Some(l),
-            Err(e) => return finish_fatal(s, started, None, &e, Performance::default()),
+            Err(e) => return finish_fatal(s, started, None, &RunError::Lock(e), Performance::default()),
         }
     };
     let (halo, server) = match crate::connect::halo(s, &http) {
         Ok(h) => h,
-        Err(e) => return finish_fatal(s, started, Some(&http), &e.to_string(), Performance::default()),
+        Err(e) => return finish_fatal(s, started, Some(&http), &e.into(), Performance::default()),
     };
     output::detail(&format!("Halo tokens from {}/token (from {})", server.auth_url, server.how));
     let mut perf = Performance::default();
@@ -64,8 +97,7 @@ pub fn run(s: &Settings) -> Exit {
 /// The HTTP client of these settings, with the header printed; or how the run ends when the
 /// client cannot be built (a proxy or --ca-file that cannot be used).
 fn begin(s: &Settings, started: SystemTime) -> Result<Http, Exit> {
-    let mut http =
-        Http::new(&s.http).map_err(|e| finish_fatal(s, started, None, &e.to_string(), Performance::default()))?;
+    let mut http = Http::new(&s.http).map_err(|e| finish_fatal(s, started, None, &e.into(), Performance::default()))?;
     http.listen(Box::new(output::event));
     header(s);
     Ok(http)
@@ -92,7 +124,7 @@ pub fn explain(s: &Settings, name: &str) -> Exit {
     };
     let ninja = crate::connect::ninja(s, &http);
     let mut perf = Performance::default();
-    let explained = crate::connect::halo(s, &http).map_err(String::from).and_then(|(halo, _)| {
+    let explained = crate::connect::halo(s, &http).map_err(RunError::from).and_then(|(halo, _)| {
         let mut data = read(s, &halo, &ninja)?;
         let plan = plan_with_reads(s, &halo, &mut data, &mut perf)?;
         let (orgs, clients) = plan_inputs(&data);
@@ -109,12 +141,12 @@ pub fn explain(s: &Settings, name: &str) -> Exit {
 
 /// Reads both sides completely, or fails. The Halo field is checked first: a wrong field name
 /// stops the run before anything else is read.
-fn read(s: &Settings, halo: &Halo, ninja: &Ninja) -> Result<Data, String> {
+fn read(s: &Settings, halo: &Halo, ninja: &Ninja) -> Result<Data, RunError> {
     let defs = halo.client_fields()?;
     let field = halo::resolve_field(&defs, &s.halo_field)?;
     output::detail(&format!("Halo field '{}' has id {} (label '{}')", field.name, field.id, field.label));
     let (ninja_side, halo_side) = std::thread::scope(|scope| {
-        let n = scope.spawn(|| -> Result<(Vec<Org>, HashMap<i64, crate::ninja::Values>), String> {
+        let n = scope.spawn(|| -> Result<(Vec<Org>, HashMap<i64, crate::ninja::Values>), RunError> {
             let fields: Vec<&str> =
                 std::iter::once(s.ninja_field.as_str()).chain(s.ninja_link_field.as_deref()).collect();
             let checks = ninja.check_fields(&fields)?;
@@ -137,13 +169,13 @@ fn read(s: &Settings, halo: &Halo, ninja: &Ninja) -> Result<Data, String> {
         let h = scope.spawn(|| halo.clients(&defs));
         (n.join(), h.join())
     });
-    let (orgs, read) = ninja_side.map_err(|_| "the NinjaOne reader stopped unexpectedly".to_string())??;
+    let (orgs, read) = ninja_side.map_err(|_| RunError::ReaderStopped(Side::Ninja))??;
     let field_of = |k: usize| -> HashMap<i64, String> {
         read.iter().filter_map(|(id, v)| Some((*id, v.get(k).cloned().flatten()?))).collect()
     };
     let (values, links) = (field_of(0), field_of(1));
     drop(read);
-    let clients = halo_side.map_err(|_| "the Halo reader stopped unexpectedly".to_string())??;
+    let clients = halo_side.map_err(|_| RunError::ReaderStopped(Side::Halo))??;
     output::info(&format!(
         "read {} NinjaOne organizations ({} with a value) and {} Halo clients ({} active)",
         orgs.len(),
@@ -182,7 +214,7 @@ fn plan_inputs(data: &Data) -> (Vec<OrgIn>, Vec<ClientIn>) {
 /// Plans; where the list did not show a matched client's current value, reads that client and
 /// plans again. Each client is read at most once: what its own answer does not show stays
 /// unknown, and the plan never writes over an unknown value.
-fn plan_with_reads(s: &Settings, halo: &Halo, data: &mut Data, perf: &mut Performance) -> Result<plan::Plan, String> {
+fn plan_with_reads(s: &Settings, halo: &Halo, data: &mut Data, perf: &mut Performance) -> Result<plan::Plan, RunError> {
     let opts = &s.plan;
     let field_name = data.field.name.clone();
     let mut read_once = std::collections::HashSet::new();
@@ -216,7 +248,7 @@ fn plan_with_reads(s: &Settings, halo: &Halo, data: &mut Data, perf: &mut Perfor
 }
 
 /// The report lines and the run-level findings that need a person.
-fn decide_and_write(s: &Settings, halo: &Halo, mut data: Data, perf: &mut Performance) -> Result<Decided, String> {
+fn decide_and_write(s: &Settings, halo: &Halo, mut data: Data, perf: &mut Performance) -> Result<Decided, RunError> {
     let list_had_values = data.clients.iter().any(|c| c.field_value(&data.field).is_some());
     let plan = plan_with_reads(s, halo, &mut data, perf)?;
     let mut decisions = plan.decisions;
@@ -228,9 +260,9 @@ fn decide_and_write(s: &Settings, halo: &Halo, mut data: Data, perf: &mut Perfor
         for (&i, r) in to_write.iter().zip(results) {
             match r {
                 Ok(()) => decisions[i].status = Status::Updated,
-                Err(e) => {
+                Err(failure) => {
                     decisions[i].status = Status::Failed;
-                    decisions[i].detail = e;
+                    decisions[i].detail = failure.to_string();
                 }
             }
         }
@@ -259,7 +291,7 @@ fn decide_and_write(s: &Settings, halo: &Halo, mut data: Data, perf: &mut Perfor
         .collect();
     if let Some(path) = &s.suggest_map {
         crate::explain::write_suggestions(path, &decisions, &data_names(&data))
-            .map_err(|e| format!("cannot write --suggest-map '{}': {e}", path.display()))?;
+            .map_err(|error| RunError::SuggestMap { path: path.clone(), error })?;
         output::info(&format!("wrote mapping suggestions to {}", path.display()));
     }
     // Organizations without a single value is almost never the truth: it is a wrong field name
@@ -333,7 +365,7 @@ fn data_names(data: &Data) -> Vec<(i64, String)> {
 
 /// Writes the decided values through the write protocol (write.rs) and reads them back: per
 /// decision, Ok or why not.
-fn write_and_verify(halo: &Halo, data: &mut Data, decisions: &[&plan::Decision]) -> Vec<Result<(), String>> {
+fn write_and_verify(halo: &Halo, data: &mut Data, decisions: &[&plan::Decision]) -> Vec<crate::write::Outcome> {
     let mut results: Vec<Option<crate::write::Outcome>> = vec![None; decisions.len()];
     // The plan gives every write a client and a value; a decision without them is not written.
     let todo: Vec<(usize, usize)> =
@@ -343,7 +375,7 @@ fn write_and_verify(halo: &Halo, data: &mut Data, decisions: &[&plan::Decision])
     let server = crate::write::HaloClients { halo, defs: &data.defs };
     let mut target = crate::write::Target { records: &mut data.clients, defs: &data.defs, field: &data.field };
     crate::write::write_and_verify(&server, &mut target, &todo, &values, &mut results);
-    results.into_iter().map(|r| r.unwrap_or(Err(crate::write::Failure::NoAnswer)).map_err(|f| f.to_string())).collect()
+    results.into_iter().map(|r| r.unwrap_or(Err(crate::write::Failure::NoAnswer))).collect()
 }
 
 fn requests(http: Option<&Http>) -> Requests {
@@ -387,7 +419,8 @@ fn finish(s: &Settings, started: SystemTime, http: &Http, decided: Decided, perf
     write_report(s, started, Some(http), lines, Ending { code, error: None, attention, unlinked }, perf)
 }
 
-fn finish_fatal(s: &Settings, started: SystemTime, http: Option<&Http>, error: &str, perf: Performance) -> Exit {
+fn finish_fatal(s: &Settings, started: SystemTime, http: Option<&Http>, error: &RunError, perf: Performance) -> Exit {
+    let error = &error.to_string();
     let code = Exit::CouldNotRun;
     output::warn(&format!("error: {error}"));
     output::result(&report::summary(&Counts::default(), code));
