@@ -205,8 +205,8 @@ pub fn value_key(v: &str) -> String {
 }
 
 /// `value_key` as a hash key without an allocation: a GUID as its 128 bits, any other value
-/// (`--any-value`) as its text. At 10,000 organizations the two tables of values keyed by
-/// strings were 2.4 MB of the run's peak.
+/// (`--any-value`) as its text: the tables of values are a large part of a big tenant's peak
+/// memory (docs/performance.md).
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 enum ValueId {
     Guid(u128),

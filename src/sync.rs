@@ -449,8 +449,7 @@ fn write_report(
     }
     let Some(path) = &s.report else { return code };
     // Every free-text field is redacted on its own, so the report can be streamed to the file
-    // (at 10,000 organizations, the report as one string and its redacted copy were the run's
-    // peak memory).
+    // (the report as one string and its redacted copy would be a big run's peak memory).
     for l in &mut orgs {
         for text in [&mut l.ninja_name, &mut l.detail] {
             *text = output::redact(text);

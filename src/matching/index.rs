@@ -218,7 +218,7 @@ impl Index {
         scored.sort_by(order);
         scored.truncate(limit);
         // Kept for every organization until the plan is made: only the best few, not the
-        // capacity of all candidates scored (5.7 MB at 10,000 organizations otherwise).
+        // capacity of all candidates scored.
         scored.shrink_to_fit();
         scored
     }
@@ -289,8 +289,7 @@ impl Index {
         out.truncate(n);
         out.sort_by(order);
         // Kept for every organization until the report is written: only the few asked for, not
-        // the capacity of every client scored (organizations x clients x 16 bytes otherwise:
-        // 442 MB at 3,000 x 9,000 names sharing common words).
+        // the capacity of every client scored (organizations x clients x 16 bytes otherwise).
         out.shrink_to_fit();
         out
     }
