@@ -1,0 +1,302 @@
+//! The simulated HaloPSA API: authinfo, token, field definitions, the client list and detail,
+//! client writes (merge or replace), the rate limit.
+
+use crate::*;
+use serde_json::{json, Value};
+use server::{HttpRequest, Reply};
+use std::collections::{BTreeMap, HashSet};
+
+impl State {
+    // ----- HaloPSA --------------------------------------------------------------------
+
+    fn halo_rate_limited(&mut self) -> Option<Reply> {
+        let (limit, window) = self.config.halo_rate_limit?;
+        let now = Instant::now();
+        while self.halo_window.front().is_some_and(|t| now.duration_since(*t) >= window) {
+            self.halo_window.pop_front();
+        }
+        if self.halo_window.len() >= limit {
+            let mut headers = vec![("Content-Type".to_string(), "application/json".to_string())];
+            if let Some(s) = self.config.halo_retry_after {
+                headers.push(("Retry-After".into(), s.to_string()));
+            }
+            return Some(Reply::Respond {
+                status: 429,
+                headers,
+                body: json!({"error": format!("Rate Limit Reached - {limit} Requests per rolling {} second window", window.as_secs())}).to_string(),
+            });
+        }
+        self.halo_window.push_back(now);
+        None
+    }
+
+    /// One custom field as Halo shows it: the whole object, an encrypted value masked.
+    fn field_json(f: &FieldDef, value: &Value) -> Value {
+        let shown = if f.encrypted && value != &json!("") { json!("********") } else { value.clone() };
+        json!({"id": f.id, "name": f.name, "label": f.label, "summary": "", "type": 0, "value": shown,
+               "display": shown, "characterlimit": 0, "inputtype": if f.encrypted { 6 } else { 0 },
+               "copytochild": false, "searchable": false, "ordervalues": false, "usage": 0,
+               "isencrypted": f.encrypted})
+    }
+
+    /// A client as the list (`full` false, with the fields asked for in `include`) or the
+    /// detail endpoint (`full` true) shows it.
+    fn client_json(&self, c: &Client, include: Option<&HashSet<i64>>, full: bool) -> Value {
+        let id = if self.config.halo_decimal_ids && !full { json!(c.id as f64) } else { json!(c.id) };
+        let mut v = json!({"id": id, "name": c.name, "inactive": c.inactive, "toplevel_id": 1,
+            "toplevel_name": "Top Level", "colour": "#000000", "use": "client", "main_site_id": c.id * 10,
+            "main_site_name": "Main", "is_vip": false, "customertype": 0, "stopped": 0, "key": c.id, "table": 2});
+        if full || self.config.halo_list_ninjarmmid {
+            v["ninjarmmid"] = json!(c.ninja_id.unwrap_or(0));
+        }
+        let value_of = |f: &FieldDef| c.fields.get(&f.name).cloned().unwrap_or(json!(""));
+        let shown: Option<Vec<Value>> = if full {
+            self.config
+                .halo_detail_custom_fields
+                .then(|| self.tenant.fields.iter().map(|f| Self::field_json(f, &value_of(f))).collect())
+        } else if let Some(ids) = include {
+            let asked = self.tenant.fields.iter().filter(|f| ids.contains(&f.id)).map(|f| (f, value_of(f)));
+            match &self.config.halo_list_custom_fields {
+                ListFields::Full => Some(asked.map(|(f, v)| Self::field_json(f, &v)).collect()),
+                ListFields::Absent => None,
+                ListFields::Empty => Some(Vec::new()),
+                ListFields::PopulatedOnly => {
+                    Some(asked.filter(|(_, v)| v != &json!("")).map(|(f, v)| Self::field_json(f, &v)).collect())
+                }
+                ListFields::Without(name) => {
+                    Some(asked.filter(|(f, _)| &f.name != name).map(|(f, v)| Self::field_json(f, &v)).collect())
+                }
+            }
+        } else {
+            None
+        };
+        if let Some(fields) = shown {
+            v["customfields"] = Value::Array(fields);
+        }
+        v
+    }
+
+    pub(crate) fn halo(&mut self, req: &HttpRequest, fault: Option<FaultKind>) -> Reply {
+        if let Some(r) = self.halo_rate_limited() {
+            return r;
+        }
+        let lower = req.path.to_ascii_lowercase();
+        let path = lower.trim_end_matches('/');
+        let token_path = format!("{}/token", self.config.halo_auth_path.trim_end_matches('/').to_ascii_lowercase());
+        if req.method == "GET" && path == "/api/authinfo" {
+            if !self.config.halo_authinfo {
+                return json_reply(
+                    404,
+                    &json!({"Message": "No HTTP resource was found that matches the request URI '/api/authinfo'"}),
+                );
+            }
+            let host = req.header("host").unwrap_or("127.0.0.1");
+            return json_reply(
+                200,
+                &json!({"auth_url": format!("http://{host}{}", self.config.halo_auth_path),
+                "tenant_id": self.config.halo_tenant, "sso_enabled": false}),
+            );
+        }
+        if req.method == "POST" && path.ends_with("/token") && path != token_path {
+            // Not where this instance's authorisation server is.
+            return json_reply(
+                404,
+                &json!({"Message": format!("No HTTP resource was found that matches the request URI '{}'", req.path)}),
+            );
+        }
+        if req.method == "POST" && path == token_path {
+            if let Some(t) = &self.config.halo_tenant {
+                if req.param("tenant") != Some(t.as_str()) {
+                    return json_reply(
+                        400,
+                        &json!({"error": "invalid_request", "error_description": "Invalid or missing tenant"}),
+                    );
+                }
+            }
+            let form: BTreeMap<String, String> = server::parse_pairs(&req.body).into_iter().collect();
+            if form.get("client_id") != Some(&self.config.halo_client_id)
+                || form.get("client_secret") != Some(&self.config.halo_client_secret)
+            {
+                return json_reply(401, &json!({"error": "invalid_client"}));
+            }
+            let mut t = self.new_token(Side::Halo);
+            let asked = form.get("scope").cloned().unwrap_or_else(|| "all".into());
+            let granted: Vec<&str> = match &self.config.halo_app_scopes {
+                None => asked.split_whitespace().collect(),
+                Some(allowed) => {
+                    asked.split_whitespace().filter(|s| allowed.split_whitespace().any(|a| a == *s)).collect()
+                }
+            };
+            t["scope"] = json!(granted.join(" "));
+            return json_reply(200, &t);
+        }
+        let authorized = req
+            .header("authorization")
+            .and_then(|h| h.strip_prefix("Bearer "))
+            .is_some_and(|t| self.halo_tokens.contains(t));
+        if !authorized {
+            return json_reply(401, &json!({"message": "Authorization has been denied for this request."}));
+        }
+        if req.method == "GET" && path == "/api/fieldinfo" {
+            if req.param("typeid") != Some("2") {
+                return json_reply(200, &json!([]));
+            }
+            let rows: Vec<Value> = self
+                .tenant
+                .fields
+                .iter()
+                .map(|f| json!({"id": f.id, "name": f.name, "label": f.label, "type": 0, "typeid": 2, "inputtype": 0}))
+                .collect();
+            return json_reply(200, &Value::Array(rows));
+        }
+        if req.method == "GET" && path == "/api/client" {
+            let include: Option<HashSet<i64>> = req
+                .param("include_custom_fields")
+                .map(|s| s.split(',').filter_map(|x| x.trim().parse().ok()).collect());
+            let inactive = req.param("includeinactive").is_some_and(|v| v.eq_ignore_ascii_case("true"));
+            let active = !req.param("includeactive").is_some_and(|v| v.eq_ignore_ascii_case("false"));
+            let mut rows: Vec<&Client> =
+                self.tenant.clients.iter().filter(|c| if c.inactive { inactive } else { active }).collect();
+            rows.sort_by_key(|c| c.id);
+            let total = rows.len();
+            let reported = (total as i64 + self.config.halo_record_count_offset).max(0) as usize;
+            let paginate = req.param("pageinate").is_some_and(|v| v.eq_ignore_ascii_case("true"));
+            let (page, count): (Vec<&Client>, usize) = if paginate {
+                let size = req
+                    .param("page_size")
+                    .and_then(|v| v.parse::<usize>().ok())
+                    .unwrap_or(50)
+                    .min(self.config.halo_page_cap)
+                    .max(1);
+                let mut no = req.param("page_no").and_then(|v| v.parse::<usize>().ok()).unwrap_or(1).max(1);
+                if matches!(fault, Some(FaultKind::IgnorePaging)) {
+                    no = 1;
+                }
+                (rows.into_iter().skip((no - 1) * size).take(size).collect(), reported)
+            } else {
+                let n = req.param("count").and_then(|v| v.parse::<usize>().ok()).unwrap_or(total);
+                let p: Vec<&Client> = rows.into_iter().take(n).collect();
+                let c = p.len();
+                (p, c)
+            };
+            let page = if matches!(fault, Some(FaultKind::EmptyPage)) { Vec::new() } else { page };
+            let mut clients: Vec<Value> = page.iter().map(|c| self.client_json(c, include.as_ref(), false)).collect();
+            if matches!(fault, Some(FaultKind::EndlessPages)) {
+                let no = req.param("page_no").and_then(|v| v.parse::<i64>().ok()).unwrap_or(1).max(1);
+                let size = self.config.halo_page_cap as i64;
+                clients = (0..size)
+                    .map(|k| {
+                        let id = 1_000_000 + no * size + k;
+                        self.client_json(
+                            &tenants::client(id, &format!("Endless Client {id}"), None),
+                            include.as_ref(),
+                            false,
+                        )
+                    })
+                    .collect();
+                return json_reply(200, &json!({"record_count": 10_000_000, "clients": clients}));
+            }
+            return json_reply(200, &json!({"record_count": count, "clients": clients}));
+        }
+        if req.method == "GET" {
+            if let Some(id) = path.strip_prefix("/api/client/").and_then(|i| i.parse::<i64>().ok()) {
+                return match self.tenant.clients.iter().find(|c| c.id == id) {
+                    Some(c) => json_reply(200, &self.client_json(c, None, true)),
+                    None => json_reply(
+                        404,
+                        &json!({"ClassName": "HaloException", "Message": format!("Client {id} not found")}),
+                    ),
+                };
+            }
+        }
+        if req.method == "POST" && path == "/api/client" {
+            let may_edit = self
+                .config
+                .halo_app_scopes
+                .as_deref()
+                .is_none_or(|allowed| allowed.split_whitespace().any(|s| s == "edit:customers" || s == "all"));
+            if !may_edit {
+                return json_reply(403, &json!({"Message": "You do not have permission to edit customers"}));
+            }
+            return self.halo_post_clients(req, fault);
+        }
+        json_reply(
+            404,
+            &json!({"Message": format!("No HTTP resource was found that matches the request URI '{}'", req.path)}),
+        )
+    }
+
+    fn halo_post_clients(&mut self, req: &HttpRequest, fault: Option<FaultKind>) -> Reply {
+        let body: Value = match serde_json::from_str(&req.body) {
+            Ok(v) => v,
+            Err(e) => return json_reply(400, &json!({"Message": format!("The request is invalid: {e}")})),
+        };
+        let Value::Array(items) = body else {
+            return json_reply(400, &json!({"Message": "The request is invalid: expected an array of clients"}));
+        };
+        for (i, item) in items.iter().enumerate() {
+            let id = item.get("id").and_then(Value::as_i64);
+            match id {
+                Some(id) if self.tenant.clients.iter().any(|c| c.id == id) => {
+                    if matches!(&fault, Some(FaultKind::RejectClientsQuietly(bad)) if bad.contains(&id)) {
+                        return json_reply(400, &json!({"Message": "One or more entries are invalid."}));
+                    }
+                    if matches!(fault, Some(FaultKind::RejectClient(bad)) if bad == id) {
+                        return json_reply(
+                            400,
+                            &json!({"Message": format!("Client {id}: Please enter a valid URL"), format!("[{i}].id"): "invalid"}),
+                        );
+                    }
+                }
+                _ => return json_reply(400, &json!({format!("[{i}].id"): ["The client does not exist."]})),
+            }
+        }
+        let drop_all = matches!(fault, Some(FaultKind::DropWrite));
+        let drop_one = match &fault {
+            Some(FaultKind::DropClientWrite(id)) => Some(*id),
+            _ => None,
+        };
+        let replace = self.config.halo_replace_custom_fields;
+        let known: Vec<FieldDef> = self.tenant.fields.clone();
+        let mut saved = Vec::new();
+        for item in &items {
+            let id = item["id"].as_i64().unwrap_or(0);
+            let Some(c) = self.tenant.clients.iter_mut().find(|c| c.id == id) else { continue };
+            if !drop_all && drop_one != Some(id) {
+                if let Some(name) = item.get("name").and_then(Value::as_str) {
+                    c.name = name.to_string();
+                }
+                if let Some(Value::Array(cfs)) = item.get("customfields") {
+                    if replace {
+                        c.fields.clear();
+                    }
+                    for cf in cfs {
+                        // By name, else by id; unknown names are dropped without a word.
+                        let def = cf
+                            .get("name")
+                            .and_then(Value::as_str)
+                            .and_then(|n| known.iter().find(|f| f.name.eq_ignore_ascii_case(n)))
+                            .or_else(|| {
+                                cf.get("id").and_then(Value::as_i64).and_then(|i| known.iter().find(|f| f.id == i))
+                            });
+                        if let Some(def) = def {
+                            let v = cf.get("value").cloned().unwrap_or(Value::Null);
+                            if v.is_null() || v == json!("") {
+                                c.fields.remove(&def.name);
+                            } else {
+                                c.fields.insert(def.name.clone(), v);
+                            }
+                        }
+                    }
+                }
+            }
+            saved.push(c.clone());
+        }
+        let out: Vec<Value> = saved.iter().map(|c| self.client_json(c, None, true)).collect();
+        if out.len() == 1 {
+            json_reply(201, &out[0])
+        } else {
+            json_reply(201, &Value::Array(out))
+        }
+    }
+}
