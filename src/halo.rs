@@ -3,8 +3,7 @@
 //! per-client reads, and batched writes that never disturb the other custom fields.
 
 use crate::http::{
-    describe, read_ok, ApiError, Event, Http, HttpError, Phase, Request, Response, Side, TokenCache, TokenSource,
-    Unreadable,
+    describe, read_ok, ApiError, Http, HttpError, Phase, Request, Response, Side, TokenCache, TokenSource, Unreadable,
 };
 use crate::util::{clip, lenient_bool, lenient_id, pct, value_text};
 use serde_json::{json, Map, Value};
@@ -526,12 +525,7 @@ impl Halo<'_> {
                 }
             }
             seen.within_ceiling("Halo's client list").map_err(ApiError::Inconsistent)?;
-            self.http.notify(Event::Progress {
-                side: Side::Halo,
-                what: Phase::ClientPages(page_no),
-                done: seen.count(),
-                total,
-            });
+            self.http.progress(Side::Halo, Phase::ClientPages(page_no), seen.count(), total);
             if received == 0 && total.is_some_and(|t| (seen.count() as u64) < t) {
                 return Err(ApiError::Inconsistent(format!(
                     "Halo sent an empty page {page_no} of the client list although it reports {} clients and {} were \
@@ -586,14 +580,7 @@ impl Halo<'_> {
             ids,
             READ_THREADS,
             |&id| Ok((id, self.client(id))),
-            |done| {
-                self.http.notify(Event::Progress {
-                    side: Side::Halo,
-                    what: Phase::ClientsOneByOne,
-                    done,
-                    total: Some(ids.len() as u64),
-                })
-            },
+            |done| self.http.progress(Side::Halo, Phase::ClientsOneByOne, done, Some(ids.len() as u64)),
         );
         all.unwrap_or_else(|never| match never {})
     }
@@ -605,7 +592,7 @@ impl Halo<'_> {
         let url = format!("{}/api/Client", self.url);
         let outcome =
             self.send(Request::post(Side::Halo, "POST /api/Client", url.clone(), "application/json", body))?;
-        self.http.notify(Event::Progress { side: Side::Halo, what: Phase::WroteBatch, done: batch.len(), total: None });
+        self.http.progress(Side::Halo, Phase::WroteBatch, batch.len(), None);
         match &outcome {
             Ok(r) if r.ok() => Ok(Posted::Accepted),
             Ok(r) if (400..500).contains(&r.status) => {

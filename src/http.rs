@@ -422,6 +422,11 @@ impl Http {
         (self.listener)(&event);
     }
 
+    /// Tells the listener where a long phase is.
+    pub fn progress(&self, side: Side, what: Phase, done: usize, total: Option<u64>) {
+        self.notify(Event::Progress { side, what, done, total });
+    }
+
     pub fn stats(&self) -> Stats {
         self.stats.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }

@@ -158,12 +158,7 @@ impl Ninja<'_> {
                 orgs.push(o);
             }
             seen.within_ceiling("NinjaOne's organization list").map_err(ApiError::Inconsistent)?;
-            self.http.notify(Event::Progress {
-                side: Side::Ninja,
-                what: Phase::Organizations,
-                done: orgs.len(),
-                total: None,
-            });
+            self.http.progress(Side::Ninja, Phase::Organizations, orgs.len(), None);
             if n == 0 {
                 break;
             }
@@ -211,12 +206,7 @@ impl Ninja<'_> {
                     values.insert(id, row);
                 }
             }
-            self.http.notify(Event::Progress {
-                side: Side::Ninja,
-                what: Phase::FieldValues,
-                done: seen_entities.count(),
-                total: None,
-            });
+            self.http.progress(Side::Ninja, Phase::FieldValues, seen_entities.count(), None);
             if seen_entities.count() > orgs {
                 return Err(ApiError::Inconsistent(format!(
                     "NinjaOne's field query answered for {} organizations or more, but the organization list has \
@@ -276,14 +266,7 @@ impl Ninja<'_> {
                 let value = read_ok(&what, &url, &outcome, |b| parse_org_fields(b, fields))?;
                 Ok::<_, ApiError>((org.id, value))
             },
-            |done| {
-                self.http.notify(Event::Progress {
-                    side: Side::Ninja,
-                    what: Phase::OrganizationsOneByOne,
-                    done,
-                    total: Some(orgs.len() as u64),
-                })
-            },
+            |done| self.http.progress(Side::Ninja, Phase::OrganizationsOneByOne, done, Some(orgs.len() as u64)),
         )?;
         Ok(values.into_iter().filter(|(_, v)| v.iter().any(Option::is_some)).collect())
     }
