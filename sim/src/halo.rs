@@ -105,30 +105,7 @@ impl State {
             );
         }
         if req.method == "POST" && path == token_path {
-            if let Some(t) = &self.config.halo_tenant {
-                if req.param("tenant") != Some(t.as_str()) {
-                    return json_reply(
-                        400,
-                        &json!({"error": "invalid_request", "error_description": "Invalid or missing tenant"}),
-                    );
-                }
-            }
-            let form: BTreeMap<String, String> = server::parse_pairs(&req.body).into_iter().collect();
-            if form.get("client_id") != Some(&self.config.halo_client_id)
-                || form.get("client_secret") != Some(&self.config.halo_client_secret)
-            {
-                return json_reply(401, &json!({"error": "invalid_client"}));
-            }
-            let mut t = self.new_token(Side::Halo);
-            let asked = form.get("scope").cloned().unwrap_or_else(|| "all".into());
-            let granted: Vec<&str> = match &self.config.halo_app_scopes {
-                None => asked.split_whitespace().collect(),
-                Some(allowed) => {
-                    asked.split_whitespace().filter(|s| allowed.split_whitespace().any(|a| a == *s)).collect()
-                }
-            };
-            t["scope"] = json!(granted.join(" "));
-            return json_reply(200, &t);
+            return self.halo_token(req);
         }
         let authorized = req
             .header("authorization")
@@ -138,65 +115,10 @@ impl State {
             return json_reply(401, &json!({"message": "Authorization has been denied for this request."}));
         }
         if req.method == "GET" && path == "/api/fieldinfo" {
-            if req.param("typeid") != Some("2") {
-                return json_reply(200, &json!([]));
-            }
-            let rows: Vec<Value> = self
-                .tenant
-                .fields
-                .iter()
-                .map(|f| json!({"id": f.id, "name": f.name, "label": f.label, "type": 0, "typeid": 2, "inputtype": 0}))
-                .collect();
-            return json_reply(200, &Value::Array(rows));
+            return self.halo_field_info(req);
         }
         if req.method == "GET" && path == "/api/client" {
-            let include: Option<HashSet<i64>> = req
-                .param("include_custom_fields")
-                .map(|s| s.split(',').filter_map(|x| x.trim().parse().ok()).collect());
-            let inactive = req.param("includeinactive").is_some_and(|v| v.eq_ignore_ascii_case("true"));
-            let active = !req.param("includeactive").is_some_and(|v| v.eq_ignore_ascii_case("false"));
-            let mut rows: Vec<&Client> =
-                self.tenant.clients.iter().filter(|c| if c.inactive { inactive } else { active }).collect();
-            rows.sort_by_key(|c| c.id);
-            let total = rows.len();
-            let reported = (total as i64 + self.config.halo_record_count_offset).max(0) as usize;
-            let paginate = req.param("pageinate").is_some_and(|v| v.eq_ignore_ascii_case("true"));
-            let (page, count): (Vec<&Client>, usize) = if paginate {
-                let size = req
-                    .param("page_size")
-                    .and_then(|v| v.parse::<usize>().ok())
-                    .unwrap_or(50)
-                    .min(self.config.halo_page_cap)
-                    .max(1);
-                let mut no = req.param("page_no").and_then(|v| v.parse::<usize>().ok()).unwrap_or(1).max(1);
-                if matches!(fault, Some(FaultKind::IgnorePaging)) {
-                    no = 1;
-                }
-                (rows.into_iter().skip((no - 1) * size).take(size).collect(), reported)
-            } else {
-                let n = req.param("count").and_then(|v| v.parse::<usize>().ok()).unwrap_or(total);
-                let p: Vec<&Client> = rows.into_iter().take(n).collect();
-                let c = p.len();
-                (p, c)
-            };
-            let page = if matches!(fault, Some(FaultKind::EmptyPage)) { Vec::new() } else { page };
-            let mut clients: Vec<Value> = page.iter().map(|c| self.client_json(c, include.as_ref(), false)).collect();
-            if matches!(fault, Some(FaultKind::EndlessPages)) {
-                let no = req.param("page_no").and_then(|v| v.parse::<i64>().ok()).unwrap_or(1).max(1);
-                let size = self.config.halo_page_cap as i64;
-                clients = (0..size)
-                    .map(|k| {
-                        let id = 1_000_000 + no * size + k;
-                        self.client_json(
-                            &tenants::client(id, &format!("Endless Client {id}"), None),
-                            include.as_ref(),
-                            false,
-                        )
-                    })
-                    .collect();
-                return json_reply(200, &json!({"record_count": 10_000_000, "clients": clients}));
-            }
-            return json_reply(200, &json!({"record_count": count, "clients": clients}));
+            return self.halo_client_list(req, fault);
         }
         if req.method == "GET" {
             if let Some(id) = path.strip_prefix("/api/client/").and_then(|i| i.parse::<i64>().ok()) {
@@ -298,5 +220,95 @@ impl State {
         } else {
             json_reply(201, &Value::Array(out))
         }
+    }
+
+    /// POST <auth>/token: the client-credentials grant (tenant, credentials, scopes granted).
+    fn halo_token(&mut self, req: &HttpRequest) -> Reply {
+        if let Some(t) = &self.config.halo_tenant {
+            if req.param("tenant") != Some(t.as_str()) {
+                return json_reply(
+                    400,
+                    &json!({"error": "invalid_request", "error_description": "Invalid or missing tenant"}),
+                );
+            }
+        }
+        let form: BTreeMap<String, String> = server::parse_pairs(&req.body).into_iter().collect();
+        if form.get("client_id") != Some(&self.config.halo_client_id)
+            || form.get("client_secret") != Some(&self.config.halo_client_secret)
+        {
+            return json_reply(401, &json!({"error": "invalid_client"}));
+        }
+        let mut t = self.new_token(Side::Halo);
+        let asked = form.get("scope").cloned().unwrap_or_else(|| "all".into());
+        let granted: Vec<&str> = match &self.config.halo_app_scopes {
+            None => asked.split_whitespace().collect(),
+            Some(allowed) => asked.split_whitespace().filter(|s| allowed.split_whitespace().any(|a| a == *s)).collect(),
+        };
+        t["scope"] = json!(granted.join(" "));
+        json_reply(200, &t)
+    }
+
+    /// GET /api/FieldInfo: the client field definitions (typeid=2).
+    fn halo_field_info(&mut self, req: &HttpRequest) -> Reply {
+        if req.param("typeid") != Some("2") {
+            return json_reply(200, &json!([]));
+        }
+        let rows: Vec<Value> = self
+            .tenant
+            .fields
+            .iter()
+            .map(|f| json!({"id": f.id, "name": f.name, "label": f.label, "type": 0, "typeid": 2, "inputtype": 0}))
+            .collect();
+        json_reply(200, &Value::Array(rows))
+    }
+
+    /// GET /api/Client: the list, paged (capped at `halo_page_cap`), with the custom fields asked for as configured.
+    fn halo_client_list(&mut self, req: &HttpRequest, fault: Option<FaultKind>) -> Reply {
+        let include: Option<HashSet<i64>> =
+            req.param("include_custom_fields").map(|s| s.split(',').filter_map(|x| x.trim().parse().ok()).collect());
+        let inactive = req.param("includeinactive").is_some_and(|v| v.eq_ignore_ascii_case("true"));
+        let active = !req.param("includeactive").is_some_and(|v| v.eq_ignore_ascii_case("false"));
+        let mut rows: Vec<&Client> =
+            self.tenant.clients.iter().filter(|c| if c.inactive { inactive } else { active }).collect();
+        rows.sort_by_key(|c| c.id);
+        let total = rows.len();
+        let reported = (total as i64 + self.config.halo_record_count_offset).max(0) as usize;
+        let paginate = req.param("pageinate").is_some_and(|v| v.eq_ignore_ascii_case("true"));
+        let (page, count): (Vec<&Client>, usize) = if paginate {
+            let size = req
+                .param("page_size")
+                .and_then(|v| v.parse::<usize>().ok())
+                .unwrap_or(50)
+                .min(self.config.halo_page_cap)
+                .max(1);
+            let mut no = req.param("page_no").and_then(|v| v.parse::<usize>().ok()).unwrap_or(1).max(1);
+            if matches!(fault, Some(FaultKind::IgnorePaging)) {
+                no = 1;
+            }
+            (rows.into_iter().skip((no - 1) * size).take(size).collect(), reported)
+        } else {
+            let n = req.param("count").and_then(|v| v.parse::<usize>().ok()).unwrap_or(total);
+            let p: Vec<&Client> = rows.into_iter().take(n).collect();
+            let c = p.len();
+            (p, c)
+        };
+        let page = if matches!(fault, Some(FaultKind::EmptyPage)) { Vec::new() } else { page };
+        let mut clients: Vec<Value> = page.iter().map(|c| self.client_json(c, include.as_ref(), false)).collect();
+        if matches!(fault, Some(FaultKind::EndlessPages)) {
+            let no = req.param("page_no").and_then(|v| v.parse::<i64>().ok()).unwrap_or(1).max(1);
+            let size = self.config.halo_page_cap as i64;
+            clients = (0..size)
+                .map(|k| {
+                    let id = 1_000_000 + no * size + k;
+                    self.client_json(
+                        &tenants::client(id, &format!("Endless Client {id}"), None),
+                        include.as_ref(),
+                        false,
+                    )
+                })
+                .collect();
+            return json_reply(200, &json!({"record_count": 10_000_000, "clients": clients}));
+        }
+        json_reply(200, &json!({"record_count": count, "clients": clients}))
     }
 }

@@ -45,113 +45,13 @@ impl State {
             return not_found();
         }
         if path == "/v2/organizations" {
-            let size = req
-                .param("pageSize")
-                .and_then(|v| v.parse::<usize>().ok())
-                .unwrap_or(1000)
-                .min(self.config.ninja_page_cap);
-            let after = req.param("after").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
-            let mut orgs: Vec<&Org> = self.tenant.orgs.iter().filter(|o| o.id > after).collect();
-            orgs.sort_by_key(|o| o.id);
-            if matches!(fault, Some(FaultKind::EmptyPage)) {
-                orgs.clear();
-            }
-            if matches!(fault, Some(FaultKind::EndlessPages)) {
-                let page: Vec<Value> = (after + 1..=after + size as i64)
-                    .map(|id| json!({"id": id, "name": format!("Endless Organization {id}")}))
-                    .collect();
-                return json_reply(200, &Value::Array(page));
-            }
-            let page: Vec<Value> = orgs
-                .iter()
-                .take(size)
-                .map(|o| {
-                    let tier = o.fields.get("contractTier").and_then(Value::as_str).unwrap_or("standard").to_lowercase();
-                    json!({"id": o.id, "name": o.name, "description": format!("Managed client: {} (since 2019)", o.name),
-                        "nodeApprovalMode": "AUTOMATIC", "tags": ["managed", tier], "userData": {}})
-                })
-                .collect();
-            return json_reply(200, &Value::Array(page));
+            return self.ninja_organizations(req, fault);
         }
         if path == "/v2/device-custom-fields" {
-            let defs: Vec<NinjaFieldDef> = match &self.config.ninja_field_defs {
-                NinjaFieldDefs::Refused(status) => {
-                    return json_reply(*status, &json!({"resultCode": "FAILURE", "errorMessage": "Access denied"}))
-                }
-                NinjaFieldDefs::List(l) => l.clone(),
-                NinjaFieldDefs::FromTenant => {
-                    let names: std::collections::BTreeSet<&String> =
-                        self.tenant.orgs.iter().flat_map(|o| o.fields.keys()).collect();
-                    names
-                        .into_iter()
-                        .map(|n| NinjaFieldDef {
-                            name: n.clone(),
-                            label: format!("Label of {n}"),
-                            scopes: vec!["ORGANIZATION".into()],
-                            api_permission: "READ_WRITE".into(),
-                        })
-                        .collect()
-                }
-            };
-            let wanted = req.param("scopes").unwrap_or("all").to_ascii_uppercase();
-            let rows: Vec<Value> = defs
-                .iter()
-                .filter(|d| wanted == "ALL" || wanted.split(',').any(|w| d.scopes.iter().any(|s| s == w)))
-                .map(|d| json!({"name": d.name, "label": d.label, "definitionScope": d.scopes, "apiPermission": d.api_permission,
-                    "type": "TEXT", "technicianPermission": "READ_WRITE", "entityType": "NODE"}))
-                .collect();
-            return json_reply(200, &Value::Array(rows));
+            return self.ninja_field_definitions(req);
         }
         if path == "/v2/queries/scoped-custom-fields" {
-            if !self.config.ninja_query_endpoint {
-                return not_found();
-            }
-            let wanted: Vec<String> = req
-                .param("fields")
-                .unwrap_or("")
-                .split(',')
-                .map(|s| s.trim().to_string())
-                .filter(|s| !s.is_empty())
-                .collect();
-            let scopes = req.param("scopes").unwrap_or("all").to_ascii_uppercase();
-            let size = req.param("pageSize").and_then(|v| v.parse::<usize>().ok()).unwrap_or(1000).clamp(10, 10_000);
-            let offset = req
-                .param("cursor")
-                .and_then(|c| c.strip_prefix("sim-cursor-"))
-                .and_then(|o| o.parse::<usize>().ok())
-                .unwrap_or(0);
-            if req.param("cursor").is_some() && !req.param("cursor").unwrap_or("").starts_with("sim-cursor-") {
-                return json_reply(400, &json!({"resultCode": "FAILURE", "errorMessage": "INVALID_CURSOR"}));
-            }
-            let mut rows = Vec::new();
-            if scopes == "ALL" || scopes.split(',').any(|s| s == "ORGANIZATION") {
-                let mut orgs: Vec<&Org> = self.tenant.orgs.iter().collect();
-                orgs.sort_by_key(|o| o.id);
-                for o in orgs {
-                    let fields: Map<String, Value> = o
-                        .fields
-                        .iter()
-                        .filter(|(k, _)| wanted.is_empty() || wanted.contains(k))
-                        .map(|(k, v)| (k.clone(), v.clone()))
-                        .collect();
-                    if !fields.is_empty() {
-                        rows.push(json!({"scope": "ORGANIZATION", "entityId": o.id, "fields": fields,
-                            "updateTime": 1.7632e9 + o.id as f64}));
-                    }
-                }
-            }
-            let first_field = wanted.first().cloned().unwrap_or_default();
-            for k in 0..self.config.ninja_query_extra_rows {
-                let mut fields = Map::new();
-                fields.insert(first_field.clone(), json!("11111111-2222-3333-4444-555555555555"));
-                rows.push(json!({"scope": "ORGANIZATION", "entityId": 900_000 + k as i64, "fields": fields}));
-            }
-            let page: Vec<Value> = rows.iter().skip(offset).take(size).cloned().collect();
-            let next = if self.config.ninja_cursor_stuck { offset } else { offset + page.len() };
-            return json_reply(
-                200,
-                &json!({"cursor": {"name": format!("sim-cursor-{next}"), "offset": offset, "count": page.len(), "expires": 1.9e9}, "results": page}),
-            );
+            return self.ninja_field_query(req);
         }
         if let Some(rest) = path.strip_prefix("/v2/organization/") {
             if let Some(id) = rest.strip_suffix("/custom-fields").and_then(|i| i.parse::<i64>().ok()) {
@@ -162,5 +62,120 @@ impl State {
             }
         }
         not_found()
+    }
+
+    /// GET /v2/organizations: pages by `after`, capped at `ninja_page_cap`.
+    fn ninja_organizations(&mut self, req: &HttpRequest, fault: Option<FaultKind>) -> Reply {
+        let size =
+            req.param("pageSize").and_then(|v| v.parse::<usize>().ok()).unwrap_or(1000).min(self.config.ninja_page_cap);
+        let after = req.param("after").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
+        let mut orgs: Vec<&Org> = self.tenant.orgs.iter().filter(|o| o.id > after).collect();
+        orgs.sort_by_key(|o| o.id);
+        if matches!(fault, Some(FaultKind::EmptyPage)) {
+            orgs.clear();
+        }
+        if matches!(fault, Some(FaultKind::EndlessPages)) {
+            let page: Vec<Value> = (after + 1..=after + size as i64)
+                .map(|id| json!({"id": id, "name": format!("Endless Organization {id}")}))
+                .collect();
+            return json_reply(200, &Value::Array(page));
+        }
+        let page: Vec<Value> = orgs
+            .iter()
+            .take(size)
+            .map(|o| {
+                let tier = o.fields.get("contractTier").and_then(Value::as_str).unwrap_or("standard").to_lowercase();
+                json!({"id": o.id, "name": o.name, "description": format!("Managed client: {} (since 2019)", o.name),
+                    "nodeApprovalMode": "AUTOMATIC", "tags": ["managed", tier], "userData": {}})
+            })
+            .collect();
+        json_reply(200, &Value::Array(page))
+    }
+
+    /// GET /v2/device-custom-fields: the definitions as configured.
+    fn ninja_field_definitions(&mut self, req: &HttpRequest) -> Reply {
+        let defs: Vec<NinjaFieldDef> = match &self.config.ninja_field_defs {
+            NinjaFieldDefs::Refused(status) => {
+                return json_reply(*status, &json!({"resultCode": "FAILURE", "errorMessage": "Access denied"}))
+            }
+            NinjaFieldDefs::List(l) => l.clone(),
+            NinjaFieldDefs::FromTenant => {
+                let names: std::collections::BTreeSet<&String> =
+                    self.tenant.orgs.iter().flat_map(|o| o.fields.keys()).collect();
+                names
+                    .into_iter()
+                    .map(|n| NinjaFieldDef {
+                        name: n.clone(),
+                        label: format!("Label of {n}"),
+                        scopes: vec!["ORGANIZATION".into()],
+                        api_permission: "READ_WRITE".into(),
+                    })
+                    .collect()
+            }
+        };
+        let wanted = req.param("scopes").unwrap_or("all").to_ascii_uppercase();
+        let rows: Vec<Value> = defs
+            .iter()
+            .filter(|d| wanted == "ALL" || wanted.split(',').any(|w| d.scopes.iter().any(|s| s == w)))
+            .map(|d| {
+                json!({"name": d.name, "label": d.label, "definitionScope": d.scopes, "apiPermission": d.api_permission,
+                "type": "TEXT", "technicianPermission": "READ_WRITE", "entityType": "NODE"})
+            })
+            .collect();
+        json_reply(200, &Value::Array(rows))
+    }
+
+    /// GET /v2/queries/scoped-custom-fields: organization values with a cursor.
+    fn ninja_field_query(&mut self, req: &HttpRequest) -> Reply {
+        let not_found = || json_reply(404, &json!({"resultCode": "FAILURE", "errorMessage": "HTTP 404 Not Found"}));
+        if !self.config.ninja_query_endpoint {
+            return not_found();
+        }
+        let wanted: Vec<String> = req
+            .param("fields")
+            .unwrap_or("")
+            .split(',')
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect();
+        let scopes = req.param("scopes").unwrap_or("all").to_ascii_uppercase();
+        let size = req.param("pageSize").and_then(|v| v.parse::<usize>().ok()).unwrap_or(1000).clamp(10, 10_000);
+        let offset = req
+            .param("cursor")
+            .and_then(|c| c.strip_prefix("sim-cursor-"))
+            .and_then(|o| o.parse::<usize>().ok())
+            .unwrap_or(0);
+        if req.param("cursor").is_some() && !req.param("cursor").unwrap_or("").starts_with("sim-cursor-") {
+            return json_reply(400, &json!({"resultCode": "FAILURE", "errorMessage": "INVALID_CURSOR"}));
+        }
+        let mut rows = Vec::new();
+        if scopes == "ALL" || scopes.split(',').any(|s| s == "ORGANIZATION") {
+            let mut orgs: Vec<&Org> = self.tenant.orgs.iter().collect();
+            orgs.sort_by_key(|o| o.id);
+            for o in orgs {
+                let fields: Map<String, Value> = o
+                    .fields
+                    .iter()
+                    .filter(|(k, _)| wanted.is_empty() || wanted.contains(k))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect();
+                if !fields.is_empty() {
+                    rows.push(json!({"scope": "ORGANIZATION", "entityId": o.id, "fields": fields,
+                        "updateTime": 1.7632e9 + o.id as f64}));
+                }
+            }
+        }
+        let first_field = wanted.first().cloned().unwrap_or_default();
+        for k in 0..self.config.ninja_query_extra_rows {
+            let mut fields = Map::new();
+            fields.insert(first_field.clone(), json!("11111111-2222-3333-4444-555555555555"));
+            rows.push(json!({"scope": "ORGANIZATION", "entityId": 900_000 + k as i64, "fields": fields}));
+        }
+        let page: Vec<Value> = rows.iter().skip(offset).take(size).cloned().collect();
+        let next = if self.config.ninja_cursor_stuck { offset } else { offset + page.len() };
+        json_reply(
+            200,
+            &json!({"cursor": {"name": format!("sim-cursor-{next}"), "offset": offset, "count": page.len(), "expires": 1.9e9}, "results": page}),
+        )
     }
 }
