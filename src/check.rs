@@ -150,35 +150,26 @@ fn cost(s: &Settings, field_def: &halo::FieldDef, rows: &[halo::Client], total: 
 
 fn check_ninja(s: &Settings, http: &Http, list: &mut Checklist) {
     let ninja = crate::connect::ninja(s, http);
-    if let Some(link) = &s.ninja_link_field {
-        match ninja.check_fields(&[&s.ninja_field, link]).map(|mut c| c.pop()) {
-            Ok(Some(FieldCheck::Found(d))) => list.ok(&format!(
-                "NinjaOne link field '{}' (label '{}'), API permission {}",
+    // The GUID field and, when configured, the link field: one request for both, as a run does.
+    let fields: Vec<&str> = std::iter::once(s.ninja_field.as_str()).chain(s.ninja_link_field.as_deref()).collect();
+    let checks = match ninja.check_fields(&fields) {
+        Ok(c) => c,
+        // A sign-in failure or a field that cannot be used: either way a sync could not run.
+        Err(e) => return list.fail(&format!("NinjaOne: {e}")),
+    };
+    list.ok(&format!("NinjaOne sign-in: client id '{}', scope monitoring", s.ninja_client_id));
+    for (check, what) in checks.iter().zip(["organization field", "link field"]) {
+        match check {
+            FieldCheck::Found(d) => list.ok(&format!(
+                "NinjaOne {what} '{}' (label '{}'), API permission {}",
                 d.name,
                 d.label,
                 d.api_permission.as_deref().unwrap_or("not shown")
             )),
-            Ok(Some(FieldCheck::Unchecked(why))) => list.warn(&why),
-            Ok(None) => {}
-            Err(e) => list.fail(&format!("NinjaOne: {e}")),
+            // The same reason for every field (the definitions could not be read): said once.
+            FieldCheck::Unchecked(why) if what == "organization field" => list.warn(why),
+            FieldCheck::Unchecked(_) => {}
         }
-    }
-    match ninja.check_field(&s.ninja_field) {
-        Ok(FieldCheck::Found(d)) => {
-            list.ok(&format!("NinjaOne sign-in: client id '{}', scope monitoring", s.ninja_client_id));
-            list.ok(&format!(
-                "NinjaOne organization field '{}' (label '{}'), API permission {}",
-                d.name,
-                d.label,
-                d.api_permission.as_deref().unwrap_or("not shown")
-            ));
-        }
-        Ok(FieldCheck::Unchecked(why)) => {
-            list.ok(&format!("NinjaOne sign-in: client id '{}', scope monitoring", s.ninja_client_id));
-            list.warn(&why);
-        }
-        // A sign-in failure or a field that cannot be used: either way a sync could not run.
-        Err(e) => return list.fail(&format!("NinjaOne: {e}")),
     }
     let orgs = match ninja.org_page(0, 100) {
         Ok((_, orgs)) => orgs,

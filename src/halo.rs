@@ -394,8 +394,7 @@ pub fn auth_server(
     let found =
         info.get("auth_url").and_then(Value::as_str).map(|u| u.trim().trim_end_matches('/')).filter(|u| !u.is_empty());
     let Some(found) = found else { return Ok(fallback("the default (/api/authinfo names no auth_url)".into())) };
-    let same_server =
-        crate::util::host_port(found).is_some() && crate::util::host_port(found) == crate::util::host_port(halo_url);
+    let same_server = crate::util::host_port(found).is_some_and(|h| Some(h) == crate::util::host_port(halo_url));
     if !same_server {
         let shown = crate::util::printable(&clip(found, 200));
         return Err(ApiError::Auth(format!(

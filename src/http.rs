@@ -527,34 +527,35 @@ impl Http {
             }
             let sent_at = self.clock.now();
             let outcome = self.once(req);
-            let refused = match &outcome {
-                Ok(r) => r.status == 429 || matches!(r.status, 500 | 502 | 503 | 504),
-                Err(e) => matches!(e, HttpError::Transport(_) | HttpError::Timeout(_)),
-            };
-            if refused {
-                self.note_refusal(req.side, Some(sent_at));
-            } else if outcome.is_ok() {
-                self.answered[req.side as usize].fetch_add(1, Ordering::Relaxed);
-                self.note_refusal(req.side, None);
-            }
-            let (retries, wait, why) = match &outcome {
-                Ok(r) if r.status == 429 => (
+            // What is worth asking again is what counts as a refusal of the side; any other
+            // answer ends a streak of refusals.
+            let retry = match &outcome {
+                Ok(r) if r.status == 429 => Some((
                     RETRIES_RATE_LIMITED,
                     r.retry_after().unwrap_or_else(|| self.backoff(attempt)),
                     "rate limited (429)".to_string(),
-                ),
-                Ok(r) if matches!(r.status, 500 | 502 | 503 | 504) => (
+                )),
+                Ok(r) if matches!(r.status, 500 | 502 | 503 | 504) => Some((
                     RETRIES_SERVER_ERROR,
                     r.retry_after().unwrap_or_else(|| self.backoff(attempt)),
                     format!("server error {}", r.status),
-                ),
-                Ok(_) => return outcome,
-                // A certificate problem does not go away by asking again.
+                )),
+                Ok(_) => None,
                 Err(HttpError::Transport(e) | HttpError::Timeout(e)) => {
-                    (RETRIES_TRANSPORT, self.backoff(attempt), clip(e, 120))
+                    Some((RETRIES_TRANSPORT, self.backoff(attempt), clip(e, 120)))
                 }
-                Err(_) => return outcome,
+                // A certificate problem does not go away by asking again.
+                Err(_) => None,
             };
+            match (&retry, &outcome) {
+                (Some(_), _) => self.note_refusal(req.side, Some(sent_at)),
+                (None, Ok(_)) => {
+                    self.answered[req.side as usize].fetch_add(1, Ordering::Relaxed);
+                    self.note_refusal(req.side, None);
+                }
+                (None, Err(_)) => {}
+            }
+            let Some((retries, wait, why)) = retry else { return outcome };
             let now_answered = self.answered[req.side as usize].load(Ordering::Relaxed);
             if matches!(&outcome, Ok(r) if r.status == 429) && now_answered != progress {
                 progress = now_answered;

@@ -106,14 +106,10 @@ impl Ninja<'_> {
         self.http.get_authed(&self.auth, Side::Ninja, endpoint, format!("{}{}", self.auth.url, path_and_query))
     }
 
-    /// Looks the organization field up in GET /v2/device-custom-fields?scopes=organization
-    /// before anything else is read: a wrong name, or a field the API may not read, would
-    /// otherwise look like organizations without values. Err stops the run (nothing written).
-    pub fn check_field(&self, field: &str) -> Result<FieldCheck, ApiError> {
-        Ok(self.check_fields(&[field])?.remove(0))
-    }
-
-    /// `check_field` for several fields, from one request (the GUID field and the link field).
+    /// Looks the organization fields (the GUID field and, when configured, the link field) up in
+    /// one GET /v2/device-custom-fields?scopes=organization before anything else is read: a wrong
+    /// name, or a field the API may not read, would otherwise look like organizations without
+    /// values. Err stops the run (nothing written).
     pub fn check_fields(&self, fields: &[&str]) -> Result<Vec<FieldCheck>, ApiError> {
         let names = fields.iter().map(|f| format!("'{f}'")).collect::<Vec<_>>().join(" and ");
         let (url, outcome) =
