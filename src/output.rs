@@ -106,6 +106,11 @@ fn redact_with(secrets: &[String], text: &str) -> String {
 /// The length in bytes of the secret (or of a prefix of `PREFIX_MIN` characters or more) at the
 /// start of `text`, each character spelled in any of the ways `char_at` knows, mixed freely.
 fn secret_at(text: &str, secret: &str) -> Option<usize> {
+    // Most positions of most texts do not start any spelling of the secret: said without
+    // collecting its characters (this runs at every position of every line printed).
+    if char_at(text, secret.chars().next()?) == [None, None] {
+        return None;
+    }
     let chars: Vec<char> = secret.chars().collect();
     // A character may match two ways (`\` itself, or the start of `\\`): the search tries both,
     // within a budget of steps so that no text makes it slow.
