@@ -486,6 +486,28 @@ impl State {
     // ----- NinjaOne -------------------------------------------------------------------
 }
 
+/// The ninja-halo-sync binary: $NINJA_HALO_SYNC_BIN, else built with the cargo that runs us.
+pub fn product_binary() -> Result<std::path::PathBuf, String> {
+    if let Ok(p) = std::env::var("NINJA_HALO_SYNC_BIN") {
+        return Ok(std::path::PathBuf::from(p));
+    }
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let manifest = concat!(env!("CARGO_MANIFEST_DIR"), "/../Cargo.toml");
+    let release = !cfg!(debug_assertions);
+    let mut cmd = std::process::Command::new(&cargo);
+    cmd.args(["build", "--quiet", "--manifest-path", manifest, "--bin", "ninja-halo-sync"]);
+    if release {
+        cmd.arg("--release");
+    }
+    let status = cmd.status().map_err(|e| format!("cannot run {cargo}: {e}"))?;
+    if !status.success() {
+        return Err("building ninja-halo-sync failed".into());
+    }
+    let me = std::env::current_exe().map_err(|e| e.to_string())?;
+    let dir = me.parent().ok_or("no target dir")?;
+    Ok(dir.join(format!("ninja-halo-sync{}", std::env::consts::EXE_SUFFIX)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
