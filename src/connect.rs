@@ -22,5 +22,5 @@ pub(crate) fn halo<'a>(s: &Settings, http: &'a Http) -> Result<(Halo<'a>, halo::
         &s.halo_client_secret.0,
         &s.halo_scope,
     );
-    Ok((Halo { http, url: s.halo_url.clone(), auth }, server))
+    Ok((Halo { http, url: s.halo_url.clone(), auth, shapes: Default::default() }, server))
 }

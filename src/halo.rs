@@ -8,6 +8,7 @@ use crate::http::{
 use crate::util::{clip, lenient_bool, lenient_id, pct, value_text};
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 /// Halo returns at most 100 rows a page whatever is asked; asking for exactly that keeps the
@@ -27,10 +28,9 @@ pub struct Client {
     pub id: i64,
     pub name: String,
     pub inactive: bool,
-    /// The client's `customfields` array as Halo sent it (every key of every object), or None
-    /// when the answer carried no array; in the compact form of `compact_fields`, decoded only
-    /// to look a value up or to build an update.
-    pub customfields: Option<Box<str>>,
+    /// The client's `customfields` array as Halo sent it, or None when the answer carried no
+    /// array; compact, decoded only to look a value up or to build an update.
+    pub customfields: Option<CustomFields>,
     /// Halo's own NinjaOne link (`ninjarmmid`): the NinjaOne organization id its integration
     /// stored on the client. None where the answer does not show one (0, null or absent).
     pub ninja_id: Option<i64>,
@@ -38,10 +38,14 @@ pub struct Client {
     pub shows_ninja_link: bool,
 }
 
-/// What the custom field objects of all clients share, stored once. A field's object is the
-/// same for every client (id, name, label, type, limits, ...) but for `value` and `display`:
-/// stored once per distinct shape, and per client only the varying keys (what it saves:
-/// docs/performance.md).
+/// What the custom field objects of a collection of records (one Halo's clients) share, stored
+/// once. A field's object is the same for every client (id, name, label, type, limits, ...) but
+/// for `value` and `display`: stored once per distinct shape, and per client only the varying
+/// keys (what it saves: docs/performance.md). Owned by the `Halo` that reads the collection;
+/// every record read through it holds a handle, so a record decodes without any global.
+#[derive(Clone, Default)]
+pub struct FieldShapes(Arc<Mutex<Templates>>);
+
 #[derive(Default)]
 struct Templates {
     ids: HashMap<String, u32>,
@@ -52,63 +56,85 @@ struct Templates {
 /// are kept whole: the table must not grow without bound.
 const MAX_TEMPLATES: usize = 4096;
 
-fn templates() -> std::sync::MutexGuard<'static, Templates> {
-    static T: std::sync::OnceLock<std::sync::Mutex<Templates>> = std::sync::OnceLock::new();
-    T.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner())
+/// A record's `customfields` array as Halo sent it (every key of every object), compact:
+/// each object is `[template, value]` or `[template, value, display]` (its other keys are the
+/// template's in `shapes`), or whole where it has no `value`, or a `display` without one, or
+/// the table is full.
+#[derive(Clone)]
+pub struct CustomFields {
+    shapes: FieldShapes,
+    compact: Box<str>,
 }
 
-/// A `customfields` array in compact form: each object becomes `[template, value]` or
-/// `[template, value, display]` (its other keys are the template's), or stays whole where it
-/// has no `value`, or a `display` without one, or the table is full.
-fn compact_fields(array: &[Value]) -> Box<str> {
-    let mut t = templates();
-    let entries: Vec<Value> = array
-        .iter()
-        .map(|f| {
-            let Some(obj) = f.as_object() else { return f.clone() };
-            let Some(value) = obj.get("value") else { return f.clone() };
-            let mut rest = obj.clone();
-            rest.remove("value");
-            let display = rest.remove("display");
-            let key = Value::Object(rest.clone()).to_string();
-            let id = match t.ids.get(&key) {
-                Some(&id) => id,
-                None if t.objects.len() < MAX_TEMPLATES => {
-                    let id = t.objects.len() as u32;
-                    t.ids.insert(key, id);
-                    t.objects.push(rest);
-                    id
-                }
-                None => return f.clone(),
-            };
-            match display {
-                Some(d) => json!([id, value, d]),
-                None => json!([id, value]),
-            }
-        })
-        .collect();
-    Value::Array(entries).to_string().into_boxed_str()
+impl std::fmt::Debug for CustomFields {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.compact)
+    }
 }
 
-/// The objects of a compact array, exactly as they were read.
-fn expand_fields(compact: &str) -> Option<Vec<Value>> {
-    let entries: Vec<Value> = serde_json::from_str(compact).ok()?;
-    let t = templates();
-    entries
-        .into_iter()
-        .map(|e| match e {
-            Value::Array(parts) => {
-                let id = parts.first()?.as_u64()? as usize;
-                let mut obj = t.objects.get(id)?.clone();
-                obj.insert("value".into(), parts.get(1)?.clone());
-                if let Some(d) = parts.get(2) {
-                    obj.insert("display".into(), d.clone());
+impl FieldShapes {
+    fn table(&self) -> MutexGuard<'_, Templates> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The array in compact form, its shapes added to this collection's table.
+    pub fn compact(&self, array: &[Value]) -> CustomFields {
+        let mut t = self.table();
+        let entries: Vec<Value> = array
+            .iter()
+            .map(|f| {
+                let Some(obj) = f.as_object() else { return f.clone() };
+                let Some(value) = obj.get("value") else { return f.clone() };
+                let mut rest = obj.clone();
+                rest.remove("value");
+                let display = rest.remove("display");
+                let key = Value::Object(rest.clone()).to_string();
+                let id = match t.ids.get(&key) {
+                    Some(&id) => id,
+                    None if t.objects.len() < MAX_TEMPLATES => {
+                        let id = t.objects.len() as u32;
+                        t.ids.insert(key, id);
+                        t.objects.push(rest);
+                        id
+                    }
+                    None => return f.clone(),
+                };
+                match display {
+                    Some(d) => json!([id, value, d]),
+                    None => json!([id, value]),
                 }
-                Some(Value::Object(obj))
-            }
-            whole => Some(whole),
-        })
-        .collect()
+            })
+            .collect();
+        CustomFields { shapes: self.clone(), compact: Value::Array(entries).to_string().into_boxed_str() }
+    }
+}
+
+impl CustomFields {
+    /// The objects, exactly as they were read.
+    fn expand(&self) -> Option<Vec<Value>> {
+        let entries: Vec<Value> = serde_json::from_str(&self.compact).ok()?;
+        let t = self.shapes.table();
+        entries
+            .into_iter()
+            .map(|e| match e {
+                Value::Array(parts) => {
+                    let id = parts.first()?.as_u64()? as usize;
+                    let mut obj = t.objects.get(id)?.clone();
+                    obj.insert("value".into(), parts.get(1)?.clone());
+                    if let Some(d) = parts.get(2) {
+                        obj.insert("display".into(), d.clone());
+                    }
+                    Some(Value::Object(obj))
+                }
+                whole => Some(whole),
+            })
+            .collect()
+    }
+
+    /// Bytes held for this record (the shared shapes not counted).
+    pub fn compact_len(&self) -> usize {
+        self.compact.len()
+    }
 }
 
 /// An encrypted or password field (Halo never shows its value).
@@ -182,7 +208,7 @@ fn by_id_where_names_are_shared(fields: &mut [Value], defs: &[FieldDef]) {
 impl Client {
     /// The custom field objects as read; None when Halo's answer carried no (readable) array.
     fn field_objects(&self) -> Option<Vec<Value>> {
-        expand_fields(self.customfields.as_deref()?)
+        self.customfields.as_ref()?.expand()
     }
 
     /// The field's current value: Some(None) = known to be empty; None = not known, because
@@ -429,6 +455,8 @@ pub struct Halo<'a> {
     pub http: &'a Http,
     pub url: String,
     pub auth: HaloAuth,
+    /// The custom-field shapes of the clients this Halo reads.
+    pub shapes: FieldShapes,
 }
 
 /// Which of the field definitions the user means, or an error that names the closest ones.
@@ -554,14 +582,14 @@ impl Halo<'_> {
                 ids.join(",")
             ),
         )?;
-        read_ok("the Halo client list", &url, &outcome, parse_client_page)
+        read_ok("the Halo client list", &url, &outcome, |body| parse_client_page(body, &self.shapes))
     }
 
     /// One client with its full custom fields.
     pub fn client(&self, id: i64) -> Result<Client, ApiError> {
         let (url, outcome) = self.get("GET /api/Client/{id}", &format!("/api/Client/{id}"))?;
         read_ok(&format!("Halo client {id}"), &url, &outcome, |body| {
-            parse_client(body).and_then(|c| {
+            parse_client(body, &self.shapes).and_then(|c| {
                 if c.id == id {
                     Ok(c)
                 } else {
@@ -634,7 +662,7 @@ pub fn parse_field_info(body: &str) -> Result<Vec<FieldDef>, Unreadable> {
 
 /// A page of GET /api/Client: the envelope `{record_count, clients}` (a bare array is
 /// accepted too), as the clients and the total the server reports.
-pub fn parse_client_page(body: &str) -> Result<(Vec<Client>, Option<u64>), Unreadable> {
+pub fn parse_client_page(body: &str, shapes: &FieldShapes) -> Result<(Vec<Client>, Option<u64>), Unreadable> {
     let v = json(body)?;
     let (rows, total) = match &v {
         Value::Object(m) => match m.get("clients") {
@@ -647,23 +675,24 @@ pub fn parse_client_page(body: &str) -> Result<(Vec<Client>, Option<u64>), Unrea
     let clients = rows
         .iter()
         .map(|row| {
-            client_from(row).ok_or_else(|| format!(" (a client without a usable id: {})", clip(&row.to_string(), 200)))
+            client_from(row, shapes)
+                .ok_or_else(|| format!(" (a client without a usable id: {})", clip(&row.to_string(), 200)))
         })
         .collect::<Result<Vec<_>, _>>()?;
     Ok((clients, total))
 }
 
 /// GET /api/Client/{id}: one client object.
-pub fn parse_client(body: &str) -> Result<Client, Unreadable> {
-    client_from(&json(body)?).ok_or_else(|| " (expected a client object with an id)".into())
+pub fn parse_client(body: &str, shapes: &FieldShapes) -> Result<Client, Unreadable> {
+    client_from(&json(body)?, shapes).ok_or_else(|| " (expected a client object with an id)".into())
 }
 
-fn client_from(v: &Value) -> Option<Client> {
+fn client_from(v: &Value, shapes: &FieldShapes) -> Option<Client> {
     Some(Client {
         id: v.get("id").and_then(lenient_id)?,
         name: v.get("name").and_then(Value::as_str).unwrap_or("").to_string(),
         inactive: v.get("inactive").is_some_and(lenient_bool),
-        customfields: v.get("customfields").and_then(Value::as_array).map(|a| compact_fields(a)),
+        customfields: v.get("customfields").and_then(Value::as_array).map(|a| shapes.compact(a)),
         ninja_id: v.get("ninjarmmid").and_then(lenient_id),
         shows_ninja_link: v.get("ninjarmmid").is_some(),
     })
@@ -738,11 +767,15 @@ mod tests {
     }
 
     fn client(fields: Value) -> Client {
+        client_of(&FieldShapes::default(), fields)
+    }
+
+    fn client_of(shapes: &FieldShapes, fields: Value) -> Client {
         Client {
             id: 7,
             name: "A".into(),
             inactive: false,
-            customfields: fields.as_array().map(|a| compact_fields(a)),
+            customfields: fields.as_array().map(|a| shapes.compact(a)),
             ninja_id: None,
             shows_ninja_link: false,
         }
@@ -811,13 +844,16 @@ mod tests {
             {"id": 4, "name": "CFOdd", "display": "no value key"},
             "not an object"
         ]);
-        let c = client(read.clone());
+        let shapes = FieldShapes::default();
+        let c = client_of(&shapes, read.clone());
         assert_eq!(Value::Array(c.field_objects().unwrap()), read);
-        assert!(c.customfields.as_deref().unwrap().len() < read.to_string().len() / 2, "{:?}", c.customfields);
-        // Other clients' objects of the same fields share the templates.
-        let other = client(
+        assert!(c.customfields.as_ref().unwrap().compact_len() < read.to_string().len() / 2, "{:?}", c.customfields);
+        // Other clients' objects of the same fields share the collection's templates.
+        let other = client_of(
+            &shapes,
             json!([{"id": 1, "name": "CFDtcClientGuid", "label": "GUID", "type": 0, "value": "g", "display": "g", "usage": 0}]),
         );
+        assert_eq!(shapes.table().objects.len(), 3, "no new shape for a known field");
         assert_eq!(other.field_value(&defs()[0]), Some(Some("g".into())));
     }
 

@@ -698,6 +698,7 @@ mod tests {
         drops: Vec<i64>,
         posts: Cell<usize>,
         bodies: RefCell<Vec<Value>>,
+        shapes: halo::FieldShapes,
     }
 
     fn defs() -> Vec<FieldDef> {
@@ -728,7 +729,8 @@ mod tests {
         }
         fn client(&self, id: i64) -> Client {
             let cf = self.records.borrow()[&id].clone();
-            halo::parse_client(&json!({"id": id, "name": format!("C{id}"), "customfields": cf}).to_string()).unwrap()
+            let body = json!({"id": id, "name": format!("C{id}"), "customfields": cf}).to_string();
+            halo::parse_client(&body, &self.shapes).unwrap()
         }
         fn value(&self, id: i64, field: i64) -> Value {
             self.records.borrow()[&id]
