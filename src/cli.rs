@@ -109,38 +109,53 @@ impl RawArgs {
     }
 }
 
-pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<RawArgs, String> {
+/// What is wrong with the command line (rendered in hints.rs).
+#[derive(Debug, Clone, PartialEq)]
+pub enum UsageError {
+    /// An option not in the table, and the closest one that is.
+    Unknown {
+        name: String,
+        closest: Option<&'static str>,
+    },
+    /// An option that looks like a secret: secrets are never flags.
+    SecretFlag(String),
+    UnknownShort(char),
+    /// A word that is not an option.
+    Positional(String),
+    MissingValue {
+        flag: &'static str,
+        value_name: &'static str,
+    },
+    NotUtf8(&'static str),
+    /// What the argument parser said otherwise.
+    Other(String),
+}
+
+pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<RawArgs, UsageError> {
     use lexopt::Arg;
     let mut parser = lexopt::Parser::from_args(args);
     let mut raw = RawArgs::default();
     loop {
-        let arg = parser.next().map_err(|e| format!("{e}"))?;
+        let arg = parser.next().map_err(|e| UsageError::Other(e.to_string()))?;
         let Some(arg) = arg else { break };
         let flag = match arg {
             Arg::Long(name) => FLAGS.iter().find(|f| f.long == name).ok_or_else(|| {
-                let hint = closest_flag(name).map(|c| format!(" (did you mean --{c}?)")).unwrap_or_default();
                 if name.contains("secret") && !name.ends_with("file") && !name.ends_with("field") {
-                    format!("--{name} is not an option: secrets are never taken on the command line; set the environment variable, or use --halo-client-secret-file / --ninja-client-secret-file, or a secure custom field with --halo-client-secret-field / --ninja-client-secret-field")
+                    UsageError::SecretFlag(name.to_string())
                 } else {
-                    format!("unknown option --{name}{hint}; see --help")
+                    UsageError::Unknown { name: name.to_string(), closest: closest_flag(name) }
                 }
             })?,
-            Arg::Short(c) => FLAGS
-                .iter()
-                .find(|f| f.short == Some(c))
-                .ok_or_else(|| format!("unknown option -{c}; see --help"))?,
-            Arg::Value(v) => {
-                return Err(format!(
-                    "unexpected argument '{}': this program takes only options; see --help",
-                    v.to_string_lossy()
-                ))
-            }
+            Arg::Short(c) => FLAGS.iter().find(|f| f.short == Some(c)).ok_or(UsageError::UnknownShort(c))?,
+            Arg::Value(v) => return Err(UsageError::Positional(v.to_string_lossy().into_owned())),
         };
         match flag.kind {
             Kind::Switch => raw.switches.push(flag.long),
             Kind::Value | Kind::Repeat => {
-                let v = parser.value().map_err(|_| format!("--{} needs a value ({})", flag.long, flag.value_name))?;
-                let v = v.into_string().map_err(|_| format!("--{}: the value is not valid UTF-8", flag.long))?;
+                let v = parser
+                    .value()
+                    .map_err(|_| UsageError::MissingValue { flag: flag.long, value_name: flag.value_name })?;
+                let v = v.into_string().map_err(|_| UsageError::NotUtf8(flag.long))?;
                 raw.values.push((flag.long, v));
             }
         }
@@ -239,7 +254,7 @@ mod tests {
     use super::*;
 
     fn p(args: &[&str]) -> Result<RawArgs, String> {
-        parse(args.iter().map(OsString::from))
+        parse(args.iter().map(OsString::from)).map_err(|e| e.to_string())
     }
 
     #[test]

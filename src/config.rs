@@ -100,6 +100,114 @@ pub enum Mode {
     Run(Box<Settings>),
 }
 
+/// Why the settings cannot be used: data (flags, values, what went wrong), rendered to text
+/// with what to do next in one place, `hints.rs`. Values that may be secrets are not kept.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ConfigError {
+    Usage(crate::cli::UsageError),
+    /// Two options (flag names) that cannot be given together.
+    Contradict(&'static str, &'static str),
+    /// A required option, by flag, and what it is.
+    NotSet {
+        flag: &'static str,
+        what: &'static str,
+    },
+    /// A yes/no environment variable holding something else.
+    NotYesNo {
+        var: &'static str,
+        value: String,
+    },
+    /// A URL option that is not a usable base URL.
+    Url {
+        flag: &'static str,
+        why: crate::util::UrlError,
+    },
+    BadRegion(String),
+    /// A timeout/deadline that is not a number of seconds, or not a usable one.
+    Seconds {
+        flag: &'static str,
+        value: String,
+        not_a_number: bool,
+    },
+    BadRate(String),
+    BadProxy(String),
+    /// A field-name option holding a control character or a comma.
+    NotAFieldName {
+        flag: &'static str,
+        value: String,
+    },
+    /// The link field and the value field are the same field.
+    LinkFieldIsValueField,
+    /// An option naming a NinjaOne custom field that does not have a field name's shape; its
+    /// value is not kept (it may be a secret pasted into the wrong variable).
+    NotAFieldNameHidden {
+        flag: &'static str,
+        var: &'static str,
+    },
+    Secret {
+        side: crate::http::Side,
+        why: SecretError,
+    },
+    BadOrgId {
+        flag: &'static str,
+        item: String,
+        text: String,
+    },
+    BadIdMap(String),
+    IdMappedTwice {
+        ninja_id: i64,
+        first: HaloRef,
+        second: HaloRef,
+    },
+    BadMapPair {
+        pair: String,
+        empty_name: bool,
+    },
+    /// The same organization mapped to two clients: each with the row it came from.
+    MappedTwice {
+        ninja: String,
+        first: (HaloRef, String),
+        second: (HaloRef, String),
+    },
+    MapFileUnreadable {
+        path: String,
+        error: String,
+    },
+    MapFile {
+        path: String,
+        why: MapError,
+    },
+}
+
+/// Why a client secret could not be had.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SecretError {
+    /// In no variable, file or field.
+    NotSet,
+    /// The agent CLI could not give the named field's value (its message).
+    FromField(String),
+    /// The named file could not be read (the error; the path is not kept).
+    File(String),
+    FileEmpty(String),
+}
+
+/// What is wrong with a mapping table (rendered in hints.rs).
+#[derive(Debug, Clone, PartialEq)]
+pub enum MapError {
+    NotJson(String),
+    NotAString(String),
+    EmptyEntry(String),
+    Unclosed { line: usize },
+    Header { line: usize, found: String },
+    Columns { line: usize, expected: usize, found: usize },
+    EmptyName { line: usize },
+    Empty,
+}
+
+/// A CSV line with a quoted field that is not closed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unclosed;
+
 pub const REGIONS: &[(&str, &str)] = &[
     ("us", "https://app.ninjarmm.com"),
     ("app", "https://app.ninjarmm.com"),
@@ -129,15 +237,14 @@ impl Layer<'_> {
         self.value(long).or_else(|| cli::flag(long).default.map(str::to_string)).unwrap_or_default()
     }
 
-    fn switch(&self, long: &str) -> Result<bool, String> {
+    fn switch(&self, long: &'static str) -> Result<bool, ConfigError> {
         if self.raw.has(long) {
             return Ok(true);
         }
         let fl = cli::flag(long);
         match fl.env.and_then(|e| self.env.get(e).map(|v| (e, v))) {
             None => Ok(false),
-            Some((e, v)) => parse_bool(v)
-                .ok_or_else(|| format!("{e}='{v}' is not a yes/no value; use 1/true/yes/on or 0/false/no/off")),
+            Some((var, v)) => parse_bool(v).ok_or_else(|| ConfigError::NotYesNo { var, value: v.to_string() }),
         }
     }
 
@@ -164,94 +271,77 @@ pub fn parse_bool(v: &str) -> Option<bool> {
     }
 }
 
-fn required(layer: &Layer, long: &str, what: &str) -> Result<String, String> {
-    layer.value(long).ok_or_else(|| {
-        let env = cli::flag(long).env.unwrap_or("");
-        format!(
-            "{what} is not set: pass --{long} or set the environment variable {env} (in NinjaOne, a Script Variable named {})",
-            camel(env)
-        )
-    })
-}
-
-/// `HALO_CLIENT_ID` -> `haloClientId`, the calculated name NinjaOne gives a Script Variable.
-fn camel(env: &str) -> String {
-    let mut out = String::new();
-    for (i, part) in env.split('_').enumerate() {
-        let lower = part.to_ascii_lowercase();
-        if i == 0 {
-            out.push_str(&lower);
-        } else {
-            let mut c = lower.chars();
-            if let Some(first) = c.next() {
-                out.push(first.to_ascii_uppercase());
-                out.push_str(c.as_str());
-            }
-        }
-    }
-    out
+fn required(layer: &Layer, flag: &'static str, what: &'static str) -> Result<String, ConfigError> {
+    layer.value(flag).ok_or(ConfigError::NotSet { flag, what })
 }
 
 /// A secret from, in this order: a file, a NinjaOne custom field (through the agent's CLI),
 /// the environment.
-fn secret(layer: &Layer, side: &str, env_name: &str, what: &str, cli: &std::path::Path) -> Result<Secret, String> {
-    let file_flag = format!("{side}-client-secret-file");
-    let field_flag = format!("{side}-client-secret-field");
-    if let Some(field) = layer.value(&field_flag) {
-        if layer.value(&file_flag).is_some() {
-            return Err(format!("--{file_flag} and --{field_flag} contradict each other; give one"));
+/// The flags and variable of a side's client secret (what `secret` reads, what hints.rs names).
+pub struct SecretSource {
+    pub file_flag: &'static str,
+    pub field_flag: &'static str,
+    pub env: &'static str,
+}
+
+pub fn secret_source(side: crate::http::Side) -> SecretSource {
+    match side {
+        crate::http::Side::Halo => SecretSource {
+            file_flag: "halo-client-secret-file",
+            field_flag: "halo-client-secret-field",
+            env: "HALO_CLIENT_SECRET",
+        },
+        crate::http::Side::Ninja => SecretSource {
+            file_flag: "ninja-client-secret-file",
+            field_flag: "ninja-client-secret-field",
+            env: "NINJA_CLIENT_SECRET",
+        },
+    }
+}
+
+/// A secret from, in this order: a file, a NinjaOne custom field (through the agent's CLI),
+/// the environment.
+fn secret(layer: &Layer, side: crate::http::Side, cli: &std::path::Path) -> Result<Secret, ConfigError> {
+    let src = secret_source(side);
+    let fail = |why| ConfigError::Secret { side, why };
+    if let Some(field) = layer.value(src.field_flag) {
+        if layer.value(src.file_flag).is_some() {
+            return Err(ConfigError::Contradict(src.file_flag, src.field_flag));
         }
         // The field's name is never repeated, nor passed on unless it has a field name's shape: a
         // secret pasted there by mistake must not be printed, nor put on a command line.
         if !crate::agent::is_field_name(&field) {
-            return Err(format!(
-                "--{field_flag} ({}) does not hold a custom field name (a letter, then letters, digits or '_'); \
-                 the value is not shown. If it is the secret itself, put it in {env_name} instead, or name the secure \
-                 custom field that holds it",
-                camel(&format!("{}_CLIENT_SECRET_FIELD", side.to_ascii_uppercase()))
-            ));
+            let var = cli::flag(src.field_flag).env.unwrap_or("");
+            return Err(ConfigError::NotAFieldNameHidden { flag: src.field_flag, var });
         }
         let cli = crate::agent::Cli { path: cli.to_path_buf() };
-        return cli
-            .get(&field)
-            .map(Secret)
-            .map_err(|e| format!("{what} (from the field named by --{field_flag}): {e}"));
+        return cli.get(&field).map(Secret).map_err(|e| fail(SecretError::FromField(e)));
     }
-    let file_flag = file_flag.as_str();
-    if let Some(path) = layer.value(file_flag) {
-        // The path is not repeated while the file cannot be read: it may be the secret itself,
+    if let Some(path) = layer.value(src.file_flag) {
+        // The path is not kept while the file cannot be read: it may be the secret itself,
         // put in the wrong variable.
-        let text = crate::files::read_text_limited(path.as_ref(), crate::files::MAX_SECRET_FILE).map_err(|e| {
-            format!(
-                "cannot read {what} from the file named by --{file_flag} ({}): {e}. The value is not shown; if it is \
-                 the secret itself rather than a path, put it in {env_name} instead",
-                camel(&format!("{}_CLIENT_SECRET_FILE", side.to_ascii_uppercase()))
-            )
-        })?;
+        let text = crate::files::read_text_limited(path.as_ref(), crate::files::MAX_SECRET_FILE)
+            .map_err(|e| fail(SecretError::File(e.to_string())))?;
         let text = text.trim().to_string();
         if text.is_empty() {
-            return Err(format!("{what} file '{path}' is empty"));
+            return Err(fail(SecretError::FileEmpty(path)));
         }
         return Ok(Secret(text));
     }
-    layer.env.get(env_name).map(|s| Secret(s.to_string())).ok_or_else(|| {
-        format!(
-            "{what} is not set: set the environment variable {env_name} (in NinjaOne, a Script Variable named {}), or pass --{file_flag} PATH; secrets are never accepted as flags",
-            camel(env_name)
-        )
-    })
+    layer.env.get(src.env).map(|s| Secret(s.to_string())).ok_or(fail(SecretError::NotSet))
 }
 
-fn seconds(long: &str, v: &str) -> Result<Duration, String> {
-    let secs: f64 = v.trim().parse().map_err(|_| format!("--{long} '{v}' is not a number of seconds"))?;
+fn seconds(flag: &'static str, v: &str) -> Result<Duration, ConfigError> {
+    let bad = |not_a_number| ConfigError::Seconds { flag, value: v.to_string(), not_a_number };
+    let secs: f64 = v.trim().parse().map_err(|_| bad(true))?;
     if !(secs > 0.0 && secs.is_finite() && secs <= 86_400.0 * 7.0) {
-        return Err(format!("--{long} '{v}' must be a positive number of seconds"));
+        return Err(bad(false));
     }
     Ok(Duration::from_secs_f64(secs))
 }
 
-fn rate(v: &str) -> Result<(u32, Duration), String> {
-    let bad = || format!("--halo-rate '{v}' must look like N/SECONDS, e.g. 450/180");
+fn rate(v: &str) -> Result<(u32, Duration), ConfigError> {
+    let bad = || ConfigError::BadRate(v.to_string());
     let (n, s) = v.split_once('/').ok_or_else(bad)?;
     let n: u32 = n.trim().parse().map_err(|_| bad())?;
     let s: f64 = s.trim().parse().map_err(|_| bad())?;
@@ -261,7 +351,7 @@ fn rate(v: &str) -> Result<(u32, Duration), String> {
     Ok((n, Duration::from_secs_f64(s)))
 }
 
-pub fn settings(raw: &RawArgs, env: &Env) -> Result<Mode, String> {
+pub fn settings(raw: &RawArgs, env: &Env) -> Result<Mode, ConfigError> {
     if raw.has("help") {
         return Ok(Mode::Help);
     }
@@ -271,28 +361,27 @@ pub fn settings(raw: &RawArgs, env: &Env) -> Result<Mode, String> {
     let layer = Layer { raw, env };
 
     let verbosity = match (raw.has("quiet"), raw.has("verbose")) {
-        (true, true) => return Err("--quiet and --verbose contradict each other; give one".into()),
+        (true, true) => return Err(ConfigError::Contradict("quiet", "verbose")),
         (true, false) => Verbosity::Quiet,
         (false, true) => Verbosity::Verbose,
         _ => Verbosity::Normal,
     };
 
     let halo_url = required(&layer, "halo-url", "The Halo URL")?;
-    let mut halo_url = crate::util::checked_base_url("--halo-url", &halo_url)?;
+    let url = |flag| move |u: &str| crate::util::checked_base_url(u).map_err(|why| ConfigError::Url { flag, why });
+    let mut halo_url = url("halo-url")(&halo_url)?;
     if halo_url.to_ascii_lowercase().ends_with("/api") {
         halo_url.truncate(halo_url.len() - 4);
     }
-    let halo_auth_url =
-        layer.value("halo-auth-url").map(|u| crate::util::checked_base_url("--halo-auth-url", &u)).transpose()?;
+    let halo_auth_url = layer.value("halo-auth-url").map(|u| url("halo-auth-url")(&u)).transpose()?;
 
     let ninja_url = ninja_url(&layer)?;
 
     let ninjarmm_cli = env.get("NINJARMM_CLI").map(PathBuf::from).unwrap_or_else(crate::agent::default_cli);
     let halo_client_id = required(&layer, "halo-client-id", "The Halo client id")?;
     let ninja_client_id = required(&layer, "ninja-client-id", "The NinjaOne client id")?;
-    let halo_client_secret = secret(&layer, "halo", "HALO_CLIENT_SECRET", "The Halo client secret", &ninjarmm_cli)?;
-    let ninja_client_secret =
-        secret(&layer, "ninja", "NINJA_CLIENT_SECRET", "The NinjaOne client secret", &ninjarmm_cli)?;
+    let halo_client_secret = secret(&layer, crate::http::Side::Halo, &ninjarmm_cli)?;
+    let ninja_client_secret = secret(&layer, crate::http::Side::Ninja, &ninjarmm_cli)?;
 
     let ninja_field = layer.value_or_default("ninja-field");
     let halo_field = layer.value_or_default("halo-field");
@@ -304,11 +393,11 @@ pub fn settings(raw: &RawArgs, env: &Env) -> Result<Mode, String> {
     ];
     for (flag, v) in names.into_iter().filter_map(|(f, v)| Some((f, v?))) {
         if v.chars().any(|c| c.is_control() || c == ',') {
-            return Err(format!("--{flag} '{}' is not a field name", crate::util::printable(v)));
+            return Err(ConfigError::NotAFieldName { flag, value: v.to_string() });
         }
     }
     if ninja_link_field.as_deref() == Some(ninja_field.as_str()) {
-        return Err("--ninja-link-field names the same field as --ninja-field; the link field holds the Halo client, the other the value".into());
+        return Err(ConfigError::LinkFieldIsValueField);
     }
 
     let (mappings, notes) = mappings(&layer)?;
@@ -318,14 +407,12 @@ pub fn settings(raw: &RawArgs, env: &Env) -> Result<Mode, String> {
     let explain = layer.value("explain");
     let check = layer.switch("check")?;
     if check && explain.is_some() {
-        return Err("--check and --explain contradict each other; give one".into());
+        return Err(ConfigError::Contradict("check", "explain"));
     }
     let suggest_map = layer.value("suggest-map").map(PathBuf::from);
     let ninja_status_field = layer.value("ninja-status-field");
     if ninja_status_field.as_deref().is_some_and(|f| !crate::agent::is_field_name(f)) {
-        return Err("--ninja-status-field (NINJA_STATUS_FIELD) does not hold a custom field name (a letter, then \
-                    letters, digits or '_'); the value is not shown"
-            .into());
+        return Err(ConfigError::NotAFieldNameHidden { flag: "ninja-status-field", var: "NINJA_STATUS_FIELD" });
     }
 
     Ok(Mode::Run(Box::new(Settings {
@@ -394,26 +481,25 @@ fn id_items(layer: &Layer, long: &str) -> Vec<String> {
         .collect()
 }
 
-fn org_id(long: &str, text: &str, item: &str) -> Result<i64, String> {
-    text.trim()
-        .trim_start_matches('#')
-        .parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or_else(|| format!("--{long} '{item}': '{text}' is not a NinjaOne organization id (digits)"))
+fn org_id(flag: &'static str, text: &str, item: &str) -> Result<i64, ConfigError> {
+    text.trim().trim_start_matches('#').parse::<i64>().ok().filter(|id| *id > 0).ok_or_else(|| ConfigError::BadOrgId {
+        flag,
+        item: item.to_string(),
+        text: text.to_string(),
+    })
 }
 
 /// --ignore-id / IGNORE_IDS.
-fn ids(layer: &Layer, long: &str) -> Result<Vec<i64>, String> {
+fn ids(layer: &Layer, long: &'static str) -> Result<Vec<i64>, ConfigError> {
     id_items(layer, long).iter().map(|item| org_id(long, item, item)).collect()
 }
 
 /// --id-map / ID_MAP: `12=345` or `12=#345` (NinjaOne organization id = Halo client id). The
 /// same organization mapped to two clients is a usage error naming both.
-fn id_mappings(layer: &Layer) -> Result<Vec<crate::plan::IdMapping>, String> {
+fn id_mappings(layer: &Layer) -> Result<Vec<crate::plan::IdMapping>, ConfigError> {
     let mut out: Vec<crate::plan::IdMapping> = Vec::new();
     for item in id_items(layer, "id-map") {
-        let bad = || format!("--id-map '{item}' must look like 12=345 (NinjaOne organization id = Halo client id)");
+        let bad = || ConfigError::BadIdMap(item.clone());
         let (org, client) = item.split_once('=').ok_or_else(bad)?;
         let ninja_id = org_id("id-map", org, &item)?;
         let halo = match HaloRef::parse(client) {
@@ -422,10 +508,7 @@ fn id_mappings(layer: &Layer) -> Result<Vec<crate::plan::IdMapping>, String> {
         };
         match out.iter().find(|m| m.ninja_id == ninja_id) {
             Some(m) if m.halo != halo => {
-                return Err(format!(
-                    "--id-map names NinjaOne organization {ninja_id} twice: to {} and to {halo}; keep one",
-                    m.halo
-                ))
+                return Err(ConfigError::IdMappedTwice { ninja_id, first: m.halo.clone(), second: halo })
             }
             Some(_) => {}
             None => out.push(crate::plan::IdMapping { ninja_id, halo }),
@@ -435,21 +518,19 @@ fn id_mappings(layer: &Layer) -> Result<Vec<crate::plan::IdMapping>, String> {
 }
 
 /// The NinjaOne API root: --ninja-url, or the region's (us when neither is given).
-fn ninja_url(layer: &Layer) -> Result<String, String> {
+fn ninja_url(layer: &Layer) -> Result<String, ConfigError> {
     let url = match (layer.value("ninja-url"), layer.value("ninja-region")) {
-        (Some(_), Some(_)) => {
-            return Err(
-                "--ninja-url and --ninja-region (NINJA_URL, NINJA_REGION) contradict each other; give one".into()
-            )
+        (Some(_), Some(_)) => return Err(ConfigError::Contradict("ninja-url", "ninja-region")),
+        (Some(u), None) => {
+            crate::util::checked_base_url(&u).map_err(|why| ConfigError::Url { flag: "ninja-url", why })?
         }
-        (Some(u), None) => crate::util::checked_base_url("--ninja-url", &u)?,
         (None, region) => {
             let region = region.unwrap_or_else(|| layer.value_or_default("ninja-region")).to_ascii_lowercase();
             REGIONS
                 .iter()
                 .find(|(r, _)| *r == region)
                 .map(|(_, u)| u.to_string())
-                .ok_or_else(|| format!("--ninja-region '{region}' is not one of us, us2, eu, ca, oc, fed"))?
+                .ok_or(ConfigError::BadRegion(region))?
         }
     };
     Ok(url.strip_suffix("/api").or_else(|| url.strip_suffix("/v2")).unwrap_or(&url).to_string())
@@ -457,15 +538,14 @@ fn ninja_url(layer: &Layer) -> Result<String, String> {
 
 /// The mappings of --map/NAME_MAP and --map-file, checked against each other, and the notes on
 /// the rows skipped (unreviewed suggestions).
-fn mappings(layer: &Layer) -> Result<(Vec<Mapping>, Vec<String>), String> {
+fn mappings(layer: &Layer) -> Result<(Vec<Mapping>, Vec<String>), ConfigError> {
     // Each mapping with where it came from, so that a contradiction can name both rows.
     let mut rows: MappingRows = Vec::new();
     let mut notes = Vec::new();
     for pair in layer.list("map") {
-        let (n, h) = pair
-            .split_once('=')
-            .ok_or_else(|| format!("--map '{pair}' must look like \"Ninja name=Halo name\" (or =#id)"))?;
-        let m = mapping(n, h).ok_or_else(|| format!("--map '{pair}': both names must be non-empty"))?;
+        let bad = |empty_name| ConfigError::BadMapPair { pair: pair.clone(), empty_name };
+        let (n, h) = pair.split_once('=').ok_or_else(|| bad(false))?;
+        let m = mapping(n, h).ok_or_else(|| bad(true))?;
         rows.push((m, format!("--map/NAME_MAP \"{pair}\"")));
     }
     if let Some(path) = layer.value("map-file") {
@@ -477,7 +557,7 @@ fn mappings(layer: &Layer) -> Result<(Vec<Mapping>, Vec<String>), String> {
 }
 
 /// Timeouts, pacing, proxy and trust: what the HTTP layer is built from.
-fn http_options(layer: &Layer) -> Result<crate::http::Options, String> {
+fn http_options(layer: &Layer) -> Result<crate::http::Options, ConfigError> {
     let (raw, env) = (layer.raw, layer.env);
     let timeout = seconds("timeout", &layer.value_or_default("timeout"))?;
     // The default is written in the flag table as "21600 (6 hours)": its first word counts.
@@ -491,10 +571,7 @@ fn http_options(layer: &Layer) -> Result<crate::http::Options, String> {
     if let Some(p) = &proxy {
         let lower = p.to_ascii_lowercase();
         if !(lower.starts_with("http://") || lower.starts_with("https://") || !p.contains("://")) {
-            return Err(format!(
-                "--proxy '{}' must be an http:// or https:// proxy URL",
-                crate::util::proxy_for_display(p)
-            ));
+            return Err(ConfigError::BadProxy(crate::util::proxy_for_display(p)));
         }
     }
     Ok(crate::http::Options {
@@ -516,7 +593,7 @@ fn http_options(layer: &Layer) -> Result<crate::http::Options, String> {
 /// The mappings, once each. The same organization (as the planner compares names: case and
 /// spacing ignored) mapped to two different clients is a usage error naming both rows: which
 /// one is meant cannot be guessed.
-fn check_mappings(rows: MappingRows) -> Result<Vec<Mapping>, String> {
+fn check_mappings(rows: MappingRows) -> Result<Vec<Mapping>, ConfigError> {
     let key = crate::matching::exact_key;
     let target = |h: &HaloRef| match h {
         HaloRef::Id(id) => format!("#{id}"),
@@ -528,10 +605,8 @@ fn check_mappings(rows: MappingRows) -> Result<Vec<Mapping>, String> {
         match seen.get(&key(&m.ninja)) {
             Some(&i) if target(&out[i].0.halo) == target(&m.halo) => {}
             Some(&i) => {
-                return Err(format!(
-                    "the mapping names Ninja organization '{}' twice: to '{}' ({}) and to '{}' ({}); keep one",
-                    m.ninja, out[i].0.halo, out[i].1, m.halo, source
-                ))
+                let first = (out[i].0.halo.clone(), out[i].1.clone());
+                return Err(ConfigError::MappedTwice { ninja: m.ninja, first, second: (m.halo, source) });
             }
             None => {
                 seen.insert(key(&m.ninja), out.len());
@@ -549,10 +624,10 @@ pub type MappingRows = Vec<(Mapping, String)>;
 /// header `ninja,halo` (fields may be double-quoted; lines starting with `#` are comments).
 /// Rows whose Halo name starts with `?` are unreviewed suggestions (--suggest-map): skipped,
 /// with a warning each.
-pub fn read_map_file(path: &str) -> Result<(MappingRows, Vec<String>), String> {
+pub fn read_map_file(path: &str) -> Result<(MappingRows, Vec<String>), ConfigError> {
     let text = crate::files::read_text_limited(path.as_ref(), crate::files::MAX_MAP_FILE)
-        .map_err(|e| format!("cannot read the mapping file '{path}': {e}"))?;
-    let all = parse_map_rows(&text).map_err(|e| format!("mapping file '{path}': {e}"))?;
+        .map_err(|e| ConfigError::MapFileUnreadable { path: path.to_string(), error: e.to_string() })?;
+    let all = parse_map_rows(&text).map_err(|why| ConfigError::MapFile { path: path.to_string(), why })?;
     let (unreviewed, reviewed): (Vec<_>, Vec<_>) =
         all.into_iter().partition(|(m, _)| matches!(&m.halo, HaloRef::Name(n) if n.starts_with('?')));
     let reviewed = reviewed.into_iter().map(|(m, row)| (m, format!("{path} {row}"))).collect();
@@ -564,22 +639,22 @@ pub fn read_map_file(path: &str) -> Result<(MappingRows, Vec<String>), String> {
     Ok((reviewed, notes))
 }
 
-pub fn parse_map(text: &str) -> Result<Vec<Mapping>, String> {
+pub fn parse_map(text: &str) -> Result<Vec<Mapping>, MapError> {
     Ok(parse_map_rows(text)?.into_iter().map(|(m, _)| m).collect())
 }
 
 /// `parse_map`, each mapping with its row ("line 4", "entry \"Acme\"").
-pub fn parse_map_rows(text: &str) -> Result<MappingRows, String> {
+pub fn parse_map_rows(text: &str) -> Result<MappingRows, MapError> {
     let text = text.trim_start_matches('\u{feff}');
     if text.trim_start().starts_with('{') {
         // Every entry as written, so that a name given twice is seen (a map keeps the last).
-        let obj: JsonEntries = serde_json::from_str(text).map_err(|e| format!("not a valid JSON object: {e}"))?;
+        let obj: JsonEntries = serde_json::from_str(text).map_err(|e| MapError::NotJson(e.to_string()))?;
         return obj
             .0
             .iter()
             .map(|(k, v)| {
-                let h = v.as_str().ok_or_else(|| format!("the value for \"{k}\" must be a string"))?;
-                let m = mapping(k, h).ok_or_else(|| format!("the entry \"{k}\": both names must be non-empty"))?;
+                let h = v.as_str().ok_or_else(|| MapError::NotAString(k.clone()))?;
+                let m = mapping(k, h).ok_or_else(|| MapError::EmptyEntry(k.clone()))?;
                 Ok((m, format!("entry \"{k}\"")))
             })
             .collect();
@@ -593,34 +668,29 @@ pub fn parse_map_rows(text: &str) -> Result<MappingRows, String> {
         if trimmed.is_empty() || trimmed.starts_with('#') {
             continue;
         }
-        let fields = csv_fields(trimmed).map_err(|e| format!("line {n}: {e}"))?;
+        let fields = csv_fields(trimmed).map_err(|Unclosed| MapError::Unclosed { line: n })?;
         if !header_seen {
             let h: Vec<String> = fields.iter().map(|f| f.trim().to_ascii_lowercase()).collect();
             // `ninja,halo`, or `ninja,halo,ninja_id,halo_id` as --suggest-map writes it (the
             // ids are for a person; the mapping reads the names).
             let with_ids = h.len() == 4 && h[2] == "ninja_id" && h[3] == "halo_id";
             if !(h.len() == 2 || with_ids) || h[0] != "ninja" || h[1] != "halo" {
-                return Err(format!(
-                    "line {n}: the first line must be the header 'ninja,halo' (or 'ninja,halo,ninja_id,halo_id'), found '{trimmed}'"
-                ));
+                return Err(MapError::Header { line: n, found: trimmed.to_string() });
             }
             columns = h.len();
             header_seen = true;
             continue;
         }
         if fields.len() != columns {
-            return Err(format!(
-                "line {n}: expected {columns} fields, found {}; quote names that contain commas",
-                fields.len()
-            ));
+            return Err(MapError::Columns { line: n, expected: columns, found: fields.len() });
         }
         // A cell --suggest-map marked as text ('=...) is read as the name it stands for.
         let (ninja, halo) = (crate::util::from_cell(&fields[0]), crate::util::from_cell(&fields[1]));
-        let m = mapping(ninja, halo).ok_or_else(|| format!("line {n}: both names must be non-empty"))?;
+        let m = mapping(ninja, halo).ok_or(MapError::EmptyName { line: n })?;
         out.push((m, format!("line {n}")));
     }
     if !header_seen {
-        return Err("empty: expected the header 'ninja,halo' and one row per mapping".into());
+        return Err(MapError::Empty);
     }
     Ok(out)
 }
@@ -649,7 +719,7 @@ impl<'de> serde::Deserialize<'de> for JsonEntries {
 }
 
 /// One CSV line into fields; `"` quotes a field and `""` is a quote inside it.
-pub fn csv_fields(line: &str) -> Result<Vec<String>, String> {
+pub fn csv_fields(line: &str) -> Result<Vec<String>, Unclosed> {
     let mut fields = Vec::new();
     let mut cur = String::new();
     let mut chars = line.chars().peekable();
@@ -675,7 +745,7 @@ pub fn csv_fields(line: &str) -> Result<Vec<String>, String> {
         }
     }
     if in_quotes {
-        return Err("a quoted field is not closed".into());
+        return Err(Unclosed);
     }
     fields.push(cur);
     Ok(fields.into_iter().map(|f| f.trim().to_string()).collect())
@@ -709,11 +779,39 @@ mod tests {
     }
 
     fn run(args: &[&str], pairs: &[(&str, &str)]) -> Result<Settings, String> {
-        let raw = cli::parse(args.iter().map(std::ffi::OsString::from))?;
-        match settings(&raw, &env(pairs))? {
+        let raw =
+            cli::parse(args.iter().map(std::ffi::OsString::from)).map_err(|e| ConfigError::Usage(e).to_string())?;
+        match settings(&raw, &env(pairs)).map_err(|e| e.to_string())? {
             Mode::Run(s) => Ok(*s),
             _ => Err("not run".into()),
         }
+    }
+
+    fn error(args: &[&str], pairs: &[(&str, &str)]) -> ConfigError {
+        let raw = cli::parse(args.iter().map(std::ffi::OsString::from)).map_err(ConfigError::Usage);
+        match raw.and_then(|raw| settings(&raw, &env(pairs))) {
+            Err(e) => e,
+            Ok(_) => panic!("{args:?} was accepted"),
+        }
+    }
+
+    #[test]
+    fn errors_are_data_that_name_the_setting() {
+        assert_eq!(error(&["-q", "-v"], &base()), ConfigError::Contradict("quiet", "verbose"));
+        let mut no_secret = base();
+        no_secret.retain(|(k, _)| *k != "haloclientsecret");
+        let e = error(&[], &no_secret);
+        assert_eq!(e, ConfigError::Secret { side: crate::http::Side::Halo, why: SecretError::NotSet });
+        assert!(e.to_string().contains("Script Variable named haloClientSecret"), "{e}");
+        let mut pasted = base();
+        pasted.push(("HALO_CLIENT_SECRET_FIELD", "s3cr3t-p4ss!"));
+        let e = error(&[], &pasted);
+        assert!(matches!(e, ConfigError::NotAFieldNameHidden { flag: "halo-client-secret-field", .. }), "{e:?}");
+        assert!(!format!("{e} {e:?}").contains("s3cr3t"), "the value is kept nowhere: {e:?}");
+        assert!(matches!(
+            error(&["--halo-urll", "x"], &base()),
+            ConfigError::Usage(cli::UsageError::Unknown { closest: Some("halo-url"), .. })
+        ));
     }
 
     #[test]
@@ -750,12 +848,12 @@ mod tests {
         assert!(e.contains("contradict"), "{e}");
         let mut p = base();
         p.push(("DRY_RUN", "maybe"));
-        assert!(run(&[], &p).unwrap_err().contains("DRY_RUN"));
+        assert!(run(&[], &p).unwrap_err().to_string().contains("DRY_RUN"));
         assert!(run(&["--halo-rate", "5"], &base()).is_err());
         assert!(run(&["--halo-rate", "5/1e300"], &base()).is_err());
         assert!(run(&["--halo-rate", "5/NaN"], &base()).is_err());
         assert!(run(&["--timeout", "-1"], &base()).is_err());
-        assert!(run(&["--halo-url", "http://psa.example.com"], &base()).unwrap_err().contains("http://"));
+        assert!(run(&["--halo-url", "http://psa.example.com"], &base()).unwrap_err().to_string().contains("http://"));
     }
 
     #[test]
@@ -776,9 +874,12 @@ mod tests {
                 .unwrap();
         assert_eq!(from_flags.plan.id_mappings, want);
         assert_eq!(from_flags.plan.ignore_ids, vec![7, 8, 9]);
-        assert!(run(&["--id-map", "12=Acme"], &base()).unwrap_err().contains("must look like 12=345"));
-        assert!(run(&["--id-map", "12=3", "--id-map", "12=4"], &base()).unwrap_err().contains("twice"));
-        assert!(run(&["--ignore-id", "x"], &base()).unwrap_err().contains("not a NinjaOne organization id"));
+        assert!(run(&["--id-map", "12=Acme"], &base()).unwrap_err().to_string().contains("must look like 12=345"));
+        assert!(run(&["--id-map", "12=3", "--id-map", "12=4"], &base()).unwrap_err().to_string().contains("twice"));
+        assert!(run(&["--ignore-id", "x"], &base())
+            .unwrap_err()
+            .to_string()
+            .contains("not a NinjaOne organization id"));
     }
 
     #[test]
@@ -796,22 +897,22 @@ mod tests {
         let m = parse_map("ninja,halo\n# comment\n\"Smith, Jones\",\"Smith & Jones, LLP\"\nX,#3\n").unwrap();
         assert_eq!(m[0].halo, HaloRef::Name("Smith & Jones, LLP".into()));
         assert_eq!(m[1].halo, HaloRef::Id(3));
-        assert!(parse_map("ninja,halo\nA,B,C\n").unwrap_err().contains("line 2"));
-        assert!(parse_map("org,client\n").unwrap_err().contains("line 1"));
-        assert!(parse_map("ninja,halo\n\"A,B\n").unwrap_err().contains("not closed"));
+        assert!(parse_map("ninja,halo\nA,B,C\n").unwrap_err().to_string().contains("line 2"));
+        assert!(parse_map("org,client\n").unwrap_err().to_string().contains("line 1"));
+        assert!(parse_map("ninja,halo\n\"A,B\n").unwrap_err().to_string().contains("not closed"));
         assert_eq!(parse_map("{\"A\": \"#4\"}").unwrap()[0].halo, HaloRef::Id(4));
         assert!(parse_map("{\"A\": 4}").is_err());
         // A JSON object naming one organization twice is refused like the CSV form.
-        let e = check_mappings(parse_map_rows("{\"A\": \"B\", \"A\": \"C\"}").unwrap()).unwrap_err();
+        let e = check_mappings(parse_map_rows("{\"A\": \"B\", \"A\": \"C\"}").unwrap()).unwrap_err().to_string();
         assert!(e.contains("twice") && e.contains("entry \"A\""), "{e}");
-        let e = check_mappings(parse_map_rows("ninja,halo\nA,B\nA,C\n").unwrap()).unwrap_err();
+        let e = check_mappings(parse_map_rows("ninja,halo\nA,B\nA,C\n").unwrap()).unwrap_err().to_string();
         assert!(e.contains("twice") && e.contains("(line 2)") && e.contains("(line 3)"), "{e}");
         // As the planner compares names: case and spacing do not make another organization.
         let rows = vec![
             (mapping("Acme  Dental", "Acme").unwrap(), "--map/NAME_MAP \"Acme  Dental=Acme\"".to_string()),
             (mapping("acme dental", "#7").unwrap(), "map.csv line 4".to_string()),
         ];
-        let e = check_mappings(rows).unwrap_err();
+        let e = check_mappings(rows).unwrap_err().to_string();
         assert!(e.contains("--map/NAME_MAP") && e.contains("map.csv line 4"), "{e}");
         // The same target twice is no contradiction.
         let rows = vec![(mapping("A", "B").unwrap(), "x".into()), (mapping("a", " b ").unwrap(), "y".into())];

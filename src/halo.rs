@@ -435,7 +435,7 @@ pub fn auth_server(
         (Some((_, rest)), Some((scheme, _))) => format!("{scheme}://{rest}"),
         _ => found.to_string(),
     };
-    Ok(match crate::util::checked_base_url("the auth_url of /api/authinfo", &found) {
+    Ok(match crate::util::checked_base_url(&found) {
         Ok(auth_url) => AuthServer {
             auth_url,
             tenant: tenant.clone().or_else(|| {
@@ -447,7 +447,7 @@ pub fn auth_server(
             }),
             how: "Halo's /api/authinfo".into(),
         },
-        Err(e) => fallback(format!("the default ({e})")),
+        Err(e) => fallback(format!("the default ({})", crate::hints::url_problem("the auth_url of /api/authinfo", &e))),
     })
 }
 

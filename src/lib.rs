@@ -11,6 +11,7 @@ pub(crate) mod connect;
 pub(crate) mod explain;
 pub(crate) mod files;
 pub mod halo;
+pub mod hints;
 pub mod http;
 pub(crate) mod lock;
 pub mod matching;
@@ -30,7 +31,9 @@ pub fn run() -> report::Exit {
     if let Some(p) = env.get("NINJA_AGENT_PASSWORD") {
         output::add_secret(p);
     }
-    let mode = cli::parse(std::env::args_os().skip(1)).and_then(|raw| config::settings(&raw, &env));
+    let mode = cli::parse(std::env::args_os().skip(1))
+        .map_err(config::ConfigError::Usage)
+        .and_then(|raw| config::settings(&raw, &env));
     let settings = match mode {
         Ok(config::Mode::Help) => {
             print!("{}", cli::help());

@@ -149,24 +149,32 @@ pub fn is_loopback_host(host: &str) -> bool {
     }
 }
 
+/// Why a URL cannot be used as a base URL (rendered in hints.rs; the part before an `@` is never
+/// kept).
+#[derive(Debug, Clone, PartialEq)]
+pub enum UrlError {
+    Credentials { host: String },
+    Backslash(String),
+    WhiteSpace(String),
+    PlainHttp(String),
+    NotAUrl(String),
+}
+
 /// Checks that a configured base URL is usable: `https://`, or `http://` on a loopback host
 /// only (tests and the demo). Returns it without a trailing slash. A URL that carries
 /// `user:password@` is refused, and the message never repeats what came before the `@`.
-pub fn checked_base_url(what: &str, url: &str) -> Result<String, String> {
+pub fn checked_base_url(url: &str) -> Result<String, UrlError> {
     let url = url.trim().trim_end_matches('/');
     let lower = url.to_ascii_lowercase();
     let authority = url.split_once("://").map_or("", |(_, r)| r).split(['/', '?', '#']).next().unwrap_or("");
     if let Some((_, host)) = authority.rsplit_once('@') {
-        return Err(format!(
-            "{what} carries credentials ('…@{host}'): the API is authenticated by client id and secret, never \
-             inside the URL; remove the part before '@'"
-        ));
+        return Err(UrlError::Credentials { host: host.to_string() });
     }
     if url.contains('\\') {
-        return Err(format!("{what} '{url}' contains a backslash; URLs use forward slashes"));
+        return Err(UrlError::Backslash(url.to_string()));
     }
     if url.chars().any(char::is_whitespace) || url.chars().any(char::is_control) {
-        return Err(format!("{what} '{}' contains white space; it is not a URL", printable(url)));
+        return Err(UrlError::WhiteSpace(url.to_string()));
     }
     let host = url_host(url).filter(|h| !h.is_empty());
     if lower.starts_with("https://") && host.is_some() {
@@ -176,11 +184,9 @@ pub fn checked_base_url(what: &str, url: &str) -> Result<String, String> {
         if host.is_some_and(is_loopback_host) {
             return Ok(url.to_string());
         }
-        return Err(format!(
-            "{what} '{url}' uses plain http://; only https:// is allowed (http:// only for localhost)"
-        ));
+        return Err(UrlError::PlainHttp(url.to_string()));
     }
-    Err(format!("{what} '{url}' is not a URL; expected something like https://host.example.com"))
+    Err(UrlError::NotAUrl(url.to_string()))
 }
 
 /// The password of a `user:password@host` URL.
@@ -453,17 +459,18 @@ mod tests {
         assert_eq!(host_port("HTTPS://PSA.Example.com.:443/x"), Some(("psa.example.com".into(), None)));
         assert_eq!(host_port("http://LOCALHOST:8080"), Some(("localhost".into(), Some(8080))));
         assert_eq!(host_port("http://[::1]:9/"), Some(("::1".into(), Some(9))));
-        assert!(checked_base_url("x", "http://127.0.0.1:9/").is_ok());
-        assert!(checked_base_url("x", "http://example.com").is_err());
-        assert!(checked_base_url("x", "ftp://example.com").is_err());
-        assert!(checked_base_url("x", "https://").is_err());
+        assert!(checked_base_url("http://127.0.0.1:9/").is_ok());
+        assert!(checked_base_url("http://example.com").is_err());
+        assert!(checked_base_url("ftp://example.com").is_err());
+        assert!(checked_base_url("https://").is_err());
         assert_eq!(pct("a b&c"), "a%20b%26c");
         assert_eq!(base64url_decode("eyJzY29wZSI6ImFsbCJ9").unwrap(), br#"{"scope":"all"}"#);
         assert_eq!(base64url_decode("YWI_-w").unwrap(), [0x61, 0x62, 0x3f, 0xfb]);
         assert!(base64url_decode("a.b").is_none());
-        let e = checked_base_url("--halo-url", "https://admin:hunter22@psa.example.com").unwrap_err();
+        let url_error = |u| crate::hints::url_problem("--halo-url", &checked_base_url(u).unwrap_err());
+        let e = url_error("https://admin:hunter22@psa.example.com");
         assert!(e.contains("carries credentials") && !e.contains("hunter22") && !e.contains("admin"), "{e}");
-        assert!(checked_base_url("--halo-url", "https://psa.example.com\\api").unwrap_err().contains("backslash"));
+        assert!(url_error("https://psa.example.com\\api").contains("backslash"));
         assert_eq!(proxy_for_display("http://u:pw@proxy:3128/"), "http://u:***@proxy:3128/");
         assert_eq!(proxy_for_display("proxy:3128"), "proxy:3128");
         assert_eq!(url_password("http://u:pw@proxy:3128"), Some("pw"));
