@@ -99,7 +99,7 @@ fn check_halo(s: &Settings, http: &Http, list: &mut Checklist) {
         Err(e) => return list.fail(&e.to_string()),
     };
     list.ok(&format!("Halo client field '{}' (label '{}', id {})", field.name, field.label, field.id));
-    match halo.client_page(&defs, 1) {
+    match halo.page(halo::Kind::Clients, &defs, 1) {
         Ok((rows, total)) => {
             let of = total.map_or(String::new(), |t| format!(" of {t}"));
             list.ok(&format!("Halo clients: the first page has {}{of}", rows.len()));
@@ -107,12 +107,34 @@ fn check_halo(s: &Settings, http: &Http, list: &mut Checklist) {
         }
         Err(e) => list.fail(&format!("Halo clients: {e}")),
     }
+    if let Some(sites) = &s.sites {
+        check_sites(&halo, &sites.halo_site_field, list);
+    }
+}
+
+/// The site level: the site field exists (as the client field is checked), and the site list
+/// can be read.
+fn check_sites(halo: &halo::Halo, wanted: &str, list: &mut Checklist) {
+    let field = match halo.fields(halo::Kind::Sites).and_then(|defs| Ok((halo::resolve_field(&defs, wanted)?, defs))) {
+        Ok((f, defs)) => {
+            list.ok(&format!("Halo site field '{}' (label '{}', id {})", f.name, f.label, f.id));
+            defs
+        }
+        Err(e) => return list.fail(&format!("Halo sites (--halo-site-field / HALO_SITE_FIELD): {e}")),
+    };
+    match halo.page(halo::Kind::Sites, &field, 1) {
+        Ok((rows, total)) => {
+            let of = total.map_or(String::new(), |t| format!(" of {t}"));
+            list.ok(&format!("Halo sites: the first page has {}{of}", rows.len()));
+        }
+        Err(e) => list.fail(&format!("Halo sites: {e}")),
+    }
 }
 
 /// What a run will cost, from what the first page of the client list shows: whether its rows
 /// carry the field's value (`include_custom_fields`, which the program sends, is not in Halo's
 /// published API document: an instance may ignore it) and Halo's own NinjaOne link.
-fn cost(s: &Settings, field_def: &halo::FieldDef, rows: &[halo::Client], total: Option<u64>, list: &mut Checklist) {
+fn cost(s: &Settings, field_def: &halo::FieldDef, rows: &[halo::Record], total: Option<u64>, list: &mut Checklist) {
     if rows.is_empty() {
         return;
     }
@@ -150,15 +172,21 @@ fn cost(s: &Settings, field_def: &halo::FieldDef, rows: &[halo::Client], total: 
 
 fn check_ninja(s: &Settings, http: &Http, list: &mut Checklist) {
     let ninja = crate::connect::ninja(s, http);
-    // The GUID field and, when configured, the link field: one request for both, as a run does.
-    let fields: Vec<&str> = std::iter::once(s.ninja_field.as_str()).chain(s.ninja_link_field.as_deref()).collect();
+    // The GUID field and, when configured, the link and location fields: one request for all,
+    // as a run does.
+    let fields = crate::connect::ninja_fields(s);
     let checks = match ninja.check_fields(&fields) {
         Ok(c) => c,
         // A sign-in failure or a field that cannot be used: either way a sync could not run.
         Err(e) => return list.fail(&format!("NinjaOne: {e}")),
     };
     list.ok(&format!("NinjaOne sign-in: client id '{}', scope monitoring", s.ninja_client_id));
-    for (check, what) in checks.iter().zip(["organization field", "link field"]) {
+    for (i, (check, wanted)) in checks.iter().zip(&fields).enumerate() {
+        let what = match (i, wanted.scope) {
+            (0, _) => "organization field",
+            (_, crate::ninja::Scope::Location) => "location field",
+            _ => "link field",
+        };
         match check {
             FieldCheck::Found(d) => list.ok(&format!(
                 "NinjaOne {what} '{}' (label '{}'), API permission {}",
@@ -167,7 +195,7 @@ fn check_ninja(s: &Settings, http: &Http, list: &mut Checklist) {
                 d.api_permission.as_deref().unwrap_or("not shown")
             )),
             // The same reason for every field (the definitions could not be read): said once.
-            FieldCheck::Unchecked(why) if what == "organization field" => list.warn(why),
+            FieldCheck::Unchecked(why) if i == 0 => list.warn(why),
             FieldCheck::Unchecked(_) => {}
         }
     }
@@ -175,7 +203,13 @@ fn check_ninja(s: &Settings, http: &Http, list: &mut Checklist) {
         Ok((_, orgs)) => orgs,
         Err(e) => return list.fail(&format!("NinjaOne organizations: {e}")),
     };
-    match ninja.query_page(&[&s.ninja_field], None) {
+    if s.sites.is_some() {
+        match ninja.location_page(0, 100) {
+            Ok((_, page)) => list.ok(&format!("NinjaOne locations: the first page has {}", page.len())),
+            Err(e) => list.fail(&format!("NinjaOne locations: {e}")),
+        }
+    }
+    match ninja.query_page(crate::ninja::Scope::Organization, &[&s.ninja_field], None) {
         Ok(Some(page)) => {
             let first: std::collections::HashSet<i64> = orgs.iter().map(|o| o.id).collect();
             let with_value = page

@@ -57,6 +57,8 @@ pub const FLAGS: &[Flag] = &[
     f("ninja-client-secret-field", "FIELD", Some("NINJA_CLIENT_SECRET_FIELD"), None, Value, "On a NinjaOne agent: read the NinjaOne client secret from this (secure) custom field via ninjarmm-cli."),
     f("ninja-field", "NAME", Some("NINJA_FIELD"), Some("dtcOrgGuid"), Value, "NinjaOne organization custom field that holds the value."),
     f("halo-field", "NAME", Some("HALO_FIELD"), Some("CFDtcClientGuid"), Value, "Halo client custom field to write: the internal CF... name, not the label."),
+    f("ninja-location-field", "NAME", Some("NINJA_LOCATION_FIELD"), None, Value, "NinjaOne location custom field that holds each location's value, e.g. dtcLocationGuid. With --halo-site-field: sites are synced too, inside each certain organization-client link."),
+    f("halo-site-field", "NAME", Some("HALO_SITE_FIELD"), None, Value, "Halo site custom field to write each location's value to (internal CF... name, FieldInfo typeid 3). Give both site options or neither."),
     f("map", "NINJA=HALO", Some("NAME_MAP"), None, Repeat, "Manual mapping: Ninja org name = Halo client name or #id. Repeatable; env: pairs separated by ';'."),
     f("map-file", "PATH", Some("MAP_FILE"), None, Value, "Mapping table: CSV with header ninja,halo, or a JSON object {\"ninja\": \"halo\"}."),
     f("ignore", "NAME", Some("IGNORE_ORGS"), None, Repeat, "Ninja org never synced nor reported as needing attention. Repeatable; env: names separated by ';'."),

@@ -72,6 +72,8 @@ pub struct Settings {
     pub halo_field: String,
     /// The organization field naming its Halo client (--ninja-link-field), when configured.
     pub ninja_link_field: Option<String>,
+    /// The site level (--ninja-location-field and --halo-site-field), when both are set.
+    pub sites: Option<SiteFields>,
     /// What the planner needs: mappings, ignored organizations, the tier and value switches.
     pub plan: crate::plan::Options,
     pub dry_run: bool,
@@ -92,6 +94,13 @@ pub struct Settings {
     pub lock_dir: Option<PathBuf>,
     /// Warnings found while reading the settings (e.g. unreviewed mapping suggestions).
     pub notes: Vec<String>,
+}
+
+/// The fields of the site level: NinjaOne locations' field -> Halo sites' field.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SiteFields {
+    pub ninja_location_field: String,
+    pub halo_site_field: String,
 }
 
 pub enum Mode {
@@ -138,6 +147,8 @@ pub enum ConfigError {
     },
     /// The link field and the value field are the same field.
     LinkFieldIsValueField,
+    /// One of the two site options without the other (the one given).
+    HalfOfSites(&'static str),
     /// An option naming a NinjaOne custom field that does not have a field name's shape; its
     /// value is not kept (it may be a secret pasted into the wrong variable).
     NotAFieldNameHidden {
@@ -383,22 +394,7 @@ pub fn settings(raw: &RawArgs, env: &Env) -> Result<Mode, ConfigError> {
     let halo_client_secret = secret(&layer, crate::http::Side::Halo, &ninjarmm_cli)?;
     let ninja_client_secret = secret(&layer, crate::http::Side::Ninja, &ninjarmm_cli)?;
 
-    let ninja_field = layer.value_or_default("ninja-field");
-    let halo_field = layer.value_or_default("halo-field");
-    let ninja_link_field = layer.value("ninja-link-field");
-    let names = [
-        ("ninja-field", Some(&ninja_field)),
-        ("halo-field", Some(&halo_field)),
-        ("ninja-link-field", ninja_link_field.as_ref()),
-    ];
-    for (flag, v) in names.into_iter().filter_map(|(f, v)| Some((f, v?))) {
-        if v.chars().any(|c| c.is_control() || c == ',') {
-            return Err(ConfigError::NotAFieldName { flag, value: v.to_string() });
-        }
-    }
-    if ninja_link_field.as_deref() == Some(ninja_field.as_str()) {
-        return Err(ConfigError::LinkFieldIsValueField);
-    }
+    let (ninja_field, halo_field, ninja_link_field, sites) = field_names(&layer)?;
 
     let (mappings, notes) = mappings(&layer)?;
 
@@ -428,6 +424,7 @@ pub fn settings(raw: &RawArgs, env: &Env) -> Result<Mode, ConfigError> {
         ninja_field,
         halo_field,
         ninja_link_field,
+        sites,
         plan: crate::plan::Options {
             mappings,
             ignore: layer.list("ignore"),
@@ -438,6 +435,7 @@ pub fn settings(raw: &RawArgs, env: &Env) -> Result<Mode, ConfigError> {
             overwrite: layer.switch("overwrite")?,
             any_value: layer.switch("any-value")?,
             include_inactive: layer.switch("include-inactive")?,
+            single_place: false,
         },
         dry_run: layer.switch("dry-run")?,
         report: layer.value("report").map(PathBuf::from),
@@ -479,6 +477,39 @@ fn id_items(layer: &Layer, long: &str) -> Vec<String> {
         .filter(|s| !s.is_empty())
         .map(str::to_string)
         .collect()
+}
+
+/// The field options: the value field on each side, the link field, the site level's fields
+/// (both or neither). Names only here; whether the fields exist is checked at run time.
+fn field_names(layer: &Layer) -> Result<(String, String, Option<String>, Option<SiteFields>), ConfigError> {
+    let ninja_field = layer.value_or_default("ninja-field");
+    let halo_field = layer.value_or_default("halo-field");
+    let ninja_link_field = layer.value("ninja-link-field");
+    let (location_field, site_field) = (layer.value("ninja-location-field"), layer.value("halo-site-field"));
+    let names = [
+        ("ninja-field", Some(&ninja_field)),
+        ("halo-field", Some(&halo_field)),
+        ("ninja-link-field", ninja_link_field.as_ref()),
+        ("ninja-location-field", location_field.as_ref()),
+        ("halo-site-field", site_field.as_ref()),
+    ];
+    for (flag, v) in names.into_iter().filter_map(|(f, v)| Some((f, v?))) {
+        if v.chars().any(|c| c.is_control() || c == ',') {
+            return Err(ConfigError::NotAFieldName { flag, value: v.to_string() });
+        }
+    }
+    if ninja_link_field.as_deref() == Some(ninja_field.as_str()) {
+        return Err(ConfigError::LinkFieldIsValueField);
+    }
+    let sites = match (location_field, site_field) {
+        (Some(ninja_location_field), Some(halo_site_field)) => {
+            Some(SiteFields { ninja_location_field, halo_site_field })
+        }
+        (Some(_), None) => return Err(ConfigError::HalfOfSites("ninja-location-field")),
+        (None, Some(_)) => return Err(ConfigError::HalfOfSites("halo-site-field")),
+        (None, None) => None,
+    };
+    Ok((ninja_field, halo_field, ninja_link_field, sites))
 }
 
 fn org_id(flag: &'static str, text: &str, item: &str) -> Result<i64, ConfigError> {

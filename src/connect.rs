@@ -4,7 +4,7 @@
 use crate::config::Settings;
 use crate::halo::{self, Halo, HaloAuth};
 use crate::http::{ApiError, Http};
-use crate::ninja::{Ninja, NinjaAuth};
+use crate::ninja::{Ninja, NinjaAuth, Scope, Wanted};
 
 /// The NinjaOne client of these settings.
 pub(crate) fn ninja<'a>(s: &Settings, http: &'a Http) -> Ninja<'a> {
@@ -23,4 +23,22 @@ pub(crate) fn halo<'a>(s: &Settings, http: &'a Http) -> Result<(Halo<'a>, halo::
         &s.halo_scope,
     );
     Ok((Halo { http, url: s.halo_url.clone(), auth, shapes: Default::default() }, server))
+}
+
+/// The NinjaOne fields a run reads, in this order: the value, the link field (when set), the
+/// location field (when sites are synced). Looked up in one request before anything is read.
+pub(crate) fn ninja_fields(s: &Settings) -> Vec<Wanted<'_>> {
+    let mut fields =
+        vec![Wanted { name: &s.ninja_field, scope: Scope::Organization, flag: "--ninja-field / NINJA_FIELD" }];
+    if let Some(link) = &s.ninja_link_field {
+        fields.push(Wanted { name: link, scope: Scope::Organization, flag: "--ninja-link-field / NINJA_LINK_FIELD" });
+    }
+    if let Some(sites) = &s.sites {
+        fields.push(Wanted {
+            name: &sites.ninja_location_field,
+            scope: Scope::Location,
+            flag: "--ninja-location-field / NINJA_LOCATION_FIELD",
+        });
+    }
+    fields
 }

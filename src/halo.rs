@@ -23,16 +23,63 @@ pub struct FieldDef {
     pub label: String,
 }
 
+/// Which Halo list: clients, or sites (a site belongs to a client). Both are records with custom
+/// fields, read, paged and written the same way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Clients,
+    Sites,
+}
+
+impl Kind {
+    pub fn noun(self) -> &'static str {
+        match self {
+            Kind::Clients => "client",
+            Kind::Sites => "site",
+        }
+    }
+    pub fn plural(self) -> &'static str {
+        match self {
+            Kind::Clients => "clients",
+            Kind::Sites => "sites",
+        }
+    }
+    fn path(self) -> &'static str {
+        match self {
+            Kind::Clients => "/api/Client",
+            Kind::Sites => "/api/Site",
+        }
+    }
+    /// FieldInfo's typeid of the record's custom fields.
+    fn typeid(self) -> u8 {
+        match self {
+            Kind::Clients => 2,
+            Kind::Sites => 3,
+        }
+    }
+    /// The endpoints, as the request statistics name them: list, detail, write.
+    fn endpoints(self) -> [&'static str; 3] {
+        match self {
+            Kind::Clients => ["GET /api/Client", "GET /api/Client/{id}", "POST /api/Client"],
+            Kind::Sites => ["GET /api/Site", "GET /api/Site/{id}", "POST /api/Site"],
+        }
+    }
+}
+
+/// A Halo client or site as read: what matching and the write protocol need of it.
 #[derive(Debug, Clone)]
-pub struct Client {
+pub struct Record {
     pub id: i64,
     pub name: String,
     pub inactive: bool,
+    /// A site's client; None for clients.
+    pub client_id: Option<i64>,
     /// The client's `customfields` array as Halo sent it, or None when the answer carried no
     /// array; compact, decoded only to look a value up or to build an update.
     pub customfields: Option<CustomFields>,
-    /// Halo's own NinjaOne link (`ninjarmmid`): the NinjaOne organization id its integration
-    /// stored on the client. None where the answer does not show one (0, null or absent).
+    /// Halo's own NinjaOne link (`ninjarmmid`): the NinjaOne organization id (on a client) or
+    /// location id (on a site) its integration stored. None where the answer does not show one
+    /// (0, null or absent).
     pub ninja_id: Option<i64>,
     /// Whether the answer carried the `ninjarmmid` key at all (what --check reports).
     pub shows_ninja_link: bool,
@@ -205,7 +252,7 @@ fn by_id_where_names_are_shared(fields: &mut [Value], defs: &[FieldDef]) {
     }
 }
 
-impl Client {
+impl Record {
     /// The custom field objects as read; None when Halo's answer carried no (readable) array.
     fn field_objects(&self) -> Option<Vec<Value>> {
         self.customfields.as_ref()?.expand()
@@ -515,111 +562,135 @@ impl Halo<'_> {
 
     /// Client custom field definitions from GET /api/FieldInfo?typeid=2 (a bare array).
     pub fn client_fields(&self) -> Result<Vec<FieldDef>, ApiError> {
-        let (url, outcome) = self.get("GET /api/FieldInfo", "/api/FieldInfo?typeid=2")?;
+        self.fields(Kind::Clients)
+    }
+
+    /// The custom field definitions of clients (typeid 2) or sites (typeid 3).
+    pub fn fields(&self, kind: Kind) -> Result<Vec<FieldDef>, ApiError> {
+        let (url, outcome) = self.get("GET /api/FieldInfo", &format!("/api/FieldInfo?typeid={}", kind.typeid()))?;
         if matches!(&outcome, Ok(r) if r.status == 403) {
             return Err(ApiError::Auth(format!(
-                "Halo refused to list the client custom fields: {}. The API application needs the read:customers and \
+                "Halo refused to list the {} custom fields: {}. The API application needs the read:customers and \
                  edit:customers scopes, and its login agent a role that can see and edit customers",
+                kind.noun(),
                 describe("GET", &url, &outcome)
             )));
         }
-        read_ok("Halo's client custom fields", &url, &outcome, parse_field_info)
+        read_ok(&format!("Halo's {} custom fields", kind.noun()), &url, &outcome, parse_field_info)
     }
 
     /// Every client, active and inactive (filtered by the caller on each row's `inactive`, since
     /// Halo silently ignores query parameters it does not know). Current custom field values are
     /// asked for with `include_custom_fields`; rows come back without them where the server
     /// does not supply them.
-    pub fn clients(&self, fields: &[FieldDef]) -> Result<Vec<Client>, ApiError> {
-        self.clients_where(fields, &|_| true)
+    pub fn clients(&self, fields: &[FieldDef]) -> Result<Vec<Record>, ApiError> {
+        self.list(Kind::Clients, fields, &|_| true)
     }
 
-    /// The clients for which `keep(id)` holds, from a complete read of the list (paging and
-    /// its checks see every row; only the kept ones are held in memory).
-    pub fn clients_where(&self, fields: &[FieldDef], keep: &dyn Fn(i64) -> bool) -> Result<Vec<Client>, ApiError> {
-        let mut clients = Vec::new();
+    /// The clients (or sites) for which `keep(id)` holds, from a complete read of the list
+    /// (paging and its checks see every row; only the kept ones are held in memory).
+    pub fn list(&self, kind: Kind, fields: &[FieldDef], keep: &dyn Fn(i64) -> bool) -> Result<Vec<Record>, ApiError> {
+        let (noun, plural) = (kind.noun(), kind.plural());
+        let mut records = Vec::new();
         let mut seen = crate::util::PageGuard::default();
         for page_no in 1.. {
-            let (rows, total) = self.client_page(fields, page_no).map_err(|e| {
-                ApiError::Request(format!("{e}; a partial client list is never used for matching, nothing was written"))
+            let (rows, total) = self.page(kind, fields, page_no).map_err(|e| {
+                ApiError::Request(format!("{e}; a partial {noun} list is never used for matching, nothing was written"))
             })?;
             let received = rows.len();
             for c in rows {
-                seen.first(c.id, &format!("Halo client {}", c.id), &format!("page {page_no}"))
+                seen.first(c.id, &format!("Halo {noun} {}", c.id), &format!("page {page_no}"))
                     .map_err(ApiError::Inconsistent)?;
                 if keep(c.id) {
-                    clients.push(c);
+                    records.push(c);
                 }
             }
-            seen.within_ceiling("Halo's client list").map_err(ApiError::Inconsistent)?;
-            self.http.progress(Side::Halo, Phase::ClientPages(page_no), seen.count(), total);
+            seen.within_ceiling(&format!("Halo's {noun} list")).map_err(ApiError::Inconsistent)?;
+            self.http.progress(Side::Halo, Phase::ListPages(plural, page_no), seen.count(), total);
             if received == 0 && total.is_some_and(|t| (seen.count() as u64) < t) {
                 return Err(ApiError::Inconsistent(format!(
-                    "Halo sent an empty page {page_no} of the client list although it reports {} clients and {} were \
-                     read; a partial client list is never used for matching, nothing was written",
+                    "Halo sent an empty page {page_no} of the {noun} list although it reports {} {plural} and {} \
+                     were read; a partial {noun} list is never used for matching, nothing was written",
                     total.unwrap_or(0),
                     seen.count()
                 )));
             }
             // A full page is never the end, whatever record_count says (a count lower than the
-            // rows there would drop clients); a short page is, once the count (if any) is met.
+            // rows there would drop records); a short page is, once the count (if any) is met.
             let short = received < PAGE_SIZE;
             if received == 0 || (short && total.is_none_or(|t| seen.count() as u64 >= t)) {
                 break;
             }
         }
-        Ok(clients)
+        Ok(records)
     }
 
-    /// One page of the client list (active and inactive, with these custom fields' values): the
-    /// rows and the total the server reports.
-    pub fn client_page(&self, fields: &[FieldDef], page_no: usize) -> Result<(Vec<Client>, Option<u64>), ApiError> {
+    /// One page of the client (or site) list (active and inactive, with these custom fields'
+    /// values): the rows and the total the server reports.
+    pub fn page(
+        &self,
+        kind: Kind,
+        fields: &[FieldDef],
+        page_no: usize,
+    ) -> Result<(Vec<Record>, Option<u64>), ApiError> {
         let ids: Vec<String> = fields.iter().map(|f| f.id.to_string()).collect();
         let (url, outcome) = self.get(
-            "GET /api/Client",
+            kind.endpoints()[0],
             &format!(
-                "/api/Client?pageinate=true&page_size={PAGE_SIZE}&page_no={page_no}&includeactive=true&includeinactive=true&include_custom_fields={}",
+                "{}?pageinate=true&page_size={PAGE_SIZE}&page_no={page_no}&includeactive=true&includeinactive=true&include_custom_fields={}",
+                kind.path(),
                 ids.join(",")
             ),
         )?;
-        read_ok("the Halo client list", &url, &outcome, |body| parse_client_page(body, &self.shapes))
+        read_ok(&format!("the Halo {} list", kind.noun()), &url, &outcome, |body| parse_page(body, kind, &self.shapes))
     }
 
     /// One client with its full custom fields.
-    pub fn client(&self, id: i64) -> Result<Client, ApiError> {
-        let (url, outcome) = self.get("GET /api/Client/{id}", &format!("/api/Client/{id}"))?;
-        read_ok(&format!("Halo client {id}"), &url, &outcome, |body| {
-            parse_client(body, &self.shapes).and_then(|c| {
+    pub fn client(&self, id: i64) -> Result<Record, ApiError> {
+        self.record(Kind::Clients, id)
+    }
+
+    /// One client or site with its full custom fields.
+    pub fn record(&self, kind: Kind, id: i64) -> Result<Record, ApiError> {
+        let noun = kind.noun();
+        let (url, outcome) = self.get(kind.endpoints()[1], &format!("{}/{id}", kind.path()))?;
+        read_ok(&format!("Halo {noun} {id}"), &url, &outcome, |body| {
+            parse_record(body, kind, &self.shapes).and_then(|c| {
                 if c.id == id {
                     Ok(c)
                 } else {
-                    Err(format!(" (the answer is client {})", c.id).into())
+                    Err(format!(" (the answer is {noun} {})", c.id).into())
                 }
             })
         })
     }
 
     /// Reads several clients, a few at a time; the answers come in the order of `ids`.
-    pub fn clients_by_id(&self, ids: &[i64]) -> Vec<(i64, Result<Client, ApiError>)> {
-        // Each client's outcome is kept (one failed read must not hide the others), so the
+    pub fn clients_by_id(&self, ids: &[i64]) -> Vec<(i64, Result<Record, ApiError>)> {
+        self.records_by_id(Kind::Clients, ids)
+    }
+
+    /// Reads several records, a few at a time; the answers come in the order of `ids`.
+    pub fn records_by_id(&self, kind: Kind, ids: &[i64]) -> Vec<(i64, Result<Record, ApiError>)> {
+        // Each record's outcome is kept (one failed read must not hide the others), so the
         // pool never stops early here.
         let all: Result<Vec<_>, std::convert::Infallible> = crate::util::parallel_map(
             ids,
             READ_THREADS,
-            |&id| Ok((id, self.client(id))),
-            |done| self.http.progress(Side::Halo, Phase::ClientsOneByOne, done, Some(ids.len() as u64)),
+            |&id| Ok((id, self.record(kind, id))),
+            |done| self.http.progress(Side::Halo, Phase::OneByOne(kind.plural()), done, Some(ids.len() as u64)),
         );
         all.unwrap_or_else(|never| match never {})
     }
 
-    /// One POST /api/Client with these updates.
-    pub fn post(&self, batch: &[(i64, Value)]) -> Result<crate::write::Posted, ApiError> {
+    /// One POST /api/Client (or /api/Site) with these updates.
+    pub fn post(&self, kind: Kind, batch: &[(i64, Value)]) -> Result<crate::write::Posted, ApiError> {
         use crate::write::Posted;
         let body = Value::Array(batch.iter().map(|(_, v)| v.clone()).collect()).to_string();
-        let url = format!("{}/api/Client", self.url);
+        let url = format!("{}{}", self.url, kind.path());
         let outcome =
-            self.send(Request::post(Side::Halo, "POST /api/Client", url.clone(), "application/json", body))?;
-        self.http.progress(Side::Halo, Phase::WroteBatch, batch.len(), None);
+            self.send(Request::post(Side::Halo, kind.endpoints()[2], url.clone(), "application/json", body))?;
+        self.http.progress(Side::Halo, Phase::WroteBatch(kind.plural()), batch.len(), None);
         match &outcome {
             Ok(r) if r.ok() => Ok(Posted::Accepted),
             Ok(r) if (400..500).contains(&r.status) => {
@@ -660,38 +731,45 @@ pub fn parse_field_info(body: &str) -> Result<Vec<FieldDef>, Unreadable> {
         .collect())
 }
 
-/// A page of GET /api/Client: the envelope `{record_count, clients}` (a bare array is
-/// accepted too), as the clients and the total the server reports.
-pub fn parse_client_page(body: &str, shapes: &FieldShapes) -> Result<(Vec<Client>, Option<u64>), Unreadable> {
+/// A page of GET /api/Client (or /api/Site): the envelope `{record_count, clients}` (or
+/// `sites`; a bare array is accepted too), as the records and the total the server reports.
+pub fn parse_page(body: &str, kind: Kind, shapes: &FieldShapes) -> Result<(Vec<Record>, Option<u64>), Unreadable> {
     let v = json(body)?;
+    let expected = || format!(" (expected an object with a {} array)", kind.plural());
     let (rows, total) = match &v {
-        Value::Object(m) => match m.get("clients") {
+        Value::Object(m) => match m.get(kind.plural()) {
             Some(Value::Array(a)) => (a, m.get("record_count").and_then(lenient_id).map(|n| n as u64)),
-            _ => return Err(" (expected an object with a clients array)".into()),
+            _ => return Err(expected().into()),
         },
         Value::Array(a) => (a, None),
-        _ => return Err(" (expected an object with a clients array)".into()),
+        _ => return Err(expected().into()),
     };
-    let clients = rows
+    let records = rows
         .iter()
         .map(|row| {
-            client_from(row, shapes)
-                .ok_or_else(|| format!(" (a client without a usable id: {})", clip(&row.to_string(), 200)))
+            record_from(row, kind, shapes)
+                .ok_or_else(|| format!(" (a {} without a usable id: {})", kind.noun(), clip(&row.to_string(), 200)))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    Ok((clients, total))
+    Ok((records, total))
 }
 
-/// GET /api/Client/{id}: one client object.
-pub fn parse_client(body: &str, shapes: &FieldShapes) -> Result<Client, Unreadable> {
-    client_from(&json(body)?, shapes).ok_or_else(|| " (expected a client object with an id)".into())
+/// GET /api/Client/{id} (or /api/Site/{id}): one object.
+pub fn parse_record(body: &str, kind: Kind, shapes: &FieldShapes) -> Result<Record, Unreadable> {
+    record_from(&json(body)?, kind, shapes)
+        .ok_or_else(|| format!(" (expected a {} object with an id)", kind.noun()).into())
 }
 
-fn client_from(v: &Value, shapes: &FieldShapes) -> Option<Client> {
-    Some(Client {
+fn record_from(v: &Value, kind: Kind, shapes: &FieldShapes) -> Option<Record> {
+    Some(Record {
         id: v.get("id").and_then(lenient_id)?,
         name: v.get("name").and_then(Value::as_str).unwrap_or("").to_string(),
         inactive: v.get("inactive").is_some_and(lenient_bool),
+        // A site's client, which Halo may send as a decimal (`21.0`).
+        client_id: match kind {
+            Kind::Clients => None,
+            Kind::Sites => v.get("client_id").and_then(lenient_id),
+        },
         customfields: v.get("customfields").and_then(Value::as_array).map(|a| shapes.compact(a)),
         ninja_id: v.get("ninjarmmid").and_then(lenient_id),
         shows_ninja_link: v.get("ninjarmmid").is_some(),
@@ -707,7 +785,7 @@ pub fn body_ours_only(client_id: i64, field: &FieldDef, defs: &[FieldDef], value
 /// The update that posts the client's whole array exactly as read, with our field set to
 /// `value`: safe where Halo replaces the array. Refused (with the reason) when the other fields
 /// cannot be posted back exactly (see `others_postable`).
-pub fn body_full(client: &Client, defs: &[FieldDef], field: &FieldDef, value: &str) -> Result<Value, Unpostable> {
+pub fn body_full(client: &Record, defs: &[FieldDef], field: &FieldDef, value: &str) -> Result<Value, Unpostable> {
     client.others_postable(defs, field)?;
     let mut fields = client.field_objects().unwrap_or_default();
     let ours = |f: &Value| is_field(f, field);
@@ -730,7 +808,7 @@ pub fn body_full(client: &Client, defs: &[FieldDef], field: &FieldDef, value: &s
 /// The client's array exactly as read, without our field: posted once, to a client that holds
 /// our value, it tells how this Halo treats posted custom fields. Where Halo merges, nothing
 /// changes; where it replaces the array, our field (and only our field) is emptied.
-pub fn body_without_ours(client: &Client, defs: &[FieldDef], field: &FieldDef) -> Result<Value, Unpostable> {
+pub fn body_without_ours(client: &Record, defs: &[FieldDef], field: &FieldDef) -> Result<Value, Unpostable> {
     client.others_postable(defs, field)?;
     let mut fields = client.field_objects().unwrap_or_default();
     fields.retain(|f| !is_field(f, field) && !is_secret(f));
@@ -766,15 +844,16 @@ mod tests {
         assert!(e.contains("CFDtcClientGuid (label \"DTC Client GUID\")"), "{e}");
     }
 
-    fn client(fields: Value) -> Client {
+    fn client(fields: Value) -> Record {
         client_of(&FieldShapes::default(), fields)
     }
 
-    fn client_of(shapes: &FieldShapes, fields: Value) -> Client {
-        Client {
+    fn client_of(shapes: &FieldShapes, fields: Value) -> Record {
+        Record {
             id: 7,
             name: "A".into(),
             inactive: false,
+            client_id: None,
             customfields: fields.as_array().map(|a| shapes.compact(a)),
             ninja_id: None,
             shows_ninja_link: false,
@@ -792,7 +871,7 @@ mod tests {
         assert_eq!(client(json!([])).field_value(ours), None, "an empty array is not 'empty'");
         let without = client(json!([{"id": 2, "name": "CFContractTier", "value": "Gold"}]));
         assert_eq!(without.field_value(ours), None);
-        let absent = Client { customfields: None, ..full.clone() };
+        let absent = Record { customfields: None, ..full.clone() };
         assert_eq!(absent.field_value(ours), None);
         let masked = client(json!([{"id": 1, "name": "CFDtcClientGuid", "value": "********", "isencrypted": true}]));
         assert_eq!(masked.field_value(ours), None);

@@ -158,6 +158,16 @@ impl fmt::Display for ConfigError {
                 "--ninja-link-field names the same field as --ninja-field; the link field holds the Halo client, the \
                  other the value",
             ),
+            ConfigError::HalfOfSites(given) => {
+                let other = if *given == "halo-site-field" { "ninja-location-field" } else { "halo-site-field" };
+                write!(
+                    f,
+                    "--{given} ({}) is set but --{other} ({}) is not: the site level needs both fields, the NinjaOne \
+                     location field to read and the Halo site field to write; set both, or neither",
+                    env_of(given),
+                    env_of(other)
+                )
+            }
             ConfigError::NotAFieldNameHidden { flag, var } => {
                 write!(
                     f,

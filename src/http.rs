@@ -75,21 +75,26 @@ pub enum Event {
     TokenRenewed { side: Side, endpoint: &'static str },
     /// Where a long read or write is: `done` of `total` (None: not known yet) `what`.
     Progress { side: Side, what: Phase, done: usize, total: Option<u64> },
-    /// NinjaOne's bulk field query is not available: organizations are read one by one.
-    PerOrganizationFallback { organizations: usize },
+    /// NinjaOne's bulk field query is not available: these entities ("organizations",
+    /// "locations") are read one by one.
+    OneByOneFallback { what: &'static str, count: usize },
 }
 
 /// The long phases `Event::Progress` reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Phase {
-    /// The client list, on this page.
-    ClientPages(usize),
-    ClientsOneByOne,
-    Organizations,
-    FieldValues,
-    OrganizationsOneByOne,
-    /// A write batch of this many records was sent.
-    WroteBatch,
+    /// A Halo list ("clients", "sites"), on this page.
+    ListPages(&'static str, usize),
+    /// Halo records ("clients", "sites") read one by one.
+    OneByOne(&'static str),
+    /// A NinjaOne list ("organizations", "locations").
+    NinjaList(&'static str),
+    /// NinjaOne's field query, for these entities.
+    FieldValues(&'static str),
+    /// NinjaOne entities' fields read one by one.
+    FieldsOneByOne(&'static str),
+    /// A write batch of this many records ("clients", "sites") was sent.
+    WroteBatch(&'static str),
 }
 
 /// Receives the network layer's events.

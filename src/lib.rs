@@ -19,6 +19,7 @@ pub mod ninja;
 pub(crate) mod output;
 pub mod plan;
 pub mod report;
+pub mod sites;
 pub(crate) mod sync;
 pub mod util;
 pub mod write;

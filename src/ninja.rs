@@ -21,6 +21,45 @@ pub struct Org {
     pub name: String,
 }
 
+/// A NinjaOne location (GET /v2/locations): its organization and name.
+#[derive(Debug, Clone)]
+pub struct Location {
+    pub id: i64,
+    pub org_id: i64,
+    pub name: String,
+}
+
+/// The level a custom field lives at, as NinjaOne's field definitions and query name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Organization,
+    Location,
+}
+
+impl Scope {
+    /// The query's and definitions' name for it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Scope::Organization => "ORGANIZATION",
+            Scope::Location => "LOCATION",
+        }
+    }
+    /// The entities, for messages.
+    pub fn plural(self) -> &'static str {
+        match self {
+            Scope::Organization => "organizations",
+            Scope::Location => "locations",
+        }
+    }
+}
+
+/// A field to look up before reading: its name, level and the option that names it.
+pub struct Wanted<'a> {
+    pub name: &'a str,
+    pub scope: Scope,
+    pub flag: &'static str,
+}
+
 pub struct NinjaAuth {
     pub url: String,
     pub client_id: String,
@@ -110,10 +149,13 @@ impl Ninja<'_> {
     /// one GET /v2/device-custom-fields?scopes=organization before anything else is read: a wrong
     /// name, or a field the API may not read, would otherwise look like organizations without
     /// values. Err stops the run (nothing written).
-    pub fn check_fields(&self, fields: &[&str]) -> Result<Vec<FieldCheck>, ApiError> {
-        let names = fields.iter().map(|f| format!("'{f}'")).collect::<Vec<_>>().join(" and ");
+    pub fn check_fields(&self, fields: &[Wanted]) -> Result<Vec<FieldCheck>, ApiError> {
+        let names = fields.iter().map(|f| format!("'{}'", f.name)).collect::<Vec<_>>().join(" and ");
+        // One request for every level asked about (the location level only when sites are synced).
+        let scopes =
+            if fields.iter().any(|f| f.scope == Scope::Location) { "organization,location" } else { "organization" };
         let (url, outcome) =
-            self.get("GET /v2/device-custom-fields", "/v2/device-custom-fields?scopes=organization")?;
+            self.get("GET /v2/device-custom-fields", &format!("/v2/device-custom-fields?scopes={scopes}"))?;
         if let Ok(r) = &outcome {
             if matches!(r.status, 401 | 403 | 404) {
                 let why = format!(
@@ -131,12 +173,7 @@ impl Ninja<'_> {
                 return Ok(fields.iter().map(|_| FieldCheck::Unchecked(why.clone())).collect());
             }
         };
-        let flags = ["--ninja-field / NINJA_FIELD", "--ninja-link-field / NINJA_LINK_FIELD"];
-        fields
-            .iter()
-            .zip(flags.iter().cycle())
-            .map(|(f, flag)| judge_field(&defs, f, flag).map(FieldCheck::Found))
-            .collect()
+        fields.iter().map(|f| judge_field(&defs, f.name, f.flag, f.scope).map(FieldCheck::Found)).collect()
     }
 
     /// Every organization, paged by `after` = the highest id seen, until an empty page: a page
@@ -154,7 +191,7 @@ impl Ninja<'_> {
                 orgs.push(o);
             }
             seen.within_ceiling("NinjaOne's organization list").map_err(ApiError::Inconsistent)?;
-            self.http.progress(Side::Ninja, Phase::Organizations, orgs.len(), None);
+            self.http.progress(Side::Ninja, Phase::NinjaList("organizations"), orgs.len(), None);
             if n == 0 {
                 break;
             }
@@ -174,24 +211,93 @@ impl Ninja<'_> {
     /// order (absent = unset). One bulk query reads them all (the GUID field and, when
     /// configured, the link field: no extra request).
     pub fn field_values(&self, fields: &[&str], orgs: &[Org]) -> Result<HashMap<i64, Values>, ApiError> {
-        match self.query_values(fields, orgs.len())? {
+        match self.query_values(Scope::Organization, fields, orgs.len())? {
             Some(values) => Ok(values),
             None => {
-                self.http.notify(Event::PerOrganizationFallback { organizations: orgs.len() });
+                self.http.notify(Event::OneByOneFallback { what: "organizations", count: orgs.len() });
                 self.per_org_values(fields, orgs)
             }
         }
     }
 
+    /// Every location (GET /v2/locations, paged by `after` until an empty page, as
+    /// organizations are).
+    pub fn locations(&self) -> Result<Vec<Location>, ApiError> {
+        let mut locations = Vec::new();
+        let mut seen = crate::util::PageGuard::default();
+        let mut after = 0i64;
+        loop {
+            let (url, page) = self.location_page(after, ORG_PAGE_SIZE)?;
+            let n = page.len();
+            for l in page {
+                seen.first(l.id, &format!("NinjaOne location {}", l.id), &url).map_err(ApiError::Inconsistent)?;
+                after = after.max(l.id);
+                locations.push(l);
+            }
+            seen.within_ceiling("NinjaOne's location list").map_err(ApiError::Inconsistent)?;
+            self.http.progress(Side::Ninja, Phase::NinjaList("locations"), locations.len(), None);
+            if n == 0 {
+                break;
+            }
+        }
+        Ok(locations)
+    }
+
+    /// One page of locations after the id `after`, and the URL it came from.
+    pub fn location_page(&self, after: i64, size: usize) -> Result<(String, Vec<Location>), ApiError> {
+        let (url, outcome) = self.get("GET /v2/locations", &format!("/v2/locations?pageSize={size}&after={after}"))?;
+        let page = read_ok("the NinjaOne locations", &url, &outcome, parse_location_page)?;
+        Ok((url, page))
+    }
+
+    /// The location field's values (location id -> value, set values only): the bulk query at
+    /// scope LOCATION, or each location's fields where the query is not available.
+    pub fn location_values(&self, field: &str, locations: &[Location]) -> Result<HashMap<i64, String>, ApiError> {
+        let rows = match self.query_values(Scope::Location, &[field], locations.len())? {
+            Some(values) => values,
+            None => {
+                self.http.notify(Event::OneByOneFallback { what: "locations", count: locations.len() });
+                self.per_location_values(field, locations)?
+            }
+        };
+        Ok(rows.into_iter().filter_map(|(id, mut v)| Some((id, v.pop().flatten()?))).collect())
+    }
+
+    fn per_location_values(&self, field: &str, locations: &[Location]) -> Result<HashMap<i64, Values>, ApiError> {
+        let fields = [field];
+        let values = crate::util::parallel_map(
+            locations,
+            FALLBACK_THREADS,
+            |l| {
+                let (url, outcome) = self.get(
+                    "GET /v2/organization/{id}/location/{locationId}/custom-fields",
+                    &format!("/v2/organization/{}/location/{}/custom-fields", l.org_id, l.id),
+                )?;
+                let what = format!("the fields of NinjaOne location {}", l.id);
+                Ok::<_, ApiError>((l.id, read_ok(&what, &url, &outcome, |b| parse_org_fields(b, &fields))?))
+            },
+            |done| {
+                self.http.progress(Side::Ninja, Phase::FieldsOneByOne("locations"), done, Some(locations.len() as u64))
+            },
+        )?;
+        Ok(values.into_iter().filter(|(_, v)| v.iter().any(Option::is_some)).collect())
+    }
+
     /// Bulk read through /v2/queries/scoped-custom-fields: the values. None when the endpoint
     /// answers 404. Answers naming more organizations than the list has (`orgs`) are refused as
     /// soon as they do: the two answers do not fit together, and a query that never ends stops.
-    fn query_values(&self, fields: &[&str], orgs: usize) -> Result<Option<HashMap<i64, Values>>, ApiError> {
+    fn query_values(
+        &self,
+        scope: Scope,
+        fields: &[&str],
+        entities: usize,
+    ) -> Result<Option<HashMap<i64, Values>>, ApiError> {
+        let plural = scope.plural();
         let mut values: HashMap<i64, Values> = HashMap::new();
         let mut seen_entities = crate::util::PageGuard::default();
         let mut cursor: Option<String> = None;
         loop {
-            let Some(page) = self.query_page(fields, cursor.as_deref())? else { return Ok(None) };
+            let Some(page) = self.query_page(scope, fields, cursor.as_deref())? else { return Ok(None) };
             let page_len = page.values.len();
             let mut new_entities = 0;
             for (id, row) in page.values {
@@ -202,11 +308,11 @@ impl Ninja<'_> {
                     values.insert(id, row);
                 }
             }
-            self.http.progress(Side::Ninja, Phase::FieldValues, seen_entities.count(), None);
-            if seen_entities.count() > orgs {
+            self.http.progress(Side::Ninja, Phase::FieldValues(plural), seen_entities.count(), None);
+            if seen_entities.count() > entities {
                 return Err(ApiError::Inconsistent(format!(
-                    "NinjaOne's field query answered for {} organizations or more, but the organization list has \
-                     {orgs}; the two answers do not fit together, so neither can be trusted and nothing was written",
+                    "NinjaOne's field query answered for {} {plural} or more, but the list has {entities}; the two \
+                     answers do not fit together, so neither can be trusted and nothing was written",
                     seen_entities.count()
                 )));
             }
@@ -220,7 +326,7 @@ impl Ninja<'_> {
             }
             if new_entities == 0 {
                 return Err(ApiError::Inconsistent(format!(
-                    "NinjaOne's field query sent the same organizations again for cursor '{}' (the cursor does not \
+                    "NinjaOne's field query sent the same {plural} again for cursor '{}' (the cursor does not \
                      advance); the values cannot be trusted, nothing was written",
                     cursor.as_deref().unwrap_or("")
                 )));
@@ -232,11 +338,17 @@ impl Ninja<'_> {
 
     /// One page of the custom-field query (the first when `cursor` is None). None when the
     /// endpoint does not exist here (404 on the first page).
-    pub fn query_page(&self, fields: &[&str], cursor: Option<&str>) -> Result<Option<QueryPage>, ApiError> {
+    pub fn query_page(
+        &self,
+        scope: Scope,
+        fields: &[&str],
+        cursor: Option<&str>,
+    ) -> Result<Option<QueryPage>, ApiError> {
         // `fields` is a comma-separated list (the API document); each name percent-encoded.
         let names: Vec<String> = fields.iter().map(|f| pct(f)).collect();
         let mut q = format!(
-            "/v2/queries/scoped-custom-fields?scopes=ORGANIZATION&fields={}&pageSize={QUERY_PAGE_SIZE}",
+            "/v2/queries/scoped-custom-fields?scopes={}&fields={}&pageSize={QUERY_PAGE_SIZE}",
+            scope.name(),
             names.join(",")
         );
         if let Some(c) = cursor {
@@ -246,7 +358,7 @@ impl Ninja<'_> {
         if cursor.is_none() && matches!(&outcome, Ok(r) if r.status == 404) {
             return Ok(None);
         }
-        read_ok("the NinjaOne field values", &url, &outcome, |b| parse_query_page(b, fields)).map(Some)
+        read_ok("the NinjaOne field values", &url, &outcome, |b| parse_query_page(b, fields, scope)).map(Some)
     }
 
     fn per_org_values(&self, fields: &[&str], orgs: &[Org]) -> Result<HashMap<i64, Values>, ApiError> {
@@ -262,7 +374,9 @@ impl Ninja<'_> {
                 let value = read_ok(&what, &url, &outcome, |b| parse_org_fields(b, fields))?;
                 Ok::<_, ApiError>((org.id, value))
             },
-            |done| self.http.progress(Side::Ninja, Phase::OrganizationsOneByOne, done, Some(orgs.len() as u64)),
+            |done| {
+                self.http.progress(Side::Ninja, Phase::FieldsOneByOne("organizations"), done, Some(orgs.len() as u64))
+            },
         )?;
         Ok(values.into_iter().filter(|(_, v)| v.iter().any(Option::is_some)).collect())
     }
@@ -292,32 +406,42 @@ pub fn parse_field_defs(body: &str) -> Result<Vec<FieldDef>, Unreadable> {
 /// The definition of `wanted` if the sync can use it: it exists (by its API name, exactly, as
 /// the value query needs it), at organization scope, and the API may read it. Otherwise what is
 /// wrong and what to change, naming the closest fields and their labels.
-pub fn judge_field(defs: &[FieldDef], wanted: &str, flag: &str) -> Result<FieldDef, ApiError> {
+pub fn judge_field(defs: &[FieldDef], wanted: &str, flag: &str, scope: Scope) -> Result<FieldDef, ApiError> {
     let screen = "Administration > Devices > Global Custom Fields (or Role Custom Fields)";
-    let org_scoped = |d: &&FieldDef| d.scopes.is_empty() || d.scopes.iter().any(|s| s == "ORGANIZATION");
+    let level = scope.name().to_ascii_lowercase();
+    let in_scope = |d: &FieldDef| d.scopes.is_empty() || d.scopes.iter().any(|s| s == scope.name());
     let Some(d) = defs.iter().find(|d| d.name == wanted) else {
-        let mut msg = format!("NinjaOne has no organization custom field named '{wanted}' ({flag}).");
+        // Suggestions come from the fields of this level.
+        let defs: Vec<FieldDef> = defs.iter().filter(|d| in_scope(d)).cloned().collect();
+        let mut msg = format!("NinjaOne has no {level} custom field named '{wanted}' ({flag}).");
         if let Some(d) = defs.iter().find(|d| d.name.eq_ignore_ascii_case(wanted)) {
-            msg.push_str(&format!(" Names are exact: it is '{}', --ninja-field {}.", d.name, d.name));
+            msg.push_str(&format!(" Names are exact: it is '{}', --{} {}.", d.name, flag_name(flag), d.name));
         }
         if let Some(d) = defs.iter().find(|d| d.label.trim().eq_ignore_ascii_case(wanted.trim())) {
-            msg.push_str(&format!(" '{wanted}' is the label of {}: pass its name, --ninja-field {}.", d.name, d.name));
+            msg.push_str(&format!(
+                " '{wanted}' is the label of {}: pass its name, --{} {}.",
+                d.name,
+                flag_name(flag),
+                d.name
+            ));
         }
         let pairs: Vec<(&str, &str)> = defs.iter().map(|d| (d.name.as_str(), d.label.as_str())).collect();
         let closest = crate::util::closest_fields(wanted, &pairs, 5);
         if closest.is_empty() {
-            msg.push_str(&format!(" NinjaOne lists no organization custom fields: create it under {screen}."));
+            msg.push_str(&format!(" NinjaOne lists no {level} custom fields: create it under {screen}."));
         } else {
-            msg.push_str(&format!(" The closest organization fields are: {}.", closest.join(", ")));
+            msg.push_str(&format!(" The closest {level} fields are: {}.", closest.join(", ")));
         }
         msg.push_str(" Nothing was written.");
         return Err(ApiError::Field(msg));
     };
-    if !org_scoped(&d) {
+    if !in_scope(d) {
         return Err(ApiError::Field(format!(
-            "NinjaOne's custom field '{wanted}' is defined for {} but not for organizations; the sync reads an \
-             organization field: add the Organization scope to it in {screen}, or name another field. Nothing was written.",
-            d.scopes.join(", ").to_lowercase()
+            "NinjaOne's custom field '{wanted}' is defined for {} but not for {}; the sync reads a {level} field \
+             here ({flag}): add the {} scope to it in {screen}, or name another field. Nothing was written.",
+            d.scopes.join(", ").to_lowercase(),
+            scope.plural(),
+            if scope == Scope::Location { "Location" } else { "Organization" }
         )));
     }
     match d.api_permission.as_deref() {
@@ -343,6 +467,31 @@ fn field_in<'v>(fields: &'v Value, name: &str) -> Option<&'v Value> {
 }
 
 /// A page of GET /v2/organizations: a bare JSON array of organizations.
+/// "--ninja-field / NINJA_FIELD" -> "ninja-field".
+fn flag_name(flag: &str) -> &str {
+    flag.trim_start_matches("--").split([' ', '/']).next().unwrap_or(flag)
+}
+
+/// GET /v2/locations: a bare array of locations, each with its organization.
+pub fn parse_location_page(body: &str) -> Result<Vec<Location>, Unreadable> {
+    let v: Value = serde_json::from_str(body).map_err(|e| format!(" (not JSON: {e})"))?;
+    let rows = v.as_array().ok_or(" (expected a JSON array of locations)")?;
+    rows.iter()
+        .map(|l| {
+            let id = l.get("id").and_then(lenient_id);
+            let org_id = l.get("organizationId").and_then(lenient_id);
+            let (Some(id), Some(org_id)) = (id, org_id) else {
+                return Err(format!(
+                    " (a location without a usable id or organizationId: {})",
+                    crate::util::clip(&l.to_string(), 200)
+                )
+                .into());
+            };
+            Ok(Location { id, org_id, name: l.get("name").and_then(Value::as_str).unwrap_or("").to_string() })
+        })
+        .collect()
+}
+
 pub fn parse_org_page(body: &str) -> Result<Vec<Org>, Unreadable> {
     let v: Value = serde_json::from_str(body).map_err(|e| format!(" (not JSON: {e})"))?;
     let rows = v.as_array().ok_or(" (expected a JSON array of organizations)")?;
@@ -366,12 +515,12 @@ pub struct QueryPage {
     pub next_cursor: Option<String>,
 }
 
-pub fn parse_query_page(body: &str, fields: &[&str]) -> Result<QueryPage, Unreadable> {
+pub fn parse_query_page(body: &str, fields: &[&str], scope: Scope) -> Result<QueryPage, Unreadable> {
     let v: Value = serde_json::from_str(body).map_err(|e| format!(" (not JSON: {e})"))?;
     let rows = v.get("results").and_then(Value::as_array).ok_or(" (expected an object with a results array)")?;
     let mut values = Vec::new();
     for row in rows {
-        if row.get("scope").and_then(Value::as_str).is_some_and(|s| !s.eq_ignore_ascii_case("ORGANIZATION")) {
+        if row.get("scope").and_then(Value::as_str).is_some_and(|s| !s.eq_ignore_ascii_case(scope.name())) {
             continue;
         }
         let id = row.get("entityId").and_then(lenient_id).ok_or_else(|| {
@@ -412,17 +561,23 @@ mod field_tests {
             def("hidden", "Hidden", "ORGANIZATION", "NONE"),
             def("deviceOnly", "Device only", "NODE", "READ_WRITE"),
         ];
-        assert_eq!(judge_field(&defs, "dtcOrgGuid", "--ninja-field").unwrap().name, "dtcOrgGuid");
-        let e = judge_field(&defs, "DTC Org GUID", "--ninja-field").unwrap_err();
+        assert_eq!(
+            judge_field(&defs, "dtcOrgGuid", "--ninja-field / NINJA_FIELD", Scope::Organization).unwrap().name,
+            "dtcOrgGuid"
+        );
+        let e = judge_field(&defs, "DTC Org GUID", "--ninja-field / NINJA_FIELD", Scope::Organization).unwrap_err();
         assert!(matches!(e, ApiError::Field(_)), "{e:?}");
         let e = e.to_string();
         assert!(e.contains("is the label of dtcOrgGuid") && e.contains("dtcOrgGuid (label \"DTC Org GUID\")"), "{e}");
-        assert!(judge_field(&defs, "dtcorgguid", "--ninja-field")
+        assert!(judge_field(&defs, "dtcorgguid", "--ninja-field / NINJA_FIELD", Scope::Organization)
             .unwrap_err()
             .to_string()
             .contains("it is 'dtcOrgGuid'"));
-        assert!(judge_field(&defs, "hidden", "--ninja-field").unwrap_err().to_string().contains("API permission NONE"));
-        assert!(judge_field(&defs, "deviceOnly", "--ninja-field")
+        assert!(judge_field(&defs, "hidden", "--ninja-field / NINJA_FIELD", Scope::Organization)
+            .unwrap_err()
+            .to_string()
+            .contains("API permission NONE"));
+        assert!(judge_field(&defs, "deviceOnly", "--ninja-field / NINJA_FIELD", Scope::Organization)
             .unwrap_err()
             .to_string()
             .contains("not for organizations"));

@@ -274,22 +274,19 @@ pub fn event(e: &crate::http::Event) {
         Event::TokenRenewed { side, endpoint } => {
             info(&format!("{} answered 401 to {endpoint}; renewing the token once", side.name()))
         }
-        Event::PerOrganizationFallback { organizations } => info(&format!(
-            "NinjaOne: the custom-field query endpoint is not available here; reading {organizations} organizations \
-             one by one"
+        Event::OneByOneFallback { what, count } => info(&format!(
+            "NinjaOne: the custom-field query endpoint is not available here; reading {count} {what} one by one"
         )),
         Event::Progress { side, what, done, total } => {
             let of = total.map_or("?".to_string(), |t| t.to_string());
             let side = side.name();
             progress(&match what {
-                Phase::ClientPages(page) => format!("{side}: reading clients, page {page}, {done} of {of}"),
-                Phase::ClientsOneByOne => format!("{side}: reading clients one by one, {done} of {of}"),
-                Phase::Organizations => format!("{side}: reading organizations, {done} so far"),
-                Phase::FieldValues => format!("{side}: reading field values, {done} organizations so far"),
-                Phase::OrganizationsOneByOne => {
-                    format!("{side}: reading organizations' fields one by one, {done} of {of}")
-                }
-                Phase::WroteBatch => format!("{side}: wrote a batch of {done} clients"),
+                Phase::ListPages(what, page) => format!("{side}: reading {what}, page {page}, {done} of {of}"),
+                Phase::OneByOne(what) => format!("{side}: reading {what} one by one, {done} of {of}"),
+                Phase::NinjaList(what) => format!("{side}: reading {what}, {done} so far"),
+                Phase::FieldValues(what) => format!("{side}: reading field values, {done} {what} so far"),
+                Phase::FieldsOneByOne(what) => format!("{side}: reading {what}' fields one by one, {done} of {of}"),
+                Phase::WroteBatch(what) => format!("{side}: wrote a batch of {done} {what}"),
             })
         }
     }

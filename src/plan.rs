@@ -94,6 +94,10 @@ pub struct Options {
     pub ignore_ids: Vec<i64>,
     /// Halo's own NinjaOne link (`ninjarmmid`) is not used (`--no-native-link`).
     pub no_native_link: bool,
+    /// The last tier of the site level: where one organization's only location meets one
+    /// client's only active site, those two are a match (`Tier::Single`). Never for
+    /// organizations.
+    pub single_place: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
@@ -148,6 +152,8 @@ pub enum Tier {
     Native,
     Exact,
     Fuzzy,
+    /// Sites only: the only location and the only active site of a linked pair.
+    Single,
 }
 
 impl Tier {
@@ -158,6 +164,7 @@ impl Tier {
             Tier::Native => "native",
             Tier::Exact => "exact",
             Tier::Fuzzy => "fuzzy",
+            Tier::Single => "single",
         }
     }
 }
@@ -384,12 +391,16 @@ impl<'a> Planner<'a> {
             // A nameless organization matches nothing by name (it would "equal" every nameless
             // client); it can still be linked by value.
             if exact_key(&o.name).is_empty() {
-                return Some(Claim::fail(
+                return self.single(oi).or(Some(Claim::fail(
                     Status::NoMatch,
                     "the NinjaOne organization has no name; name it after its Halo client".into(),
-                ));
+                )));
             }
-            self.manual(oi).or_else(|| self.native(oi)).or_else(|| self.exact(oi)).or_else(|| self.fuzzy(oi))
+            self.manual(oi)
+                .or_else(|| self.native(oi))
+                .or_else(|| self.exact(oi))
+                .or_else(|| self.fuzzy(oi))
+                .or_else(|| self.single(oi))
         });
         Some(claim.unwrap_or_else(|| self.no_match(oi)))
     }
@@ -613,6 +624,23 @@ impl<'a> Planner<'a> {
         }
     }
 
+    /// The site level's last tier: the only place on each side (see `Options::single_place`).
+    fn single(&self, oi: usize) -> Option<Claim> {
+        if !self.opts.single_place || self.orgs.len() != 1 {
+            return None;
+        }
+        let active: Vec<usize> = (0..self.clients.len()).filter(|&i| !self.clients[i].inactive).collect();
+        match active.as_slice() {
+            [only] if oi == 0 => Some(Claim::Match {
+                client: ClientIx(*only),
+                tier: Tier::Single,
+                score: 1.0,
+                detail: "the organization's only location and the client's only active site".into(),
+            }),
+            _ => None,
+        }
+    }
+
     /// No tier matched: the closest names, and why the closest was not taken.
     fn no_match(&self, oi: usize) -> Claim {
         let o = &self.orgs[oi];
@@ -804,12 +832,12 @@ impl<'a> Planner<'a> {
             );
         }
         let Some(cur) = current else { return (Status::WouldUpdate, matched, None) };
-        if self.opts.overwrite && !matches!(tier, Some(Tier::Fuzzy | Tier::Native)) {
+        if self.opts.overwrite && !matches!(tier, Some(Tier::Fuzzy | Tier::Native | Tier::Single)) {
             let detail = format!("{matched}; replaces '{}' (--overwrite)", crate::util::clip(cur, 60));
             return (Status::WouldUpdate, detail, Some(cur.clone()));
         }
-        let advice = if matches!(tier, Some(Tier::Fuzzy | Tier::Native)) {
-            "fuzzy and native matches never overwrite: fix it in Halo or add a mapping"
+        let advice = if matches!(tier, Some(Tier::Fuzzy | Tier::Native | Tier::Single)) {
+            "fuzzy, native and single matches never overwrite: fix it in Halo or add a mapping"
         } else {
             "fix it in Halo, or run with --overwrite"
         };

@@ -20,11 +20,18 @@ pub struct Counts {
 
 impl Counts {
     pub fn of(lines: &[OrgLine]) -> Counts {
+        Counts::of_statuses(lines.iter().map(|l| l.status))
+    }
+    pub fn of_statuses(statuses: impl IntoIterator<Item = Status>) -> Counts {
         let mut c = Counts::default();
-        for l in lines {
-            *c.slot(l.status) += 1;
+        for s in statuses {
+            *c.slot(s) += 1;
         }
         c
+    }
+    /// Both levels' counts together (what the exit code is judged on).
+    pub fn plus(&self, other: &Counts) -> Counts {
+        Counts::of_statuses(Status::ALL.iter().flat_map(|&s| std::iter::repeat_n(s, self.get(s) + other.get(s))))
     }
     fn slot(&mut self, s: Status) -> &mut usize {
         match s {
@@ -59,6 +66,26 @@ pub struct OrgLine {
     pub halo_id: Option<i64>,
     pub halo_name: Option<String>,
     pub detail: String,
+}
+
+/// One location's line: where it is (organization, client), what was decided.
+#[derive(Serialize, Clone)]
+pub struct SiteLine {
+    pub ninja_org_id: i64,
+    pub ninja_location_id: i64,
+    pub ninja_location_name: String,
+    pub value: Option<String>,
+    pub status: Status,
+    pub tier: Option<Tier>,
+    pub halo_client_id: i64,
+    pub halo_site_id: Option<i64>,
+    pub halo_site_name: Option<String>,
+    pub detail: String,
+    /// For the stdout line only (the report names both sides by id).
+    #[serde(skip)]
+    pub ninja_org_name: String,
+    #[serde(skip)]
+    pub halo_client_name: String,
 }
 
 #[derive(Serialize, Clone, Debug)]
@@ -97,6 +124,11 @@ pub struct Report {
     /// Active Halo clients that hold no organization's value and received none: a client
     /// without an RMM is normal, but an MSP reviews them as it reviews `no_match`.
     pub unlinked_clients: Vec<Unlinked>,
+    /// The site level's lines and counts, when it is configured.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sites: Option<Vec<SiteLine>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub site_counts: Option<Counts>,
     pub exit_code: u8,
     /// Why the run could not complete (exit code 1), else absent.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -212,6 +244,35 @@ pub fn stdout_line(l: &OrgLine) -> Option<String> {
         l.ninja_id,
         crate::util::printable(&l.detail)
     ))
+}
+
+/// The stdout line for a location that changed or needs attention:
+/// `organization › location -> client › site`.
+pub fn site_stdout_line(l: &SiteLine) -> Option<String> {
+    if matches!(l.status, Status::InSync | Status::NoValue | Status::Ignored) {
+        return None;
+    }
+    let p = crate::util::printable;
+    let target = match (&l.halo_site_name, l.halo_site_id) {
+        (Some(n), Some(id)) => format!(" -> '{}' (#{}) › '{}' (#{id})", p(&l.halo_client_name), l.halo_client_id, p(n)),
+        _ => format!(" (in '{}' (#{}))", p(&l.halo_client_name), l.halo_client_id),
+    };
+    let tier = l.tier.map(|t| format!(" [{}]", t.name())).unwrap_or_default();
+    Some(format!(
+        "site {:<13} '{}' (#{}) › '{}' (#{}){target}{tier}: {}",
+        l.status.name(),
+        p(&l.ninja_org_name),
+        l.ninja_org_id,
+        p(&l.ninja_location_name),
+        l.ninja_location_id,
+        p(&l.detail)
+    ))
+}
+
+/// The second summary line, when sites are synced.
+pub fn site_summary(c: &Counts) -> String {
+    let parts: Vec<String> = Status::ALL.iter().map(|s| format!("{} {}", c.get(*s), s.name())).collect();
+    format!("sites: {}", parts.join(", "))
 }
 
 pub fn summary(c: &Counts, exit: Exit) -> String {

@@ -3,7 +3,7 @@
 //! `--explain` mode, which reads and decides the same way and writes nothing.
 
 use crate::config::Settings;
-use crate::halo::{self, Client, FieldDef, Halo};
+use crate::halo::{self, FieldDef, Halo, Record};
 use crate::http::{Http, Side};
 use crate::ninja::{Ninja, Org};
 use crate::output;
@@ -54,7 +54,27 @@ struct Data {
     /// Every client custom field definition: the list is asked for all of them, so that an
     /// update can carry the client's whole array and verification can see every field.
     defs: Vec<FieldDef>,
-    clients: Vec<Client>,
+    clients: Vec<Record>,
+    /// The site level's data, when it is configured.
+    sites: Option<SiteData>,
+}
+
+/// Both sides of the site level, as read.
+struct SiteData {
+    locations: Vec<crate::ninja::Location>,
+    /// Each location's value, where it has one.
+    values: HashMap<i64, String>,
+    field: FieldDef,
+    /// Every site custom field definition (an update may carry a site's whole array).
+    defs: Vec<FieldDef>,
+    sites: Vec<Record>,
+}
+
+/// What the NinjaOne reader brings back.
+struct NinjaRead {
+    orgs: Vec<Org>,
+    values: HashMap<i64, crate::ninja::Values>,
+    locations: Option<(Vec<crate::ninja::Location>, HashMap<i64, String>)>,
 }
 
 pub fn run(s: &Settings) -> Exit {
@@ -145,11 +165,22 @@ fn read(s: &Settings, halo: &Halo, ninja: &Ninja) -> Result<Data, RunError> {
     let defs = halo.client_fields()?;
     let field = halo::resolve_field(&defs, &s.halo_field)?;
     output::detail(&format!("Halo field '{}' has id {} (label '{}')", field.name, field.id, field.label));
+    // The site field is checked as early: a wrong name stops the run before anything is read.
+    let site_fields = match &s.sites {
+        Some(sf) => {
+            let defs = halo.fields(halo::Kind::Sites)?;
+            let field = halo::resolve_field(&defs, &sf.halo_site_field)?;
+            output::detail(&format!("Halo site field '{}' has id {} (label '{}')", field.name, field.id, field.label));
+            Some((field, defs))
+        }
+        None => None,
+    };
     let (ninja_side, halo_side) = std::thread::scope(|scope| {
-        let n = scope.spawn(|| -> Result<(Vec<Org>, HashMap<i64, crate::ninja::Values>), RunError> {
+        let n = scope.spawn(|| -> Result<NinjaRead, RunError> {
+            let wanted = crate::connect::ninja_fields(s);
             let fields: Vec<&str> =
                 std::iter::once(s.ninja_field.as_str()).chain(s.ninja_link_field.as_deref()).collect();
-            let checks = ninja.check_fields(&fields)?;
+            let checks = ninja.check_fields(&wanted)?;
             if let Some(crate::ninja::FieldCheck::Unchecked(why)) = checks.first() {
                 output::warn(&format!("warning: {why}"));
             }
@@ -164,18 +195,34 @@ fn read(s: &Settings, halo: &Halo, ninja: &Ninja) -> Result<Data, RunError> {
             }
             let orgs = ninja.organizations()?;
             let values = ninja.field_values(&fields, &orgs)?;
-            Ok((orgs, values))
+            let locations = match &s.sites {
+                Some(sf) => {
+                    let locations = ninja.locations()?;
+                    let values = ninja.location_values(&sf.ninja_location_field, &locations)?;
+                    Some((locations, values))
+                }
+                None => None,
+            };
+            Ok(NinjaRead { orgs, values, locations })
         });
-        let h = scope.spawn(|| halo.clients(&defs));
+        let h = scope.spawn(|| -> Result<(Vec<Record>, Option<Vec<Record>>), RunError> {
+            let clients = halo.clients(&defs)?;
+            let sites = match &site_fields {
+                Some((_, site_defs)) => Some(halo.list(halo::Kind::Sites, site_defs, &|_| true)?),
+                None => None,
+            };
+            Ok((clients, sites))
+        });
         (n.join(), h.join())
     });
-    let (orgs, read) = ninja_side.map_err(|_| RunError::ReaderStopped(Side::Ninja))??;
+    let NinjaRead { orgs, values: read, locations } =
+        ninja_side.map_err(|_| RunError::ReaderStopped(Side::Ninja))??;
     let field_of = |k: usize| -> HashMap<i64, String> {
         read.iter().filter_map(|(id, v)| Some((*id, v.get(k).cloned().flatten()?))).collect()
     };
     let (values, links) = (field_of(0), field_of(1));
     drop(read);
-    let clients = halo_side.map_err(|_| RunError::ReaderStopped(Side::Halo))??;
+    let (clients, sites) = halo_side.map_err(|_| RunError::ReaderStopped(Side::Halo))??;
     output::info(&format!(
         "read {} NinjaOne organizations ({} with a value) and {} Halo clients ({} active)",
         orgs.len(),
@@ -183,7 +230,20 @@ fn read(s: &Settings, halo: &Halo, ninja: &Ninja) -> Result<Data, RunError> {
         clients.len(),
         clients.iter().filter(|c| !c.inactive).count()
     ));
-    Ok(Data { orgs, values, links, field, defs, clients })
+    let sites = match (locations, sites, site_fields) {
+        (Some((locations, values)), Some(sites), Some((field, defs))) => {
+            output::info(&format!(
+                "read {} NinjaOne locations ({} with a value) and {} Halo sites ({} active)",
+                locations.len(),
+                values.len(),
+                sites.len(),
+                sites.iter().filter(|c| !c.inactive).count()
+            ));
+            Some(SiteData { locations, values, field, defs, sites })
+        }
+        _ => None,
+    };
+    Ok(Data { orgs, values, links, field, defs, clients, sites })
 }
 
 fn plan_inputs(data: &Data) -> (Vec<OrgIn>, Vec<ClientIn>) {
@@ -317,7 +377,147 @@ fn decide_and_write(s: &Settings, halo: &Halo, mut data: Data, perf: &mut Perfor
         ));
     }
     let unlinked = unlinked_clients(&data, &decisions);
-    Ok(Decided { lines, attention, unlinked })
+    let sites = match data.sites.take() {
+        Some(site_data) => Some(decide_and_write_sites(s, halo, site_data, &decisions, &data, perf)?),
+        None => None,
+    };
+    Ok(Decided { lines, attention, unlinked, sites })
+}
+
+/// The certain organization <-> client links sites are matched inside: linked, manual, native
+/// and exact matches, and a fuzzy match only once it is written and read back. Not a link
+/// that is contested, in conflict or failed.
+fn certain_pairs(decisions: &[plan::Decision], clients: &[Record]) -> Vec<crate::sites::Pair> {
+    decisions
+        .iter()
+        .filter(|d| match d.status {
+            Status::Updated => true,
+            Status::InSync | Status::WouldUpdate | Status::NoValue | Status::InvalidValue => {
+                !matches!(d.tier, Some(plan::Tier::Fuzzy) | None)
+            }
+            _ => false,
+        })
+        .filter_map(|d| Some(crate::sites::Pair { org_id: d.ninja_id, client_id: clients[d.client?].id }))
+        .collect()
+}
+
+fn site_inputs(sd: &SiteData) -> (Vec<crate::sites::LocationIn>, Vec<crate::sites::SiteIn>) {
+    let locations = sd
+        .locations
+        .iter()
+        .map(|l| crate::sites::LocationIn {
+            id: l.id,
+            org_id: l.org_id,
+            name: l.name.clone(),
+            value: sd.values.get(&l.id).cloned(),
+        })
+        .collect();
+    let sites = sd
+        .sites
+        .iter()
+        .map(|r| crate::sites::SiteIn {
+            id: r.id,
+            client_id: r.client_id,
+            name: r.name.clone(),
+            inactive: r.inactive,
+            value: r.field_value(&sd.field),
+            ninja_id: r.ninja_id,
+        })
+        .collect();
+    (locations, sites)
+}
+
+/// The site level: plans inside the certain links (reading matched sites whose value the list
+/// did not show, once each), writes through the same protocol on /api/Site, and returns one
+/// line per location judged.
+fn decide_and_write_sites(
+    s: &Settings,
+    halo: &Halo,
+    mut sd: SiteData,
+    org_decisions: &[plan::Decision],
+    data: &Data,
+    perf: &mut Performance,
+) -> Result<Vec<report::SiteLine>, RunError> {
+    let pairs = certain_pairs(org_decisions, &data.clients);
+    let opts = crate::sites::options(&s.plan);
+    let mut read_once = std::collections::HashSet::new();
+    let plan = loop {
+        let (locations, sites) = site_inputs(&sd);
+        let cpu = crate::util::cpu_seconds();
+        let p = crate::sites::plan(&pairs, &locations, &sites, &opts);
+        if let (Some(a), Some(b)) = (cpu, crate::util::cpu_seconds()) {
+            *perf.plan_cpu_seconds.get_or_insert(0.0) += b - a;
+        }
+        let to_read: Vec<usize> = p.unread.iter().copied().filter(|&i| !read_once.contains(&i)).collect();
+        if to_read.is_empty() {
+            break p;
+        }
+        let ids: Vec<i64> = to_read.iter().map(|&i| sd.sites[i].id).collect();
+        output::info(&format!(
+            "Halo's site list did not show '{}' for {} matched sites; reading them one by one",
+            sd.field.name,
+            ids.len()
+        ));
+        for (&i, (_, r)) in to_read.iter().zip(halo.records_by_id(halo::Kind::Sites, &ids)) {
+            read_once.insert(i);
+            let read = r?;
+            sd.sites[i].customfields = read.customfields;
+            if read.shows_ninja_link {
+                sd.sites[i].ninja_id = read.ninja_id;
+            }
+        }
+    };
+    let mut decisions = plan.decisions;
+    let to_write: Vec<usize> =
+        (0..decisions.len()).filter(|&i| decisions[i].decision.status == Status::WouldUpdate).collect();
+    if !s.dry_run && !to_write.is_empty() {
+        let t = Instant::now();
+        let todo: Vec<(usize, usize)> =
+            to_write.iter().enumerate().filter_map(|(k, &i)| Some((k, decisions[i].decision.client?))).collect();
+        // Owned: the decisions are updated with the outcomes afterwards.
+        let values: Vec<String> =
+            to_write.iter().map(|&i| decisions[i].decision.value.clone().unwrap_or_default()).collect();
+        let values: Vec<&str> = values.iter().map(String::as_str).collect();
+        output::info(&format!("writing {} Halo sites", todo.len()));
+        let mut results: Vec<Option<crate::write::Outcome>> = vec![None; to_write.len()];
+        let server = crate::write::HaloRecords { halo, kind: halo::Kind::Sites, defs: &sd.defs };
+        let mut target = crate::write::Target { records: &mut sd.sites, defs: &sd.defs, field: &sd.field };
+        crate::write::write_and_verify(&server, &mut target, &todo, &values, &mut results);
+        perf.write_seconds += t.elapsed().as_secs_f64();
+        for (&i, r) in to_write.iter().zip(results) {
+            let d = &mut decisions[i].decision;
+            match r.unwrap_or(Err(crate::write::Failure::NoAnswer)) {
+                Ok(()) => d.status = Status::Updated,
+                Err(failure) => {
+                    d.status = Status::Failed;
+                    d.detail = crate::write::Said(&failure, halo::Kind::Sites).to_string();
+                }
+            }
+        }
+    }
+    let org_names: HashMap<i64, &str> = data.orgs.iter().map(|o| (o.id, o.name.as_str())).collect();
+    let client_names: HashMap<i64, &str> = data.clients.iter().map(|c| (c.id, c.name.as_str())).collect();
+    Ok(decisions
+        .into_iter()
+        .map(|sdn| {
+            let d = sdn.decision;
+            let site = d.client.map(|i| &sd.sites[i]);
+            report::SiteLine {
+                ninja_org_id: sdn.org_id,
+                ninja_location_id: d.ninja_id,
+                ninja_location_name: d.ninja_name,
+                value: d.value,
+                status: d.status,
+                tier: d.tier,
+                halo_client_id: sdn.client_id,
+                halo_site_id: site.map(|r| r.id),
+                halo_site_name: site.map(|r| r.name.clone()),
+                detail: d.detail,
+                ninja_org_name: org_names.get(&sdn.org_id).copied().unwrap_or("").to_string(),
+                halo_client_name: client_names.get(&sdn.client_id).copied().unwrap_or("").to_string(),
+            }
+        })
+        .collect())
 }
 
 /// What a run decided and did: one line per organization, findings about the whole run that
@@ -326,6 +526,8 @@ struct Decided {
     lines: Vec<OrgLine>,
     attention: Vec<String>,
     unlinked: Vec<report::Unlinked>,
+    /// The site level's lines, when it is configured.
+    sites: Option<Vec<report::SiteLine>>,
 }
 
 /// Active Halo clients that hold no organization's value (their value is known: empty, or one
@@ -357,6 +559,7 @@ struct Ending<'a> {
     error: Option<&'a str>,
     attention: &'a [String],
     unlinked: Vec<report::Unlinked>,
+    sites: Option<Vec<report::SiteLine>>,
 }
 
 fn data_names(data: &Data) -> Vec<(i64, String)> {
@@ -372,7 +575,7 @@ fn write_and_verify(halo: &Halo, data: &mut Data, decisions: &[&plan::Decision])
         decisions.iter().enumerate().filter_map(|(k, d)| Some((k, d.client.filter(|_| d.value.is_some())?))).collect();
     output::info(&format!("writing {} Halo clients", todo.len()));
     let values: Vec<&str> = decisions.iter().map(|d| d.value.as_deref().unwrap_or("")).collect();
-    let server = crate::write::HaloClients { halo, defs: &data.defs };
+    let server = crate::write::HaloRecords { halo, kind: halo::Kind::Clients, defs: &data.defs };
     let mut target = crate::write::Target { records: &mut data.clients, defs: &data.defs, field: &data.field };
     crate::write::write_and_verify(&server, &mut target, &todo, &values, &mut results);
     results.into_iter().map(|r| r.unwrap_or(Err(crate::write::Failure::NoAnswer))).collect()
@@ -390,12 +593,19 @@ fn requests(http: Option<&Http>) -> Requests {
 }
 
 fn finish(s: &Settings, started: SystemTime, http: &Http, decided: Decided, perf: Performance) -> Exit {
-    let Decided { lines, attention, unlinked } = decided;
+    let Decided { lines, attention, unlinked, sites } = decided;
     let attention = attention.as_slice();
     let counts = Counts::of(&lines);
-    let code = Exit::of(&counts, !attention.is_empty());
+    let site_counts = sites.as_ref().map(|l| Counts::of_statuses(l.iter().map(|l| l.status)));
+    // Sites count toward the exit code as organizations do.
+    let code = Exit::of(&site_counts.map_or(counts, |c| counts.plus(&c)), !attention.is_empty());
     for l in &lines {
         if let Some(text) = report::stdout_line(l) {
+            output::result(&text);
+        }
+    }
+    for l in sites.iter().flatten() {
+        if let Some(text) = report::site_stdout_line(l) {
             output::result(&text);
         }
     }
@@ -410,13 +620,16 @@ fn finish(s: &Settings, started: SystemTime, http: &Http, decided: Decided, perf
         ));
     }
     output::result(&report::summary(&counts, code));
+    if let Some(c) = &site_counts {
+        output::result(&report::site_summary(c));
+    }
     let why = (counts.needing_attention() == 0).then(|| attention.first().map(String::as_str)).flatten();
     status_field(s, &status_line(&counts, code, why));
     let st = http.stats();
     for ((side, endpoint), n) in &st.requests {
         output::detail(&format!("requests: {} {endpoint}: {n}", side.name()));
     }
-    write_report(s, started, Some(http), lines, Ending { code, error: None, attention, unlinked }, perf)
+    write_report(s, started, Some(http), lines, Ending { code, error: None, attention, unlinked, sites }, perf)
 }
 
 fn finish_fatal(s: &Settings, started: SystemTime, http: Option<&Http>, error: &RunError, perf: Performance) -> Exit {
@@ -430,7 +643,7 @@ fn finish_fatal(s: &Settings, started: SystemTime, http: Option<&Http>, error: &
         started,
         http,
         Vec::new(),
-        Ending { code, error: Some(error), attention: &[], unlinked: Vec::new() },
+        Ending { code, error: Some(error), attention: &[], unlinked: Vec::new(), sites: None },
         perf,
     )
 }
@@ -443,7 +656,7 @@ fn write_report(
     ending: Ending,
     mut perf: Performance,
 ) -> Exit {
-    let Ending { code, error, attention, mut unlinked } = ending;
+    let Ending { code, error, attention, mut unlinked, mut sites } = ending;
     for u in &mut unlinked {
         u.halo_name = output::redact(&u.halo_name);
     }
@@ -458,6 +671,15 @@ fn write_report(
             *text = output::redact(text);
         }
     }
+    for l in sites.iter_mut().flatten() {
+        for text in [&mut l.ninja_location_name, &mut l.detail] {
+            *text = output::redact(text);
+        }
+        for text in [l.value.as_mut(), l.halo_site_name.as_mut()].into_iter().flatten() {
+            *text = output::redact(text);
+        }
+    }
+    let site_counts = sites.as_ref().map(|l| Counts::of_statuses(l.iter().map(|l| l.status)));
     let report = Report {
         version: env!("CARGO_PKG_VERSION"),
         started_at: crate::util::rfc3339(started),
@@ -468,6 +690,8 @@ fn write_report(
         counts: Counts::of(&orgs),
         orgs,
         unlinked_clients: unlinked,
+        sites,
+        site_counts,
         exit_code: code.code(),
         error: error.map(output::redact),
         attention: attention.iter().map(|a| output::redact(a)).collect(),

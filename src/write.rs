@@ -5,7 +5,7 @@
 //! here, through a narrow interface to the server (`Records`: read one, read several, list,
 //! post), so that each rule has a unit test against an in-memory fake (below).
 
-use crate::halo::{self, Client, FieldDef};
+use crate::halo::{self, FieldDef, Record};
 use crate::http::ApiError;
 use crate::output;
 use crate::plan;
@@ -20,15 +20,17 @@ pub const WRITE_BATCH: usize = 100;
 /// What the protocol needs of the server.
 pub trait Records {
     /// The record as the server shows it now.
-    fn read(&self, id: i64) -> Result<Client, ApiError>;
+    fn read(&self, id: i64) -> Result<Record, ApiError>;
     /// Several records, one request each; the answers in the order of `ids`.
-    fn read_many(&self, ids: &[i64]) -> Vec<(i64, Result<Client, ApiError>)>;
+    fn read_many(&self, ids: &[i64]) -> Vec<(i64, Result<Record, ApiError>)>;
     /// A complete read of the list, keeping the records `keep` selects.
-    fn list(&self, keep: &dyn Fn(i64) -> bool) -> Result<Vec<Client>, ApiError>;
+    fn list(&self, keep: &dyn Fn(i64) -> bool) -> Result<Vec<Record>, ApiError>;
     /// Records a page of the list holds (to choose re-listing or reading one by one).
     fn page_size(&self) -> usize;
     /// One POST of these updates.
     fn post(&self, batch: &[(i64, Value)]) -> Result<Posted, ApiError>;
+    /// What the records are (for what the user reads).
+    fn kind(&self) -> halo::Kind;
 }
 
 /// Why a record was not written, or not written right: typed, and rendered to text in one
@@ -76,50 +78,76 @@ pub enum Stop {
     FailuresInARow { count: usize, last: Box<Failure> },
 }
 
+/// A failure or a stop as text, about the records written ("client", "site"): the one place
+/// the write protocol's outcomes are put into words.
+pub struct Said<'a, T>(pub &'a T, pub halo::Kind);
+
 impl std::fmt::Display for Stop {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Stop::FieldRefused { what, field } => write!(
-                f,
-                "Halo refused the write for the field itself ({what}); check that the API application's agent may \
-                 edit customers and the field '{field}'"
-            ),
-            Stop::FailuresInARow { count, last } => match last.as_ref() {
-                Failure::NotReadBefore(e) => write!(f, "{count} clients in a row could not be written ({e})"),
-                other => write!(f, "{count} clients in a row did not keep the written value (last: {other})"),
-            },
-        }
+        Said(self, halo::Kind::Clients).fmt(f)
     }
 }
 
 impl std::fmt::Display for Failure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Failure::Stopped(stop) => write!(f, "not written: {stop}"),
-            Failure::StoppedHere(stop) => write!(f, "{stop}"),
-            Failure::NotReadBefore(e) => write!(f, "could not read the client again just before writing: {e}"),
-            Failure::Changed => f.write_str(
-                "not written: the client's value in Halo changed while the run went on; the next run will judge it again",
+        Said(self, halo::Kind::Clients).fmt(f)
+    }
+}
+
+impl std::fmt::Display for Said<'_, Stop> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (noun, plural) = (self.1.noun(), self.1.plural());
+        match self.0 {
+            Stop::FieldRefused { what, field } => write!(
+                f,
+                "Halo refused the write for the field itself ({what}); check that the API application's agent may \
+                 edit customers and the {noun} field '{field}'"
+            ),
+            Stop::FailuresInARow { count, last } => match last.as_ref() {
+                Failure::NotReadBefore(e) => write!(f, "{count} {plural} in a row could not be written ({e})"),
+                other => write!(
+                    f,
+                    "{count} {plural} in a row did not keep the written value (last: {})",
+                    Said(other, self.1)
+                ),
+            },
+        }
+    }
+}
+
+impl std::fmt::Display for Said<'_, Failure> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (noun, kind) = (self.1.noun(), self.1);
+        match self.0 {
+            Failure::Stopped(stop) => write!(f, "not written: {}", Said(stop, kind)),
+            Failure::StoppedHere(stop) => write!(f, "{}", Said(stop, kind)),
+            Failure::NotReadBefore(e) => write!(f, "could not read the {noun} again just before writing: {e}"),
+            Failure::Changed => write!(
+                f,
+                "not written: the {noun}'s value in Halo changed while the run went on; the next run will judge it \
+                 again"
             ),
             Failure::Refused(what) => write!(f, "Halo refused the write: {what}"),
-            Failure::Unresolved => f.write_str(
-                "not written: Halo refused a batch holding this client without saying which client was at fault, and \
-                 the search for it used up its share of requests; the next run tries again",
-            ),
-            Failure::Unpostable { replace, why } => write!(
+            Failure::Unresolved => write!(
                 f,
-                "not written: {}, and {why}, so its other custom fields could not be kept",
-                if *replace {
-                    "Halo replaces a client's whole custom-field array on update"
-                } else {
-                    "it could not be learned whether Halo merges or replaces custom fields on update"
-                }
+                "not written: Halo refused a batch holding this {noun} without saying which {noun} was at fault, and \
+                 the search for it used up its share of requests; the next run tries again"
+            ),
+            Failure::Unpostable { replace: true, why } => write!(
+                f,
+                "not written: Halo replaces a {noun}'s whole custom-field array on update, and {why}, so its other \
+                 custom fields could not be kept"
+            ),
+            Failure::Unpostable { replace: false, why } => write!(
+                f,
+                "not written: it could not be learned whether Halo merges or replaces custom fields on update, and \
+                 {why}, so its other custom fields could not be kept"
             ),
             Failure::NotReadBack(e) => write!(f, "written, but reading it back failed: {e}"),
-            Failure::Missing => f.write_str("written, but the client was not found when reading it back"),
+            Failure::Missing => write!(f, "written, but the {noun} was not found when reading it back"),
             Failure::NotKept { field, reads_back } => write!(
                 f,
-                "Halo accepted the write but did not keep it (reads back {}); check that '{field}' is a client field \
+                "Halo accepted the write but did not keep it (reads back {}); check that '{field}' is a {noun} field \
                  the API application's agent may edit",
                 reads_back.as_ref().map(|v| format!("'{v}'")).unwrap_or_else(|| "empty".into()),
             ),
@@ -128,13 +156,17 @@ impl std::fmt::Display for Failure {
             }
             Failure::Disturbed(names) => write!(
                 f,
-                "the value was written, but Halo changed other custom fields of this client: {}",
+                "the value was written, but Halo changed other custom fields of this {noun}: {}",
                 names.join(", ")
             ),
             Failure::EmptiedByProbe(why) => {
-                write!(f, "written, then emptied by Halo when its array was posted again ({why})")
+                write!(
+                    f,
+                    "written, then emptied by Halo when its array was posted again ({})",
+                    Said(why.as_ref(), kind)
+                )
             }
-            Failure::NoAnswer => f.write_str("no answer for this client"),
+            Failure::NoAnswer => write!(f, "no answer for this {noun}"),
         }
     }
 }
@@ -156,32 +188,36 @@ pub enum Posted {
 /// The records being written, as read (the protocol replaces a record when it reads it again),
 /// every field definition (an update may carry a record's whole array) and the field.
 pub struct Target<'a> {
-    pub records: &'a mut [Client],
+    pub records: &'a mut [Record],
     pub defs: &'a [FieldDef],
     pub field: &'a FieldDef,
 }
 
-/// Halo's clients as `Records`.
-pub struct HaloClients<'a> {
+/// Halo's clients or sites as `Records`.
+pub struct HaloRecords<'a> {
     pub halo: &'a halo::Halo<'a>,
+    pub kind: halo::Kind,
     pub defs: &'a [FieldDef],
 }
 
-impl Records for HaloClients<'_> {
-    fn read(&self, id: i64) -> Result<Client, ApiError> {
-        self.halo.client(id)
+impl Records for HaloRecords<'_> {
+    fn read(&self, id: i64) -> Result<Record, ApiError> {
+        self.halo.record(self.kind, id)
     }
-    fn read_many(&self, ids: &[i64]) -> Vec<(i64, Result<Client, ApiError>)> {
-        self.halo.clients_by_id(ids)
+    fn read_many(&self, ids: &[i64]) -> Vec<(i64, Result<Record, ApiError>)> {
+        self.halo.records_by_id(self.kind, ids)
     }
-    fn list(&self, keep: &dyn Fn(i64) -> bool) -> Result<Vec<Client>, ApiError> {
-        self.halo.clients_where(self.defs, keep)
+    fn list(&self, keep: &dyn Fn(i64) -> bool) -> Result<Vec<Record>, ApiError> {
+        self.halo.list(self.kind, self.defs, keep)
     }
     fn page_size(&self) -> usize {
         halo::PAGE_SIZE
     }
     fn post(&self, batch: &[(i64, Value)]) -> Result<Posted, ApiError> {
-        self.halo.post(batch)
+        self.halo.post(self.kind, batch)
+    }
+    fn kind(&self) -> halo::Kind {
+        self.kind
     }
 }
 
@@ -224,7 +260,8 @@ pub fn write_and_verify(
     let rest: Vec<(usize, usize)> = todo.iter().copied().filter(|(k, _)| results[*k].is_none()).collect();
     match first {
         Err(stop) => {
-            output::warn(&format!("error: {stop}; stopping before writing the other clients"));
+            let kind = server.kind();
+            output::warn(&format!("error: {}; stopping before writing the other {}", Said(&stop, kind), kind.plural()));
             for (k, _) in rest {
                 results[k] = Some(Err(Failure::Stopped(stop.clone())));
             }
@@ -257,7 +294,7 @@ fn first_write(
                 continue;
             }
         };
-        let key = |c: &Client| c.field_value(&field).map(|v| v.map(|v| plan::value_key(&v)));
+        let key = |c: &Record| c.field_value(&field).map(|v| v.map(|v| plan::value_key(&v)));
         if key(&fresh) != key(planned) {
             results[k] = Some(Err(Failure::Changed));
             continue;
@@ -322,10 +359,10 @@ fn probe(
         Some(None) => Semantics::Replace,
         _ => Semantics::Unknown,
     };
-    output::detail(if semantics == Semantics::Replace {
-        "Halo replaces a client's custom-field array on update: whole arrays will be posted"
+    output::detail(&if semantics == Semantics::Replace {
+        format!("Halo replaces a {}'s custom-field array on update: whole arrays will be posted", server.kind().noun())
     } else {
-        "the probe write could not be read back clearly: whole arrays will be posted"
+        "the probe write could not be read back clearly: whole arrays will be posted".to_string()
     });
     let restored = halo::body_full(&before, t.defs, &field, value)
         .map_err(|e| Failure::Unpostable { replace: semantics == Semantics::Replace, why: e.to_string() })
@@ -408,7 +445,8 @@ fn write_rest(
         }
         stop = out.stop;
         if let Some(why) = &stop {
-            output::warn(&format!("error: {why}; stopping before writing the other clients"));
+            let kind = server.kind();
+            output::warn(&format!("error: {}; stopping before writing the other {}", Said(why, kind), kind.plural()));
         }
     }
     // All batches are read back at once (one pass over the list is cheaper than one per batch).
@@ -423,11 +461,11 @@ fn write_rest(
 /// custom field changed.
 fn read_back(
     server: &dyn Records,
-    before: &Client,
+    before: &Record,
     field: &FieldDef,
     expected: &str,
     others: bool,
-) -> Result<Client, Failure> {
+) -> Result<Record, Failure> {
     let now = server.read(before.id).map_err(|e| Failure::NotReadBack(e.to_string()))?;
     written_right(before, &now, field, expected, others)?;
     Ok(now)
@@ -435,7 +473,7 @@ fn read_back(
 
 /// Whether a written client reads back right: `expected` kept and (with `others`) no other
 /// custom field changed since `before`.
-fn written_right(before: &Client, now: &Client, field: &FieldDef, expected: &str, others: bool) -> Outcome {
+fn written_right(before: &Record, now: &Record, field: &FieldDef, expected: &str, others: bool) -> Outcome {
     kept(now, field, expected)?;
     if others {
         disturbed(before, now, field)?;
@@ -444,7 +482,7 @@ fn written_right(before: &Client, now: &Client, field: &FieldDef, expected: &str
 }
 
 /// Whether Halo kept `expected` in the field.
-fn kept(now: &Client, field: &FieldDef, expected: &str) -> Outcome {
+fn kept(now: &Record, field: &FieldDef, expected: &str) -> Outcome {
     match now.field_value(field) {
         Some(Some(v)) if plan::value_key(&v) == plan::value_key(expected) => Ok(()),
         Some(reads_back) => Err(Failure::NotKept { field: field.name.clone(), reads_back }),
@@ -462,7 +500,7 @@ fn verify(server: &dyn Records, t: &Target, written: &[(usize, usize)], values: 
     let field = t.field;
     let pages = t.records.len().div_ceil(server.page_size()).max(1);
     let ids: std::collections::HashSet<i64> = written.iter().map(|&(_, ci)| t.records[ci].id).collect();
-    let mut after: HashMap<i64, Result<Client, crate::http::ApiError>> = HashMap::new();
+    let mut after: HashMap<i64, Result<Record, crate::http::ApiError>> = HashMap::new();
     if written.len() > pages {
         match server.list(&|id| ids.contains(&id)) {
             // Only rows that show the field count; the others are read one by one.
@@ -470,7 +508,8 @@ fn verify(server: &dyn Records, t: &Target, written: &[(usize, usize)], values: 
                 after.extend(list.into_iter().filter(|c| c.field_value(field).is_some()).map(|c| (c.id, Ok(c))))
             }
             Err(e) => {
-                output::warn(&format!("warning: re-reading the client list failed ({e}); reading clients one by one"))
+                let (noun, plural) = (server.kind().noun(), server.kind().plural());
+                output::warn(&format!("warning: re-reading the {noun} list failed ({e}); reading {plural} one by one"))
             }
         }
     }
@@ -492,7 +531,7 @@ fn verify(server: &dyn Records, t: &Target, written: &[(usize, usize)], values: 
 
 /// Other custom fields that had a value before and differ now (a field the answer does not
 /// show counts as changed: it may have been emptied). Each client's fields are decoded once.
-fn disturbed(before: &Client, now: &Client, ours: &FieldDef) -> Outcome {
+fn disturbed(before: &Record, now: &Record, ours: &FieldDef) -> Outcome {
     let (was, is) = (before.field_values(), now.field_values());
     // What field_value would say: the first object of the key, None where there is none.
     type Shown = (String, String, Option<Option<String>>);
@@ -608,8 +647,9 @@ fn settle(
         return (false, None);
     }
     output::info(&format!(
-        "Halo refused a batch of {} clients; splitting it to find the client(s) at fault",
-        batch.len()
+        "Halo refused a batch of {} {}; splitting it to find the one(s) at fault",
+        batch.len(),
+        server.kind().plural()
     ));
     let (a, b) = batch.split_at(batch.len() / 2);
     let (a_ok, stop) = settle(server, a, None, field, budget, out, false);
@@ -727,10 +767,10 @@ mod tests {
             }
             f
         }
-        fn client(&self, id: i64) -> Client {
+        fn client(&self, id: i64) -> Record {
             let cf = self.records.borrow()[&id].clone();
             let body = json!({"id": id, "name": format!("C{id}"), "customfields": cf}).to_string();
-            halo::parse_client(&body, &self.shapes).unwrap()
+            halo::parse_record(&body, halo::Kind::Clients, &self.shapes).unwrap()
         }
         fn value(&self, id: i64, field: i64) -> Value {
             self.records.borrow()[&id]
@@ -742,18 +782,21 @@ mod tests {
     }
 
     impl Records for Fake {
-        fn read(&self, id: i64) -> Result<Client, ApiError> {
+        fn read(&self, id: i64) -> Result<Record, ApiError> {
             Ok(self.client(id))
         }
-        fn read_many(&self, ids: &[i64]) -> Vec<(i64, Result<Client, ApiError>)> {
+        fn read_many(&self, ids: &[i64]) -> Vec<(i64, Result<Record, ApiError>)> {
             ids.iter().map(|&id| (id, self.read(id))).collect()
         }
-        fn list(&self, keep: &dyn Fn(i64) -> bool) -> Result<Vec<Client>, ApiError> {
+        fn list(&self, keep: &dyn Fn(i64) -> bool) -> Result<Vec<Record>, ApiError> {
             let ids: Vec<i64> = self.records.borrow().keys().copied().filter(|id| keep(*id)).collect();
             Ok(ids.into_iter().map(|id| self.client(id)).collect())
         }
         fn page_size(&self) -> usize {
             100
+        }
+        fn kind(&self) -> halo::Kind {
+            halo::Kind::Clients
         }
         fn post(&self, batch: &[(i64, Value)]) -> Result<Posted, ApiError> {
             self.posts.set(self.posts.get() + 1);
@@ -791,7 +834,7 @@ mod tests {
     /// Writes `value(k)` to every record of `fake` (ids 1..) as the sync does; per record the outcome.
     fn run(fake: &Fake, n: i64) -> Vec<Result<(), String>> {
         let defs = defs();
-        let mut records: Vec<Client> = (1..=n).map(|id| fake.client(id)).collect();
+        let mut records: Vec<Record> = (1..=n).map(|id| fake.client(id)).collect();
         let field = defs[0].clone();
         let values: Vec<String> = (1..=n).map(|id| format!("value-{id}")).collect();
         let values: Vec<&str> = values.iter().map(String::as_str).collect();

@@ -347,6 +347,7 @@ fn names_of_any_length_cost_bounded_work() {
             client(14, "Acme Dental", None),
         ],
         fields: tenants::client_fields(),
+        ..Tenant::default()
     };
     let sim = Sim::start(t, Config::default());
     let started = std::time::Instant::now();
@@ -367,6 +368,7 @@ fn names_never_put_control_or_bidi_characters_into_output() {
         orgs: vec![org(1, evil, Some(&guid(1))), org(2, "Other\u{202E}Org", Some(&guid(2)))],
         clients: vec![client(11, "Acme Dental", None), client(12, "Unrelated \u{202D}Client", None)],
         fields: tenants::client_fields(),
+        ..Tenant::default()
     };
     let sim = Sim::start(t, Config::default());
     let bad = |s: &str| {
@@ -398,6 +400,7 @@ fn hostile_names_do_not_break_the_run_or_the_report() {
         ],
         clients: vec![client(11, "", None), client(12, "名前 株式会社", None), client(13, "Evil Name", None)],
         fields: tenants::client_fields(),
+        ..Tenant::default()
     };
     let sim = Sim::start(t, Config::default());
     let r = run(&sim, &[], &[]);

@@ -163,6 +163,7 @@ fn names_are_inert_on_stdout_and_in_the_suggestions() {
         ],
         clients: vec![client(101, "@Totally Different", None)],
         fields: tenants::client_fields(),
+        ..Tenant::default()
     };
     let sim = Sim::start(tenant, Config::default());
     let dir = tempdir::Dir::new();
@@ -303,7 +304,8 @@ fn suggestions_for_unmatched_organizations_cost_memory_linear_in_the_names() {
         (1..=1500).map(|i| org(i, &format!("Qorv{i}x Dental Services Group"), Some(&guid(i as u64)))).collect();
     let clients: Vec<_> =
         (1..=4000).map(|i| client(10_000 + i, &format!("Brell{i}k Dental Services Group"), None)).collect();
-    let sim = Sim::start(Tenant { orgs, clients, fields: tenants::client_fields() }, Config::default());
+    let sim =
+        Sim::start(Tenant { orgs, clients, fields: tenants::client_fields(), ..Tenant::default() }, Config::default());
     let r = run(&sim, &["--dry-run"], &[]);
     assert_eq!(r.count("no_match"), 1500, "{}", r.stderr);
     let rss = r.report.as_ref().unwrap()["performance"]["peak_rss_kib"].as_u64().unwrap();

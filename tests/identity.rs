@@ -11,7 +11,7 @@ fn linked(mut c: Client, ninja_id: i64) -> Client {
 }
 
 fn tenant(orgs: Vec<ninja_halo_sim::Org>, clients: Vec<Client>) -> Tenant {
-    Tenant { orgs, clients, fields: tenants::client_fields() }
+    Tenant { orgs, clients, fields: tenants::client_fields(), ..Tenant::default() }
 }
 
 fn detail_reads(sim: &Sim) -> usize {

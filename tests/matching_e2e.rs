@@ -60,6 +60,7 @@ fn contested_client_leaves_both_organizations_unwritten() {
         orgs: vec![org(1, "Acme Dental, Inc.", Some(&guid(1))), org(2, "ACME DENTAL LLC", Some(&guid(2)))],
         clients: vec![client(11, "Acme Dental", None)],
         fields: tenants::client_fields(),
+        ..Tenant::default()
     };
     let sim = Sim::start(t, Config::default());
     let r = run(&sim, &[], &[]);
@@ -78,6 +79,7 @@ fn a_stronger_claim_takes_the_client_and_the_weaker_is_told_why() {
         orgs: vec![org(1, "Acme Dental", Some(&guid(1))), org(2, "Acme Dentl", Some(&guid(2)))],
         clients: vec![client(11, "Acme Dental", None)],
         fields: tenants::client_fields(),
+        ..Tenant::default()
     };
     let sim = Sim::start(t, Config::default());
     let r = run(&sim, &[], &[]);
@@ -123,6 +125,7 @@ fn near_surname_neighbours_are_never_written_and_the_candidate_is_named() {
         orgs: pairs.iter().enumerate().map(|(i, (n, _))| org(i as i64 + 1, n, Some(&guid(i as u64 + 1)))).collect(),
         clients: pairs.iter().enumerate().map(|(i, (_, h))| client(100 + i as i64, h, None)).collect(),
         fields: tenants::client_fields(),
+        ..Tenant::default()
     };
     let sim = Sim::start(t, Config::default());
     let dir = tempdir::Dir::new();

@@ -112,6 +112,7 @@ fn duplicate_values_in_ninja_are_both_conflicts() {
         orgs: vec![org(1, "Alpha Co", Some(&guid(1))), org(2, "Beta Co", Some(&guid(1)))],
         clients: vec![client(11, "Alpha Co", None), client(12, "Beta Co", None)],
         fields: tenants::client_fields(),
+        ..Tenant::default()
     };
     let sim = Sim::start(t, Config::default());
     let r = run(&sim, &[], &[]);
@@ -188,7 +189,12 @@ fn halo_pages_are_followed_by_rows_received() {
     let mut clients: Vec<Client> = (0..249).map(|i| client(1000 + i, &format!("Filler Client {i}"), None)).collect();
     clients.insert(0, client(1, "Acme Dental", None));
     clients.push(client(2000, "Acme Dental", None));
-    let t = Tenant { orgs: vec![org(1, "Acme Dental", Some(&guid(1)))], clients, fields: tenants::client_fields() };
+    let t = Tenant {
+        orgs: vec![org(1, "Acme Dental", Some(&guid(1)))],
+        clients,
+        fields: tenants::client_fields(),
+        ..Tenant::default()
+    };
     let sim = Sim::start(t, Config::default());
     let r = run(&sim, &[], &[]);
     assert_eq!(r.status_of("Acme Dental"), "ambiguous", "{}", r.stdout);

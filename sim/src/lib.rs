@@ -85,22 +85,41 @@ pub enum ListFields {
     Without(String),
 }
 
+/// A Halo client, or a site: sites are records of the same shape, `client_id` naming the
+/// site's client (None for a client).
 #[derive(Clone, Debug)]
 pub struct Client {
     pub id: i64,
     pub name: String,
     pub inactive: bool,
+    pub client_id: Option<i64>,
     /// Custom field name -> value, for fields that have one.
     pub fields: BTreeMap<String, Value>,
-    /// Halo's own NinjaOne link (`ninjarmmid`): the organization id its integration stored.
+    /// Halo's own NinjaOne link (`ninjarmmid`): the organization id (on a client) or location
+    /// id (on a site) its integration stored.
     pub ninja_id: Option<i64>,
+}
+
+/// A NinjaOne location of an organization, with its location custom fields.
+#[derive(Clone, Debug)]
+pub struct Location {
+    pub id: i64,
+    pub org_id: i64,
+    pub name: String,
+    pub fields: BTreeMap<String, Value>,
 }
 
 #[derive(Clone, Debug, Default)]
 pub struct Tenant {
     pub orgs: Vec<Org>,
     pub clients: Vec<Client>,
+    /// Client custom field definitions (FieldInfo typeid 2).
     pub fields: Vec<FieldDef>,
+    pub locations: Vec<Location>,
+    /// Halo sites (each with its `client_id`).
+    pub sites: Vec<Client>,
+    /// Site custom field definitions (FieldInfo typeid 3).
+    pub site_fields: Vec<FieldDef>,
 }
 
 #[derive(Clone, Debug)]
@@ -327,6 +346,10 @@ impl Sim {
 
     pub fn client_named(&self, name: &str) -> Option<Client> {
         self.state().tenant.clients.iter().find(|c| c.name == name).cloned()
+    }
+
+    pub fn site(&self, id: i64) -> Option<Client> {
+        self.state().tenant.sites.iter().find(|c| c.id == id).cloned()
     }
 
     /// The environment the binary needs to talk to this simulator.

@@ -52,7 +52,7 @@ pub fn client(id: i64, name: &str, value: Option<&str>) -> Client {
     }
     fields.insert("CFContractTier".to_string(), json!("Gold"));
     fields.insert("CFBillingEmail".to_string(), json!(format!("billing{id}@example.com")));
-    Client { id, name: name.into(), inactive: false, fields, ninja_id: None }
+    Client { id, name: name.into(), inactive: false, client_id: None, fields, ninja_id: None }
 }
 
 /// The demo MSP: a few dozen organizations showing every tier and status. Run it with
@@ -163,7 +163,7 @@ pub fn demo() -> Tenant {
     for n in ["Vandelay Industries", "Stark Medical Group", "Wayne Enterprises"] {
         clients.push(client(next_client(&clients), n, None));
     }
-    Tenant { orgs, clients, fields: client_fields() }
+    Tenant { orgs, clients, fields: client_fields(), ..Tenant::default() }
 }
 
 /// Arguments the demo passes on top of the environment.
@@ -272,7 +272,7 @@ pub fn generated(n: usize, linked_percent: u64) -> Tenant {
     for j in 0..(n / 10).max(1) {
         clients.push(client(500_000 + j as i64, &format!("{} Halo Only", name(n + j)), None));
     }
-    Tenant { orgs, clients, fields: client_fields() }
+    Tenant { orgs, clients, fields: client_fields(), ..Tenant::default() }
 }
 
 /// 500 surnames (the 1990 US Census list, public domain; 5 letters or more) for realistic names.
@@ -407,7 +407,7 @@ pub fn realistic(n: usize, linked_percent: u64) -> Tenant {
             fields.insert(f.to_string(), v);
         }
         let client_name = if i < n { name(i) } else { format!("{} Halo Only", name(i)) };
-        clients.push(Client { id, name: client_name, inactive: false, fields, ninja_id: None });
+        clients.push(Client { id, name: client_name, inactive: false, client_id: None, fields, ninja_id: None });
         if i < n {
             let mut org_fields = BTreeMap::new();
             org_fields.insert(NINJA_FIELD.to_string(), json!(value));
@@ -418,7 +418,7 @@ pub fn realistic(n: usize, linked_percent: u64) -> Tenant {
             orgs.push(Org { id: i as i64 + 1, name: ninja_name, fields: org_fields });
         }
     }
-    Tenant { orgs, clients, fields: realistic_fields() }
+    Tenant { orgs, clients, fields: realistic_fields(), ..Tenant::default() }
 }
 
 #[cfg(test)]

@@ -139,5 +139,6 @@ pub fn clean_tenant() -> Tenant {
             client(105, "Unrelated Client", None),
         ],
         fields: tenants::client_fields(),
+        ..Tenant::default()
     }
 }
