@@ -635,7 +635,7 @@ impl<'a> Planner<'a> {
                 client: ClientIx(*only),
                 tier: Tier::Single,
                 score: 1.0,
-                detail: "the organization's only location and the client's only active site".into(),
+                detail: "the only location of its organization and the only active site of its client".into(),
             }),
             _ => None,
         }

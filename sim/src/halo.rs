@@ -6,8 +6,52 @@ use serde_json::{json, Value};
 use server::{HttpRequest, Reply};
 use std::collections::{BTreeMap, HashSet};
 
+/// Which Halo list a request is about: clients, or sites (records of the same shape).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Table {
+    Clients,
+    Sites,
+}
+
+impl Table {
+    fn key(self) -> &'static str {
+        match self {
+            Table::Clients => "clients",
+            Table::Sites => "sites",
+        }
+    }
+    fn noun(self) -> &'static str {
+        match self {
+            Table::Clients => "Client",
+            Table::Sites => "Site",
+        }
+    }
+}
+
 impl State {
     // ----- HaloPSA --------------------------------------------------------------------
+
+    fn records(&self, t: Table) -> &Vec<Client> {
+        match t {
+            Table::Clients => &self.tenant.clients,
+            Table::Sites => &self.tenant.sites,
+        }
+    }
+
+    fn records_mut(&mut self, t: Table) -> &mut Vec<Client> {
+        match t {
+            Table::Clients => &mut self.tenant.clients,
+            Table::Sites => &mut self.tenant.sites,
+        }
+    }
+
+    /// The custom field definitions of a table (FieldInfo typeid 2 or 3).
+    fn defs(&self, t: Table) -> &Vec<FieldDef> {
+        match t {
+            Table::Clients => &self.tenant.fields,
+            Table::Sites => &self.tenant.site_fields,
+        }
+    }
 
     fn halo_rate_limited(&mut self) -> Option<Reply> {
         let (limit, window) = self.config.halo_rate_limit?;
@@ -39,23 +83,30 @@ impl State {
                "isencrypted": f.encrypted})
     }
 
-    /// A client as the list (`full` false, with the fields asked for in `include`) or the
-    /// detail endpoint (`full` true) shows it.
-    fn client_json(&self, c: &Client, include: Option<&HashSet<i64>>, full: bool) -> Value {
+    /// A client or site as the list (`full` false, with the fields asked for in `include`) or
+    /// the detail endpoint (`full` true) shows it. A site carries its `client_id` as a decimal
+    /// (`21.0`), as Halo sends it.
+    fn client_json(&self, t: Table, c: &Client, include: Option<&HashSet<i64>>, full: bool) -> Value {
         let id = if self.config.halo_decimal_ids && !full { json!(c.id as f64) } else { json!(c.id) };
-        let mut v = json!({"id": id, "name": c.name, "inactive": c.inactive, "toplevel_id": 1,
-            "toplevel_name": "Top Level", "colour": "#000000", "use": "client", "main_site_id": c.id * 10,
-            "main_site_name": "Main", "is_vip": false, "customertype": 0, "stopped": 0, "key": c.id, "table": 2});
+        let mut v = match t {
+            Table::Clients => json!({"id": id, "name": c.name, "inactive": c.inactive, "toplevel_id": 1,
+                "toplevel_name": "Top Level", "colour": "#000000", "use": "client", "main_site_id": c.id * 10,
+                "main_site_name": "Main", "is_vip": false, "customertype": 0, "stopped": 0, "key": c.id, "table": 2}),
+            Table::Sites => json!({"id": id, "name": c.name, "inactive": c.inactive,
+                "client_id": c.client_id.unwrap_or(0) as f64, "clientsite_name": c.name, "sla_id": 1,
+                "timezone": "GMT Standard Time", "isstocklocation": false, "phonenumber": ""}),
+        };
         if full || self.config.halo_list_ninjarmmid {
             v["ninjarmmid"] = json!(c.ninja_id.unwrap_or(0));
         }
         let value_of = |f: &FieldDef| c.fields.get(&f.name).cloned().unwrap_or(json!(""));
+        let defs = self.defs(t);
         let shown: Option<Vec<Value>> = if full {
             self.config
                 .halo_detail_custom_fields
-                .then(|| self.tenant.fields.iter().map(|f| Self::field_json(f, &value_of(f))).collect())
+                .then(|| defs.iter().map(|f| Self::field_json(f, &value_of(f))).collect())
         } else if let Some(ids) = include {
-            let asked = self.tenant.fields.iter().filter(|f| ids.contains(&f.id)).map(|f| (f, value_of(f)));
+            let asked = defs.iter().filter(|f| ids.contains(&f.id)).map(|f| (f, value_of(f)));
             match &self.config.halo_list_custom_fields {
                 ListFields::Full => Some(asked.map(|(f, v)| Self::field_json(f, &v)).collect()),
                 ListFields::Absent => None,
@@ -117,21 +168,23 @@ impl State {
         if req.method == "GET" && path == "/api/fieldinfo" {
             return self.halo_field_info(req);
         }
-        if req.method == "GET" && path == "/api/client" {
-            return self.halo_client_list(req, fault);
+        let table = if path == "/api/site" || path.starts_with("/api/site/") { Table::Sites } else { Table::Clients };
+        if req.method == "GET" && (path == "/api/client" || path == "/api/site") {
+            return self.halo_list(req, fault, table);
         }
         if req.method == "GET" {
-            if let Some(id) = path.strip_prefix("/api/client/").and_then(|i| i.parse::<i64>().ok()) {
-                return match self.tenant.clients.iter().find(|c| c.id == id) {
-                    Some(c) => json_reply(200, &self.client_json(c, None, true)),
+            let detail = path.strip_prefix("/api/client/").or_else(|| path.strip_prefix("/api/site/"));
+            if let Some(id) = detail.and_then(|i| i.parse::<i64>().ok()) {
+                return match self.records(table).iter().find(|c| c.id == id) {
+                    Some(c) => json_reply(200, &self.client_json(table, c, None, true)),
                     None => json_reply(
                         404,
-                        &json!({"ClassName": "HaloException", "Message": format!("Client {id} not found")}),
+                        &json!({"ClassName": "HaloException", "Message": format!("{} {id} not found", table.noun())}),
                     ),
                 };
             }
         }
-        if req.method == "POST" && path == "/api/client" {
+        if req.method == "POST" && (path == "/api/client" || path == "/api/site") {
             let may_edit = self
                 .config
                 .halo_app_scopes
@@ -140,7 +193,7 @@ impl State {
             if !may_edit {
                 return json_reply(403, &json!({"Message": "You do not have permission to edit customers"}));
             }
-            return self.halo_post_clients(req, fault);
+            return self.halo_post(req, fault, table);
         }
         json_reply(
             404,
@@ -148,29 +201,35 @@ impl State {
         )
     }
 
-    fn halo_post_clients(&mut self, req: &HttpRequest, fault: Option<FaultKind>) -> Reply {
+    fn halo_post(&mut self, req: &HttpRequest, fault: Option<FaultKind>, table: Table) -> Reply {
         let body: Value = match serde_json::from_str(&req.body) {
             Ok(v) => v,
             Err(e) => return json_reply(400, &json!({"Message": format!("The request is invalid: {e}")})),
         };
         let Value::Array(items) = body else {
-            return json_reply(400, &json!({"Message": "The request is invalid: expected an array of clients"}));
+            return json_reply(
+                400,
+                &json!({"Message": format!("The request is invalid: expected an array of {}", table.key())}),
+            );
         };
         for (i, item) in items.iter().enumerate() {
             let id = item.get("id").and_then(Value::as_i64);
             match id {
-                Some(id) if self.tenant.clients.iter().any(|c| c.id == id) => {
+                Some(id) if self.records(table).iter().any(|c| c.id == id) => {
                     if matches!(&fault, Some(FaultKind::RejectClientsQuietly(bad)) if bad.contains(&id)) {
                         return json_reply(400, &json!({"Message": "One or more entries are invalid."}));
                     }
                     if matches!(fault, Some(FaultKind::RejectClient(bad)) if bad == id) {
                         return json_reply(
                             400,
-                            &json!({"Message": format!("Client {id}: Please enter a valid URL"), format!("[{i}].id"): "invalid"}),
+                            &json!({"Message": format!("{} {id}: Please enter a valid URL", table.noun()), format!("[{i}].id"): "invalid"}),
                         );
                     }
                 }
-                _ => return json_reply(400, &json!({format!("[{i}].id"): ["The client does not exist."]})),
+                _ => {
+                    let missing = format!("The {} does not exist.", table.noun().to_lowercase());
+                    return json_reply(400, &json!({format!("[{i}].id"): [missing]}));
+                }
             }
         }
         let drop_all = matches!(fault, Some(FaultKind::DropWrite));
@@ -179,11 +238,11 @@ impl State {
             _ => None,
         };
         let replace = self.config.halo_replace_custom_fields;
-        let known: Vec<FieldDef> = self.tenant.fields.clone();
+        let known: Vec<FieldDef> = self.defs(table).clone();
         let mut saved = Vec::new();
         for item in &items {
             let id = item["id"].as_i64().unwrap_or(0);
-            let Some(c) = self.tenant.clients.iter_mut().find(|c| c.id == id) else { continue };
+            let Some(c) = self.records_mut(table).iter_mut().find(|c| c.id == id) else { continue };
             if !drop_all && drop_one != Some(id) {
                 if let Some(name) = item.get("name").and_then(Value::as_str) {
                     c.name = name.to_string();
@@ -214,7 +273,7 @@ impl State {
             }
             saved.push(c.clone());
         }
-        let out: Vec<Value> = saved.iter().map(|c| self.client_json(c, None, true)).collect();
+        let out: Vec<Value> = saved.iter().map(|c| self.client_json(table, c, None, true)).collect();
         if out.len() == 1 {
             json_reply(201, &out[0])
         } else {
@@ -248,28 +307,30 @@ impl State {
         json_reply(200, &t)
     }
 
-    /// GET /api/FieldInfo: the client field definitions (typeid=2).
+    /// GET /api/FieldInfo: the client (typeid=2) or site (typeid=3) field definitions.
     fn halo_field_info(&mut self, req: &HttpRequest) -> Reply {
-        if req.param("typeid") != Some("2") {
-            return json_reply(200, &json!([]));
-        }
+        let (table, typeid) = match req.param("typeid") {
+            Some("2") => (Table::Clients, 2),
+            Some("3") => (Table::Sites, 3),
+            _ => return json_reply(200, &json!([])),
+        };
         let rows: Vec<Value> = self
-            .tenant
-            .fields
+            .defs(table)
             .iter()
-            .map(|f| json!({"id": f.id, "name": f.name, "label": f.label, "type": 0, "typeid": 2, "inputtype": 0}))
+            .map(|f| json!({"id": f.id, "name": f.name, "label": f.label, "type": 0, "typeid": typeid, "inputtype": 0}))
             .collect();
         json_reply(200, &Value::Array(rows))
     }
 
-    /// GET /api/Client: the list, paged (capped at `halo_page_cap`), with the custom fields asked for as configured.
-    fn halo_client_list(&mut self, req: &HttpRequest, fault: Option<FaultKind>) -> Reply {
+    /// GET /api/Client or /api/Site: the list, paged (capped at `halo_page_cap`), with the
+    /// custom fields asked for as configured.
+    fn halo_list(&mut self, req: &HttpRequest, fault: Option<FaultKind>, table: Table) -> Reply {
         let include: Option<HashSet<i64>> =
             req.param("include_custom_fields").map(|s| s.split(',').filter_map(|x| x.trim().parse().ok()).collect());
         let inactive = req.param("includeinactive").is_some_and(|v| v.eq_ignore_ascii_case("true"));
         let active = !req.param("includeactive").is_some_and(|v| v.eq_ignore_ascii_case("false"));
         let mut rows: Vec<&Client> =
-            self.tenant.clients.iter().filter(|c| if c.inactive { inactive } else { active }).collect();
+            self.records(table).iter().filter(|c| if c.inactive { inactive } else { active }).collect();
         rows.sort_by_key(|c| c.id);
         let total = rows.len();
         let reported = (total as i64 + self.config.halo_record_count_offset).max(0) as usize;
@@ -293,7 +354,8 @@ impl State {
             (p, c)
         };
         let page = if matches!(fault, Some(FaultKind::EmptyPage)) { Vec::new() } else { page };
-        let mut clients: Vec<Value> = page.iter().map(|c| self.client_json(c, include.as_ref(), false)).collect();
+        let mut clients: Vec<Value> =
+            page.iter().map(|c| self.client_json(table, c, include.as_ref(), false)).collect();
         if matches!(fault, Some(FaultKind::EndlessPages)) {
             let no = req.param("page_no").and_then(|v| v.parse::<i64>().ok()).unwrap_or(1).max(1);
             let size = self.config.halo_page_cap as i64;
@@ -301,14 +363,15 @@ impl State {
                 .map(|k| {
                     let id = 1_000_000 + no * size + k;
                     self.client_json(
+                        table,
                         &tenants::client(id, &format!("Endless Client {id}"), None),
                         include.as_ref(),
                         false,
                     )
                 })
                 .collect();
-            return json_reply(200, &json!({"record_count": 10_000_000, "clients": clients}));
+            return json_reply(200, &json!({"record_count": 10_000_000, table.key(): clients}));
         }
-        json_reply(200, &json!({"record_count": count, "clients": clients}))
+        json_reply(200, &json!({"record_count": count, table.key(): clients}))
     }
 }

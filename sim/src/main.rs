@@ -43,10 +43,9 @@ fn demo() -> i32 {
     for (i, (title, extra)) in runs.iter().enumerate() {
         println!("\n=== {title}");
         let report = report_dir.join(format!("ninja-halo-sync-demo-{}-{}.json", std::process::id(), i + 1));
-        let writes_before =
-            sim.requests().iter().filter(|r| r.method == "POST" && r.path.eq_ignore_ascii_case("/api/Client")).count();
+        let writes_before = halo_writes(&sim);
         let mut cmd = Command::new(&bin);
-        cmd.args(tenants::DEMO_ARGS).args(*extra).arg("--report").arg(&report);
+        cmd.args(tenants::DEMO_ARGS).args(tenants::SITE_ARGS).args(*extra).arg("--report").arg(&report);
         for (k, v) in sim.env() {
             cmd.env(k, v);
         }
@@ -57,9 +56,7 @@ fn demo() -> i32 {
                 return 2;
             }
         };
-        let writes =
-            sim.requests().iter().filter(|r| r.method == "POST" && r.path.eq_ignore_ascii_case("/api/Client")).count()
-                - writes_before;
+        let writes = halo_writes(&sim) - writes_before;
         println!(
             "--- exit code {} ({} write request(s) sent to Halo); JSON report: {}",
             status.code().unwrap_or(-1),
@@ -72,6 +69,14 @@ fn demo() -> i32 {
     0
 }
 
+/// Write requests sent to Halo so far (clients and sites).
+fn halo_writes(sim: &Sim) -> usize {
+    let writes = |r: &&ninja_halo_sim::Recorded| {
+        r.method == "POST" && (r.path.eq_ignore_ascii_case("/api/Client") || r.path.eq_ignore_ascii_case("/api/Site"))
+    };
+    sim.requests().iter().filter(writes).count()
+}
+
 fn serve() -> i32 {
     let sim = Sim::start(tenants::demo(), Config::default());
     println!("# simulator running; paste into a shell, then run ninja-halo-sync (Ctrl-C to stop)");
@@ -80,7 +85,7 @@ fn serve() -> i32 {
     }
     println!(
         "# e.g. ninja-halo-sync --dry-run {}",
-        tenants::DEMO_ARGS.iter().map(|a| format!("'{a}'")).collect::<Vec<_>>().join(" ")
+        tenants::DEMO_ARGS.iter().chain(tenants::SITE_ARGS).map(|a| format!("'{a}'")).collect::<Vec<_>>().join(" ")
     );
     loop {
         std::thread::park();

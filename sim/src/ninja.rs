@@ -47,6 +47,9 @@ impl State {
         if path == "/v2/organizations" {
             return self.ninja_organizations(req, fault);
         }
+        if path == "/v2/locations" {
+            return self.ninja_locations(req, fault);
+        }
         if path == "/v2/device-custom-fields" {
             return self.ninja_field_definitions(req);
         }
@@ -54,6 +57,15 @@ impl State {
             return self.ninja_field_query(req);
         }
         if let Some(rest) = path.strip_prefix("/v2/organization/") {
+            // /v2/organization/{id}/location/{locationId}/custom-fields
+            let parts: Vec<&str> = rest.split('/').collect();
+            if let [org, "location", loc, "custom-fields"] = parts.as_slice() {
+                let (org, loc) = (org.parse::<i64>().ok(), loc.parse::<i64>().ok());
+                return match self.tenant.locations.iter().find(|l| Some(l.id) == loc && Some(l.org_id) == org) {
+                    Some(l) => json_reply(200, &Value::Object(l.fields.clone().into_iter().collect())),
+                    None => not_found(),
+                };
+            }
             if let Some(id) = rest.strip_suffix("/custom-fields").and_then(|i| i.parse::<i64>().ok()) {
                 return match self.tenant.orgs.iter().find(|o| o.id == id) {
                     Some(o) => json_reply(200, &Value::Object(o.fields.clone().into_iter().collect())),
@@ -92,6 +104,33 @@ impl State {
         json_reply(200, &Value::Array(page))
     }
 
+    /// GET /v2/locations: every organization's locations, paged by `after` as organizations are.
+    fn ninja_locations(&mut self, req: &HttpRequest, fault: Option<FaultKind>) -> Reply {
+        let size =
+            req.param("pageSize").and_then(|v| v.parse::<usize>().ok()).unwrap_or(1000).min(self.config.ninja_page_cap);
+        let after = req.param("after").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
+        if matches!(fault, Some(FaultKind::EndlessPages)) {
+            let page: Vec<Value> = (after + 1..=after + size as i64)
+                .map(|id| json!({"id": id, "name": format!("Endless Location {id}"), "organizationId": 1}))
+                .collect();
+            return json_reply(200, &Value::Array(page));
+        }
+        let mut locations: Vec<&Location> = self.tenant.locations.iter().filter(|l| l.id > after).collect();
+        locations.sort_by_key(|l| l.id);
+        if matches!(fault, Some(FaultKind::EmptyPage)) {
+            locations.clear();
+        }
+        let page: Vec<Value> = locations
+            .iter()
+            .take(size)
+            .map(|l| {
+                json!({"id": l.id, "name": l.name, "organizationId": l.org_id, "address": "1 Main Street",
+                    "description": "", "userData": {}})
+            })
+            .collect();
+        json_reply(200, &Value::Array(page))
+    }
+
     /// GET /v2/device-custom-fields: the definitions as configured.
     fn ninja_field_definitions(&mut self, req: &HttpRequest) -> Reply {
         let defs: Vec<NinjaFieldDef> = match &self.config.ninja_field_defs {
@@ -100,15 +139,23 @@ impl State {
             }
             NinjaFieldDefs::List(l) => l.clone(),
             NinjaFieldDefs::FromTenant => {
-                let names: std::collections::BTreeSet<&String> =
-                    self.tenant.orgs.iter().flat_map(|o| o.fields.keys()).collect();
-                names
+                let mut scopes: BTreeMap<&String, Vec<String>> = BTreeMap::new();
+                for n in self.tenant.orgs.iter().flat_map(|o| o.fields.keys()) {
+                    scopes.entry(n).or_default().push("ORGANIZATION".into());
+                }
+                for n in self.tenant.locations.iter().flat_map(|l| l.fields.keys()) {
+                    scopes.entry(n).or_default().push("LOCATION".into());
+                }
+                scopes
                     .into_iter()
-                    .map(|n| NinjaFieldDef {
-                        name: n.clone(),
-                        label: format!("Label of {n}"),
-                        scopes: vec!["ORGANIZATION".into()],
-                        api_permission: "READ_WRITE".into(),
+                    .map(|(n, mut scopes)| {
+                        scopes.dedup();
+                        NinjaFieldDef {
+                            name: n.clone(),
+                            label: format!("Label of {n}"),
+                            scopes,
+                            api_permission: "READ_WRITE".into(),
+                        }
                     })
                     .collect()
             }
@@ -162,6 +209,22 @@ impl State {
                 if !fields.is_empty() {
                     rows.push(json!({"scope": "ORGANIZATION", "entityId": o.id, "fields": fields,
                         "updateTime": 1.7632e9 + o.id as f64}));
+                }
+            }
+        }
+        if scopes == "ALL" || scopes.split(',').any(|s| s == "LOCATION") {
+            let mut locations: Vec<&Location> = self.tenant.locations.iter().collect();
+            locations.sort_by_key(|l| l.id);
+            for l in locations {
+                let fields: Map<String, Value> = l
+                    .fields
+                    .iter()
+                    .filter(|(k, _)| wanted.is_empty() || wanted.contains(k))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect();
+                if !fields.is_empty() {
+                    rows.push(json!({"scope": "LOCATION", "entityId": l.id, "fields": fields,
+                        "updateTime": 1.7632e9 + l.id as f64}));
                 }
             }
         }

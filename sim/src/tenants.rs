@@ -1,12 +1,17 @@
 //! Sample tenants: a hand-written demo MSP, and generated tenants of any size for the
 //! benchmark. Deterministic: the same call gives the same tenant.
 
-use crate::{Client, FieldDef, Org, Tenant};
+use crate::{Client, FieldDef, Location, Org, Tenant};
 use serde_json::json;
 use std::collections::BTreeMap;
 
 pub const NINJA_FIELD: &str = "dtcOrgGuid";
 pub const HALO_FIELD: &str = "CFDtcClientGuid";
+pub const LOCATION_FIELD: &str = "dtcLocationGuid";
+pub const SITE_FIELD: &str = "CFDtcSiteGuid";
+
+/// The arguments that switch the site level on for these field names.
+pub const SITE_ARGS: &[&str] = &["--ninja-location-field", LOCATION_FIELD, "--halo-site-field", SITE_FIELD];
 
 /// A GUID derived from a number (deterministic, well-formed).
 pub fn guid(n: u64) -> String {
@@ -34,6 +39,29 @@ pub fn client_fields() -> Vec<FieldDef> {
         FieldDef::new(102, "CFContractTier", "Contract Tier"),
         FieldDef::new(103, "CFBillingEmail", "Billing Email"),
     ]
+}
+
+/// The site custom fields: ours and one other.
+pub fn site_fields() -> Vec<FieldDef> {
+    vec![FieldDef::new(301, SITE_FIELD, "DTC Site GUID"), FieldDef::new(302, "CFSiteCode", "Site Code")]
+}
+
+pub fn location(id: i64, org_id: i64, name: &str, value: Option<&str>) -> Location {
+    let mut fields = BTreeMap::new();
+    if let Some(v) = value {
+        fields.insert(LOCATION_FIELD.to_string(), json!(v));
+    }
+    Location { id, org_id, name: name.into(), fields }
+}
+
+/// A site of `client_id`, holding `value` in the site field (and a site code beside it).
+pub fn site(id: i64, client_id: i64, name: &str, value: Option<&str>) -> Client {
+    let mut fields = BTreeMap::new();
+    if let Some(v) = value {
+        fields.insert(SITE_FIELD.to_string(), json!(v));
+    }
+    fields.insert("CFSiteCode".to_string(), json!(format!("S{id}")));
+    Client { id, name: name.into(), inactive: false, client_id: Some(client_id), fields, ninja_id: None }
 }
 
 pub fn org(id: i64, name: &str, value: Option<&str>) -> Org {
@@ -163,7 +191,44 @@ pub fn demo() -> Tenant {
     for n in ["Vandelay Industries", "Stark Medical Group", "Wayne Enterprises"] {
         clients.push(client(next_client(&clients), n, None));
     }
-    Tenant { orgs, clients, fields: client_fields(), ..Tenant::default() }
+    let (locations, sites) = demo_places(&orgs, &clients);
+    Tenant { orgs, clients, fields: client_fields(), locations, sites, site_fields: site_fields() }
+}
+
+/// The demo's second level: a site written by name, one by Halo's own link, a single-place
+/// pair, one in sync, a location with no matching site and a site holding another value.
+fn demo_places(orgs: &[Org], clients: &[Client]) -> (Vec<Location>, Vec<Client>) {
+    let org_id = |name: &str| orgs.iter().find(|o| o.name == name).map_or(0, |o| o.id);
+    let client_id = |name: &str| clients.iter().find(|c| c.name == name).map_or(0, |c| c.id);
+    let g = |n: u64| guid(5_000 + n);
+    let (acme, blue, contoso, woodgrove, northwind) = (
+        (org_id("Acme Dental"), client_id("Acme Dental")),
+        (org_id("Blue Ridge Law Group"), client_id("Blue Ridge Law Group")),
+        (org_id("Contoso Ltd"), client_id("Contoso Ltd")),
+        (org_id("Woodgrove Bank"), client_id("Woodgrove Bank")),
+        (org_id("Northwind Traders"), client_id("Northwind Traders")),
+    );
+    let locations = vec![
+        location(1001, acme.0, "Main Office", Some(&g(1))),
+        location(1002, acme.0, "Annex", Some(&g(2))),
+        location(1003, blue.0, "Downtown", Some(&g(3))),
+        location(1004, contoso.0, "Redmond Campus", Some(&g(4))),
+        location(1005, woodgrove.0, "Branch 12", Some(&g(5))),
+        location(1006, northwind.0, "Seattle", Some(&g(6))),
+        location(1007, northwind.0, "Portland", None),
+    ];
+    let mut sea = site(5006, northwind.1, "SEA-01", None);
+    sea.ninja_id = Some(1006);
+    let sites = vec![
+        site(5001, acme.1, "Main Office", None),
+        site(5002, acme.1, "North Warehouse", None),
+        site(5003, blue.1, "Head Office", None),
+        site(5004, contoso.1, "Redmond Campus", Some(&g(4))),
+        site(5005, woodgrove.1, "Branch 12", Some(&g(99))),
+        sea,
+        site(5007, northwind.1, "Portland", None),
+    ];
+    (locations, sites)
 }
 
 /// Arguments the demo passes on top of the environment.
@@ -419,6 +484,39 @@ pub fn realistic(n: usize, linked_percent: u64) -> Tenant {
         }
     }
     Tenant { orgs, clients, fields: realistic_fields(), ..Tenant::default() }
+}
+
+/// `realistic` with the second level: 1.5 locations an organization (one or two), and their
+/// sites in Halo (about 1.9 per organization: the same places, three in ten clients with a
+/// storage site besides, one site for each Halo-only client). Most places carry the same name
+/// on both sides; a quarter of the one-location organizations name their site differently
+/// (matched by the single-place tier, or left for a person where a storage site is there
+/// too). Linked organizations' sites already hold their locations' values.
+pub fn realistic_with_sites(n: usize, linked_percent: u64) -> Tenant {
+    let mut t = realistic(n, linked_percent);
+    for i in 0..n + n / 10 {
+        let client = t.clients[i].id;
+        let base = 2_000_000 + 4 * i as i64;
+        if i >= n {
+            t.sites.push(site(base, client, "Main Office", None));
+            continue;
+        }
+        let org = t.orgs[i].id;
+        let linked = (i as u64 * 100 / n.max(1) as u64) < linked_percent;
+        let places: &[&str] = if i % 2 == 0 { &["Main Office"] } else { &["Main Office", "Branch Office"] };
+        for (j, place) in places.iter().enumerate() {
+            let loc_id = 1_000_000 + 2 * i as i64 + j as i64;
+            let value = guid(500_000 + loc_id as u64);
+            t.locations.push(location(loc_id, org, place, Some(&value)));
+            let site_name = if places.len() == 1 && i % 4 == 2 { "HQ" } else { place };
+            t.sites.push(site(base + j as i64, client, site_name, linked.then_some(value.as_str())));
+        }
+        if i % 10 < 3 {
+            t.sites.push(site(base + 3, client, "Storage Unit", None));
+        }
+    }
+    t.site_fields = site_fields();
+    t
 }
 
 #[cfg(test)]
