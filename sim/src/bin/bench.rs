@@ -71,76 +71,72 @@ fn bench(args: &[String]) -> i32 {
         size,
         help_ms[10]
     );
-    println!("| orgs | run | writes | Ninja req | Halo req | total req | wall s | waited s | peak RSS MB | plan CPU s | legacy req | legacy / ours |");
-    println!("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!(
+        "| orgs | run | writes | Ninja req | Halo req | total req | wall s | waited s | peak RSS MB | plan CPU s | legacy req | legacy / ours | with sites: site writes | total req | wall s | waited s | peak RSS MB |"
+    );
+    println!("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     let mut details = Vec::new();
     let mut notes: Vec<String> = Vec::new();
+    let config = Config { latency: std::time::Duration::from_millis(latency_ms), ..Config::default() };
     for &n in &sizes {
-        let sim = Sim::start(
-            tenants::realistic(n, 32),
-            Config { latency: std::time::Duration::from_millis(latency_ms), ..Config::default() },
-        );
+        // The organizations alone, and the same tenant with 1.5 locations an organization and
+        // the site level on: two simulators, so that each first run finds nothing written.
+        let orgs_only = Sim::start(tenants::realistic(n, 32), config.clone());
+        let with_sites = Sim::start(tenants::realistic_with_sites(n, 32), config.clone());
         for run in ["first", "second"] {
-            sim.clear_requests();
-            let report =
-                std::env::temp_dir().join(format!("ninja-halo-sync-bench-{}-{n}-{run}.json", std::process::id()));
-            let mut cmd = Command::new(&bin);
-            cmd.env_clear().args(["--quiet", "--report"]).arg(&report);
-            for (k, v) in sim.env() {
-                cmd.env(k, v);
-            }
-            let t = std::time::Instant::now();
-            let (out, peak_kib) = match run_measured(cmd) {
-                Ok(o) => o,
-                Err(e) => {
-                    eprintln!("bench: cannot run {}: {e}", bin.display());
-                    return 2;
-                }
+            let m = match measure(&bin, &orgs_only, &[], &format!("{n}-{run}")) {
+                Ok(m) => m,
+                Err(code) => return code,
             };
-            let wall = t.elapsed().as_secs_f64();
-            let rep: serde_json::Value =
-                std::fs::read_to_string(&report).ok().and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default();
-            let _ = std::fs::remove_file(&report);
-            // 3 (some organizations need a person) is a complete run: measured, and said.
-            if out.status.code() == Some(3) {
-                let c = &rep["counts"];
-                let attention: u64 =
-                    ["no_match", "ambiguous", "conflict", "invalid_value"].iter().filter_map(|k| c[k].as_u64()).sum();
-                notes.push(format!("{n} orgs, {run} run: exit 3, {attention} organizations need attention"));
-            } else if out.status.code() != Some(0) {
-                let stdout = String::from_utf8_lossy(&out.stdout);
-                let lines: Vec<&str> = stdout.lines().filter(|l| !l.starts_with("updated")).take(8).collect();
-                eprintln!(
-                    "bench: run exited {:?}: {}\n{}",
-                    out.status.code(),
-                    String::from_utf8_lossy(&out.stderr),
-                    lines.join("\n")
-                );
-                return 1;
+            let s = match measure(&bin, &with_sites, tenants::SITE_ARGS, &format!("{n}-{run}-sites")) {
+                Ok(m) => m,
+                Err(code) => return code,
+            };
+            for (m, what) in [(&m, ""), (&s, " with sites")] {
+                if m.code == Some(3) {
+                    let attention = |c: &serde_json::Value| -> u64 {
+                        ["no_match", "ambiguous", "conflict", "invalid_value"]
+                            .iter()
+                            .filter_map(|k| c[k].as_u64())
+                            .sum()
+                    };
+                    notes.push(format!(
+                        "{n} orgs, {run} run{what}: exit 3, {} organizations and {} locations need attention",
+                        attention(&m.report["counts"]),
+                        attention(&m.report["site_counts"])
+                    ));
+                }
             }
-            let reqs = sim.requests();
-            let ninja = reqs.iter().filter(|r| r.side == Side::Ninja).count();
-            let halo = reqs.len() - ninja;
-            let writes = rep["counts"]["updated"].as_u64().unwrap_or(0) as usize;
+            let ninja = m.requests.iter().filter(|r| r.side == Side::Ninja).count();
+            let halo = m.requests.len() - ninja;
+            let writes = m.report["counts"]["updated"].as_u64().unwrap_or(0) as usize;
             let legacy = legacy_requests(n, writes);
-            let perf = &rep["performance"];
+            let perf = &m.report["performance"];
             println!(
-                "| {n} | {run} | {writes} | {ninja} | {halo} | {} | {wall:.2} | {:.1} | {:.1} | {:.3} | {legacy} | {:.0}x |",
-                reqs.len(),
-                rep["requests"]["waited_seconds"].as_f64().unwrap_or(0.0),
-                // MB = 1,000,000 bytes: 32 MB is 31,250 KiB.
-                peak_kib.or(perf["peak_rss_kib"].as_u64()).unwrap_or(0) as f64 * 1024.0 / 1e6,
+                "| {n} | {run} | {writes} | {ninja} | {halo} | {} | {:.2} | {:.1} | {:.1} | {:.3} | {legacy} | {:.0}x | {} | {} | {:.2} | {:.1} | {:.1} |",
+                m.requests.len(),
+                m.wall,
+                m.report["requests"]["waited_seconds"].as_f64().unwrap_or(0.0),
+                m.peak_mb,
                 perf["plan_cpu_seconds"].as_f64().unwrap_or(0.0),
-                legacy as f64 / reqs.len().max(1) as f64
+                legacy as f64 / m.requests.len().max(1) as f64,
+                s.report["site_counts"]["updated"].as_u64().unwrap_or(0),
+                s.requests.len(),
+                s.wall,
+                s.report["requests"]["waited_seconds"].as_f64().unwrap_or(0.0),
+                s.peak_mb,
             );
-            let mut by_endpoint: std::collections::BTreeMap<String, usize> = Default::default();
-            for r in &reqs {
-                *by_endpoint.entry(format!("{:?} {}", r.side, endpoint(&r.method, &r.path))).or_default() += 1;
+            for (m, what) in [(&m, ""), (&s, " with sites")] {
+                let mut by_endpoint: std::collections::BTreeMap<String, usize> = Default::default();
+                for r in &m.requests {
+                    *by_endpoint.entry(format!("{:?} {}", r.side, endpoint(&r.method, &r.path))).or_default() += 1;
+                }
+                details.push(format!(
+                    "{n} orgs, {run} run{what}: {}; time: {}",
+                    by_endpoint.iter().map(|(k, v)| format!("{k} x{v}")).collect::<Vec<_>>().join(", "),
+                    m.report["performance"]
+                ));
             }
-            details.push(format!(
-                "{n} orgs, {run} run: {}",
-                by_endpoint.iter().map(|(k, v)| format!("{k} x{v}")).collect::<Vec<_>>().join(", ")
-            ));
         }
     }
     for n in &notes {
@@ -151,6 +147,51 @@ fn bench(args: &[String]) -> i32 {
         println!("- {d}");
     }
     0
+}
+
+/// One measured run: its exit code, report, requests, wall time and peak memory (MB).
+struct Measured {
+    code: Option<i32>,
+    report: serde_json::Value,
+    requests: Vec<ninja_halo_sim::Recorded>,
+    wall: f64,
+    peak_mb: f64,
+}
+
+/// Runs the program once against `sim` with `args`; a run that could not complete (not 0 or 3)
+/// ends the benchmark with its output.
+fn measure(bin: &std::path::Path, sim: &Sim, args: &[&str], label: &str) -> Result<Measured, i32> {
+    sim.clear_requests();
+    let report = std::env::temp_dir().join(format!("ninja-halo-sync-bench-{}-{label}.json", std::process::id()));
+    let mut cmd = Command::new(bin);
+    cmd.env_clear().args(["--quiet", "--report"]).arg(&report).args(args);
+    for (k, v) in sim.env() {
+        cmd.env(k, v);
+    }
+    let t = std::time::Instant::now();
+    let (out, peak_kib) = run_measured(cmd).map_err(|e| {
+        eprintln!("bench: cannot run {}: {e}", bin.display());
+        2
+    })?;
+    let wall = t.elapsed().as_secs_f64();
+    let rep: serde_json::Value =
+        std::fs::read_to_string(&report).ok().and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default();
+    let _ = std::fs::remove_file(&report);
+    // 3 (some need a person) is a complete run: measured, and said.
+    if !matches!(out.status.code(), Some(0 | 3)) {
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let lines: Vec<&str> = stdout.lines().filter(|l| !l.starts_with("updated")).take(8).collect();
+        eprintln!(
+            "bench: run exited {:?}: {}\n{}",
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr),
+            lines.join("\n")
+        );
+        return Err(1);
+    }
+    // MB = 1,000,000 bytes: 32 MB is 31,250 KiB.
+    let peak_mb = peak_kib.or(rep["performance"]["peak_rss_kib"].as_u64()).unwrap_or(0) as f64 * 1024.0 / 1e6;
+    Ok(Measured { code: out.status.code(), report: rep, requests: sim.requests(), wall, peak_mb })
 }
 
 /// Runs the command to completion and measures its peak resident memory (KiB) from outside:
