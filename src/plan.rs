@@ -215,12 +215,12 @@ pub fn value_key(v: &str) -> String {
 /// (`--any-value`) as its text: the tables of values are a large part of a big tenant's peak
 /// memory (docs/performance.md).
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
-enum ValueId {
+pub(crate) enum ValueId {
     Guid(u128),
     Text(Box<str>),
 }
 
-fn value_id(v: &str) -> ValueId {
+pub(crate) fn value_id(v: &str) -> ValueId {
     let key = value_key(v);
     let hex: String = key.chars().filter(|c| *c != '-').collect();
     match (is_guid(v), u128::from_str_radix(&hex, 16)) {

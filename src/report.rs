@@ -180,22 +180,22 @@ impl Exit {
             Exit::Ok => "OK",
             Exit::CouldNotRun => "could not run",
             Exit::WriteFailed => "some writes failed",
-            Exit::Attention => "some organizations need attention",
+            Exit::Attention => "some organizations or sites need attention",
         }
     }
 
     /// What the code means, for --help and the README's table.
     pub fn description(self) -> &'static str {
         match self {
-            Exit::Ok => "every organization is in sync, updated, ignored or has no value",
+            Exit::Ok => "every organization (and site) is in sync, updated, ignored or has no value",
             Exit::CouldNotRun => {
                 "could not run: usage or configuration error, authentication failure, API unreachable, wrong field \
                  name; nothing written"
             }
             Exit::WriteFailed => "ran, but at least one write failed",
             Exit::Attention => {
-                "ran, nothing failed, but some organizations need a person (no_match, ambiguous, conflict, \
-                 invalid_value), or none has a value in the NinjaOne field"
+                "ran, nothing failed, but some organizations or sites need a person (no_match, ambiguous, \
+                 conflict, invalid_value), or none has a value in the NinjaOne field"
             }
         }
     }

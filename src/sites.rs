@@ -6,23 +6,24 @@
 //! is checked against every site and every location: a site receives at most one location's
 //! value, and a value already on a site of another client is a conflict, never a second copy.
 
-use crate::plan::{self, ClientIn, Decision, Options, OrgIn, Status};
+use crate::plan::{self, ClientIn, Decision, Options, OrgIn, Status, ValueId};
 use std::collections::HashMap;
 
-/// A NinjaOne location as the planner needs it.
-pub struct LocationIn {
+/// A NinjaOne location as the planner needs it (borrowed from what was read: a big tenant has
+/// tens of thousands).
+pub struct LocationIn<'a> {
     pub id: i64,
     pub org_id: i64,
-    pub name: String,
-    pub value: Option<String>,
+    pub name: &'a str,
+    pub value: Option<&'a str>,
 }
 
 /// A Halo site as the planner needs it.
-pub struct SiteIn {
+pub struct SiteIn<'a> {
     pub id: i64,
     /// Its client; a site without one is never matched.
     pub client_id: Option<i64>,
-    pub name: String,
+    pub name: &'a str,
     pub inactive: bool,
     /// As `ClientIn::value`: None = not known, Some(None) = known to be empty.
     pub value: Option<Option<String>>,
@@ -71,18 +72,18 @@ pub fn plan(pairs: &[Pair], locations: &[LocationIn], sites: &[SiteIn], opts: &O
         by_org.entry(l.org_id).or_default().push(i);
     }
     let mut by_client: HashMap<i64, Vec<usize>> = HashMap::new();
-    let mut holders: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut holders: HashMap<ValueId, Vec<usize>> = HashMap::new();
     for (i, s) in sites.iter().enumerate() {
         if let Some(c) = s.client_id {
             by_client.entry(c).or_default().push(i);
         }
         if let Some(Some(v)) = &s.value {
-            holders.entry(plan::value_key(v)).or_default().push(i);
+            holders.entry(plan::value_id(v)).or_default().push(i);
         }
     }
-    let mut value_count: HashMap<String, usize> = HashMap::new();
-    for v in locations.iter().filter_map(|l| l.value.as_deref()) {
-        *value_count.entry(plan::value_key(v)).or_default() += 1;
+    let mut value_count: HashMap<ValueId, usize> = HashMap::new();
+    for v in locations.iter().filter_map(|l| l.value) {
+        *value_count.entry(plan::value_id(v)).or_default() += 1;
     }
     let mut out = SitePlan { decisions: Vec::new(), unread: Vec::new() };
     for pair in pairs {
@@ -92,7 +93,7 @@ pub fn plan(pairs: &[Pair], locations: &[LocationIn], sites: &[SiteIn], opts: &O
             .iter()
             .map(|&i| {
                 let l = &locations[i];
-                OrgIn { id: l.id, name: l.name.clone(), value: l.value.clone(), link: None }
+                OrgIn { id: l.id, name: l.name.to_string(), value: l.value.map(str::to_string), link: None }
             })
             .collect();
         let clients: Vec<ClientIn> = here
@@ -101,7 +102,7 @@ pub fn plan(pairs: &[Pair], locations: &[LocationIn], sites: &[SiteIn], opts: &O
                 let s = &sites[i];
                 ClientIn {
                     id: s.id,
-                    name: s.name.clone(),
+                    name: s.name.to_string(),
                     inactive: s.inactive,
                     value: s.value.clone(),
                     ninja_id: s.ninja_id,
@@ -129,13 +130,13 @@ fn across_pairs(
     d: &mut Decision,
     here: &[usize],
     sites: &[SiteIn],
-    holders: &HashMap<String, Vec<usize>>,
-    value_count: &HashMap<String, usize>,
+    holders: &HashMap<ValueId, Vec<usize>>,
+    value_count: &HashMap<ValueId, usize>,
 ) {
     if !matches!(d.status, Status::WouldUpdate | Status::InSync | Status::NoMatch | Status::Ambiguous) {
         return;
     }
-    let Some(key) = d.value.as_deref().map(plan::value_key) else { return };
+    let Some(key) = d.value.as_deref().map(plan::value_id) else { return };
     if value_count.get(&key).copied().unwrap_or(0) > 1 {
         d.status = Status::Conflict;
         d.detail = "another NinjaOne location has the same value; give each location its own".into();
@@ -178,14 +179,14 @@ mod tests {
     const G1: &str = "11111111-1111-1111-1111-111111111111";
     const G2: &str = "22222222-2222-2222-2222-222222222222";
 
-    fn loc(id: i64, org_id: i64, name: &str, v: Option<&str>) -> LocationIn {
-        LocationIn { id, org_id, name: name.into(), value: v.map(str::to_string) }
+    fn loc<'a>(id: i64, org_id: i64, name: &'a str, value: Option<&'a str>) -> LocationIn<'a> {
+        LocationIn { id, org_id, name, value }
     }
-    fn site(id: i64, client_id: i64, name: &str, v: Option<&str>) -> SiteIn {
+    fn site<'a>(id: i64, client_id: i64, name: &'a str, v: Option<&str>) -> SiteIn<'a> {
         SiteIn {
             id,
             client_id: Some(client_id),
-            name: name.into(),
+            name,
             inactive: false,
             value: Some(v.map(str::to_string)),
             ninja_id: None,

@@ -401,15 +401,15 @@ fn certain_pairs(decisions: &[plan::Decision], clients: &[Record]) -> Vec<crate:
         .collect()
 }
 
-fn site_inputs(sd: &SiteData) -> (Vec<crate::sites::LocationIn>, Vec<crate::sites::SiteIn>) {
+fn site_inputs(sd: &SiteData) -> (Vec<crate::sites::LocationIn<'_>>, Vec<crate::sites::SiteIn<'_>>) {
     let locations = sd
         .locations
         .iter()
         .map(|l| crate::sites::LocationIn {
             id: l.id,
             org_id: l.org_id,
-            name: l.name.clone(),
-            value: sd.values.get(&l.id).cloned(),
+            name: &l.name,
+            value: sd.values.get(&l.id).map(String::as_str),
         })
         .collect();
     let sites = sd
@@ -418,7 +418,7 @@ fn site_inputs(sd: &SiteData) -> (Vec<crate::sites::LocationIn>, Vec<crate::site
         .map(|r| crate::sites::SiteIn {
             id: r.id,
             client_id: r.client_id,
-            name: r.name.clone(),
+            name: &r.name,
             inactive: r.inactive,
             value: r.field_value(&sd.field),
             ninja_id: r.ninja_id,

@@ -263,3 +263,75 @@ fn a_first_run_with_sites_costs_at_most_two_and_a_half_times_the_organizations_a
         "requests at 1,000 organizations: first {orgs_first} -> {sites_first}, second {orgs_second} -> {sites_second}"
     );
 }
+
+#[test]
+fn locations_of_uncertain_links_wait_and_bad_location_values_need_a_person() {
+    let orgs = vec![
+        org(1, "Acme Dental", Some(&guid(1))),
+        // Two Halo clients with this name: ambiguous, so its places are not judged.
+        org(2, "Summit Medical", Some(&guid(2))),
+        // Halo holds another value: a conflict, so its places are not judged either.
+        org(3, "Initech", Some(&guid(3))),
+        org(4, "Globex", Some(&guid(4))),
+    ];
+    let clients = vec![
+        client(11, "Acme Dental", Some(&guid(1))),
+        client(12, "Summit Medical", None),
+        client(13, "Summit Medical", None),
+        client(14, "Initech", Some(&guid(99))),
+        client(15, "Globex", Some(&guid(4))),
+    ];
+    let locations = vec![
+        location(101, 1, "Main", Some("TBD")),
+        location(102, 1, "Annex", Some(&lguid(1))),
+        location(201, 2, "Main", Some(&lguid(2))),
+        location(301, 3, "Main", Some(&lguid(3))),
+        // The same value on a location of another organization.
+        location(401, 4, "Depot", Some(&lguid(1))),
+    ];
+    let sites = vec![
+        site(1101, 11, "Main", None),
+        site(1102, 11, "Annex", None),
+        site(1201, 12, "Main", None),
+        site(1401, 14, "Main", None),
+        site(1501, 15, "Depot", None),
+    ];
+    let t = Tenant {
+        orgs,
+        clients,
+        fields: tenants::client_fields(),
+        locations,
+        sites,
+        site_fields: tenants::site_fields(),
+    };
+    let sim = Sim::start(t, Config::default());
+    let r = run(&sim, SITE_ARGS, &[]);
+    assert_eq!(r.code, 3, "{}", r.stdout);
+    assert_eq!(site_line(&r, 101)["status"], "invalid_value");
+    assert_eq!(site_line(&r, 102)["status"], "conflict");
+    assert_eq!(site_line(&r, 401)["status"], "conflict");
+    let judged: Vec<i64> = r.report.as_ref().unwrap()["sites"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["ninja_location_id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(judged, vec![101, 102, 401], "the ambiguous and the conflicting organizations' places wait");
+    assert!(site_posts(&sim).is_empty(), "nothing to write: {}", r.stdout);
+}
+
+#[test]
+fn a_partial_site_list_is_never_used_and_nothing_is_written() {
+    let sim = Sim::start(tenant(), Config::default());
+    sim.inject(Fault::new(Side::Halo, "GET", "/api/Site", FaultKind::EmptyPage));
+    let r = run(&sim, SITE_ARGS, &[]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("site list"), "{}", r.stderr);
+    assert!(writes(&sim) == 0 && site_posts(&sim).is_empty(), "read before anything is written");
+    // A location list that never ends stops at the ceiling, as the organization list does.
+    let sim = Sim::start(tenant(), Config::default());
+    sim.inject(Fault::new(Side::Ninja, "GET", "/v2/locations", FaultKind::EndlessPages).times(usize::MAX));
+    let r = run(&sim, SITE_ARGS, &[]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(writes(&sim) == 0 && site_posts(&sim).is_empty());
+}
