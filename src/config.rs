@@ -435,7 +435,7 @@ pub fn settings(raw: &RawArgs, env: &Env) -> Result<Mode, ConfigError> {
             overwrite: layer.switch("overwrite")?,
             any_value: layer.switch("any-value")?,
             include_inactive: layer.switch("include-inactive")?,
-            single_place: false,
+            level: crate::plan::Level::Organizations,
         },
         dry_run: layer.switch("dry-run")?,
         report: layer.value("report").map(PathBuf::from),

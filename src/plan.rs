@@ -94,10 +94,79 @@ pub struct Options {
     pub ignore_ids: Vec<i64>,
     /// Halo's own NinjaOne link (`ninjarmmid`) is not used (`--no-native-link`).
     pub no_native_link: bool,
-    /// The last tier of the site level: where one organization's only location meets one
-    /// client's only active site, those two are a match (`Tier::Single`). Never for
-    /// organizations.
-    pub single_place: bool,
+    /// What is being planned: organizations to clients, or (inside one linked pair) locations
+    /// to sites, which adds the last tier `Tier::Single` and speaks of locations and sites.
+    pub level: Level,
+}
+
+/// The level a plan is made at.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Level {
+    #[default]
+    Organizations,
+    Sites,
+}
+
+/// The words a level's details are written in (and the advice that fits it: a location has no
+/// mapping option; putting its value on the right site by hand links them).
+struct Words {
+    ninja: &'static str,
+    ninja_long: &'static str,
+    ninja_plural: &'static str,
+    ninja_noun: &'static str,
+    ninja_field: &'static str,
+    halo: &'static str,
+    halo_plural: &'static str,
+    halo_nouns: &'static str,
+    map_it: &'static str,
+    rename_or_map: &'static str,
+    same_business_tail: &'static str,
+    settle_contest: &'static str,
+    never_overwrite: &'static str,
+}
+
+const ORGANIZATION_WORDS: Words = Words {
+    ninja: "Ninja organization",
+    ninja_long: "NinjaOne organization",
+    ninja_plural: "Ninja organizations",
+    ninja_noun: "organization",
+    ninja_field: "the Ninja field",
+    halo: "Halo client",
+    halo_plural: "Halo clients",
+    halo_nouns: "clients",
+    map_it: "map the organization",
+    rename_or_map: "rename the Ninja organization to the exact Halo name or add a mapping",
+    same_business_tail:
+        "if it is the same business, add a mapping, or rename the Ninja organization to the exact Halo name",
+    settle_contest: "add a mapping for the right one",
+    never_overwrite: "fuzzy and native matches never overwrite: fix it in Halo or add a mapping",
+};
+
+const SITE_WORDS: Words = Words {
+    ninja: "NinjaOne location",
+    ninja_long: "NinjaOne location",
+    ninja_plural: "NinjaOne locations",
+    ninja_noun: "location",
+    ninja_field: "the NinjaOne location field",
+    halo: "Halo site",
+    halo_plural: "Halo sites",
+    halo_nouns: "sites",
+    map_it: "put the location's value into the right site's field in Halo",
+    rename_or_map: "rename the NinjaOne location to the exact Halo site name, or put its value into the right \
+                    site's field in Halo",
+    same_business_tail: "if it is the same place, rename the NinjaOne location to the exact Halo site name, or put \
+                         its value into the right site's field in Halo",
+    settle_contest: "put the value into the right site's field in Halo",
+    never_overwrite: "fuzzy, native and single matches never overwrite: fix it in Halo",
+};
+
+impl Level {
+    fn words(self) -> &'static Words {
+        match self {
+            Level::Organizations => &ORGANIZATION_WORDS,
+            Level::Sites => &SITE_WORDS,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
@@ -360,6 +429,10 @@ impl<'a> Planner<'a> {
         Plan { decisions, unread }
     }
 
+    fn words(&self) -> &'static Words {
+        self.opts.level.words()
+    }
+
     fn client(&self, c: CandIx) -> ClientIx {
         self.candidates[c.0]
     }
@@ -391,9 +464,10 @@ impl<'a> Planner<'a> {
             // A nameless organization matches nothing by name (it would "equal" every nameless
             // client); it can still be linked by value.
             if exact_key(&o.name).is_empty() {
+                let w = self.words();
                 return self.single(oi).or(Some(Claim::fail(
                     Status::NoMatch,
-                    "the NinjaOne organization has no name; name it after its Halo client".into(),
+                    format!("the {} has no name; name it after its {}", w.ninja_long, w.halo),
                 )));
             }
             self.manual(oi)
@@ -421,8 +495,9 @@ impl<'a> Planner<'a> {
             many => Some(Claim::fail(
                 Status::Conflict,
                 format!(
-                    "the value is on {} Halo clients ({}); remove it from all but one in Halo",
+                    "the value is on {} {} ({}); remove it from all but one in Halo",
                     many.len(),
+                    self.words().halo_plural,
                     many.iter().map(|&c| self.describe(c)).collect::<Vec<_>>().join(", ")
                 ),
             )),
@@ -531,8 +606,10 @@ impl<'a> Planner<'a> {
                 return Some(Claim::fail(
                     Status::Ambiguous,
                     format!(
-                        "Halo's NinjaOne link names this organization on {} clients ({}); keep it on one in Halo",
+                        "Halo's NinjaOne link names this {} on {} {} ({}); keep it on one in Halo",
+                        self.words().ninja_noun,
                         many.len(),
+                        self.words().halo_nouns,
                         many.iter().take(NAMED_MAX).map(|&c| self.describe(c)).collect::<Vec<_>>().join(", ")
                     ),
                 ))
@@ -543,8 +620,9 @@ impl<'a> Planner<'a> {
                 Status::Ambiguous,
                 format!(
                     "Halo's NinjaOne link names {}, which is inactive; reactivate it, run with --include-inactive, or \
-                     map the organization",
-                    self.describe(c)
+                     {}",
+                    self.describe(c),
+                    self.words().map_it
                 ),
             ));
         }
@@ -554,11 +632,12 @@ impl<'a> Planner<'a> {
                 return Some(Claim::fail(
                     Status::Ambiguous,
                     format!(
-                        "Halo's NinjaOne link names {} but the name matches {} ({}); nothing is written: map the \
-                         organization, or correct the link in Halo",
+                        "Halo's NinjaOne link names {} but the name matches {} ({}); nothing is written: {}, or \
+                         correct the link in Halo",
                         self.describe(c),
                         self.describe(client),
-                        tier.name()
+                        tier.name(),
+                        self.words().map_it
                     ),
                 ));
             }
@@ -582,11 +661,15 @@ impl<'a> Planner<'a> {
             many => Some(Claim::Fail {
                 status: Status::Ambiguous,
                 detail: format!(
-                    "{} Halo clients have this name ({}{}); map the organization to one with --map \"{}=#<id>\"",
+                    "{} {} have this name ({}{}); {}",
                     many.len(),
+                    self.words().halo_plural,
                     many.iter().take(NAMED_MAX).map(|&c| self.describe(c)).collect::<Vec<_>>().join(", "),
                     if many.len() > NAMED_MAX { ", ..." } else { "" },
-                    o.name
+                    match self.opts.level {
+                        Level::Organizations => format!("map the organization to one with --map \"{}=#<id>\"", o.name),
+                        Level::Sites => self.words().map_it.to_string(),
+                    }
                 ),
                 suggestions: many.iter().take(NAMED_MAX).map(|&c| (c, 1.0)).collect(),
             }),
@@ -611,11 +694,12 @@ impl<'a> Planner<'a> {
                 Some(Claim::Fail {
                     status: Status::Ambiguous,
                     detail: format!(
-                        "{reason}: {}; rename the Ninja organization to the exact Halo name or add a mapping",
+                        "{reason}: {}; {}",
                         best.iter()
                             .map(|&(c, s)| format!("{} {s:.2}", self.describe(c)))
                             .collect::<Vec<_>>()
-                            .join(", ")
+                            .join(", "),
+                        self.words().rename_or_map
                     ),
                     suggestions: best,
                 })
@@ -626,7 +710,7 @@ impl<'a> Planner<'a> {
 
     /// The site level's last tier: the only place on each side (see `Options::single_place`).
     fn single(&self, oi: usize) -> Option<Claim> {
-        if !self.opts.single_place || self.orgs.len() != 1 {
+        if self.opts.level != Level::Sites || self.orgs.len() != 1 {
             return None;
         }
         let active: Vec<usize> = (0..self.clients.len()).filter(|&i| !self.clients[i].inactive).collect();
@@ -650,19 +734,16 @@ impl<'a> Planner<'a> {
         let refused = closest.first().map(|&(k, _)| self.index.compare(&self.words[oi], k)).filter(|c| !c.accepted);
         let suggestions = closest.into_iter().map(|(k, s)| (self.client(CandIx(k)), s)).collect();
         let inactive_twin = self.clients.iter().find(|c| c.inactive && exact_key(&c.name) == exact_key(&o.name));
+        let w = self.words();
         let detail = match (inactive_twin, refused) {
             (Some(c), _) => format!(
-                "the only Halo client with this name, #{}, is inactive; reactivate it in Halo or run with --include-inactive",
-                c.id
+                "the only {} with this name, #{}, is inactive; reactivate it in Halo or run with --include-inactive",
+                w.halo, c.id
             ),
-            (None, Some(c)) => format!(
-                "no Halo client matches (the closest is not taken: {}); if it is the same business, add a mapping, or \
-                 rename the Ninja organization to the exact Halo name",
-                c.reason
-            ),
-            (None, None) => {
-                "no Halo client matches; rename the Ninja organization to the exact Halo name or add a mapping".into()
+            (None, Some(c)) => {
+                format!("no {} matches (the closest is not taken: {}); {}", w.halo, c.reason, w.same_business_tail)
             }
+            (None, None) => format!("no {} matches; {}", w.halo, w.rename_or_map),
         };
         Claim::Fail { status: Status::NoMatch, detail, suggestions }
     }
@@ -699,17 +780,23 @@ impl<'a> Planner<'a> {
                 .collect();
             if tied.len() > 1 {
                 let names: Vec<String> = tied.iter().map(|&oi| format!("'{}'", self.orgs[oi].name)).collect();
+                let w = self.words();
                 let why = format!(
-                    "Halo client {} is contested by Ninja organizations {} ({}); add a mapping for the right one",
+                    "{} {} is contested by {} {} ({}); {}",
+                    w.halo,
                     self.describe(client),
+                    w.ninja_plural,
                     names.join(" and "),
-                    tier_name(tied[0])
+                    tier_name(tied[0]),
+                    w.settle_contest
                 );
                 lost.extend(claimants.iter().map(|&oi| (oi, why.clone())));
             } else {
                 let why = format!(
-                    "its best candidate, Halo client {}, is already matched to Ninja organization '{}' ({})",
+                    "its best candidate, {} {}, is already matched to {} '{}' ({})",
+                    self.words().halo,
                     self.describe(client),
+                    self.words().ninja,
                     self.orgs[claimants[0]].name,
                     tier_name(claimants[0])
                 );
@@ -765,7 +852,8 @@ impl<'a> Planner<'a> {
             None => {
                 d.status = Status::NoValue;
                 d.detail = format!(
-                    "the Ninja field is empty{}",
+                    "{} is empty{}",
+                    self.words().ninja_field,
                     matched.as_ref().map_or(String::new(), |(c, _)| format!("; matches {}", self.describe(*c)))
                 );
                 return d;
@@ -780,7 +868,8 @@ impl<'a> Planner<'a> {
         };
         if self.value_count.get(&value_id(value)).copied().unwrap_or(0) > 1 {
             d.status = Status::Conflict;
-            d.detail = "another Ninja organization has the same value; give each organization its own".into();
+            let w = self.words();
+            d.detail = format!("another {} has the same value; give each {} its own", w.ninja, w.ninja_noun);
             return d;
         }
         let Some((client, claim_detail)) = matched else { return d };
@@ -825,7 +914,8 @@ impl<'a> Planner<'a> {
             return (
                 Status::Conflict,
                 format!(
-                    "the value is already on Halo client {}{inactive}; remove it there first",
+                    "the value is already on {} {}{inactive}; remove it there first",
+                    self.words().halo,
                     self.describe(other)
                 ),
                 None,
@@ -837,7 +927,7 @@ impl<'a> Planner<'a> {
             return (Status::WouldUpdate, detail, Some(cur.clone()));
         }
         let advice = if matches!(tier, Some(Tier::Fuzzy | Tier::Native | Tier::Single)) {
-            "fuzzy, native and single matches never overwrite: fix it in Halo or add a mapping"
+            self.words().never_overwrite
         } else {
             "fix it in Halo, or run with --overwrite"
         };

@@ -61,7 +61,7 @@ pub fn options(org: &Options) -> Options {
         include_inactive: org.include_inactive,
         no_fuzzy: org.no_fuzzy,
         no_native_link: org.no_native_link,
-        single_place: true,
+        level: plan::Level::Sites,
         ..Options::default()
     }
 }
@@ -114,7 +114,6 @@ pub fn plan(pairs: &[Pair], locations: &[LocationIn], sites: &[SiteIn], opts: &O
         for mut d in p.decisions {
             d.client = d.client.map(|k| here[k]);
             d.suggestions = d.suggestions.into_iter().map(|(k, s)| (here[k], s)).collect();
-            d.detail = in_site_words(&d.detail);
             across_pairs(&mut d, here, sites, &holders, &value_count);
             out.decisions.push(SiteDecision { org_id: pair.org_id, client_id: pair.client_id, decision: d });
         }
@@ -153,22 +152,6 @@ fn across_pairs(
             s.client_id.map_or("none".to_string(), |c| c.to_string())
         );
     }
-}
-
-/// The planner's details speak of organizations and clients; at this level they are about
-/// locations and sites (and the advice to map an organization does not apply: a location is
-/// renamed after its site).
-fn in_site_words(detail: &str) -> String {
-    detail
-        .replace("Halo clients", "Halo sites")
-        .replace("Halo client", "Halo site")
-        .replace("Ninja organizations", "NinjaOne locations")
-        .replace("Ninja organization", "NinjaOne location")
-        .replace("NinjaOne organization", "NinjaOne location")
-        .replace("the organization", "the location")
-        .replace(" or add a mapping", "")
-        .replace("; add a mapping for the right one", "; rename the right location after its site")
-        .replace("the Ninja field is empty", "the NinjaOne location field is empty")
 }
 
 #[cfg(test)]
