@@ -624,7 +624,18 @@ fn finish(s: &Settings, started: SystemTime, http: &Http, decided: Decided, perf
         output::result(&report::site_summary(c));
     }
     let why = (counts.needing_attention() == 0).then(|| attention.first().map(String::as_str)).flatten();
-    status_field(s, &status_line(&counts, code, why));
+    let mut line = status_line(&counts, code, why);
+    if let Some(c) = &site_counts {
+        // The code may come from the sites: the line says so.
+        line.push_str(&format!(
+            "; sites: {} in sync, {} updated, {} need attention, {} failed",
+            c.in_sync,
+            c.updated + c.would_update,
+            c.needing_attention(),
+            c.failed
+        ));
+    }
+    status_field(s, &line);
     let st = http.stats();
     for ((side, endpoint), n) in &st.requests {
         output::detail(&format!("requests: {} {endpoint}: {n}", side.name()));

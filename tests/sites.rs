@@ -335,3 +335,27 @@ fn a_partial_site_list_is_never_used_and_nothing_is_written() {
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert!(writes(&sim) == 0 && site_posts(&sim).is_empty());
 }
+
+#[cfg(unix)]
+#[test]
+fn the_status_field_says_when_the_sites_need_a_person() {
+    use std::os::unix::fs::PermissionsExt;
+    let sim = Sim::start(tenant(), Config::default());
+    let dir = tempdir::Dir::new();
+    let calls = dir.path().join("calls.txt");
+    let cli = dir.path().join("ninjarmm-cli");
+    std::fs::write(
+        &cli,
+        format!("#!/bin/sh\nprintf '%s|' \"$@\" >> '{}'\necho >> '{}'\n", calls.display(), calls.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&cli, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let cli = cli.to_str().unwrap();
+    let r = run(&sim, SITE_ARGS, &[("NINJA_STATUS_FIELD", "haloSyncStatus"), ("NINJARMM_CLI", cli)]);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    let calls = std::fs::read_to_string(&calls).unwrap();
+    let status = calls.lines().find(|l| l.starts_with("set|haloSyncStatus|")).expect("status written");
+    // Every organization is fine; the ATTENTION comes from the sites, and the line says so.
+    assert!(status.contains("ATTENTION: 3 in sync, 2 updated, 0 need attention, 0 failed"), "{status}");
+    assert!(status.contains("; sites: 1 in sync, 5 updated, 4 need attention, 0 failed"), "{status}");
+}
