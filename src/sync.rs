@@ -376,6 +376,18 @@ fn decide_and_write(s: &Settings, halo: &Halo, mut data: Data, perf: &mut Perfor
             s.ninja_field
         ));
     }
+    // The same at the site level: locations without a single value is a wrong field name or a
+    // field the API may not read.
+    if let (Some(sd), Some(sf)) = (&data.sites, &s.sites) {
+        if !sd.locations.is_empty() && sd.values.is_empty() {
+            attention.push(format!(
+                "none of the {} NinjaOne locations has a value in the field '{}': check the field's name (its API \
+                 name, --ninja-location-field / NINJA_LOCATION_FIELD) and that its API permission allows reading",
+                sd.locations.len(),
+                sf.ninja_location_field
+            ));
+        }
+    }
     let unlinked = unlinked_clients(&data, &decisions);
     let sites = match data.sites.take() {
         Some(site_data) => Some(decide_and_write_sites(s, halo, site_data, &decisions, &data, perf)?),

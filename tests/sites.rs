@@ -359,3 +359,24 @@ fn the_status_field_says_when_the_sites_need_a_person() {
     assert!(status.contains("ATTENTION: 3 in sync, 2 updated, 0 need attention, 0 failed"), "{status}");
     assert!(status.contains("; sites: 1 in sync, 5 updated, 4 need attention, 0 failed"), "{status}");
 }
+
+#[test]
+fn locations_without_a_single_value_are_never_ok() {
+    let mut t = tenant();
+    for l in &mut t.locations {
+        l.fields.clear();
+    }
+    // The field exists (defined at location scope), it is just empty everywhere.
+    let def = |name: &str, scope: &str| ninja_halo_sim::NinjaFieldDef {
+        name: name.into(),
+        label: name.into(),
+        scopes: vec![scope.into()],
+        api_permission: "READ_WRITE".into(),
+    };
+    let defs = vec![def("dtcOrgGuid", "ORGANIZATION"), def(LOCATION_FIELD, "LOCATION")];
+    let config = Config { ninja_field_defs: ninja_halo_sim::NinjaFieldDefs::List(defs), ..Config::default() };
+    let sim = Sim::start(t, config);
+    let r = run(&sim, SITE_ARGS, &[]);
+    assert_eq!(r.code, 3, "{}", r.stdout);
+    assert!(r.stdout.contains("attention: none of the 11 NinjaOne locations has a value"), "{}", r.stdout);
+}
