@@ -179,24 +179,37 @@ impl Ninja<'_> {
     /// Every organization, paged by `after` = the highest id seen, until an empty page: a page
     /// shorter than asked is not the end (a server may cap its pages below `pageSize`).
     pub fn organizations(&self) -> Result<Vec<Org>, ApiError> {
-        let mut orgs = Vec::new();
+        self.all_after(Scope::Organization, |after| self.org_page(after, ORG_PAGE_SIZE), |o| o.id)
+    }
+
+    /// A list paged by `after` = the highest id seen, until an empty page; every id once, and
+    /// no more than the paging ceiling.
+    fn all_after<T>(
+        &self,
+        scope: Scope,
+        page: impl Fn(i64) -> Result<(String, Vec<T>), ApiError>,
+        id: fn(&T) -> i64,
+    ) -> Result<Vec<T>, ApiError> {
+        let (plural, noun) = (scope.plural(), scope.name().to_ascii_lowercase());
+        let mut all = Vec::new();
         let mut seen = crate::util::PageGuard::default();
         let mut after = 0i64;
         loop {
-            let (url, page) = self.org_page(after, ORG_PAGE_SIZE)?;
-            let n = page.len();
-            for o in page {
-                seen.first(o.id, &format!("NinjaOne organization {}", o.id), &url).map_err(ApiError::Inconsistent)?;
-                after = after.max(o.id);
-                orgs.push(o);
+            let (url, rows) = page(after)?;
+            let n = rows.len();
+            for row in rows {
+                let row_id = id(&row);
+                seen.first(row_id, &format!("NinjaOne {noun} {row_id}"), &url).map_err(ApiError::Inconsistent)?;
+                after = after.max(row_id);
+                all.push(row);
             }
-            seen.within_ceiling("NinjaOne's organization list").map_err(ApiError::Inconsistent)?;
-            self.http.progress(Side::Ninja, Phase::NinjaList("organizations"), orgs.len(), None);
+            seen.within_ceiling(&format!("NinjaOne's {noun} list")).map_err(ApiError::Inconsistent)?;
+            self.http.progress(Side::Ninja, Phase::NinjaList(plural), all.len(), None);
             if n == 0 {
                 break;
             }
         }
-        Ok(orgs)
+        Ok(all)
     }
 
     /// One page of organizations after the id `after`, and the URL it came from.
@@ -223,24 +236,7 @@ impl Ninja<'_> {
     /// Every location (GET /v2/locations, paged by `after` until an empty page, as
     /// organizations are).
     pub fn locations(&self) -> Result<Vec<Location>, ApiError> {
-        let mut locations = Vec::new();
-        let mut seen = crate::util::PageGuard::default();
-        let mut after = 0i64;
-        loop {
-            let (url, page) = self.location_page(after, ORG_PAGE_SIZE)?;
-            let n = page.len();
-            for l in page {
-                seen.first(l.id, &format!("NinjaOne location {}", l.id), &url).map_err(ApiError::Inconsistent)?;
-                after = after.max(l.id);
-                locations.push(l);
-            }
-            seen.within_ceiling("NinjaOne's location list").map_err(ApiError::Inconsistent)?;
-            self.http.progress(Side::Ninja, Phase::NinjaList("locations"), locations.len(), None);
-            if n == 0 {
-                break;
-            }
-        }
-        Ok(locations)
+        self.all_after(Scope::Location, |after| self.location_page(after, ORG_PAGE_SIZE), |l| l.id)
     }
 
     /// One page of locations after the id `after`, and the URL it came from.

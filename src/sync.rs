@@ -223,22 +223,17 @@ fn read(s: &Settings, halo: &Halo, ninja: &Ninja) -> Result<Data, RunError> {
     let (values, links) = (field_of(0), field_of(1));
     drop(read);
     let (clients, sites) = halo_side.map_err(|_| RunError::ReaderStopped(Side::Halo))??;
-    output::info(&format!(
-        "read {} NinjaOne organizations ({} with a value) and {} Halo clients ({} active)",
-        orgs.len(),
-        values.len(),
-        clients.len(),
-        clients.iter().filter(|c| !c.inactive).count()
-    ));
+    let said_read = |ninja: &str, n: usize, with_value: usize, halo: &str, records: &[Record]| {
+        let active = records.iter().filter(|c| !c.inactive).count();
+        output::info(&format!(
+            "read {n} NinjaOne {ninja} ({with_value} with a value) and {} Halo {halo} ({active} active)",
+            records.len()
+        ));
+    };
+    said_read("organizations", orgs.len(), values.len(), "clients", &clients);
     let sites = match (locations, sites, site_fields) {
         (Some((locations, values)), Some(sites), Some((field, defs))) => {
-            output::info(&format!(
-                "read {} NinjaOne locations ({} with a value) and {} Halo sites ({} active)",
-                locations.len(),
-                values.len(),
-                sites.len(),
-                sites.iter().filter(|c| !c.inactive).count()
-            ));
+            said_read("locations", locations.len(), values.len(), "sites", &sites);
             Some(SiteData { locations, values, field, defs, sites })
         }
         _ => None,

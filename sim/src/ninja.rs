@@ -196,38 +196,27 @@ impl State {
             return json_reply(400, &json!({"resultCode": "FAILURE", "errorMessage": "INVALID_CURSOR"}));
         }
         let mut rows = Vec::new();
-        if scopes == "ALL" || scopes.split(',').any(|s| s == "ORGANIZATION") {
-            let mut orgs: Vec<&Org> = self.tenant.orgs.iter().collect();
-            orgs.sort_by_key(|o| o.id);
-            for o in orgs {
-                let fields: Map<String, Value> = o
-                    .fields
+        // Each entity with the fields asked for that it holds, by id.
+        let mut add = |scope: &str, mut entities: Vec<(i64, &BTreeMap<String, Value>)>| {
+            if scopes != "ALL" && !scopes.split(',').any(|s| s == scope) {
+                return;
+            }
+            entities.sort_by_key(|(id, _)| *id);
+            for (id, all) in entities {
+                let fields: Map<String, Value> = all
                     .iter()
                     .filter(|(k, _)| wanted.is_empty() || wanted.contains(k))
                     .map(|(k, v)| (k.clone(), v.clone()))
                     .collect();
                 if !fields.is_empty() {
-                    rows.push(json!({"scope": "ORGANIZATION", "entityId": o.id, "fields": fields,
-                        "updateTime": 1.7632e9 + o.id as f64}));
+                    rows.push(
+                        json!({"scope": scope, "entityId": id, "fields": fields, "updateTime": 1.7632e9 + id as f64}),
+                    );
                 }
             }
-        }
-        if scopes == "ALL" || scopes.split(',').any(|s| s == "LOCATION") {
-            let mut locations: Vec<&Location> = self.tenant.locations.iter().collect();
-            locations.sort_by_key(|l| l.id);
-            for l in locations {
-                let fields: Map<String, Value> = l
-                    .fields
-                    .iter()
-                    .filter(|(k, _)| wanted.is_empty() || wanted.contains(k))
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect();
-                if !fields.is_empty() {
-                    rows.push(json!({"scope": "LOCATION", "entityId": l.id, "fields": fields,
-                        "updateTime": 1.7632e9 + l.id as f64}));
-                }
-            }
-        }
+        };
+        add("ORGANIZATION", self.tenant.orgs.iter().map(|o| (o.id, &o.fields)).collect());
+        add("LOCATION", self.tenant.locations.iter().map(|l| (l.id, &l.fields)).collect());
         let first_field = wanted.first().cloned().unwrap_or_default();
         for k in 0..self.config.ninja_query_extra_rows {
             let mut fields = Map::new();
