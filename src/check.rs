@@ -112,20 +112,31 @@ fn check_halo(s: &Settings, http: &Http, list: &mut Checklist) {
     }
 }
 
-/// The site level: the site field exists (as the client field is checked), and the site list
-/// can be read.
+/// The site level: the site field exists (as the client field is checked), the site list can
+/// be read, and whether its rows show the field (else a run reads each matched site on its own).
 fn check_sites(halo: &halo::Halo, wanted: &str, list: &mut Checklist) {
-    let field = match halo.fields(halo::Kind::Sites).and_then(|defs| Ok((halo::resolve_field(&defs, wanted)?, defs))) {
-        Ok((f, defs)) => {
-            list.ok(&format!("Halo site field '{}' (label '{}', id {})", f.name, f.label, f.id));
-            defs
-        }
+    let found = halo.fields(halo::Kind::Sites).and_then(|defs| Ok((halo::resolve_field(&defs, wanted)?, defs)));
+    let (field, defs) = match found {
+        Ok(found) => found,
         Err(e) => return list.fail(&format!("Halo sites (--halo-site-field / HALO_SITE_FIELD): {e}")),
     };
-    match halo.page(halo::Kind::Sites, &field, 1) {
+    list.ok(&format!("Halo site field '{}' (label '{}', id {})", field.name, field.label, field.id));
+    match halo.page(halo::Kind::Sites, &defs, 1) {
         Ok((rows, total)) => {
             let of = total.map_or(String::new(), |t| format!(" of {t}"));
-            list.ok(&format!("Halo sites: the first page has {}{of}", rows.len()));
+            let shown = rows.iter().filter(|r| r.field_value(&field).is_some()).count();
+            list.ok(&format!(
+                "Halo sites: the first page has {}{of}; {shown} of them show '{}' in the list",
+                rows.len(),
+                field.name
+            ));
+            if shown < rows.len() {
+                list.warn(&format!(
+                    "Halo's site list does not show '{}' for every site: a run reads each matched site whose row does \
+                     not show it on its own",
+                    field.name
+                ));
+            }
         }
         Err(e) => list.fail(&format!("Halo sites: {e}")),
     }

@@ -145,7 +145,9 @@ pub fn explain(s: &Settings, name: &str) -> Exit {
     let ninja = crate::connect::ninja(s, &http);
     let mut perf = Performance::default();
     let explained = crate::connect::halo(s, &http).map_err(RunError::from).and_then(|(halo, _)| {
-        let mut data = read(s, &halo, &ninja)?;
+        // One organization is explained: the site level is not read.
+        let without_sites = Settings { sites: None, ..s.clone() };
+        let mut data = read(&without_sites, &halo, &ninja)?;
         let plan = plan_with_reads(s, &halo, &mut data, &mut perf)?;
         let (orgs, clients) = plan_inputs(&data);
         for l in crate::explain::explain(name, &orgs, &clients, &plan, &s.plan) {

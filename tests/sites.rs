@@ -232,6 +232,21 @@ fn the_check_looks_up_both_site_level_fields() {
     assert!(r.stdout.contains("NinjaOne location field 'dtcLocationGuid'"), "{}", r.stdout);
     let r = run(&sim, &["--check", "--ninja-location-field", LOCATION_FIELD, "--halo-site-field", "Nope"], &[]);
     assert_eq!(r.code, 1, "{}", r.stdout);
+    // Where the site list's rows do not show the field, the check says what a run will do.
+    let sim = Sim::start(tenant(), Config { halo_list_custom_fields: ListFields::Absent, ..Config::default() });
+    let r = run(&sim, &[SITE_ARGS, &["--check"]].concat(), &[]);
+    assert!(r.stdout.contains("0 of them show 'CFDtcSiteGuid'"), "{}", r.stdout);
+    assert!(r.stdout.contains("reads each matched site whose row does not show it"), "{}", r.stdout);
+}
+
+#[test]
+fn explaining_one_organization_reads_no_site() {
+    let sim = Sim::start(tenant(), Config::default());
+    let r = run(&sim, &[SITE_ARGS, &["--explain", "Acme Dental"]].concat(), &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("Acme Dental"), "{}", r.stdout);
+    let sent: Vec<String> = sim.requests().iter().map(|r| r.target.clone()).collect();
+    assert!(!sent.iter().any(|t| t.contains("/api/Site") || t.contains("/v2/locations")), "{sent:?}");
 }
 
 #[test]
