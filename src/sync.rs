@@ -386,11 +386,18 @@ fn decide_and_write(s: &Settings, halo: &Halo, mut data: Data, perf: &mut Perfor
         }
     }
     let unlinked = unlinked_clients(&data, &decisions);
-    let sites = match data.sites.take() {
-        Some(site_data) => Some(decide_and_write_sites(s, halo, site_data, &decisions, &data, perf)?),
-        None => None,
-    };
-    Ok(Decided { lines, attention, unlinked, sites })
+    let Some(site_data) = data.sites.take() else { return Ok(Decided { lines, attention, unlinked, sites: None }) };
+    let pairs = certain_pairs(&decisions, &data.clients);
+    // The organizations are decided and written: what the site level needs of them is the
+    // pairs and the names. The rest goes before the sites are planned (at 10,000 organizations
+    // the decisions and the clients' custom fields are a large part of the peak).
+    drop(decisions);
+    for c in &mut data.clients {
+        c.customfields = None;
+    }
+    (data.values, data.links) = (HashMap::new(), HashMap::new());
+    let sites = decide_and_write_sites(s, halo, site_data, &pairs, &data, perf)?;
+    Ok(Decided { lines, attention, unlinked, sites: Some(sites) })
 }
 
 /// The certain organization <-> client links sites are matched inside: linked, manual, native
@@ -443,17 +450,16 @@ fn decide_and_write_sites(
     s: &Settings,
     halo: &Halo,
     mut sd: SiteData,
-    org_decisions: &[plan::Decision],
+    pairs: &[crate::sites::Pair],
     data: &Data,
     perf: &mut Performance,
 ) -> Result<Vec<report::SiteLine>, RunError> {
-    let pairs = certain_pairs(org_decisions, &data.clients);
     let opts = crate::sites::options(&s.plan);
     let mut read_once = std::collections::HashSet::new();
     let plan = loop {
         let (locations, sites) = site_inputs(&sd);
         let cpu = crate::util::cpu_seconds();
-        let p = crate::sites::plan(&pairs, &locations, &sites, &opts);
+        let p = crate::sites::plan(pairs, &locations, &sites, &opts);
         if let (Some(a), Some(b)) = (cpu, crate::util::cpu_seconds()) {
             *perf.plan_cpu_seconds.get_or_insert(0.0) += b - a;
         }
