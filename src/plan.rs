@@ -708,7 +708,7 @@ impl<'a> Planner<'a> {
         }
     }
 
-    /// The site level's last tier: the only place on each side (see `Options::single_place`).
+    /// The site level's last tier: the only place on each side (`Level::Sites` only).
     fn single(&self, oi: usize) -> Option<Claim> {
         if self.opts.level != Level::Sites || self.orgs.len() != 1 {
             return None;
