@@ -31,7 +31,16 @@ impl Counts {
     }
     /// Both levels' counts together (what the exit code is judged on).
     pub fn plus(&self, other: &Counts) -> Counts {
-        Counts::of_statuses(Status::ALL.iter().flat_map(|&s| std::iter::repeat_n(s, self.get(s) + other.get(s))))
+        let mut sum = *self;
+        for s in Status::ALL {
+            *sum.slot(s) += other.get(s);
+        }
+        sum
+    }
+
+    /// Every status with its count: `3 updated, 0 would_update, ...`.
+    fn listed(&self) -> String {
+        Status::ALL.iter().map(|s| format!("{} {}", self.get(*s), s.name())).collect::<Vec<_>>().join(", ")
     }
     fn slot(&mut self, s: Status) -> &mut usize {
         match s {
@@ -271,11 +280,9 @@ pub fn site_stdout_line(l: &SiteLine) -> Option<String> {
 
 /// The second summary line, when sites are synced.
 pub fn site_summary(c: &Counts) -> String {
-    let parts: Vec<String> = Status::ALL.iter().map(|s| format!("{} {}", c.get(*s), s.name())).collect();
-    format!("sites: {}", parts.join(", "))
+    format!("sites: {}", c.listed())
 }
 
 pub fn summary(c: &Counts, exit: Exit) -> String {
-    let parts: Vec<String> = Status::ALL.iter().map(|s| format!("{} {}", c.get(*s), s.name())).collect();
-    format!("summary: {} (exit {}: {})", parts.join(", "), exit.code(), exit.meaning())
+    format!("summary: {} (exit {}: {})", c.listed(), exit.code(), exit.meaning())
 }
