@@ -645,11 +645,6 @@ impl Halo<'_> {
         read_ok(&format!("the Halo {} list", kind.noun()), &url, &outcome, |body| parse_page(body, kind, &self.shapes))
     }
 
-    /// One client with its full custom fields.
-    pub fn client(&self, id: i64) -> Result<Record, ApiError> {
-        self.record(Kind::Clients, id)
-    }
-
     /// One client or site with its full custom fields.
     pub fn record(&self, kind: Kind, id: i64) -> Result<Record, ApiError> {
         let noun = kind.noun();
@@ -663,11 +658,6 @@ impl Halo<'_> {
                 }
             })
         })
-    }
-
-    /// Reads several clients, a few at a time; the answers come in the order of `ids`.
-    pub fn clients_by_id(&self, ids: &[i64]) -> Vec<(i64, Result<Record, ApiError>)> {
-        self.records_by_id(Kind::Clients, ids)
     }
 
     /// Reads several records, a few at a time; the answers come in the order of `ids`.

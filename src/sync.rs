@@ -272,36 +272,61 @@ fn plan_inputs(data: &Data) -> (Vec<OrgIn>, Vec<ClientIn>) {
 /// plans again. Each client is read at most once: what its own answer does not show stays
 /// unknown, and the plan never writes over an unknown value.
 fn plan_with_reads(s: &Settings, halo: &Halo, data: &mut Data, perf: &mut Performance) -> Result<plan::Plan, RunError> {
-    let opts = &s.plan;
-    let field_name = data.field.name.clone();
     let mut read_once = std::collections::HashSet::new();
     loop {
         let (orgs, clients) = plan_inputs(data);
-        let cpu = crate::util::cpu_seconds();
-        let p = plan::plan(&orgs, &clients, opts);
-        if let (Some(a), Some(b)) = (cpu, crate::util::cpu_seconds()) {
-            *perf.plan_cpu_seconds.get_or_insert(0.0) += b - a;
-        }
-        let to_read: Vec<usize> = p.unread.iter().copied().filter(|&i| !read_once.contains(&i)).collect();
+        let p = timed(perf, || plan::plan(&orgs, &clients, &s.plan));
+        let to_read = not_yet_read(&p.unread, &mut read_once);
         if to_read.is_empty() {
             return Ok(p);
         }
-        let ids: Vec<i64> = to_read.iter().map(|&i| data.clients[i].id).collect();
-        output::info(&format!(
-            "Halo's client list did not show '{field_name}' for {} matched clients; reading them one by one",
-            ids.len()
-        ));
-        // In the order asked for, so each answer belongs to the same position of `to_read`.
-        for (&i, (_, r)) in to_read.iter().zip(halo.clients_by_id(&ids)) {
-            read_once.insert(i);
-            let read = r?;
-            data.clients[i].customfields = read.customfields;
-            // Halo's own NinjaOne link, where the detail shows it and the list row did not.
-            if read.shows_ninja_link {
-                data.clients[i].ninja_id = read.ninja_id;
-            }
+        read_again(halo, halo::Kind::Clients, &data.field, &mut data.clients, &to_read)?;
+    }
+}
+
+/// Runs a planner, adding its CPU time to the run's.
+fn timed<T>(perf: &mut Performance, plan: impl FnOnce() -> T) -> T {
+    let cpu = crate::util::cpu_seconds();
+    let p = plan();
+    if let (Some(a), Some(b)) = (cpu, crate::util::cpu_seconds()) {
+        *perf.plan_cpu_seconds.get_or_insert(0.0) += b - a;
+    }
+    p
+}
+
+/// The records a plan asks to read that were not read yet (each is read at most once: what its
+/// own answer does not show stays unknown), now marked as read.
+fn not_yet_read(unread: &[usize], read_once: &mut std::collections::HashSet<usize>) -> Vec<usize> {
+    unread.iter().copied().filter(|&i| read_once.insert(i)).collect()
+}
+
+/// Reads these records (indexes into `records`) one by one and keeps what their own answers show
+/// of the custom fields and of Halo's own NinjaOne link.
+fn read_again(
+    halo: &Halo,
+    kind: halo::Kind,
+    field: &FieldDef,
+    records: &mut [Record],
+    to_read: &[usize],
+) -> Result<(), RunError> {
+    let ids: Vec<i64> = to_read.iter().map(|&i| records[i].id).collect();
+    output::info(&format!(
+        "Halo's {} list did not show '{}' for {} matched {}; reading them one by one",
+        kind.noun(),
+        field.name,
+        ids.len(),
+        kind.plural()
+    ));
+    // In the order asked for, so each answer belongs to the same position of `to_read`.
+    for (&i, (_, r)) in to_read.iter().zip(halo.records_by_id(kind, &ids)) {
+        let read = r?;
+        records[i].customfields = read.customfields;
+        // Halo's own NinjaOne link, where the detail shows it and the list row did not.
+        if read.shows_ninja_link {
+            records[i].ninja_id = read.ninja_id;
         }
     }
+    Ok(())
 }
 
 /// The report lines and the run-level findings that need a person.
@@ -309,20 +334,10 @@ fn decide_and_write(s: &Settings, halo: &Halo, mut data: Data, perf: &mut Perfor
     let list_had_values = data.clients.iter().any(|c| c.field_value(&data.field).is_some());
     let plan = plan_with_reads(s, halo, &mut data, perf)?;
     let mut decisions = plan.decisions;
-    let to_write: Vec<usize> = (0..decisions.len()).filter(|&i| decisions[i].status == Status::WouldUpdate).collect();
-    if !s.dry_run && !to_write.is_empty() {
-        let t = Instant::now();
-        let results = write_and_verify(halo, &mut data, &to_write.iter().map(|&i| &decisions[i]).collect::<Vec<_>>());
-        perf.write_seconds = t.elapsed().as_secs_f64();
-        for (&i, r) in to_write.iter().zip(results) {
-            match r {
-                Ok(()) => decisions[i].status = Status::Updated,
-                Err(failure) => {
-                    decisions[i].status = Status::Failed;
-                    decisions[i].detail = failure.to_string();
-                }
-            }
-        }
+    if !s.dry_run {
+        let records =
+            Written { kind: halo::Kind::Clients, records: &mut data.clients, defs: &data.defs, field: &data.field };
+        write_decided(halo, records, decisions.iter_mut().collect(), perf);
     }
     let lines: Vec<OrgLine> = decisions
         .iter()
@@ -458,57 +473,17 @@ fn decide_and_write_sites(
     let mut read_once = std::collections::HashSet::new();
     let plan = loop {
         let (locations, sites) = site_inputs(&sd);
-        let cpu = crate::util::cpu_seconds();
-        let p = crate::sites::plan(pairs, &locations, &sites, &opts);
-        if let (Some(a), Some(b)) = (cpu, crate::util::cpu_seconds()) {
-            *perf.plan_cpu_seconds.get_or_insert(0.0) += b - a;
-        }
-        let to_read: Vec<usize> = p.unread.iter().copied().filter(|&i| !read_once.contains(&i)).collect();
+        let p = timed(perf, || crate::sites::plan(pairs, &locations, &sites, &opts));
+        let to_read = not_yet_read(&p.unread, &mut read_once);
         if to_read.is_empty() {
             break p;
         }
-        let ids: Vec<i64> = to_read.iter().map(|&i| sd.sites[i].id).collect();
-        output::info(&format!(
-            "Halo's site list did not show '{}' for {} matched sites; reading them one by one",
-            sd.field.name,
-            ids.len()
-        ));
-        for (&i, (_, r)) in to_read.iter().zip(halo.records_by_id(halo::Kind::Sites, &ids)) {
-            read_once.insert(i);
-            let read = r?;
-            sd.sites[i].customfields = read.customfields;
-            if read.shows_ninja_link {
-                sd.sites[i].ninja_id = read.ninja_id;
-            }
-        }
+        read_again(halo, halo::Kind::Sites, &sd.field, &mut sd.sites, &to_read)?;
     };
     let mut decisions = plan.decisions;
-    let to_write: Vec<usize> =
-        (0..decisions.len()).filter(|&i| decisions[i].decision.status == Status::WouldUpdate).collect();
-    if !s.dry_run && !to_write.is_empty() {
-        let t = Instant::now();
-        let todo: Vec<(usize, usize)> =
-            to_write.iter().enumerate().filter_map(|(k, &i)| Some((k, decisions[i].decision.client?))).collect();
-        // Owned: the decisions are updated with the outcomes afterwards.
-        let values: Vec<String> =
-            to_write.iter().map(|&i| decisions[i].decision.value.clone().unwrap_or_default()).collect();
-        let values: Vec<&str> = values.iter().map(String::as_str).collect();
-        output::info(&format!("writing {} Halo sites", todo.len()));
-        let mut results: Vec<Option<crate::write::Outcome>> = vec![None; to_write.len()];
-        let server = crate::write::HaloRecords { halo, kind: halo::Kind::Sites, defs: &sd.defs };
-        let mut target = crate::write::Target { records: &mut sd.sites, defs: &sd.defs, field: &sd.field };
-        crate::write::write_and_verify(&server, &mut target, &todo, &values, &mut results);
-        perf.write_seconds += t.elapsed().as_secs_f64();
-        for (&i, r) in to_write.iter().zip(results) {
-            let d = &mut decisions[i].decision;
-            match r.unwrap_or(Err(crate::write::Failure::NoAnswer)) {
-                Ok(()) => d.status = Status::Updated,
-                Err(failure) => {
-                    d.status = Status::Failed;
-                    d.detail = crate::write::Said(&failure, halo::Kind::Sites).to_string();
-                }
-            }
-        }
+    if !s.dry_run {
+        let records = Written { kind: halo::Kind::Sites, records: &mut sd.sites, defs: &sd.defs, field: &sd.field };
+        write_decided(halo, records, decisions.iter_mut().map(|d| &mut d.decision).collect(), perf);
     }
     let org_names: HashMap<i64, &str> = data.orgs.iter().map(|o| (o.id, o.name.as_str())).collect();
     let client_names: HashMap<i64, &str> = data.clients.iter().map(|c| (c.id, c.name.as_str())).collect();
@@ -581,19 +556,43 @@ fn data_names(data: &Data) -> Vec<(i64, String)> {
     data.clients.iter().map(|c| (c.id, c.name.clone())).collect()
 }
 
-/// Writes the decided values through the write protocol (write.rs) and reads them back: per
-/// decision, Ok or why not.
-fn write_and_verify(halo: &Halo, data: &mut Data, decisions: &[&plan::Decision]) -> Vec<crate::write::Outcome> {
-    let mut results: Vec<Option<crate::write::Outcome>> = vec![None; decisions.len()];
-    // The plan gives every write a client and a value; a decision without them is not written.
+/// The records one level writes: clients or sites as read, their field definitions, the field.
+struct Written<'a> {
+    kind: halo::Kind,
+    records: &'a mut [Record],
+    defs: &'a [FieldDef],
+    field: &'a FieldDef,
+}
+
+/// Writes the decisions due (`would_update`) through the write protocol (write.rs), reads them
+/// back, and turns each into `updated` or `failed` with why.
+fn write_decided(halo: &Halo, w: Written, mut decisions: Vec<&mut plan::Decision>, perf: &mut Performance) {
+    decisions.retain(|d| d.status == Status::WouldUpdate);
+    if decisions.is_empty() {
+        return;
+    }
+    let t = Instant::now();
+    // The plan gives every write a record and a value; a decision without them is not written.
     let todo: Vec<(usize, usize)> =
         decisions.iter().enumerate().filter_map(|(k, d)| Some((k, d.client.filter(|_| d.value.is_some())?))).collect();
-    output::info(&format!("writing {} Halo clients", todo.len()));
-    let values: Vec<&str> = decisions.iter().map(|d| d.value.as_deref().unwrap_or("")).collect();
-    let server = crate::write::HaloRecords { halo, kind: halo::Kind::Clients, defs: &data.defs };
-    let mut target = crate::write::Target { records: &mut data.clients, defs: &data.defs, field: &data.field };
+    output::info(&format!("writing {} Halo {}", todo.len(), w.kind.plural()));
+    // Owned: the decisions take the outcomes afterwards.
+    let values: Vec<String> = decisions.iter().map(|d| d.value.clone().unwrap_or_default()).collect();
+    let values: Vec<&str> = values.iter().map(String::as_str).collect();
+    let mut results: Vec<Option<crate::write::Outcome>> = vec![None; decisions.len()];
+    let server = crate::write::HaloRecords { halo, kind: w.kind, defs: w.defs };
+    let mut target = crate::write::Target { records: w.records, defs: w.defs, field: w.field };
     crate::write::write_and_verify(&server, &mut target, &todo, &values, &mut results);
-    results.into_iter().map(|r| r.unwrap_or(Err(crate::write::Failure::NoAnswer))).collect()
+    perf.write_seconds += t.elapsed().as_secs_f64();
+    for (d, r) in decisions.into_iter().zip(results) {
+        match r.unwrap_or(Err(crate::write::Failure::NoAnswer)) {
+            Ok(()) => d.status = Status::Updated,
+            Err(failure) => {
+                d.status = Status::Failed;
+                d.detail = crate::write::Said(&failure, w.kind).to_string();
+            }
+        }
+    }
 }
 
 fn requests(http: Option<&Http>) -> Requests {
