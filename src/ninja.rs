@@ -224,13 +224,38 @@ impl Ninja<'_> {
     /// order (absent = unset). One bulk query reads them all (the GUID field and, when
     /// configured, the link field: no extra request).
     pub fn field_values(&self, fields: &[&str], orgs: &[Org]) -> Result<HashMap<i64, Values>, ApiError> {
-        match self.query_values(Scope::Organization, fields, orgs.len())? {
-            Some(values) => Ok(values),
-            None => {
-                self.http.notify(Event::OneByOneFallback { what: "organizations", count: orgs.len() });
-                self.per_org_values(fields, orgs)
-            }
+        let own = |o: &Org| (o.id, format!("/v2/organization/{}/custom-fields", o.id));
+        self.values_of(Scope::Organization, fields, orgs, "GET /v2/organization/{id}/custom-fields", own)
+    }
+
+    /// The fields' values of these entities (organizations or locations): entity id -> value of
+    /// each field asked for, where one is set. The bulk query reads them all; where it does not
+    /// exist (404), each entity's own fields are read (`own`: its id and the path of its fields).
+    fn values_of<T: Sync>(
+        &self,
+        scope: Scope,
+        fields: &[&str],
+        entities: &[T],
+        endpoint: &'static str,
+        own: impl Fn(&T) -> (i64, String) + Sync,
+    ) -> Result<HashMap<i64, Values>, ApiError> {
+        if let Some(values) = self.query_values(scope, fields, entities.len())? {
+            return Ok(values);
         }
+        let plural = scope.plural();
+        self.http.notify(Event::OneByOneFallback { what: plural, count: entities.len() });
+        let values = crate::util::parallel_map(
+            entities,
+            FALLBACK_THREADS,
+            |e| {
+                let (id, path) = own(e);
+                let (url, outcome) = self.get(endpoint, &path)?;
+                let what = format!("the fields of NinjaOne {} {id}", scope.name().to_ascii_lowercase());
+                Ok::<_, ApiError>((id, read_ok(&what, &url, &outcome, |b| parse_org_fields(b, fields))?))
+            },
+            |done| self.http.progress(Side::Ninja, Phase::FieldsOneByOne(plural), done, Some(entities.len() as u64)),
+        )?;
+        Ok(values.into_iter().filter(|(_, v)| v.iter().any(Option::is_some)).collect())
     }
 
     /// Every location (GET /v2/locations, paged by `after` until an empty page, as
@@ -249,38 +274,14 @@ impl Ninja<'_> {
     /// The location field's values (location id -> value, set values only): the bulk query at
     /// scope LOCATION, or each location's fields where the query is not available.
     pub fn location_values(&self, field: &str, locations: &[Location]) -> Result<HashMap<i64, String>, ApiError> {
-        let rows = match self.query_values(Scope::Location, &[field], locations.len())? {
-            Some(values) => values,
-            None => {
-                self.http.notify(Event::OneByOneFallback { what: "locations", count: locations.len() });
-                self.per_location_values(field, locations)?
-            }
-        };
+        let own = |l: &Location| (l.id, format!("/v2/organization/{}/location/{}/custom-fields", l.org_id, l.id));
+        let endpoint = "GET /v2/organization/{id}/location/{locationId}/custom-fields";
+        let rows = self.values_of(Scope::Location, &[field], locations, endpoint, own)?;
         Ok(rows.into_iter().filter_map(|(id, mut v)| Some((id, v.pop().flatten()?))).collect())
     }
 
-    fn per_location_values(&self, field: &str, locations: &[Location]) -> Result<HashMap<i64, Values>, ApiError> {
-        let fields = [field];
-        let values = crate::util::parallel_map(
-            locations,
-            FALLBACK_THREADS,
-            |l| {
-                let (url, outcome) = self.get(
-                    "GET /v2/organization/{id}/location/{locationId}/custom-fields",
-                    &format!("/v2/organization/{}/location/{}/custom-fields", l.org_id, l.id),
-                )?;
-                let what = format!("the fields of NinjaOne location {}", l.id);
-                Ok::<_, ApiError>((l.id, read_ok(&what, &url, &outcome, |b| parse_org_fields(b, &fields))?))
-            },
-            |done| {
-                self.http.progress(Side::Ninja, Phase::FieldsOneByOne("locations"), done, Some(locations.len() as u64))
-            },
-        )?;
-        Ok(values.into_iter().filter(|(_, v)| v.iter().any(Option::is_some)).collect())
-    }
-
     /// Bulk read through /v2/queries/scoped-custom-fields: the values. None when the endpoint
-    /// answers 404. Answers naming more organizations than the list has (`orgs`) are refused as
+    /// answers 404. Answers naming more entities than the list has (`entities`) are refused as
     /// soon as they do: the two answers do not fit together, and a query that never ends stops.
     fn query_values(
         &self,
@@ -355,26 +356,6 @@ impl Ninja<'_> {
             return Ok(None);
         }
         read_ok("the NinjaOne field values", &url, &outcome, |b| parse_query_page(b, fields, scope)).map(Some)
-    }
-
-    fn per_org_values(&self, fields: &[&str], orgs: &[Org]) -> Result<HashMap<i64, Values>, ApiError> {
-        let values = crate::util::parallel_map(
-            orgs,
-            FALLBACK_THREADS,
-            |org| {
-                let (url, outcome) = self.get(
-                    "GET /v2/organization/{id}/custom-fields",
-                    &format!("/v2/organization/{}/custom-fields", org.id),
-                )?;
-                let what = format!("the fields of NinjaOne organization {}", org.id);
-                let value = read_ok(&what, &url, &outcome, |b| parse_org_fields(b, fields))?;
-                Ok::<_, ApiError>((org.id, value))
-            },
-            |done| {
-                self.http.progress(Side::Ninja, Phase::FieldsOneByOne("organizations"), done, Some(orgs.len() as u64))
-            },
-        )?;
-        Ok(values.into_iter().filter(|(_, v)| v.iter().any(Option::is_some)).collect())
     }
 }
 
