@@ -38,6 +38,24 @@ fn sha256(path: &std::path::Path) -> String {
     String::from_utf8_lossy(&out.stdout).split_whitespace().next().unwrap().to_string()
 }
 
+/// What the download tests start from: the built binary served on loopback (and how often it
+/// was fetched), its SHA-256, and a fresh folder with the wrapper's cache path in it.
+struct Setup {
+    url: String,
+    hits: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    sha: String,
+    dir: tempdir::Dir,
+    cache: std::path::PathBuf,
+}
+
+fn setup() -> Setup {
+    let bin = std::path::Path::new(BIN);
+    let (url, hits) = serve(std::fs::read(bin).unwrap());
+    let dir = tempdir::Dir::new();
+    let cache = dir.path().join("cache");
+    Setup { url, hits, sha: sha256(bin), dir, cache }
+}
+
 fn wrapper(env: &[(&str, &str)], args: &[&str]) -> std::process::Output {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/ninja-halo-sync.sh");
     let mut cmd = Command::new("sh");
@@ -50,11 +68,7 @@ fn wrapper(env: &[(&str, &str)], args: &[&str]) -> std::process::Output {
 
 #[test]
 fn downloads_verifies_runs_and_passes_the_exit_code_on() {
-    let bin = std::path::Path::new(BIN);
-    let (url, hits) = serve(std::fs::read(bin).unwrap());
-    let sha = sha256(bin);
-    let dir = tempdir::Dir::new();
-    let cache = dir.path().join("cache");
+    let Setup { url, hits, sha, dir: _dir, cache } = setup();
     let base = [("binaryUrl", url.as_str()), ("binarySha256", sha.as_str()), ("cacheDir", cache.to_str().unwrap())];
 
     let out = wrapper(&base, &["--version"]);
@@ -78,10 +92,7 @@ fn downloads_verifies_runs_and_passes_the_exit_code_on() {
 
 #[test]
 fn a_checksum_mismatch_refuses_to_run() {
-    let bin = std::path::Path::new(BIN);
-    let (url, _) = serve(std::fs::read(bin).unwrap());
-    let dir = tempdir::Dir::new();
-    let cache = dir.path().join("cache");
+    let Setup { url, sha, dir: _dir, cache, .. } = setup();
     let wrong = "0".repeat(64);
     let out = wrapper(
         &[("binaryurl", url.as_str()), ("binarysha256", wrong.as_str()), ("cachedir", cache.to_str().unwrap())],
@@ -96,7 +107,6 @@ fn a_checksum_mismatch_refuses_to_run() {
     // A tampered cached binary is not run either.
     std::fs::create_dir_all(&cache).unwrap();
     std::fs::write(cache.join("ninja-halo-sync"), "#!/bin/sh\necho tampered\n").unwrap();
-    let sha = sha256(bin);
     let out = wrapper(&[("binarySha256", sha.as_str()), ("cacheDir", cache.to_str().unwrap())], &["--version"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(!String::from_utf8_lossy(&out.stdout).contains("tampered"));
@@ -109,12 +119,9 @@ fn a_checksum_mismatch_refuses_to_run() {
 #[test]
 fn the_cache_folder_must_be_private_and_the_url_token_is_never_printed() {
     use std::os::unix::fs::PermissionsExt;
-    let bin = std::path::Path::new(BIN);
-    let (url, hits) = serve(std::fs::read(bin).unwrap());
+    let Setup { url, hits, sha, dir, cache } = setup();
     // Whitespace around the checksum (pasted from SHA256SUMS) is trimmed.
-    let sha = format!("  {}\n", sha256(bin).to_uppercase());
-    let dir = tempdir::Dir::new();
-    let cache = dir.path().join("cache");
+    let sha = format!("  {}\n", sha.to_uppercase());
     let env = |cache: &std::path::Path| {
         vec![
             ("binaryUrl", url.clone()),
@@ -204,11 +211,8 @@ fn the_powershell_wrapper_restricts_its_folder_and_downloads_under_a_random_name
 /// fails closed.
 #[test]
 fn the_checksum_is_the_first_word_and_a_host_without_a_hash_tool_fails_closed() {
-    let bin = std::path::Path::new(BIN);
-    let (url, hits) = serve(std::fs::read(bin).unwrap());
-    let dir = tempdir::Dir::new();
-    let cache = dir.path().join("cache");
-    let line = format!("{}  ninja-halo-sync-x86_64-unknown-linux-gnu\n", sha256(bin));
+    let Setup { url, hits, sha, dir, cache } = setup();
+    let line = format!("{sha}  ninja-halo-sync-x86_64-unknown-linux-gnu\n");
     let env = |sha: &str| {
         vec![
             ("binaryUrl", url.clone()),
@@ -262,11 +266,7 @@ fn a_cached_binary_of_another_account_is_replaced_and_a_private_copy_runs() {
         eprintln!("skipped: handing a file to another account needs root (CI runs as root)");
         return;
     }
-    let bin = std::path::Path::new(BIN);
-    let (url, hits) = serve(std::fs::read(bin).unwrap());
-    let sha = sha256(bin);
-    let dir = tempdir::Dir::new();
-    let cache = dir.path().join("cache");
+    let Setup { url, hits, sha, dir: _dir, cache } = setup();
     let base = [("binaryUrl", url.as_str()), ("binarySha256", sha.as_str()), ("cacheDir", cache.to_str().unwrap())];
     assert_eq!(wrapper(&base, &["--version"]).status.code(), Some(0));
     assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 1);
