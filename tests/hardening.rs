@@ -257,20 +257,21 @@ fn a_slow_run_that_makes_progress_is_not_cut_short() {
 }
 
 /// Item 3: a list that never ends (new ids on every page) stops at the ceiling, exit 1,
-/// nothing written, in bounded time and memory.
+/// nothing written, in bounded requests and memory (counted, not timed: a busy machine must
+/// not turn the suite red).
 #[test]
 fn a_list_that_never_ends_stops_at_the_ceiling() {
-    for (side, path, words) in [
-        (Side::Halo, "/api/client", "Halo's client list goes on past 50000"),
-        (Side::Ninja, "/v2/organizations", "NinjaOne's organization list goes on past 50000"),
+    for (side, path, words, page) in [
+        (Side::Halo, "/api/client", "Halo's client list goes on past 50000", 100),
+        (Side::Ninja, "/v2/organizations", "NinjaOne's organization list goes on past 50000", 1000),
     ] {
         let sim = Sim::start(clean_tenant(), Config::default());
         sim.inject(Fault::new(side, "GET", path, FaultKind::EndlessPages).times(usize::MAX));
-        let started = std::time::Instant::now();
         let r = run(&sim, &[], &[]);
         assert_eq!(r.code, 1, "{}", r.stderr);
         assert!(r.stderr.contains(words), "{}", r.stderr);
-        assert!(started.elapsed() < std::time::Duration::from_secs(60), "{:?}", started.elapsed());
+        let pages = sim.requests().iter().filter(|q| q.side == side && q.path.eq_ignore_ascii_case(path)).count();
+        assert!(pages <= 50_000 / page + 1, "{pages} pages asked for");
         assert_eq!(writes(&sim), 0);
         let rss = r.report.as_ref().unwrap()["performance"]["peak_rss_kib"].as_u64().unwrap_or(0);
         assert!(rss < 300 * 1024, "peak RSS {rss} KiB");
@@ -287,11 +288,10 @@ fn files_the_operator_names_are_read_up_to_a_limit() {
         ("HALO_CLIENT_SECRET_FILE", "cannot read The Halo client secret"),
         ("CA_FILE", "cannot read --ca-file"),
     ] {
-        let started = std::time::Instant::now();
+        // An endless file: the run ends (it stops reading at the limit) and says so.
         let r = run(&sim, &["--dry-run"], &[(var, "/dev/zero")]);
         assert_eq!(r.code, 1, "{var}: {}", r.stderr);
         assert!(r.stderr.contains(words) && r.stderr.contains("larger than"), "{var}: {}", r.stderr);
-        assert!(started.elapsed() < std::time::Duration::from_secs(10), "{var}");
     }
 }
 
@@ -337,14 +337,13 @@ fn files_the_run_writes_cannot_be_turned_against_the_system() {
     std::fs::create_dir(&shared).unwrap();
     std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o777)).unwrap();
 
-    // A FIFO: refused at once, not waited on.
+    // A FIFO: refused at once, not waited on (nothing ever opens its other end: a run that
+    // waited would never end).
     let fifo = shared.join("fifo.log");
     assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
-    let started = std::time::Instant::now();
     let r = run(&sim, &["--dry-run", "--log-file", fifo.to_str().unwrap()], &[]);
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert!(r.stderr.contains("not a regular file"), "{}", r.stderr);
-    assert!(started.elapsed() < std::time::Duration::from_secs(20));
 
     // A folder only root may write, and a link to it planted in the shared folder.
     let private = dir.path().join("root-only");

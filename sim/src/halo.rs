@@ -2,9 +2,10 @@
 //! client writes (merge or replace), the rate limit.
 
 use crate::*;
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 use server::{HttpRequest, Reply};
 use std::collections::{BTreeMap, HashSet};
+use std::sync::OnceLock;
 
 /// Which Halo list a request is about: clients, or sites (records of the same shape).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -25,6 +26,15 @@ impl Table {
             Table::Clients => "Client",
             Table::Sites => "Site",
         }
+    }
+}
+
+/// A custom field's `display`: its value as text.
+fn display(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
     }
 }
 
@@ -74,30 +84,59 @@ impl State {
         None
     }
 
-    /// One custom field as Halo shows it: the whole object, an encrypted value masked.
+    /// One custom field as Halo shows it: every property of the document's `CustomField`, an
+    /// encrypted value masked.
     fn field_json(f: &FieldDef, value: &Value) -> Value {
+        static TEMPLATE: OnceLock<Map<String, Value>> = OnceLock::new();
         let shown = if f.encrypted && value != &json!("") { json!("********") } else { value.clone() };
-        json!({"id": f.id, "name": f.name, "label": f.label, "summary": "", "type": 0, "value": shown,
-               "display": shown, "characterlimit": 0, "inputtype": if f.encrypted { 6 } else { 0 },
-               "copytochild": false, "searchable": false, "ordervalues": false, "usage": 0,
-               "isencrypted": f.encrypted})
+        let mut v = TEMPLATE.get_or_init(|| vendor::every_property(vendor::Doc::Halo, "CustomField")).clone();
+        for (k, x) in [
+            ("id", json!(f.id)),
+            ("name", json!(f.name)),
+            ("label", json!(f.label)),
+            ("value", shown.clone()),
+            ("display", json!(display(&shown))),
+            ("inputtype", json!(if f.encrypted { 6 } else { 0 })),
+            ("isencrypted", json!(f.encrypted)),
+        ] {
+            v.insert(k.into(), x);
+        }
+        Value::Object(v)
     }
 
     /// A client or site as the list (`full` false, with the fields asked for in `include`) or
-    /// the detail endpoint (`full` true) shows it. A site carries its `client_id` as a decimal
-    /// (`21.0`), as Halo sends it.
+    /// the record (`full` true: the detail read and a write's answer) shows it: every property
+    /// of the document's schema for it (`Area_List`, `Area`, `Site_List`, `Site`), the
+    /// simulator's data put in. Halo's own NinjaOne link (`ninjarmmid`) is on records only, as
+    /// the document has it (on list rows too with `halo_list_ninjarmmid`, an older shape). A
+    /// site carries its `client_id` as a decimal (`21.0`), as Halo sends it.
     fn client_json(&self, t: Table, c: &Client, include: Option<&HashSet<i64>>, full: bool) -> Value {
+        static TEMPLATES: OnceLock<[Map<String, Value>; 4]> = OnceLock::new();
+        let templates = TEMPLATES.get_or_init(|| {
+            ["Area_List", "Area", "Site_List", "Site"].map(|name| vendor::every_property(vendor::Doc::Halo, name))
+        });
         let id = if self.config.halo_decimal_ids && !full { json!(c.id as f64) } else { json!(c.id) };
-        let mut v = match t {
-            Table::Clients => json!({"id": id, "name": c.name, "inactive": c.inactive, "toplevel_id": 1,
-                "toplevel_name": "Top Level", "colour": "#000000", "use": "client", "main_site_id": c.id * 10,
-                "main_site_name": "Main", "is_vip": false, "customertype": 0, "stopped": 0, "key": c.id, "table": 2}),
-            Table::Sites => json!({"id": id, "name": c.name, "inactive": c.inactive,
-                "client_id": c.client_id.unwrap_or(0) as f64, "clientsite_name": c.name, "sla_id": 1,
-                "timezone": "GMT Standard Time", "isstocklocation": false, "phonenumber": ""}),
+        let (mut v, data) = match t {
+            Table::Clients => (
+                templates[usize::from(full)].clone(),
+                json!({"id": id, "name": c.name, "inactive": c.inactive, "toplevel_id": 1,
+                    "toplevel_name": "Top Level", "colour": "#000000", "use": "client", "main_site_id": c.id * 10,
+                    "is_vip": false, "customertype": 0, "stopped": 0, "key": c.id, "table": 2}),
+            ),
+            Table::Sites => (
+                templates[2 + usize::from(full)].clone(),
+                json!({"id": id, "name": c.name, "inactive": c.inactive,
+                    "client_id": c.client_id.unwrap_or(0) as f64, "clientsite_name": c.name, "sla_id": 1,
+                    "timezone": "GMT Standard Time", "isstocklocation": false, "phonenumber": ""}),
+            ),
         };
+        v.extend(data.as_object().into_iter().flatten().map(|(k, x)| (k.clone(), x.clone())));
+        if t == Table::Sites {
+            let client = self.tenant.clients.iter().find(|x| Some(x.id) == c.client_id);
+            v.insert("client_name".into(), json!(client.map_or("", |x| x.name.as_str())));
+        }
         if full || self.config.halo_list_ninjarmmid {
-            v["ninjarmmid"] = json!(c.ninja_id.unwrap_or(0));
+            v.insert("ninjarmmid".into(), json!(c.ninja_id.unwrap_or(0)));
         }
         let value_of = |f: &FieldDef| c.fields.get(&f.name).cloned().unwrap_or(json!(""));
         let defs = self.defs(t);
@@ -121,10 +160,12 @@ impl State {
         } else {
             None
         };
-        if let Some(fields) = shown {
-            v["customfields"] = Value::Array(fields);
-        }
-        v
+        match shown {
+            Some(fields) => v.insert("customfields".into(), Value::Array(fields)),
+            // The document's rows may carry no array (null); the simulator's shapes leave the key out.
+            None => v.remove("customfields"),
+        };
+        Value::Object(v)
     }
 
     pub(crate) fn halo(&mut self, req: &HttpRequest, fault: Option<FaultKind>) -> Reply {
@@ -309,15 +350,23 @@ impl State {
 
     /// GET /api/FieldInfo: the client (typeid=2) or site (typeid=3) field definitions.
     fn halo_field_info(&mut self, req: &HttpRequest) -> Reply {
-        let (table, typeid) = match req.param("typeid") {
-            Some("2") => (Table::Clients, 2),
-            Some("3") => (Table::Sites, 3),
+        let table = match req.param("typeid") {
+            Some("2") => Table::Clients,
+            Some("3") => Table::Sites,
             _ => return json_reply(200, &json!([])),
         };
+        static TEMPLATE: OnceLock<Map<String, Value>> = OnceLock::new();
+        let template = TEMPLATE.get_or_init(|| vendor::every_property(vendor::Doc::Halo, "FieldInfo"));
         let rows: Vec<Value> = self
             .defs(table)
             .iter()
-            .map(|f| json!({"id": f.id, "name": f.name, "label": f.label, "type": 0, "typeid": typeid, "inputtype": 0}))
+            .map(|f| {
+                let mut row = template.clone();
+                for (k, v) in [("id", json!(f.id)), ("name", json!(f.name)), ("label", json!(f.label))] {
+                    row.insert(k.into(), v);
+                }
+                Value::Object(row)
+            })
             .collect();
         json_reply(200, &Value::Array(rows))
     }

@@ -9,6 +9,7 @@ mod halo;
 mod ninja;
 pub mod server;
 pub mod tenants;
+pub mod vendor;
 
 use serde_json::{json, Value};
 use server::{HttpRequest, Reply, Server};
@@ -162,8 +163,10 @@ pub struct Config {
     /// what is asked of them and says so in `scope`, and client writes need `edit:customers`
     /// (or `all`).
     pub halo_app_scopes: Option<String>,
-    /// Where Halo shows `ninjarmmid` (Halo's own NinjaOne link): in list rows and detail reads
-    /// (true), or only in detail reads (false). Clients without a link show 0.
+    /// Halo's own NinjaOne link (`ninjarmmid`) on list rows too (true: an older shape, and the
+    /// one this simulator served before Halo's live document showed otherwise), or only on
+    /// records (`GET /api/Client/{id}`, `GET /api/Site/{id}`), as the document has it (false,
+    /// the default). Records without a link show 0.
     pub halo_list_ninjarmmid: bool,
     /// Halo rate limit: at most N requests per rolling window; then 429.
     pub halo_rate_limit: Option<(usize, Duration)>,
@@ -171,6 +174,9 @@ pub struct Config {
     pub halo_retry_after: Option<u64>,
     /// Added before every answer (the benchmark's network latency).
     pub latency: Duration,
+    /// Keep every answer's body in `Recorded::response` (the response-shape test; off, as a
+    /// big tenant's answers are large).
+    pub record_responses: bool,
 }
 
 impl Default for Config {
@@ -203,6 +209,7 @@ impl Default for Config {
             halo_rate_limit: None,
             halo_retry_after: None,
             latency: Duration::ZERO,
+            record_responses: false,
         }
     }
 }
@@ -216,6 +223,8 @@ pub struct Recorded {
     pub authorization: Option<String>,
     pub body: String,
     pub status: u16,
+    /// The answer's body, with `Config::record_responses`.
+    pub response: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -441,9 +450,9 @@ fn handle(state: &Arc<Mutex<State>>, side: Side, req: &HttpRequest) -> Reply {
         Some(other) => st.route(side, req, Some(other)),
         None => st.route(side, req, None),
     };
-    let status = match &reply {
-        Reply::Respond { status, .. } => *status,
-        _ => 0,
+    let (status, response) = match &reply {
+        Reply::Respond { status, body, .. } => (*status, st.config.record_responses.then(|| body.clone())),
+        _ => (0, None),
     };
     st.requests.push(Recorded {
         side,
@@ -453,6 +462,7 @@ fn handle(state: &Arc<Mutex<State>>, side: Side, req: &HttpRequest) -> Reply {
         authorization: req.header("authorization").map(str::to_string),
         body: req.body.clone(),
         status,
+        response,
     });
     reply
 }

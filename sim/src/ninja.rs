@@ -96,9 +96,8 @@ impl State {
             .iter()
             .take(size)
             .map(|o| {
-                let tier = o.fields.get("contractTier").and_then(Value::as_str).unwrap_or("standard").to_lowercase();
                 json!({"id": o.id, "name": o.name, "description": format!("Managed client: {} (since 2019)", o.name),
-                    "nodeApprovalMode": "AUTOMATIC", "tags": ["managed", tier], "userData": {}})
+                    "nodeApprovalMode": "AUTOMATIC", "userData": {}})
             })
             .collect();
         json_reply(200, &Value::Array(page))
@@ -166,7 +165,7 @@ impl State {
             .filter(|d| wanted == "ALL" || wanted.split(',').any(|w| d.scopes.iter().any(|s| s == w)))
             .map(|d| {
                 json!({"name": d.name, "label": d.label, "definitionScope": d.scopes, "apiPermission": d.api_permission,
-                "type": "TEXT", "technicianPermission": "READ_WRITE", "entityType": "NODE"})
+                "type": "TEXT", "technicianPermission": "EDITABLE", "entityType": "NODE"})
             })
             .collect();
         json_reply(200, &Value::Array(rows))
@@ -209,9 +208,7 @@ impl State {
                     .map(|(k, v)| (k.clone(), v.clone()))
                     .collect();
                 if !fields.is_empty() {
-                    rows.push(
-                        json!({"scope": scope, "entityId": id, "fields": fields, "updateTime": 1.7632e9 + id as f64}),
-                    );
+                    rows.push(json!({"scope": scope, "entityId": id, "fields": fields}));
                 }
             }
         };
