@@ -49,7 +49,7 @@ fn diverse(n: usize) -> (Vec<OrgIn>, Vec<ClientIn>) {
             name: name.clone(),
             inactive: false,
             value: Some(None),
-            ninja_id: None,
+            ..ClientIn::default()
         });
         if i < n {
             let ninja = match i % 3 {
@@ -125,7 +125,7 @@ fn main() {
                 name: c.name.clone(),
                 inactive: false,
                 value: Some(None),
-                ninja_id: None,
+                ..ClientIn::default()
             })
             .collect();
         measure("repetitive", &orgs, &clients);

@@ -108,13 +108,13 @@ fn check_halo(s: &Settings, http: &Http, list: &mut Checklist) {
         Err(e) => list.fail(&format!("Halo clients: {e}")),
     }
     if let Some(sites) = &s.sites {
-        check_sites(&halo, &sites.halo_site_field, list);
+        check_sites(s, &halo, &sites.halo_site_field, list);
     }
 }
 
 /// The site level: the site field exists (as the client field is checked), the site list can
 /// be read, and whether its rows show the field (else a run reads each matched site on its own).
-fn check_sites(halo: &halo::Halo, wanted: &str, list: &mut Checklist) {
+fn check_sites(s: &Settings, halo: &halo::Halo, wanted: &str, list: &mut Checklist) {
     let found = halo.fields(halo::Kind::Sites).and_then(|defs| Ok((halo::resolve_field(&defs, wanted)?, defs)));
     let (field, defs) = match found {
         Ok(found) => found,
@@ -137,48 +137,82 @@ fn check_sites(halo: &halo::Halo, wanted: &str, list: &mut Checklist) {
                     field.name
                 ));
             }
+            let sites = total.unwrap_or(rows.len() as u64);
+            native_links(s, "site", &rows, &field, |n| sites * n as u64 / rows.len().max(1) as u64, list);
         }
         Err(e) => list.fail(&format!("Halo sites: {e}")),
     }
 }
 
 /// What a run will cost, from what the first page of the client list shows: whether its rows
-/// carry the field's value (`include_custom_fields`, which the program sends, is not in Halo's
-/// published API document: an instance may ignore it) and Halo's own NinjaOne link.
+/// carry the field's value (`include_custom_fields`, which an older Halo may ignore) and Halo's
+/// own NinjaOne link (which Halo's API document puts on records, not on list rows).
 fn cost(s: &Settings, field_def: &halo::FieldDef, rows: &[halo::Record], total: Option<u64>, list: &mut Checklist) {
     if rows.is_empty() {
         return;
     }
     let field = &field_def.name;
+    let clients = total.unwrap_or(rows.len() as u64);
+    let scaled = |n: usize| clients * n as u64 / rows.len() as u64;
     let shown = rows.iter().filter(|c| c.field_value(field_def).is_some()).count();
     if shown < rows.len() {
-        let clients = total.unwrap_or(rows.len() as u64);
-        let reads = clients * (rows.len() - shown) as u64 / rows.len() as u64;
-        let (n, window) = s.http.halo_rate;
-        let paced = reads.saturating_sub(u64::from(n)) as f64 * window.as_secs_f64() / f64::from(n);
+        let reads = scaled(rows.len() - shown);
         list.warn(&format!(
             "Halo's client list shows '{field}' for {shown} of {} clients: a run reads each matched client whose row \
-             does not show it on its own, up to about {reads} requests for {clients} clients, about {:.0} minutes at \
-             --halo-rate {n}/{} (nothing wrong; list rows with custom fields make runs faster)",
+             does not show it on its own, up to about {reads} requests for {clients} clients, {} (nothing wrong; list \
+             rows with custom fields make runs faster)",
             rows.len(),
-            paced / 60.0,
-            window.as_secs()
+            paced(s, reads)
         ));
     } else {
         list.ok(&format!("Halo's client list rows carry '{field}': no client is read on its own to see its value"));
     }
-    let linked = rows.iter().filter(|c| c.shows_ninja_link).count();
-    if s.plan.no_native_link {
-        list.ok("Halo's own NinjaOne link (ninjarmmid) is not used (--no-native-link)");
-    } else if linked == rows.len() {
-        list.ok("Halo's client list rows carry Halo's own NinjaOne link (ninjarmmid): the native tier can use it");
-    } else {
-        list.warn(&format!(
-            "Halo's client list shows its own NinjaOne link (ninjarmmid) on {linked} of {} rows: the native tier sees \
-             it only where a run reads a client anyway (no request is added to look for it)",
-            rows.len()
+    native_links(s, "client", rows, field_def, scaled, list);
+}
+
+/// Where Halo's own NinjaOne link will be read, and what it costs (`--native-links`).
+fn native_links(
+    s: &Settings,
+    noun: &str,
+    rows: &[halo::Record],
+    field: &halo::FieldDef,
+    scaled: impl Fn(usize) -> u64,
+    list: &mut Checklist,
+) {
+    use crate::plan::{Link, NativeLinks};
+    let carried = rows.iter().filter(|c| c.link != Link::Unseen).count();
+    let mode = s.plan.native_links;
+    if mode == NativeLinks::Off {
+        return list.ok(&format!("Halo's own NinjaOne link (ninjarmmid) on {noun}s is not used (--native-links off)"));
+    }
+    if carried == rows.len() {
+        return list.ok(&format!(
+            "Halo's {noun} list rows carry Halo's own NinjaOne link (ninjarmmid): no {noun} is read on its own for it"
         ));
     }
+    // Rows without a value: any of them may be an organization's in Halo's eyes.
+    let open = rows.iter().filter(|c| !matches!(c.field_value(field), Some(Some(_)))).count();
+    let reads = scaled(open);
+    list.ok(&match mode {
+        NativeLinks::Auto => format!(
+            "Halo's {noun} list rows do not carry Halo's own NinjaOne link (ninjarmmid), as Halo's API document has \
+             it: a run reads it from each {noun}'s own record where a decision depends on it (--native-links auto): \
+             while some NinjaOne value is on no {noun}, every {noun} holding no value, up to about {reads} requests, {} \
+             (with --native-links targets only the {noun}s about to be written by name)",
+            paced(s, reads)
+        ),
+        _ => format!(
+            "Halo's {noun} list rows do not carry Halo's own NinjaOne link (ninjarmmid): a run reads it only from the \
+             {noun}s about to be written by name (--native-links targets), at most one request each"
+        ),
+    });
+}
+
+/// How long `reads` more requests take at the Halo pacing in force, in words.
+fn paced(s: &Settings, reads: u64) -> String {
+    let (n, window) = s.http.halo_rate;
+    let seconds = reads.saturating_sub(u64::from(n)) as f64 * window.as_secs_f64() / f64::from(n);
+    format!("about {:.0} minutes at --halo-rate {n}/{}", seconds / 60.0, window.as_secs())
 }
 
 fn check_ninja(s: &Settings, http: &Http, list: &mut Checklist) {

@@ -139,6 +139,8 @@ pub enum ConfigError {
         not_a_number: bool,
     },
     BadRate(String),
+    /// --native-links holding something other than auto, targets or off.
+    BadNativeLinks(String),
     BadProxy(String),
     /// A field-name option holding a control character or a comma.
     NotAFieldName {
@@ -430,7 +432,7 @@ pub fn settings(raw: &RawArgs, env: &Env) -> Result<Mode, ConfigError> {
             ignore: layer.list("ignore"),
             id_mappings: id_mappings(&layer)?,
             ignore_ids: ids(&layer, "ignore-id")?,
-            no_native_link: layer.switch("no-native-link")?,
+            native_links: native_links(&layer)?,
             no_fuzzy: layer.switch("no-fuzzy")?,
             overwrite: layer.switch("overwrite")?,
             any_value: layer.switch("any-value")?,
@@ -510,6 +512,25 @@ fn field_names(layer: &Layer) -> Result<(String, String, Option<String>, Option<
         (None, None) => None,
     };
     Ok((ninja_field, halo_field, ninja_link_field, sites))
+}
+
+/// --native-links / NATIVE_LINKS, and its older switch --no-native-link (= off).
+fn native_links(layer: &Layer) -> Result<crate::plan::NativeLinks, ConfigError> {
+    use crate::plan::NativeLinks;
+    let off = layer.switch("no-native-link")?;
+    let mode = match layer.value("native-links").map(|m| m.trim().to_ascii_lowercase()) {
+        None => return Ok(if off { NativeLinks::Off } else { NativeLinks::Auto }),
+        Some(m) => match m.as_str() {
+            "auto" => NativeLinks::Auto,
+            "targets" => NativeLinks::Targets,
+            "off" => NativeLinks::Off,
+            _ => return Err(ConfigError::BadNativeLinks(m)),
+        },
+    };
+    if off && mode != NativeLinks::Off {
+        return Err(ConfigError::Contradict("no-native-link", "native-links"));
+    }
+    Ok(mode)
 }
 
 fn org_id(flag: &'static str, text: &str, item: &str) -> Result<i64, ConfigError> {

@@ -5,6 +5,7 @@
 use crate::http::{
     describe, read_ok, ApiError, Http, HttpError, Phase, Request, Response, Side, TokenCache, TokenSource, Unreadable,
 };
+use crate::plan::{Disagreement, Link};
 use crate::util::{clip, lenient_bool, lenient_id, pct, value_text};
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
@@ -78,11 +79,27 @@ pub struct Record {
     /// array; compact, decoded only to look a value up or to build an update.
     pub customfields: Option<CustomFields>,
     /// Halo's own NinjaOne link (`ninjarmmid`): the NinjaOne organization id (on a client) or
-    /// location id (on a site) its integration stored. None where the answer does not show one
-    /// (0, null or absent).
-    pub ninja_id: Option<i64>,
-    /// Whether the answer carried the `ninjarmmid` key at all (what --check reports).
-    pub shows_ninja_link: bool,
+    /// location id (on a site) its integration stored, where the answer carries the key at all
+    /// (Halo's API document has it on records, not on list rows); 0, null or -1 is no link.
+    pub link: Link,
+    /// The record read on its own disagrees with the list row the run holds (set by the caller
+    /// that compares them, `disagreement`).
+    pub disputed: Option<Disagreement>,
+}
+
+/// How `record` (read on its own) contradicts `row` (the list row a decision is made on): another
+/// id, another client (a site), or inactive where the row is active. What a decision relies on
+/// is checked against what the server sent.
+pub fn disagreement(row: &Record, record: &Record) -> Option<Disagreement> {
+    if record.id != row.id {
+        Some(Disagreement::OtherId(record.id))
+    } else if record.client_id != row.client_id {
+        Some(Disagreement::OtherClient { listed: row.client_id, record: record.client_id })
+    } else if record.inactive && !row.inactive {
+        Some(Disagreement::Inactive)
+    } else {
+        None
+    }
 }
 
 /// What the custom field objects of a collection of records (one Halo's clients) share, stored
@@ -649,15 +666,9 @@ impl Halo<'_> {
     pub fn record(&self, kind: Kind, id: i64) -> Result<Record, ApiError> {
         let noun = kind.noun();
         let (url, outcome) = self.get(kind.endpoints()[1], &format!("{}/{id}", kind.path()))?;
-        read_ok(&format!("Halo {noun} {id}"), &url, &outcome, |body| {
-            parse_record(body, kind, &self.shapes).and_then(|c| {
-                if c.id == id {
-                    Ok(c)
-                } else {
-                    Err(format!(" (the answer is {noun} {})", c.id).into())
-                }
-            })
-        })
+        // The answer is returned whatever record it is: the caller compares it with what it
+        // asked for (`disagreement`), and a record that is not the one asked for is never written.
+        read_ok(&format!("Halo {noun} {id}"), &url, &outcome, |body| parse_record(body, kind, &self.shapes))
     }
 
     /// Reads several records, a few at a time; the answers come in the order of `ids`.
@@ -761,8 +772,11 @@ fn record_from(v: &Value, kind: Kind, shapes: &FieldShapes) -> Option<Record> {
             Kind::Sites => v.get("client_id").and_then(lenient_id),
         },
         customfields: v.get("customfields").and_then(Value::as_array).map(|a| shapes.compact(a)),
-        ninja_id: v.get("ninjarmmid").and_then(lenient_id),
-        shows_ninja_link: v.get("ninjarmmid").is_some(),
+        link: match v.get("ninjarmmid") {
+            Some(id) => Link::Seen(lenient_id(id)),
+            None => Link::Unseen,
+        },
+        disputed: None,
     })
 }
 
@@ -845,8 +859,8 @@ mod tests {
             inactive: false,
             client_id: None,
             customfields: fields.as_array().map(|a| shapes.compact(a)),
-            ninja_id: None,
-            shows_ninja_link: false,
+            link: Link::Unseen,
+            disputed: None,
         }
     }
 

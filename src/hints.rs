@@ -150,6 +150,13 @@ impl fmt::Display for ConfigError {
                 write!(f, "--{flag} '{value}' must be a positive number of seconds")
             }
             ConfigError::BadRate(v) => write!(f, "--halo-rate '{v}' must look like N/SECONDS, e.g. 450/180"),
+            ConfigError::BadNativeLinks(v) => write!(
+                f,
+                "--native-links ({}, Script Variable {}) '{}' must be auto, targets or off",
+                env_of("native-links"),
+                camel(env_of("native-links")),
+                printable(v)
+            ),
             ConfigError::BadProxy(p) => write!(f, "--proxy '{p}' must be an http:// or https:// proxy URL"),
             ConfigError::NotAFieldName { flag, value } => {
                 write!(f, "--{flag} '{}' is not a field name", printable(value))

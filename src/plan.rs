@@ -27,15 +27,77 @@ pub struct OrgIn {
     pub link: Option<String>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct ClientIn {
     pub id: i64,
     pub name: String,
     pub inactive: bool,
     /// The field's current value: Some(None) = empty, None = not read yet.
     pub value: Option<Option<String>>,
-    /// Halo's own NinjaOne link: the organization id Halo's integration stored on the client.
-    pub ninja_id: Option<i64>,
+    /// Halo's own NinjaOne link: the organization id Halo's integration stored on the client,
+    /// as far as the answers read show it.
+    pub link: Link,
+    /// The client's own record, read on its own, disagrees with the list row the decision is
+    /// made on: it is never written.
+    pub disputed: Option<Disagreement>,
+}
+
+/// Halo's own NinjaOne link (`ninjarmmid`) on a client, as far as the run has seen it. Halo's
+/// API document puts it on the record (`GET /api/Client/{id}`), not on list rows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Link {
+    /// No answer read so far showed it.
+    #[default]
+    Unseen,
+    /// Shown: the NinjaOne organization (or location) id, or None for no link (0, null, -1).
+    Seen(Option<i64>),
+}
+
+impl Link {
+    fn names(self) -> Option<i64> {
+        match self {
+            Link::Seen(id) => id,
+            Link::Unseen => None,
+        }
+    }
+}
+
+/// How a record read on its own contradicts the list row a decision was made on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Disagreement {
+    /// The answer is another record (its id).
+    OtherId(i64),
+    /// A site's record names another client than its row (None: none).
+    OtherClient { listed: Option<i64>, record: Option<i64> },
+    /// The row says active, the record inactive.
+    Inactive,
+}
+
+impl std::fmt::Display for Disagreement {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let id = |c: &Option<i64>| c.map_or("none".to_string(), |c| format!("#{c}"));
+        match self {
+            Disagreement::OtherId(id) => write!(f, "Halo answered with the record of #{id} instead"),
+            Disagreement::OtherClient { listed, record } => {
+                write!(f, "its record names client {} where the list named client {}", id(record), id(listed))
+            }
+            Disagreement::Inactive => f.write_str("its record is inactive where the list showed it active"),
+        }
+    }
+}
+
+/// Where Halo's own NinjaOne link is read (`--native-links`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum NativeLinks {
+    /// From list rows where they carry it, else from the records a decision depends on: every
+    /// record a name is about to write to and, while some organization with a value has no
+    /// client holding it, every client holding no organization's value.
+    #[default]
+    Auto,
+    /// Only the records a name is about to write to.
+    Targets,
+    /// Not used.
+    Off,
 }
 
 /// The Halo client a mapping names: by exact name, or `#<id>`.
@@ -92,8 +154,8 @@ pub struct Options {
     pub id_mappings: Vec<IdMapping>,
     /// NinjaOne organization ids never synced (`--ignore-id`).
     pub ignore_ids: Vec<i64>,
-    /// Halo's own NinjaOne link (`ninjarmmid`) is not used (`--no-native-link`).
-    pub no_native_link: bool,
+    /// Where Halo's own NinjaOne link (`ninjarmmid`) is read, or whether it is used at all.
+    pub native_links: NativeLinks,
     /// What is being planned: organizations to clients, or (inside one linked pair) locations
     /// to sites, which adds the last tier `Tier::Single` and speaks of locations and sites.
     pub level: Level,
@@ -226,6 +288,12 @@ pub enum Tier {
 }
 
 impl Tier {
+    /// A tier that matches by names (or, for sites, by there being one place on each side):
+    /// weaker than any identity.
+    pub fn by_name(self) -> bool {
+        matches!(self, Tier::Exact | Tier::Fuzzy | Tier::Single)
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Tier::Linked => "linked",
@@ -257,8 +325,11 @@ pub struct Decision {
 
 pub struct Plan {
     pub decisions: Vec<Decision>,
-    /// Matched clients whose current value must be read before deciding.
+    /// Clients to read on their own before deciding: matched clients whose current value was
+    /// not seen, and clients whose own NinjaOne link a decision depends on (`NativeLinks`).
     pub unread: Vec<usize>,
+    /// How many of `unread` are read for their link (the rest for their value).
+    pub for_links: usize,
 }
 
 /// A GUID: 8-4-4-4-12 hex digits, optionally in braces.
@@ -424,9 +495,54 @@ impl<'a> Planner<'a> {
             .filter_map(|d| d.client)
             .filter(|&c| self.clients[c].value.is_none())
             .collect();
+        // Sites: a location with a value that matches no site by name may still be linked to a
+        // renamed site by that value; the pair's sites whose value was not seen are read first.
+        if self.opts.level == Level::Sites && decisions.iter().any(|d| d.status == Status::NoMatch && d.value.is_some())
+        {
+            unread.extend((0..self.clients.len()).filter(|&c| self.clients[c].value.is_none()));
+        }
         unread.sort_unstable();
         unread.dedup();
-        Plan { decisions, unread }
+        let mut links = self.link_reads(&decisions);
+        links.retain(|c| unread.binary_search(c).is_err());
+        let for_links = links.len();
+        unread.extend(links);
+        Plan { decisions, unread, for_links }
+    }
+
+    /// The clients whose own NinjaOne link a decision depends on and no answer has shown yet
+    /// (`NativeLinks`). Every client a name is about to write to: its link must be empty or
+    /// this organization's. And, in `Auto`, while some organization with a value has no client
+    /// holding it, every client that holds no organization's value: any of them may be that
+    /// organization's client in Halo's eyes, whatever the names say. A client holding an
+    /// organization's value is settled by that value.
+    fn link_reads(&self, decisions: &[Decision]) -> Vec<usize> {
+        let unseen = |c: usize| self.clients[c].link == Link::Unseen;
+        let mut reads: Vec<usize> = match self.opts.native_links {
+            NativeLinks::Off => return Vec::new(),
+            NativeLinks::Auto | NativeLinks::Targets => decisions
+                .iter()
+                .filter(|d| d.status == Status::WouldUpdate && d.tier.is_some_and(Tier::by_name))
+                .filter_map(|d| d.client)
+                .filter(|&c| unseen(c))
+                .collect(),
+        };
+        let usable = |v: &str| self.opts.any_value || is_guid(v);
+        let waiting = self
+            .orgs
+            .iter()
+            .filter(|o| !self.is_ignored(o))
+            .filter_map(|o| o.value.as_deref())
+            .any(|v| usable(v) && !self.holders.contains_key(&value_id(v)));
+        if self.opts.native_links == NativeLinks::Auto && waiting {
+            reads.extend((0..self.clients.len()).filter(|&c| unseen(c)).filter(|&c| match &self.clients[c].value {
+                Some(Some(v)) => !self.value_count.contains_key(&value_id(v)),
+                _ => true,
+            }));
+        }
+        reads.sort_unstable();
+        reads.dedup();
+        reads
     }
 
     fn words(&self) -> &'static Words {
@@ -455,9 +571,13 @@ impl<'a> Planner<'a> {
     // ----- 1. Each organization's claim, tier by tier ----------------------------------------
 
     /// The organization's claim, or None when it is ignored.
+    fn is_ignored(&self, o: &OrgIn) -> bool {
+        self.ignored.contains(&exact_key(&o.name)) || self.opts.ignore_ids.contains(&o.id)
+    }
+
     fn claim(&self, oi: usize) -> Option<Claim> {
         let o = &self.orgs[oi];
-        if self.ignored.contains(&exact_key(&o.name)) || self.opts.ignore_ids.contains(&o.id) {
+        if self.is_ignored(o) {
             return None;
         }
         let claim = self.linked(oi).or_else(|| {
@@ -465,18 +585,51 @@ impl<'a> Planner<'a> {
             // client); it can still be linked by value.
             if exact_key(&o.name).is_empty() {
                 let w = self.words();
-                return self.single(oi).or(Some(Claim::fail(
+                return self.single(oi).map(|c| self.unless_linked_elsewhere(oi, c)).or(Some(Claim::fail(
                     Status::NoMatch,
                     format!("the {} has no name; name it after its {}", w.ninja_long, w.halo),
                 )));
             }
-            self.manual(oi)
-                .or_else(|| self.native(oi))
-                .or_else(|| self.exact(oi))
-                .or_else(|| self.fuzzy(oi))
-                .or_else(|| self.single(oi))
+            self.manual(oi).or_else(|| self.native(oi)).or_else(|| self.by_name(oi))
         });
         Some(claim.unwrap_or_else(|| self.no_match(oi)))
+    }
+
+    /// Tiers 3 to 5: the names (exact, then the evidence rules), then the single place; a
+    /// client that Halo's own link gives to another organization is never taken by them.
+    fn by_name(&self, oi: usize) -> Option<Claim> {
+        let claim = self.exact(oi).or_else(|| self.fuzzy(oi)).or_else(|| self.single(oi))?;
+        Some(self.unless_linked_elsewhere(oi, claim))
+    }
+
+    /// A match by name to a client whose own NinjaOne link names another organization is
+    /// refused, naming both: Halo's integration says the client is someone else's.
+    fn unless_linked_elsewhere(&self, oi: usize, claim: Claim) -> Claim {
+        let Claim::Match { client, tier, .. } = &claim else { return claim };
+        if self.opts.native_links == NativeLinks::Off {
+            return claim;
+        }
+        match self.clients[client.0].link.names() {
+            Some(other) if other != self.orgs[oi].id => {
+                let w = self.words();
+                let named = match self.orgs.iter().find(|o| o.id == other) {
+                    Some(o) => format!("'{}' (#{other})", o.name),
+                    None => format!("#{other}, which NinjaOne does not list here"),
+                };
+                Claim::fail(
+                    Status::Ambiguous,
+                    format!(
+                        "the name matches {} ({}), but Halo's own NinjaOne link on it names {} {named}, not this one; \
+                         nothing is written: {}, or correct the link in Halo",
+                        self.describe(*client),
+                        tier.name(),
+                        w.ninja_long,
+                        w.map_it
+                    ),
+                )
+            }
+            _ => claim,
+        }
     }
 
     /// Tier 0: exactly one (usable) client already holds the organization's value.
@@ -593,12 +746,12 @@ impl<'a> Planner<'a> {
     /// `ambiguous`, naming both. (A client holding another value is judged like any match: a
     /// conflict.)
     fn native(&self, oi: usize) -> Option<Claim> {
-        if self.opts.no_native_link {
+        if self.opts.native_links == NativeLinks::Off {
             return None;
         }
         let o = &self.orgs[oi];
         let linked: Vec<ClientIx> =
-            (0..self.clients.len()).filter(|&i| self.clients[i].ninja_id == Some(o.id)).map(ClientIx).collect();
+            (0..self.clients.len()).filter(|&i| self.clients[i].link.names() == Some(o.id)).map(ClientIx).collect();
         let c = match linked.as_slice() {
             [] => return None,
             [c] => *c,
@@ -890,6 +1043,17 @@ impl<'a> Planner<'a> {
     ) -> (Status, String, Option<String>) {
         let c = &self.clients[client.0];
         let matched = format!("{} match: {claim_detail}", tier.map_or("", Tier::name));
+        if let Some(why) = &c.disputed {
+            // Nothing is written on a row its own record contradicts.
+            return (
+                Status::Conflict,
+                format!(
+                    "{} was matched on Halo's list, but {why}; nothing is written: check it in Halo",
+                    self.describe(client)
+                ),
+                None,
+            );
+        }
         let current = match &c.value {
             None => {
                 return (
@@ -950,7 +1114,7 @@ mod tests {
         OrgIn { id, name: name.into(), value: v.map(str::to_string), link: None }
     }
     fn client(id: i64, name: &str, v: Option<&str>) -> ClientIn {
-        ClientIn { id, name: name.into(), inactive: false, value: Some(v.map(str::to_string)), ninja_id: None }
+        ClientIn { id, name: name.into(), value: Some(v.map(str::to_string)), ..ClientIn::default() }
     }
     fn status_of(p: &Plan, id: i64) -> (Status, Option<Tier>, Option<usize>) {
         let d = p.decisions.iter().find(|d| d.ninja_id == id).unwrap();
@@ -1056,7 +1220,7 @@ mod tests {
     #[test]
     fn unknown_values_are_asked_for() {
         let orgs = vec![org(1, "Acme", Some(G1))];
-        let clients = vec![ClientIn { id: 10, name: "Acme".into(), inactive: false, value: None, ninja_id: None }];
+        let clients = vec![ClientIn { id: 10, name: "Acme".into(), ..ClientIn::default() }];
         let p = plan(&orgs, &clients, &Options::default());
         assert_eq!(p.unread, vec![0]);
     }

@@ -133,6 +133,13 @@ pub struct Report {
     /// Active Halo clients that hold no organization's value and received none: a client
     /// without an RMM is normal, but an MSP reviews them as it reviews `no_match`.
     pub unlinked_clients: Vec<Unlinked>,
+    /// Active Halo clients whose value the run never saw (list rows without values, not read on
+    /// their own): never called linked or unlinked.
+    pub unchecked_clients: Vec<Unlinked>,
+    /// What the run could not see (Halo's own NinjaOne link where no answer showed it, the
+    /// values of unchecked clients): said, without an exit code of its own.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
     /// The site level's lines and counts, when it is configured.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sites: Option<Vec<SiteLine>>,

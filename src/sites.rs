@@ -27,8 +27,10 @@ pub struct SiteIn<'a> {
     pub inactive: bool,
     /// As `ClientIn::value`: None = not known, Some(None) = known to be empty.
     pub value: Option<Option<String>>,
-    /// Halo's own NinjaOne link: the location id its integration stored.
-    pub ninja_id: Option<i64>,
+    /// Halo's own NinjaOne link: the location id its integration stored, as far as seen.
+    pub link: plan::Link,
+    /// The site's own record disagrees with its list row (never written).
+    pub disputed: Option<plan::Disagreement>,
 }
 
 /// A certain organization <-> client link, inside which sites are matched.
@@ -47,9 +49,11 @@ pub struct SiteDecision {
 
 pub struct SitePlan {
     pub decisions: Vec<SiteDecision>,
-    /// Matched sites (indexes) whose current value was not seen: the caller reads them and
-    /// plans again.
+    /// Sites (indexes) to read on their own before deciding (as `plan::Plan::unread`): the
+    /// caller reads them and plans again.
     pub unread: Vec<usize>,
+    /// How many of `unread` are read for their link.
+    pub for_links: usize,
 }
 
 /// The site options of a run: the organization level's value and tier switches, no mappings
@@ -60,7 +64,7 @@ pub fn options(org: &Options) -> Options {
         any_value: org.any_value,
         include_inactive: org.include_inactive,
         no_fuzzy: org.no_fuzzy,
-        no_native_link: org.no_native_link,
+        native_links: org.native_links,
         level: plan::Level::Sites,
         ..Options::default()
     }
@@ -85,7 +89,7 @@ pub fn plan(pairs: &[Pair], locations: &[LocationIn], sites: &[SiteIn], opts: &O
     for v in locations.iter().filter_map(|l| l.value) {
         *value_count.entry(plan::value_id(v)).or_default() += 1;
     }
-    let mut out = SitePlan { decisions: Vec::new(), unread: Vec::new() };
+    let mut out = SitePlan { decisions: Vec::new(), unread: Vec::new(), for_links: 0 };
     for pair in pairs {
         let Some(locs) = by_org.get(&pair.org_id) else { continue };
         let here: &[usize] = by_client.get(&pair.client_id).map_or(&[], Vec::as_slice);
@@ -105,12 +109,14 @@ pub fn plan(pairs: &[Pair], locations: &[LocationIn], sites: &[SiteIn], opts: &O
                     name: s.name.to_string(),
                     inactive: s.inactive,
                     value: s.value.clone(),
-                    ninja_id: s.ninja_id,
+                    link: s.link,
+                    disputed: s.disputed.clone(),
                 }
             })
             .collect();
         let p = plan::plan(&orgs, &clients, opts);
         out.unread.extend(p.unread.iter().map(|&k| here[k]));
+        out.for_links += p.for_links;
         for mut d in p.decisions {
             d.client = d.client.map(|k| here[k]);
             d.suggestions = d.suggestions.into_iter().map(|(k, s)| (here[k], s)).collect();
@@ -172,7 +178,8 @@ mod tests {
             name,
             inactive: false,
             value: Some(v.map(str::to_string)),
-            ninja_id: None,
+            link: plan::Link::Seen(None),
+            disputed: None,
         }
     }
     fn outcome(p: &SitePlan, location: i64) -> (Status, Option<Tier>, Option<usize>) {
@@ -194,7 +201,7 @@ mod tests {
         ];
         let mut sites = vec![site(1000, 10, "Head Office", None), site(1001, 10, "Depot", None)];
         sites.push(site(2000, 20, "Warehouse", None));
-        sites[1].ninja_id = Some(101);
+        sites[1].link = plan::Link::Seen(Some(101));
         let p = plan(&pairs, &locations, &sites, &opts());
         assert_eq!(p.decisions.len(), 2, "only the linked organization's locations");
         assert_eq!(outcome(&p, 100), (Status::WouldUpdate, Some(Tier::Exact), Some(0)));

@@ -148,7 +148,7 @@ pub fn explain(s: &Settings, name: &str) -> Exit {
         // One organization is explained: the site level is not read.
         let without_sites = Settings { sites: None, ..s.clone() };
         let mut data = read(&without_sites, &halo, &ninja)?;
-        let plan = plan_with_reads(s, &halo, &mut data, &mut perf)?;
+        let (plan, _) = plan_with_reads(s, &halo, &mut data, &mut perf)?;
         let (orgs, clients) = plan_inputs(&data);
         for l in crate::explain::explain(name, &orgs, &clients, &plan, &s.plan) {
             output::result(&l);
@@ -262,25 +262,30 @@ fn plan_inputs(data: &Data) -> (Vec<OrgIn>, Vec<ClientIn>) {
             name: c.name.clone(),
             inactive: c.inactive,
             value: c.field_value(&data.field),
-            ninja_id: c.ninja_id,
+            link: c.link,
+            disputed: c.disputed.clone(),
         })
         .collect();
     (orgs, clients)
 }
 
-/// Plans; where the list did not show a matched client's current value, reads that client and
-/// plans again. Each client is read at most once: what its own answer does not show stays
-/// unknown, and the plan never writes over an unknown value.
-fn plan_with_reads(s: &Settings, halo: &Halo, data: &mut Data, perf: &mut Performance) -> Result<plan::Plan, RunError> {
-    let mut read_once = std::collections::HashSet::new();
+/// Plans; where a decision depends on what the list did not show (a matched client's current
+/// value, a client's own NinjaOne link), reads those clients and plans again. Each client is
+/// read at most once: what its own answer does not show stays unknown, and the plan never
+/// writes over an unknown value.
+fn plan_with_reads(
+    s: &Settings,
+    halo: &Halo,
+    data: &mut Data,
+    perf: &mut Performance,
+) -> Result<(plan::Plan, Reread), RunError> {
+    let mut reread = Reread::default();
     loop {
         let (orgs, clients) = plan_inputs(data);
         let p = timed(perf, || plan::plan(&orgs, &clients, &s.plan));
-        let to_read = not_yet_read(&p.unread, &mut read_once);
-        if to_read.is_empty() {
-            return Ok(p);
+        if !reread.next(halo, halo::Kind::Clients, &data.field, &mut data.clients, &p.unread, p.for_links)? {
+            return Ok((p, reread));
         }
-        read_again(halo, halo::Kind::Clients, &data.field, &mut data.clients, &to_read)?;
     }
 }
 
@@ -294,36 +299,70 @@ fn timed<T>(perf: &mut Performance, plan: impl FnOnce() -> T) -> T {
     p
 }
 
-/// The records a plan asks to read that were not read yet (each is read at most once: what its
-/// own answer does not show stays unknown), now marked as read.
-fn not_yet_read(unread: &[usize], read_once: &mut std::collections::HashSet<usize>) -> Vec<usize> {
-    unread.iter().copied().filter(|&i| read_once.insert(i)).collect()
+/// The records of one level read on their own, each at most once (what its own answer does
+/// not show stays unknown).
+#[derive(Default)]
+struct Reread {
+    once: std::collections::HashSet<usize>,
 }
 
-/// Reads these records (indexes into `records`) one by one and keeps what their own answers show
-/// of the custom fields and of Halo's own NinjaOne link.
-fn read_again(
-    halo: &Halo,
-    kind: halo::Kind,
-    field: &FieldDef,
-    records: &mut [Record],
-    to_read: &[usize],
-) -> Result<(), RunError> {
+impl Reread {
+    /// Reads the records a plan asks for (`unread`: indexes into `records`, the last
+    /// `for_links` of them for their NinjaOne link) that were not read yet. False when there
+    /// was none: the plan stands.
+    fn next(
+        &mut self,
+        halo: &Halo,
+        kind: halo::Kind,
+        field: &FieldDef,
+        records: &mut [Record],
+        unread: &[usize],
+        for_links: usize,
+    ) -> Result<bool, RunError> {
+        let (values, links) = unread.split_at(unread.len() - for_links);
+        let values: Vec<usize> = values.iter().copied().filter(|&i| self.once.insert(i)).collect();
+        let links: Vec<usize> = links.iter().copied().filter(|&i| self.once.insert(i)).collect();
+        if values.is_empty() && links.is_empty() {
+            return Ok(false);
+        }
+        let mut why = Vec::new();
+        if !values.is_empty() {
+            why.push(format!("{} matched, whose list rows did not show '{}'", values.len(), field.name));
+        }
+        if !links.is_empty() {
+            why.push(format!("{} for Halo's own NinjaOne link, which list rows do not show", links.len()));
+        }
+        output::info(&format!(
+            "reading {} Halo {} one by one: {}",
+            values.len() + links.len(),
+            kind.plural(),
+            why.join("; ")
+        ));
+        read_again(halo, kind, records, &[values, links].concat())?;
+        Ok(true)
+    }
+
+    /// Of the records read, those whose own answer did not show Halo's own NinjaOne link either.
+    fn links_unseen(&self, records: &[Record]) -> usize {
+        self.once.iter().filter(|&&i| records[i].link == plan::Link::Unseen).count()
+    }
+}
+
+/// Reads these records (indexes into `records`) one by one. Where the answer is the record of
+/// the row (the same id, client and activity) its custom fields and Halo's own NinjaOne link are
+/// kept; where it disagrees with the row, the row is marked (`disputed`) and never written.
+fn read_again(halo: &Halo, kind: halo::Kind, records: &mut [Record], to_read: &[usize]) -> Result<(), RunError> {
     let ids: Vec<i64> = to_read.iter().map(|&i| records[i].id).collect();
-    output::info(&format!(
-        "Halo's {} list did not show '{}' for {} matched {}; reading them one by one",
-        kind.noun(),
-        field.name,
-        ids.len(),
-        kind.plural()
-    ));
     // In the order asked for, so each answer belongs to the same position of `to_read`.
     for (&i, (_, r)) in to_read.iter().zip(halo.records_by_id(kind, &ids)) {
         let read = r?;
-        records[i].customfields = read.customfields;
-        // Halo's own NinjaOne link, where the detail shows it and the list row did not.
-        if read.shows_ninja_link {
-            records[i].ninja_id = read.ninja_id;
+        let row = &mut records[i];
+        row.disputed = halo::disagreement(row, &read);
+        if row.disputed.is_none() {
+            row.customfields = read.customfields;
+            if read.link != plan::Link::Unseen {
+                row.link = read.link;
+            }
         }
     }
     Ok(())
@@ -332,7 +371,8 @@ fn read_again(
 /// The report lines and the run-level findings that need a person.
 fn decide_and_write(s: &Settings, halo: &Halo, mut data: Data, perf: &mut Performance) -> Result<Decided, RunError> {
     let list_had_values = data.clients.iter().any(|c| c.field_value(&data.field).is_some());
-    let plan = plan_with_reads(s, halo, &mut data, perf)?;
+    let (plan, reread) = plan_with_reads(s, halo, &mut data, perf)?;
+    let mut notes = link_notes(&s.plan, halo::Kind::Clients, data.clients.iter(), reread.links_unseen(&data.clients));
     let mut decisions = plan.decisions;
     if !s.dry_run {
         let records =
@@ -400,8 +440,17 @@ fn decide_and_write(s: &Settings, halo: &Halo, mut data: Data, perf: &mut Perfor
             ));
         }
     }
-    let unlinked = unlinked_clients(&data, &decisions);
-    let Some(site_data) = data.sites.take() else { return Ok(Decided { lines, attention, unlinked, sites: None }) };
+    let (unlinked, unchecked) = unlinked_clients(&data, &decisions);
+    if !unchecked.is_empty() {
+        notes.push(format!(
+            "Halo's answers did not show '{}' for {} active client(s) (the report's unchecked_clients lists them): \
+             whether they hold a value, and whose, was not seen",
+            data.field.name,
+            unchecked.len()
+        ));
+    }
+    let mut decided = Decided { lines, attention, notes, unlinked, unchecked, sites: None };
+    let Some(site_data) = data.sites.take() else { return Ok(decided) };
     let pairs = certain_pairs(&decisions, &data.clients);
     // The organizations are decided and written: what the site level needs of them is the
     // pairs and the names. The rest goes before the sites are planned (at 10,000 organizations
@@ -411,8 +460,41 @@ fn decide_and_write(s: &Settings, halo: &Halo, mut data: Data, perf: &mut Perfor
         c.customfields = None;
     }
     (data.values, data.links) = (HashMap::new(), HashMap::new());
-    let sites = decide_and_write_sites(s, halo, site_data, &pairs, &data, perf)?;
-    Ok(Decided { lines, attention, unlinked, sites: Some(sites) })
+    let (sites, site_notes) = decide_and_write_sites(s, halo, site_data, &pairs, &data, perf)?;
+    decided.sites = Some(sites);
+    decided.notes.extend(site_notes);
+    Ok(decided)
+}
+
+/// What a level's run could not see of Halo's own NinjaOne link, said in words: records read for
+/// it whose answer did not show it either (`read_unseen`), and, with `--native-links targets`,
+/// the records not read at all.
+fn link_notes<'r>(
+    opts: &plan::Options,
+    kind: halo::Kind,
+    records: impl Iterator<Item = &'r Record>,
+    read_unseen: usize,
+) -> Vec<String> {
+    let mut notes = Vec::new();
+    if opts.native_links != plan::NativeLinks::Off && read_unseen > 0 {
+        notes.push(format!(
+            "Halo's own records of {read_unseen} {} read for Halo's own NinjaOne link (ninjarmmid) did not show it \
+             either: it could not be checked for them",
+            kind.plural()
+        ));
+    }
+    let not_read = records.filter(|r| r.link == plan::Link::Unseen).count().saturating_sub(read_unseen);
+    if opts.native_links == plan::NativeLinks::Targets && not_read > 0 {
+        notes.push(format!(
+            "--native-links targets: Halo's own NinjaOne link was read only on the {} about to be written by name; on \
+             {not_read} other {} it was not looked for, so a NinjaOne {} that Halo links to one of them is not seen \
+             (--native-links auto reads them)",
+            kind.plural(),
+            kind.plural(),
+            if kind == halo::Kind::Clients { "organization" } else { "location" }
+        ));
+    }
+    notes
 }
 
 /// The certain organization <-> client links sites are matched inside: linked, manual, native
@@ -452,7 +534,8 @@ fn site_inputs(sd: &SiteData) -> (Vec<crate::sites::LocationIn<'_>>, Vec<crate::
             name: &r.name,
             inactive: r.inactive,
             value: r.field_value(&sd.field),
-            ninja_id: r.ninja_id,
+            link: r.link,
+            disputed: r.disputed.clone(),
         })
         .collect();
     (locations, sites)
@@ -468,18 +551,20 @@ fn decide_and_write_sites(
     pairs: &[crate::sites::Pair],
     data: &Data,
     perf: &mut Performance,
-) -> Result<Vec<report::SiteLine>, RunError> {
+) -> Result<(Vec<report::SiteLine>, Vec<String>), RunError> {
     let opts = crate::sites::options(&s.plan);
-    let mut read_once = std::collections::HashSet::new();
+    let mut reread = Reread::default();
     let plan = loop {
         let (locations, sites) = site_inputs(&sd);
         let p = timed(perf, || crate::sites::plan(pairs, &locations, &sites, &opts));
-        let to_read = not_yet_read(&p.unread, &mut read_once);
-        if to_read.is_empty() {
+        if !reread.next(halo, halo::Kind::Sites, &sd.field, &mut sd.sites, &p.unread, p.for_links)? {
             break p;
         }
-        read_again(halo, halo::Kind::Sites, &sd.field, &mut sd.sites, &to_read)?;
     };
+    // Only the sites of the certain pairs are the site level's concern.
+    let in_pairs: std::collections::HashSet<i64> = pairs.iter().map(|p| p.client_id).collect();
+    let paired = sd.sites.iter().filter(|r| r.client_id.is_some_and(|c| in_pairs.contains(&c)));
+    let notes = link_notes(&opts, halo::Kind::Sites, paired, reread.links_unseen(&sd.sites));
     let mut decisions = plan.decisions;
     if !s.dry_run {
         let records = Written { kind: halo::Kind::Sites, records: &mut sd.sites, defs: &sd.defs, field: &sd.field };
@@ -487,7 +572,7 @@ fn decide_and_write_sites(
     }
     let org_names: HashMap<i64, &str> = data.orgs.iter().map(|o| (o.id, o.name.as_str())).collect();
     let client_names: HashMap<i64, &str> = data.clients.iter().map(|c| (c.id, c.name.as_str())).collect();
-    Ok(decisions
+    let lines = decisions
         .into_iter()
         .map(|sdn| {
             let d = sdn.decision;
@@ -507,7 +592,8 @@ fn decide_and_write_sites(
                 halo_client_name: client_names.get(&sdn.client_id).copied().unwrap_or("").to_string(),
             }
         })
-        .collect())
+        .collect();
+    Ok((lines, notes))
 }
 
 /// What a run decided and did: one line per organization, findings about the whole run that
@@ -515,32 +601,35 @@ fn decide_and_write_sites(
 struct Decided {
     lines: Vec<OrgLine>,
     attention: Vec<String>,
+    /// What the run could not see (said on stdout and in the report; no exit code of its own).
+    notes: Vec<String>,
     unlinked: Vec<report::Unlinked>,
+    /// Active clients whose value the run never saw.
+    unchecked: Vec<report::Unlinked>,
     /// The site level's lines, when it is configured.
     sites: Option<Vec<report::SiteLine>>,
 }
 
 /// Active Halo clients that hold no organization's value (their value is known: empty, or one
-/// no organization has) and were not written in this run. Clients whose value the run never saw
-/// are not listed: nothing is said about data that was not read.
-fn unlinked_clients(data: &Data, decisions: &[plan::Decision]) -> Vec<report::Unlinked> {
+/// no organization has) and were not written in this run; and apart from them, the active
+/// clients whose value the run never saw (unchecked): nothing is said of data that was not read.
+fn unlinked_clients(data: &Data, decisions: &[plan::Decision]) -> (Vec<report::Unlinked>, Vec<report::Unlinked>) {
     let values: std::collections::HashSet<String> = data.values.values().map(|v| plan::value_key(v)).collect();
     let written: std::collections::HashSet<usize> = decisions
         .iter()
         .filter(|d| matches!(d.status, Status::Updated | Status::WouldUpdate))
         .filter_map(|d| d.client)
         .collect();
-    data.clients
-        .iter()
-        .enumerate()
-        .filter(|(i, c)| !c.inactive && !written.contains(i))
-        .filter(|(_, c)| match c.field_value(&data.field) {
-            Some(Some(v)) => !values.contains(&plan::value_key(&v)),
-            Some(None) => true,
-            None => false,
-        })
-        .map(|(_, c)| report::Unlinked { halo_id: c.id, halo_name: c.name.clone() })
-        .collect()
+    let (mut unlinked, mut unchecked) = (Vec::new(), Vec::new());
+    for (_, c) in data.clients.iter().enumerate().filter(|(i, c)| !c.inactive && !written.contains(i)) {
+        let listed = report::Unlinked { halo_id: c.id, halo_name: c.name.clone() };
+        match c.field_value(&data.field) {
+            Some(Some(v)) if values.contains(&plan::value_key(&v)) => {}
+            Some(_) => unlinked.push(listed),
+            None => unchecked.push(listed),
+        }
+    }
+    (unlinked, unchecked)
 }
 
 /// How a run ends, for the report.
@@ -548,7 +637,9 @@ struct Ending<'a> {
     code: Exit,
     error: Option<&'a str>,
     attention: &'a [String],
+    notes: &'a [String],
     unlinked: Vec<report::Unlinked>,
+    unchecked: Vec<report::Unlinked>,
     sites: Option<Vec<report::SiteLine>>,
 }
 
@@ -588,7 +679,12 @@ fn write_decided(halo: &Halo, w: Written, mut decisions: Vec<&mut plan::Decision
         match r.unwrap_or(Err(crate::write::Failure::NoAnswer)) {
             Ok(()) => d.status = Status::Updated,
             Err(failure) => {
-                d.status = Status::Failed;
+                // A record that contradicts its list row needs a person, as any conflict does;
+                // every other failure is a failed write.
+                d.status = match failure {
+                    crate::write::Failure::Disagrees { .. } => Status::Conflict,
+                    _ => Status::Failed,
+                };
                 d.detail = crate::write::Said(&failure, w.kind).to_string();
             }
         }
@@ -607,7 +703,7 @@ fn requests(http: Option<&Http>) -> Requests {
 }
 
 fn finish(s: &Settings, started: SystemTime, http: &Http, decided: Decided, perf: Performance) -> Exit {
-    let Decided { lines, attention, unlinked, sites } = decided;
+    let Decided { lines, attention, notes, unlinked, unchecked, sites } = decided;
     let attention = attention.as_slice();
     let counts = Counts::of(&lines);
     let site_counts = sites.as_ref().map(|l| Counts::of_statuses(l.iter().map(|l| l.status)));
@@ -626,10 +722,20 @@ fn finish(s: &Settings, started: SystemTime, http: &Http, decided: Decided, perf
     for a in attention {
         output::result(&format!("attention: {}", crate::util::printable(a)));
     }
-    if !unlinked.is_empty() {
+    for n in &notes {
+        output::result(&format!("not seen: {}", crate::util::printable(n)));
+    }
+    if !unlinked.is_empty() || !unchecked.is_empty() {
+        let unchecked_too = match unchecked.len() {
+            0 => String::new(),
+            n => format!(
+                "; {n} more whose value Halo's answers did not show were not checked (unchecked_clients), neither \
+                 linked nor unlinked"
+            ),
+        };
         output::result(&format!(
             "unlinked: {} active Halo client(s) hold no NinjaOne organization's value (the report's unlinked_clients \
-             lists them; a client without an RMM is normal)",
+             lists them; a client without an RMM is normal){unchecked_too}",
             unlinked.len()
         ));
     }
@@ -654,7 +760,8 @@ fn finish(s: &Settings, started: SystemTime, http: &Http, decided: Decided, perf
     for ((side, endpoint), n) in &st.requests {
         output::detail(&format!("requests: {} {endpoint}: {n}", side.name()));
     }
-    write_report(s, started, Some(http), lines, Ending { code, error: None, attention, unlinked, sites }, perf)
+    let ending = Ending { code, error: None, attention, notes: &notes, unlinked, unchecked, sites };
+    write_report(s, started, Some(http), lines, ending, perf)
 }
 
 fn finish_fatal(s: &Settings, started: SystemTime, http: Option<&Http>, error: &RunError, perf: Performance) -> Exit {
@@ -668,7 +775,15 @@ fn finish_fatal(s: &Settings, started: SystemTime, http: Option<&Http>, error: &
         started,
         http,
         Vec::new(),
-        Ending { code, error: Some(error), attention: &[], unlinked: Vec::new(), sites: None },
+        Ending {
+            code,
+            error: Some(error),
+            attention: &[],
+            notes: &[],
+            unlinked: Vec::new(),
+            unchecked: Vec::new(),
+            sites: None,
+        },
         perf,
     )
 }
@@ -681,8 +796,8 @@ fn write_report(
     ending: Ending,
     mut perf: Performance,
 ) -> Exit {
-    let Ending { code, error, attention, mut unlinked, mut sites } = ending;
-    for u in &mut unlinked {
+    let Ending { code, error, attention, notes, mut unlinked, mut unchecked, mut sites } = ending;
+    for u in unlinked.iter_mut().chain(unchecked.iter_mut()) {
         u.halo_name = output::redact(&u.halo_name);
     }
     let Some(path) = &s.report else { return code };
@@ -715,6 +830,8 @@ fn write_report(
         counts: Counts::of(&orgs),
         orgs,
         unlinked_clients: unlinked,
+        unchecked_clients: unchecked,
+        notes: notes.iter().map(|n| output::redact(n)).collect(),
         sites,
         site_counts,
         exit_code: code.code(),

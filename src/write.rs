@@ -67,6 +67,10 @@ pub enum Failure {
     EmptiedByProbe(Box<Failure>),
     /// The server's answer said nothing of this record.
     NoAnswer,
+    /// Its own record, read just before or after the write, contradicts the list row the
+    /// decision was made on (another record, another client, inactive): not written, or, when
+    /// seen after the write, written to a record that is not what the list said.
+    Disagrees { written: bool, why: plan::Disagreement },
 }
 
 /// Why all writing stopped.
@@ -167,6 +171,13 @@ impl std::fmt::Display for Said<'_, Failure> {
                 )
             }
             Failure::NoAnswer => write!(f, "no answer for this {noun}"),
+            Failure::Disagrees { written: false, why } => {
+                write!(f, "not written: the {noun} was matched on Halo's list, but {why}; check it in Halo")
+            }
+            Failure::Disagrees { written: true, why } => write!(
+                f,
+                "written, but reading it back, {why}: it is not the {noun} Halo's list showed; check it in Halo"
+            ),
         }
     }
 }
@@ -294,6 +305,10 @@ fn first_write(
                 continue;
             }
         };
+        if let Some(why) = halo::disagreement(planned, &fresh) {
+            results[k] = Some(Err(Failure::Disagrees { written: false, why }));
+            continue;
+        }
         let key = |c: &Record| c.field_value(&field).map(|v| v.map(|v| plan::value_key(&v)));
         if key(&fresh) != key(planned) {
             results[k] = Some(Err(Failure::Changed));
@@ -353,7 +368,12 @@ fn probe(
         output::warn("warning: Halo refused the probe write; whole arrays will be posted");
         return Semantics::Unknown;
     }
-    let kept = server.read(before.id).ok().and_then(|now| now.field_value(&field));
+    // Only the record itself tells: an answer that is another record says nothing of it.
+    let kept = server
+        .read(before.id)
+        .ok()
+        .filter(|now| halo::disagreement(&before, now).is_none())
+        .and_then(|now| now.field_value(&field));
     let semantics = match &kept {
         Some(Some(v)) if plan::value_key(v) == plan::value_key(value) => return Semantics::Merge,
         Some(None) => Semantics::Replace,
@@ -400,12 +420,19 @@ fn write_rest(
         let ids: Vec<i64> = unready.iter().map(|&ci| t.records[ci].id).collect();
         for (&ci, (_, r)) in unready.iter().zip(server.read_many(&ids)) {
             if let Ok(c) = r {
-                t.records[ci].customfields = c.customfields;
+                t.records[ci].disputed = halo::disagreement(&t.records[ci], &c);
+                if t.records[ci].disputed.is_none() {
+                    t.records[ci].customfields = c.customfields;
+                }
             }
         }
-        ready.retain(|&(k, ci)| match t.records[ci].others_postable(t.defs, &field) {
-            Ok(_) => true,
-            Err(why) => {
+        ready.retain(|&(k, ci)| match (&t.records[ci].disputed, t.records[ci].others_postable(t.defs, &field)) {
+            (Some(why), _) => {
+                results[k] = Some(Err(Failure::Disagrees { written: false, why: why.clone() }));
+                false
+            }
+            (None, Ok(_)) => true,
+            (None, Err(why)) => {
                 let replace = semantics == Semantics::Replace;
                 results[k] = Some(Err(Failure::Unpostable { replace, why: why.to_string() }));
                 false
@@ -474,6 +501,9 @@ fn read_back(
 /// Whether a written client reads back right: `expected` kept and (with `others`) no other
 /// custom field changed since `before`.
 fn written_right(before: &Record, now: &Record, field: &FieldDef, expected: &str, others: bool) -> Outcome {
+    if let Some(why) = halo::disagreement(before, now) {
+        return Err(Failure::Disagrees { written: true, why });
+    }
     kept(now, field, expected)?;
     if others {
         disturbed(before, now, field)?;

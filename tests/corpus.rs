@@ -24,7 +24,7 @@ fn load() -> Corpus {
                 name: f[1].to_string(),
                 inactive: false,
                 value: Some(None),
-                ninja_id: None,
+                ..ClientIn::default()
             }),
             "org" => {
                 let id = orgs.len() as i64 + 1;

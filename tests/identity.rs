@@ -14,13 +14,6 @@ fn tenant(orgs: Vec<ninja_halo_sim::Org>, clients: Vec<Client>) -> Tenant {
     Tenant { orgs, clients, fields: tenants::client_fields(), ..Tenant::default() }
 }
 
-fn detail_reads(sim: &Sim) -> usize {
-    sim.requests()
-        .iter()
-        .filter(|q| q.method == "GET" && q.path.to_ascii_lowercase().starts_with("/api/client/"))
-        .count()
-}
-
 #[test]
 fn halos_own_ninjaone_link_is_a_tier_and_every_contradiction_is_refused() {
     let t = tenant(
@@ -80,41 +73,194 @@ fn halos_own_ninjaone_link_is_a_tier_and_every_contradiction_is_refused() {
     }
 }
 
+/// Issue 26's cases, in the vendors' world (Halo's own link only on the records): each native
+/// contradiction at the client level, and what `targets` and `off` do with them.
+fn native_cases() -> Tenant {
+    let mut inactive = linked(client(204, "Delta Roofing", None), 4);
+    inactive.inactive = true;
+    tenant(
+        vec![
+            org(1, "Alpha Dental", Some(&guid(1))),
+            org(2, "Beta Clinic", Some(&guid(2))),
+            org(3, "Gamma Law", Some(&guid(3))),
+            org(4, "Delta Roofing", Some(&guid(4))),
+            org(5, "Epsilon Bakery", Some(&guid(5))),
+            org(6, "Zeta Foods", Some(&guid(6))),
+            org(7, "Eta Plumbing", Some(&guid(7))),
+            org(9, "Kappa Corp", Some(&guid(9))),
+        ],
+        vec![
+            // Alpha's name points to 201; Halo's link says 202 is Alpha's.
+            client(201, "Alpha Dental", None),
+            linked(client(202, "Renamed Practice", None), 1),
+            // Beta's name points to 203, which Halo's link gives to Gamma.
+            linked(client(203, "Beta Clinic", None), 3),
+            // Delta's linked client is inactive; an active twin carries its name.
+            inactive,
+            client(205, "Delta Roofing", None),
+            // Epsilon's linked client holds another value; Zeta's client holds Zeta's value.
+            linked(client(206, "Epsilon Old", Some(&guid(99))), 5),
+            client(210, "Zeta Foods Renamed", Some(&guid(6))),
+            client(208, "Eta Plumbing", None),
+            // Kappa's name points to a client Halo links to an organization NinjaOne does not have.
+            linked(client(209, "Kappa Corp", None), 99),
+        ],
+    )
+}
+
 #[test]
-fn the_link_is_read_where_clients_are_read_anyway_and_no_request_is_added_for_it() {
-    let t =
-        || tenant(vec![org(1, "Alpha Dental", Some(&guid(1)))], vec![linked(client(101, "Renamed In Halo", None), 1)]);
-    // Only detail reads show ninjarmmid, and list rows carry the values: nothing reads the
-    // client on its own, so the link is not seen (and not looked for).
-    let sim = Sim::start(t(), Config { halo_list_ninjarmmid: false, ..Config::default() });
-    let r = run(&sim, &["--dry-run"], &[]);
-    assert_eq!(r.status_of("Alpha Dental"), "no_match");
-    assert_eq!(detail_reads(&sim), 0, "no request added to look for the link");
-    // 0, null or absent is no link.
+fn halos_own_link_is_read_from_the_records_where_the_list_rows_lack_it() {
+    let sim = Sim::start(native_cases(), Config::default());
+    let r = run(&sim, &[], &[]);
+    assert_eq!(r.code, 3, "{}\n{}", r.stdout, r.stderr);
+    let detail = |name: &str| r.org(name)["detail"].as_str().unwrap().to_string();
+    // The organization's native client elsewhere than its name match: neither is written.
+    assert_eq!(r.status_of("Alpha Dental"), "ambiguous");
+    assert!(detail("Alpha Dental").contains("'Renamed Practice' (#202)") && detail("Alpha Dental").contains("#201"));
+    // The name's client is natively another organization's: the link wins.
+    assert_eq!(r.status_of("Beta Clinic"), "ambiguous");
+    assert!(detail("Beta Clinic").contains("Gamma Law"), "{}", detail("Beta Clinic"));
+    assert_eq!((r.status_of("Gamma Law").as_str(), r.org("Gamma Law")["tier"].as_str()), ("updated", Some("native")));
+    assert_eq!(halo_value(&sim, 203), Some(guid(3)));
+    // An inactive native client with an active twin: not the twin.
+    assert_eq!(r.status_of("Delta Roofing"), "ambiguous", "{}", r.stdout);
+    assert!(detail("Delta Roofing").contains("inactive"), "{}", detail("Delta Roofing"));
+    // A native client holding another value: never overwritten.
+    assert_eq!(
+        (r.status_of("Epsilon Bakery").as_str(), r.org("Epsilon Bakery")["tier"].as_str()),
+        ("conflict", Some("native"))
+    );
+    assert_eq!(r.status_of("Zeta Foods"), "in_sync");
+    // A link to an organization NinjaOne does not have still forbids writing by name.
+    assert_eq!(r.status_of("Kappa Corp"), "ambiguous");
+    assert!(detail("Kappa Corp").contains("#99"), "{}", detail("Kappa Corp"));
+    // The plain name match, read before it is written.
+    assert_eq!(r.status_of("Eta Plumbing"), "updated");
+    for id in [201, 202, 204, 205, 209] {
+        assert_eq!(halo_value(&sim, id), None, "client {id} untouched");
+    }
+    assert_eq!(halo_value(&sim, 206), Some(guid(99)), "never overwritten");
+    // Every client holding no organization's value was read (210 holds Zeta's: settled by it).
+    assert_eq!(record_reads(&sim, "client"), vec![201, 202, 203, 204, 205, 206, 208, 209]);
+}
+
+#[test]
+fn targets_reads_only_what_a_name_would_write_and_off_reads_nothing() {
+    // targets: Beta's target is read and refused; Alpha's native client is not looked for, so
+    // its name match is written, and the report says what was not seen.
+    let sim = Sim::start(native_cases(), Config::default());
+    let r = run(&sim, &["--dry-run", "--native-links", "targets"], &[]);
+    assert_eq!(r.status_of("Beta Clinic"), "ambiguous");
+    assert_eq!(r.status_of("Alpha Dental"), "would_update");
+    // 203, read as Beta's target, shows its link: Gamma's native client is seen after all.
+    assert_eq!(r.status_of("Gamma Law"), "would_update");
+    assert_eq!(
+        record_reads(&sim, "client"),
+        vec![201, 203, 205, 208, 209],
+        "only the clients names are about to write to"
+    );
+    let notes = r.report.as_ref().unwrap()["notes"].to_string();
+    assert!(notes.contains("--native-links targets") && notes.contains("not looked for"), "{notes}");
+    assert!(r.stdout.contains("not seen: --native-links targets"), "{}", r.stdout);
+    // off (or the older switch): the link is no evidence, nothing is read for it.
+    for (args, env) in [
+        (vec!["--dry-run", "--native-links", "off"], vec![]),
+        (vec!["--dry-run", "--no-native-link"], vec![]),
+        (vec!["--dry-run"], vec![("NATIVE_LINKS", "off")]),
+        (vec!["--dry-run"], vec![("NO_NATIVE_LINK", "yes")]),
+    ] {
+        let sim = Sim::start(native_cases(), Config::default());
+        let r = run(&sim, &args, &env);
+        assert_eq!(r.status_of("Beta Clinic"), "would_update", "{args:?} {env:?}");
+        assert_eq!(r.status_of("Gamma Law"), "no_match", "{args:?} {env:?}");
+        assert!(record_reads(&sim, "client").is_empty(), "{args:?} {env:?}: {:?}", record_reads(&sim, "client"));
+    }
+    let r = run(&sim, &["--native-links", "auto", "--no-native-link"], &[]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("--no-native-link and --native-links"), "{}", r.stderr);
+    let r = run(&sim, &["--native-links", "sometimes"], &[]);
+    assert!(r.stderr.contains("nativeLinks") && r.stderr.contains("auto, targets or off"), "{}", r.stderr);
+}
+
+#[test]
+fn a_run_in_which_every_organization_is_linked_by_value_reads_no_record() {
+    let t = tenant(
+        vec![org(1, "Alpha Dental", Some(&guid(1))), org(2, "Beta Clinic", Some(&guid(2))), org(3, "Gamma", None)],
+        vec![
+            client(201, "Alpha Dental Renamed", Some(&guid(1))),
+            client(202, "Beta", Some(&guid(2))),
+            client(203, "Halo Only", None),
+        ],
+    );
+    let sim = Sim::start(t, Config::default());
+    let r = run(&sim, &[], &[]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert!(record_reads(&sim, "client").is_empty(), "{:?}", record_reads(&sim, "client"));
+}
+
+#[test]
+fn a_record_that_disagrees_with_its_list_row_is_never_written() {
+    use ninja_halo_sim::Disagree;
+    let t = tenant(
+        vec![org(1, "Acme", Some(&guid(1))), org(2, "Bravo", Some(&guid(2))), org(3, "Charlie", Some(&guid(3)))],
+        vec![client(101, "Acme", None), client(102, "Bravo", None), client(103, "Charlie", None)],
+    );
+    let sim = Sim::start(t, Config::default());
+    let disagree = |path, d| Fault::new(Side::Halo, "GET", path, FaultKind::RecordDisagrees(d)).times(usize::MAX);
+    sim.inject(disagree("/api/Client/101", Disagree::Id(103)));
+    sim.inject(disagree("/api/Client/102", Disagree::Inactive));
+    let r = run(&sim, &[], &[]);
+    assert_eq!(r.code, 3, "{}\n{}", r.stdout, r.stderr);
+    let acme = r.org("Acme");
+    assert_eq!(acme["status"], "conflict", "{acme}");
+    assert!(
+        acme["detail"].as_str().unwrap().contains("'Acme' (#101)") && acme["detail"].as_str().unwrap().contains("#103")
+    );
+    let bravo = r.org("Bravo");
+    assert_eq!(bravo["status"], "conflict", "{bravo}");
+    assert!(bravo["detail"].as_str().unwrap().contains("inactive"), "{bravo}");
+    assert_eq!(r.status_of("Charlie"), "updated");
+    assert_eq!((halo_value(&sim, 101), halo_value(&sim, 102)), (None, None), "never written");
+    assert_eq!(halo_value(&sim, 103), Some(guid(3)));
+    // Without the reads for links, the write protocol's own read just before the first write
+    // catches it too.
     let sim = Sim::start(
-        tenant(vec![org(1, "Alpha Dental", Some(&guid(1)))], vec![client(101, "Renamed In Halo", None)]),
+        tenant(vec![org(1, "Acme", Some(&guid(1)))], vec![client(101, "Acme", None), client(103, "Other", None)]),
         Config::default(),
     );
-    assert_eq!(run(&sim, &["--dry-run"], &[]).status_of("Alpha Dental"), "no_match");
-    // Where a matched client is read anyway (list rows without values), its detail's link counts:
-    // it names another organization, whose identity beats this one's name.
-    let t = tenant(
-        vec![org(1, "Alpha Dental", Some(&guid(1))), org(2, "Beta Clinic", Some(&guid(2)))],
-        vec![linked(client(101, "Alpha Dental", None), 2)],
-    );
-    let config = Config {
-        halo_list_ninjarmmid: false,
-        halo_list_custom_fields: ninja_halo_sim::ListFields::Absent,
-        ..Config::default()
+    sim.inject(disagree("/api/Client/101", Disagree::Id(103)));
+    let r = run(&sim, &["--native-links", "off"], &[]);
+    assert_eq!(r.status_of("Acme"), "conflict", "{}", r.stdout);
+    assert_eq!((halo_value(&sim, 101), halo_value(&sim, 103)), (None, None));
+}
+
+#[test]
+fn clients_whose_value_was_never_seen_are_listed_apart() {
+    let config = || Config { halo_list_custom_fields: ninja_halo_sim::ListFields::Absent, ..Config::default() };
+    // With --native-links off, only matched clients are read: the others are unchecked, never
+    // called unlinked, and the renamed organization's client is not found by its value.
+    let sim = Sim::start(clean_tenant(), config());
+    let r = run(&sim, &["--dry-run", "--native-links", "off"], &[]);
+    let report = r.report.as_ref().unwrap();
+    let ids = |key: &str| -> Vec<i64> {
+        report[key].as_array().unwrap().iter().map(|u| u["halo_id"].as_i64().unwrap()).collect()
     };
-    let sim = Sim::start(t, config);
-    let r = run(&sim, &["--dry-run"], &[]);
-    assert_eq!(
-        (r.status_of("Beta Clinic").as_str(), r.org("Beta Clinic")["tier"].as_str()),
-        ("would_update", Some("native"))
+    assert_eq!(r.status_of("Renamed In Ninja"), "no_match");
+    assert_eq!(ids("unchecked_clients"), vec![104, 105]);
+    assert_eq!(ids("unlinked_clients"), Vec::<i64>::new());
+    assert!(
+        r.stdout.contains("unlinked: 0 active Halo client(s)") && r.stdout.contains("2 more whose value"),
+        "{}",
+        r.stdout
     );
-    assert_eq!(r.status_of("Alpha Dental"), "ambiguous");
-    assert_eq!(detail_reads(&sim), 1, "the one read the run made anyway");
+    // With auto, every client holding no organization's value is read while one has none: the
+    // values are seen, the renamed organization is linked by its value, nothing is unchecked.
+    let sim = Sim::start(clean_tenant(), config());
+    let r = run(&sim, &["--dry-run"], &[]);
+    let report = r.report.as_ref().unwrap();
+    assert_eq!(r.status_of("Renamed In Ninja"), "in_sync");
+    assert_eq!(report["unchecked_clients"], serde_json::json!([]));
+    assert_eq!(report["unlinked_clients"][0]["halo_id"], 105);
 }
 
 #[test]
@@ -211,26 +357,27 @@ fn the_clients_nothing_links_to_are_listed_without_changing_the_exit_code() {
 }
 
 #[test]
-fn check_says_what_a_run_will_cost() {
+fn check_says_which_world_it_found_and_what_a_run_will_cost() {
     let sim = Sim::start(
         clean_tenant(),
-        Config {
-            halo_list_custom_fields: ninja_halo_sim::ListFields::Absent,
-            halo_list_ninjarmmid: false,
-            ..Config::default()
-        },
+        Config { halo_list_custom_fields: ninja_halo_sim::ListFields::Absent, ..Config::default() },
     );
-    let r = run(&sim, &["--check"], &[]);
+    let r = run(&sim, &["--check", "--halo-rate", "2/60"], &[]);
     assert_eq!(r.code, 0, "{}", r.stdout);
     assert!(
         r.stdout.contains("shows 'CFDtcClientGuid' for 0 of 5 clients") && r.stdout.contains("about 5 requests"),
         "{}",
         r.stdout
     );
-    assert!(r.stdout.contains("ninjarmmid) on 0 of 5 rows"), "{}", r.stdout);
-    let sim = Sim::start(clean_tenant(), Config::default());
+    // The vendors' world: the link is on records only; auto says how many it reads, and how long.
+    assert!(r.stdout.contains("client list rows do not carry Halo's own NinjaOne link"), "{}", r.stdout);
+    assert!(r.stdout.contains("up to about 5 requests, about 2 minutes at --halo-rate 2/60"), "{}", r.stdout);
+    let r = run(&sim, &["--check", "--native-links", "targets"], &[]);
+    assert!(r.stdout.contains("only from the clients about to be written by name"), "{}", r.stdout);
+    // The older shape, with the link on the rows.
+    let sim = Sim::start(clean_tenant(), Config { halo_list_ninjarmmid: true, ..Config::default() });
     let r = run(&sim, &["--check", "--ninja-link-field", "contractTier"], &[]);
     assert!(r.stdout.contains("rows carry 'CFDtcClientGuid'"), "{}", r.stdout);
-    assert!(r.stdout.contains("carry Halo's own NinjaOne link"), "{}", r.stdout);
+    assert!(r.stdout.contains("client list rows carry Halo's own NinjaOne link"), "{}", r.stdout);
     assert!(r.stdout.contains("ok    NinjaOne link field 'contractTier'"), "{}", r.stdout);
 }

@@ -5,7 +5,7 @@ use ninja_halo_sync::plan::{plan, ClientIn, Options, OrgIn};
 use proptest::prelude::*;
 
 fn client(id: i64, name: &str) -> ClientIn {
-    ClientIn { id, name: name.to_string(), inactive: false, value: Some(None), ninja_id: None }
+    ClientIn { id, name: name.to_string(), inactive: false, value: Some(None), ..ClientIn::default() }
 }
 
 fn org(id: i64, name: &str) -> OrgIn {

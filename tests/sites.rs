@@ -261,8 +261,10 @@ fn a_first_run_with_sites_costs_at_most_two_and_a_half_times_the_organizations_a
         assert!(second.code == 0 || second.code == 3, "{}", second.stderr);
         (n, sim.requests().len(), first)
     };
-    let (orgs_first, orgs_second, _) = total(&[]);
-    let (sites_first, sites_second, r) = total(SITE_ARGS);
+    // Without Halo's own link (--native-links off), as before it was read from the records.
+    let off = ["--native-links", "off"];
+    let (orgs_first, orgs_second, _) = total(&off);
+    let (sites_first, sites_second, r) = total(&[SITE_ARGS, &off].concat());
     let updated = r.report.as_ref().unwrap()["site_counts"]["updated"].as_u64().unwrap();
     assert!(updated > 900, "most places written: {updated}");
     assert!(sites_first * 2 <= orgs_first * 5, "first run: {sites_first} requests with sites, {orgs_first} without");
@@ -274,8 +276,16 @@ fn a_first_run_with_sites_costs_at_most_two_and_a_half_times_the_organizations_a
     assert!(sites >= 1400, "the linked organizations' locations are judged: {sites}");
     let extra = (1900 / 100 + 1) + 2 * (locations / 1000 + 2) + 1;
     assert!(sites_second <= orgs_second + extra, "second run: {sites_second} with sites, {orgs_second} without");
+    // The default (auto) reads Halo's own link from the records a decision depends on: at most
+    // one request per client (1,100) and per site (1,900) more than without it.
+    let (auto_first, auto_second, _) = total(&[]);
+    let (auto_sites_first, auto_sites_second, _) = total(SITE_ARGS);
+    assert!(auto_first <= orgs_first + 1100, "{auto_first}");
+    assert!(auto_sites_first <= sites_first + 1100 + 1900, "{auto_sites_first}");
     eprintln!(
-        "requests at 1,000 organizations: first {orgs_first} -> {sites_first}, second {orgs_second} -> {sites_second}"
+        "requests at 1,000 organizations, --native-links off: first {orgs_first} -> {sites_first} with sites, second \
+         {orgs_second} -> {sites_second}; auto: first {auto_first} -> {auto_sites_first}, second {auto_second} -> \
+         {auto_sites_second}"
     );
 }
 
@@ -394,4 +404,119 @@ fn locations_without_a_single_value_are_never_ok() {
     let r = run(&sim, SITE_ARGS, &[]);
     assert_eq!(r.code, 3, "{}", r.stdout);
     assert!(r.stdout.contains("attention: none of the 11 NinjaOne locations has a value"), "{}", r.stdout);
+}
+
+/// Issue 26's cases at the site level, in the vendors' world (Halo's own link only on the site
+/// records): one organization linked by value to its client, its locations against the sites.
+fn native_site_cases() -> Tenant {
+    let with_link = |mut s: Client, location: i64| {
+        s.ninja_id = Some(location);
+        s
+    };
+    let mut inactive = with_link(site(704, 101, "Annex", None), 14);
+    inactive.inactive = true;
+    Tenant {
+        orgs: vec![org(1, "Acme Dental", Some(&guid(1)))],
+        clients: vec![client(101, "Acme Dental", Some(&guid(1))), client(102, "Other Client", None)],
+        fields: tenants::client_fields(),
+        locations: vec![
+            location(11, 1, "Main Office", Some(&lguid(11))),
+            location(12, 1, "Warehouse", Some(&lguid(12))),
+            location(13, 1, "Dock", Some(&lguid(13))),
+            location(14, 1, "Annex", Some(&lguid(14))),
+            location(15, 1, "Depot", Some(&lguid(15))),
+            location(16, 1, "Garage", Some(&lguid(16))),
+        ],
+        sites: vec![
+            // Main Office's name points to 701; Halo's link says 702 is its site.
+            site(701, 101, "Main Office", None),
+            with_link(site(702, 101, "HQ", None), 11),
+            // Warehouse's name points to 703, which Halo's link gives to Dock.
+            with_link(site(703, 101, "Warehouse", None), 13),
+            // Annex's linked site is inactive; an active twin carries its name.
+            inactive,
+            site(705, 101, "Annex", None),
+            // Depot's linked site holds another value.
+            with_link(site(706, 101, "Old Depot", Some(&lguid(99))), 15),
+            // Garage: a plain name match, read before it is written.
+            site(707, 101, "Garage", None),
+        ],
+        site_fields: tenants::site_fields(),
+    }
+}
+
+#[test]
+fn halos_own_site_link_is_read_from_the_site_records() {
+    let sim = Sim::start(native_site_cases(), Config::default());
+    let r = run(&sim, SITE_ARGS, &[]);
+    assert_eq!(r.code, 3, "{}\n{}", r.stdout, r.stderr);
+    let line = |loc| site_line(&r, loc);
+    let detail = |loc| line(loc)["detail"].as_str().unwrap().to_string();
+    assert_eq!(line(11)["status"], "ambiguous", "the location's native site elsewhere than its name match");
+    assert!(detail(11).contains("'HQ' (#702)") && detail(11).contains("#701"), "{}", detail(11));
+    assert_eq!(line(12)["status"], "ambiguous", "the name's site is natively another location's");
+    assert!(detail(12).contains("'Dock' (#13)"), "{}", detail(12));
+    assert_eq!((line(13)["status"].as_str(), line(13)["tier"].as_str()), (Some("updated"), Some("native")));
+    assert_eq!(line(14)["status"], "ambiguous", "an inactive native site with an active twin");
+    assert!(detail(14).contains("inactive"), "{}", detail(14));
+    assert_eq!((line(15)["status"].as_str(), line(15)["tier"].as_str()), (Some("conflict"), Some("native")));
+    assert_eq!(line(16)["status"], "updated");
+    for id in [701, 702, 704, 705] {
+        assert_eq!(site_value(&sim, id), None, "site {id} untouched");
+    }
+    assert_eq!(site_value(&sim, 703), Some(lguid(13)));
+    assert_eq!(site_value(&sim, 706), Some(lguid(99)), "never overwritten");
+    assert_eq!(
+        record_reads(&sim, "site"),
+        vec![701, 702, 703, 704, 705, 706, 707],
+        "every site of the pair holding no value"
+    );
+
+    // targets: only the sites a name is about to write to; off: none, and the link is no evidence.
+    let sim = Sim::start(native_site_cases(), Config::default());
+    let r = run(&sim, &[SITE_ARGS, &["--dry-run", "--native-links", "targets"]].concat(), &[]);
+    assert_eq!(site_line(&r, 12)["status"], "ambiguous", "its target was read");
+    assert_eq!(site_line(&r, 11)["status"], "would_update", "702's link was not looked for");
+    assert_eq!(record_reads(&sim, "site"), vec![701, 703, 705, 707]);
+    assert!(r.stdout.contains("not seen: --native-links targets") && r.stdout.contains("other sites"), "{}", r.stdout);
+    let sim = Sim::start(native_site_cases(), Config::default());
+    let r = run(&sim, &[SITE_ARGS, &["--dry-run", "--native-links", "off"]].concat(), &[]);
+    assert_eq!(site_line(&r, 12)["status"], "would_update");
+    assert_eq!(site_line(&r, 13)["status"], "no_match");
+    assert!(record_reads(&sim, "site").is_empty(), "{:?}", record_reads(&sim, "site"));
+}
+
+#[test]
+fn a_site_whose_record_names_another_client_is_never_written() {
+    use ninja_halo_sim::Disagree;
+    let sim = Sim::start(native_site_cases(), Config::default());
+    // Site 707 is listed under client 101; its record says 102.
+    sim.inject(
+        Fault::new(Side::Halo, "GET", "/api/Site/707", FaultKind::RecordDisagrees(Disagree::ClientId(102)))
+            .times(usize::MAX),
+    );
+    let r = run(&sim, SITE_ARGS, &[]);
+    let garage = site_line(&r, 16);
+    assert_eq!(garage["status"], "conflict", "{garage}");
+    let d = garage["detail"].as_str().unwrap();
+    assert!(d.contains("names client #102 where the list named client #101"), "{d}");
+    assert_eq!(site_value(&sim, 707), None);
+    assert!(site_posts(&sim).iter().all(|p| !p.body.contains("\"id\":707")), "never posted");
+}
+
+#[test]
+fn a_renamed_site_holding_its_locations_value_is_found_where_rows_hide_values() {
+    let mut t = native_site_cases();
+    t.sites.push(site(708, 101, "Renamed Long Ago", Some(&lguid(16))));
+    t.sites.retain(|s| s.id != 707);
+    for args in [&["--dry-run"][..], &["--dry-run", "--native-links", "off"]] {
+        let sim = Sim::start(t.clone(), Config { halo_list_custom_fields: ListFields::Absent, ..Config::default() });
+        let r = run(&sim, &[SITE_ARGS, args].concat(), &[]);
+        let garage = site_line(&r, 16);
+        assert_eq!(
+            (garage["status"].as_str(), garage["halo_site_id"].as_i64()),
+            (Some("in_sync"), Some(708)),
+            "{args:?}"
+        );
+    }
 }

@@ -27,7 +27,7 @@ fuzz_target!(|data: &[u8]| {
     let clients: Vec<ClientIn> = client_names
         .iter()
         .enumerate()
-        .map(|(i, n)| ClientIn { id: i as i64 + 1, name: n.to_string(), inactive: i % 5 == 4, value: Some(None), ninja_id: None })
+        .map(|(i, n)| ClientIn { id: i as i64 + 1, name: n.to_string(), inactive: i % 5 == 4, value: Some(None), ..ClientIn::default() })
         .collect();
     let p = plan(&orgs, &clients, &Options::default());
     let mut taken = std::collections::HashSet::new();

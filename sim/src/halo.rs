@@ -217,7 +217,22 @@ impl State {
             let detail = path.strip_prefix("/api/client/").or_else(|| path.strip_prefix("/api/site/"));
             if let Some(id) = detail.and_then(|i| i.parse::<i64>().ok()) {
                 return match self.records(table).iter().find(|c| c.id == id) {
-                    Some(c) => json_reply(200, &self.client_json(table, c, None, true)),
+                    Some(c) => {
+                        let mut record = self.client_json(table, c, None, true);
+                        match fault {
+                            Some(FaultKind::RecordDisagrees(Disagree::Id(other))) => {
+                                if let Some(o) = self.records(table).iter().find(|c| c.id == other) {
+                                    record = self.client_json(table, o, None, true);
+                                }
+                            }
+                            Some(FaultKind::RecordDisagrees(Disagree::ClientId(client))) => {
+                                record["client_id"] = json!(client as f64)
+                            }
+                            Some(FaultKind::RecordDisagrees(Disagree::Inactive)) => record["inactive"] = json!(true),
+                            _ => {}
+                        }
+                        json_reply(200, &record)
+                    }
                     None => json_reply(
                         404,
                         &json!({"ClassName": "HaloException", "Message": format!("{} {id} not found", table.noun())}),

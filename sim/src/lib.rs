@@ -205,7 +205,7 @@ impl Default for Config {
             ninja_query_extra_rows: 0,
             token_ttl_secs: 3600,
             halo_app_scopes: None,
-            halo_list_ninjarmmid: true,
+            halo_list_ninjarmmid: false,
             halo_rate_limit: None,
             halo_retry_after: None,
             latency: Duration::ZERO,
@@ -261,6 +261,20 @@ pub enum FaultKind {
     HugeBody(usize),
     /// A list that never ends: every page is full of new records (new ids each time).
     EndlessPages,
+    /// Answer a record read (`GET /api/Client/{id}`, `/api/Site/{id}`) with a record that
+    /// contradicts the list row: a server whose list and records disagree.
+    RecordDisagrees(Disagree),
+}
+
+/// How a record read contradicts its list row (`FaultKind::RecordDisagrees`).
+#[derive(Clone, Debug)]
+pub enum Disagree {
+    /// The answer is the record of this other id.
+    Id(i64),
+    /// The site's record names this client.
+    ClientId(i64),
+    /// The record is inactive.
+    Inactive,
 }
 
 #[derive(Clone, Debug)]

@@ -116,6 +116,21 @@ pub fn writes(sim: &Sim) -> usize {
     sim.requests().iter().filter(|r| r.method == "POST" && r.path.eq_ignore_ascii_case("/api/Client")).count()
 }
 
+/// The ids of the Halo records read on their own (`GET /api/Client/{id}` with "client", `GET
+/// /api/Site/{id}` with "site"), each once, in order.
+pub fn record_reads(sim: &Sim, table: &str) -> Vec<i64> {
+    let prefix = format!("/api/{table}/");
+    let mut ids: Vec<i64> = sim
+        .requests()
+        .iter()
+        .filter(|q| q.method == "GET")
+        .filter_map(|q| q.path.to_ascii_lowercase().strip_prefix(&prefix).and_then(|i| i.parse().ok()))
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
 pub fn halo_value(sim: &Sim, client_id: i64) -> Option<String> {
     sim.client(client_id).and_then(|c| c.fields.get(tenants::HALO_FIELD).and_then(|v| v.as_str().map(str::to_string)))
 }

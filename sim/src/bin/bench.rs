@@ -2,6 +2,10 @@
 //! realistic tenants, twice per size (a first run that writes, a second that has nothing to
 //! write), with requests by endpoint, wall time, waits, peak memory and the planner's CPU time.
 //!   cargo run --release -p ninja-halo-sim --bin bench -- [--latency-ms 20] [--sizes 100,1000,10000]
+//!       [--args "--native-links off"] [--time-scale 0.01]
+//! `--args` adds arguments to every run; `--time-scale` shortens the program's waits (pacing,
+//! backoff) as the tests do, while its clock, and the "waited s" column, count them in full.
+//! `NINJA_HALO_SYNC_BIN` measures another build (the static one in dist/, say).
 
 use ninja_halo_sim::{product_binary, tenants, Config, Side, Sim};
 use std::process::Command;
@@ -36,6 +40,8 @@ fn endpoint(method: &str, path: &str) -> String {
 fn bench(args: &[String]) -> i32 {
     let mut latency_ms = 20u64;
     let mut sizes = vec![100usize, 1_000, 10_000];
+    let mut extra: Vec<String> = Vec::new();
+    let mut time_scale: Option<String> = None;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
@@ -43,12 +49,20 @@ fn bench(args: &[String]) -> i32 {
             "--sizes" => {
                 sizes = it.next().map(|v| v.split(',').filter_map(|x| x.trim().parse().ok()).collect()).unwrap_or(sizes)
             }
+            "--args" => {
+                extra = it.next().map(|v| v.split_whitespace().map(str::to_string).collect()).unwrap_or_default()
+            }
+            "--time-scale" => time_scale = it.next().cloned(),
             other => {
-                eprintln!("bench: unknown argument {other}; use [--latency-ms N] [--sizes a,b,c]");
+                eprintln!(
+                    "bench: unknown argument {other}; use [--latency-ms N] [--sizes a,b,c] [--args \"...\"] \
+                     [--time-scale F]"
+                );
                 return 2;
             }
         }
     }
+    let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
     let bin = match product_binary() {
         Ok(b) => b,
         Err(e) => {
@@ -66,10 +80,12 @@ fn bench(args: &[String]) -> i32 {
         .collect();
     help_ms.sort_by(|a, b| a.total_cmp(b));
     println!(
-        "binary: {} ({} bytes); --help: {:.1} ms (median of 21); latency {latency_ms} ms per request\n",
+        "binary: {} ({} bytes); --help: {:.1} ms (median of 21); latency {latency_ms} ms per request; arguments \
+         {extra:?}; time scale {}\n",
         bin.display(),
         size,
-        help_ms[10]
+        help_ms[10],
+        time_scale.as_deref().unwrap_or("1")
     );
     println!(
         "| orgs | run | writes | Ninja req | Halo req | total req | wall s | waited s | peak RSS MB | plan CPU s | legacy req | legacy / ours | with sites: site writes | total req | wall s | waited s | peak RSS MB |"
@@ -84,11 +100,12 @@ fn bench(args: &[String]) -> i32 {
         let orgs_only = Sim::start(tenants::realistic(n, 32), config.clone());
         let with_sites = Sim::start(tenants::realistic_with_sites(n, 32), config.clone());
         for run in ["first", "second"] {
-            let m = match measure(&bin, &orgs_only, &[], &format!("{n}-{run}")) {
+            let how = How { extra: &extra, time_scale: time_scale.as_deref() };
+            let m = match measure(&bin, &orgs_only, &[], &how, &format!("{n}-{run}")) {
                 Ok(m) => m,
                 Err(code) => return code,
             };
-            let s = match measure(&bin, &with_sites, tenants::SITE_ARGS, &format!("{n}-{run}-sites")) {
+            let s = match measure(&bin, &with_sites, tenants::SITE_ARGS, &how, &format!("{n}-{run}-sites")) {
                 Ok(m) => m,
                 Err(code) => return code,
             };
@@ -158,13 +175,22 @@ struct Measured {
     peak_mb: f64,
 }
 
+/// What every run gets besides its own arguments.
+struct How<'a> {
+    extra: &'a [&'a str],
+    time_scale: Option<&'a str>,
+}
+
 /// Runs the program once against `sim` with `args`; a run that could not complete (not 0 or 3)
 /// ends the benchmark with its output.
-fn measure(bin: &std::path::Path, sim: &Sim, args: &[&str], label: &str) -> Result<Measured, i32> {
+fn measure(bin: &std::path::Path, sim: &Sim, args: &[&str], how: &How, label: &str) -> Result<Measured, i32> {
     sim.clear_requests();
     let report = std::env::temp_dir().join(format!("ninja-halo-sync-bench-{}-{label}.json", std::process::id()));
     let mut cmd = Command::new(bin);
-    cmd.env_clear().args(["--quiet", "--report"]).arg(&report).args(args);
+    cmd.env_clear().args(["--quiet", "--report"]).arg(&report).args(args).args(how.extra);
+    if let Some(scale) = how.time_scale {
+        cmd.env("NINJA_HALO_SYNC_TIME_SCALE", scale);
+    }
     for (k, v) in sim.env() {
         cmd.env(k, v);
     }
