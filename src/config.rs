@@ -202,6 +202,11 @@ pub enum SecretError {
     /// The named file could not be read (the error; the path is not kept).
     File(String),
     FileEmpty(String),
+    /// Shorter than any real client secret (`SECRET_MIN`): where it came from, its length.
+    TooShort {
+        from: SecretFrom,
+        chars: usize,
+    },
 }
 
 /// What is wrong with a mapping table (rendered in hints.rs).
@@ -312,9 +317,69 @@ pub fn secret_source(side: crate::http::Side) -> SecretSource {
     }
 }
 
+/// Where a secret was read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecretFrom {
+    Env,
+    File,
+    Field,
+}
+
+/// A real client secret is longer than this; a shorter one is refused at start (the redactor
+/// cannot protect a secret that short from being echoed in pieces).
+pub const SECRET_MIN: usize = 16;
+
+/// Both sides' client secrets, read before anything else is judged, so that every error of the
+/// settings phase is printed with them redacted: each as read or why it could not be, and
+/// every value read (to be registered for redaction, whichever is used and however short).
+pub struct Secrets {
+    pub halo: Result<Secret, ConfigError>,
+    pub ninja: Result<Secret, ConfigError>,
+    pub read: Vec<String>,
+}
+
+impl Secrets {
+    /// No secret read: what --help and --version need.
+    pub fn none() -> Secrets {
+        let not_read = |side| Err(ConfigError::Secret { side, why: SecretError::NotSet });
+        Secrets { halo: not_read(crate::http::Side::Halo), ninja: not_read(crate::http::Side::Ninja), read: Vec::new() }
+    }
+}
+
+/// Reads both secrets (and the environment's, where a file or field is used instead); nothing
+/// else of the settings is judged here.
+pub fn secrets(raw: &RawArgs, env: &Env) -> Secrets {
+    let layer = Layer { raw, env };
+    let cli = ninjarmm_cli(env);
+    let mut read: Vec<String> = Vec::new();
+    let mut one = |side: crate::http::Side| {
+        if let Some(v) = env.get(secret_source(side).env) {
+            read.push(v.to_string());
+        }
+        let got = secret(&layer, side, &cli);
+        if let Ok((s, _)) = &got {
+            read.push(s.0.clone());
+        }
+        got.and_then(|(s, from)| {
+            let chars = s.0.chars().count();
+            if chars < SECRET_MIN {
+                return Err(ConfigError::Secret { side, why: SecretError::TooShort { from, chars } });
+            }
+            Ok(s)
+        })
+    };
+    let halo = one(crate::http::Side::Halo);
+    let ninja = one(crate::http::Side::Ninja);
+    Secrets { halo, ninja, read }
+}
+
+fn ninjarmm_cli(env: &Env) -> PathBuf {
+    env.get("NINJARMM_CLI").map(PathBuf::from).unwrap_or_else(crate::agent::default_cli)
+}
+
 /// A secret from, in this order: a file, a NinjaOne custom field (through the agent's CLI),
 /// the environment.
-fn secret(layer: &Layer, side: crate::http::Side, cli: &std::path::Path) -> Result<Secret, ConfigError> {
+fn secret(layer: &Layer, side: crate::http::Side, cli: &std::path::Path) -> Result<(Secret, SecretFrom), ConfigError> {
     let src = secret_source(side);
     let fail = |why| ConfigError::Secret { side, why };
     if let Some(field) = layer.value(src.field_flag) {
@@ -328,7 +393,7 @@ fn secret(layer: &Layer, side: crate::http::Side, cli: &std::path::Path) -> Resu
             return Err(ConfigError::NotAFieldNameHidden { flag: src.field_flag, var });
         }
         let cli = crate::agent::Cli { path: cli.to_path_buf() };
-        return cli.get(&field).map(Secret).map_err(|e| fail(SecretError::FromField(e)));
+        return cli.get(&field).map(|s| (Secret(s), SecretFrom::Field)).map_err(|e| fail(SecretError::FromField(e)));
     }
     if let Some(path) = layer.value(src.file_flag) {
         // The path is not kept while the file cannot be read: it may be the secret itself,
@@ -339,9 +404,9 @@ fn secret(layer: &Layer, side: crate::http::Side, cli: &std::path::Path) -> Resu
         if text.is_empty() {
             return Err(fail(SecretError::FileEmpty(path)));
         }
-        return Ok(Secret(text));
+        return Ok((Secret(text), SecretFrom::File));
     }
-    layer.env.get(src.env).map(|s| Secret(s.to_string())).ok_or(fail(SecretError::NotSet))
+    layer.env.get(src.env).map(|s| (Secret(s.to_string()), SecretFrom::Env)).ok_or(fail(SecretError::NotSet))
 }
 
 fn seconds(flag: &'static str, v: &str) -> Result<Duration, ConfigError> {
@@ -364,7 +429,7 @@ fn rate(v: &str) -> Result<(u32, Duration), ConfigError> {
     Ok((n, Duration::from_secs_f64(s)))
 }
 
-pub fn settings(raw: &RawArgs, env: &Env) -> Result<Mode, ConfigError> {
+pub fn settings(raw: &RawArgs, env: &Env, secrets: Secrets) -> Result<Mode, ConfigError> {
     if raw.has("help") {
         return Ok(Mode::Help);
     }
@@ -390,11 +455,11 @@ pub fn settings(raw: &RawArgs, env: &Env) -> Result<Mode, ConfigError> {
 
     let ninja_url = ninja_url(&layer)?;
 
-    let ninjarmm_cli = env.get("NINJARMM_CLI").map(PathBuf::from).unwrap_or_else(crate::agent::default_cli);
+    let ninjarmm_cli = ninjarmm_cli(env);
     let halo_client_id = required(&layer, "halo-client-id", "The Halo client id")?;
     let ninja_client_id = required(&layer, "ninja-client-id", "The NinjaOne client id")?;
-    let halo_client_secret = secret(&layer, crate::http::Side::Halo, &ninjarmm_cli)?;
-    let ninja_client_secret = secret(&layer, crate::http::Side::Ninja, &ninjarmm_cli)?;
+    let halo_client_secret = secrets.halo?;
+    let ninja_client_secret = secrets.ninja?;
 
     let (ninja_field, halo_field, ninja_link_field, sites) = field_names(&layer)?;
 
@@ -533,8 +598,13 @@ fn native_links(layer: &Layer) -> Result<crate::plan::NativeLinks, ConfigError> 
     Ok(mode)
 }
 
+/// A NinjaOne organization id as the documentation writes it: digits, optionally after one `#`;
+/// nothing else (no sign, no second `#`).
 fn org_id(flag: &'static str, text: &str, item: &str) -> Result<i64, ConfigError> {
-    text.trim().trim_start_matches('#').parse::<i64>().ok().filter(|id| *id > 0).ok_or_else(|| ConfigError::BadOrgId {
+    let t = text.trim();
+    let digits = t.strip_prefix('#').unwrap_or(t);
+    let ok = !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit());
+    ok.then(|| digits.parse::<i64>().ok()).flatten().filter(|id| *id > 0).ok_or_else(|| ConfigError::BadOrgId {
         flag,
         item: item.to_string(),
         text: text.to_string(),
@@ -550,20 +620,22 @@ fn ids(layer: &Layer, long: &'static str) -> Result<Vec<i64>, ConfigError> {
 /// same organization mapped to two clients is a usage error naming both.
 fn id_mappings(layer: &Layer) -> Result<Vec<crate::plan::IdMapping>, ConfigError> {
     let mut out: Vec<crate::plan::IdMapping> = Vec::new();
+    // Each organization's place in `out`: linear in the entries, however many.
+    let mut seen: HashMap<i64, usize> = HashMap::new();
     for item in id_items(layer, "id-map") {
         let bad = || ConfigError::BadIdMap(item.clone());
         let (org, client) = item.split_once('=').ok_or_else(bad)?;
         let ninja_id = org_id("id-map", org, &item)?;
-        let halo = match HaloRef::parse(client) {
-            Some(h @ HaloRef::Id(_)) => h,
-            _ => return Err(bad()),
-        };
-        match out.iter().find(|m| m.ninja_id == ninja_id) {
+        let halo = org_id("id-map", client, &item).map(HaloRef::Id).map_err(|_| bad())?;
+        match seen.get(&ninja_id).map(|&i| &out[i]) {
             Some(m) if m.halo != halo => {
                 return Err(ConfigError::IdMappedTwice { ninja_id, first: m.halo.clone(), second: halo })
             }
             Some(_) => {}
-            None => out.push(crate::plan::IdMapping { ninja_id, halo }),
+            None => {
+                seen.insert(ninja_id, out.len());
+                out.push(crate::plan::IdMapping { ninja_id, halo });
+            }
         }
     }
     Ok(out)
@@ -824,16 +896,17 @@ mod tests {
         vec![
             ("HALO_URL", "https://psa.example.com/api/"),
             ("haloClientId", "hid"),
-            ("haloclientsecret", "hs-secret"),
+            ("haloclientsecret", "hs-secret-0123456789"),
             ("NINJA_CLIENT_ID", "nid"),
-            ("NINJA_CLIENT_SECRET", "ns-secret"),
+            ("NINJA_CLIENT_SECRET", "ns-secret-0123456789"),
         ]
     }
 
     fn run(args: &[&str], pairs: &[(&str, &str)]) -> Result<Settings, String> {
         let raw =
             cli::parse(args.iter().map(std::ffi::OsString::from)).map_err(|e| ConfigError::Usage(e).to_string())?;
-        match settings(&raw, &env(pairs)).map_err(|e| e.to_string())? {
+        let env = env(pairs);
+        match settings(&raw, &env, secrets(&raw, &env)).map_err(|e| e.to_string())? {
             Mode::Run(s) => Ok(*s),
             _ => Err("not run".into()),
         }
@@ -841,7 +914,8 @@ mod tests {
 
     fn error(args: &[&str], pairs: &[(&str, &str)]) -> ConfigError {
         let raw = cli::parse(args.iter().map(std::ffi::OsString::from)).map_err(ConfigError::Usage);
-        match raw.and_then(|raw| settings(&raw, &env(pairs))) {
+        let env = env(pairs);
+        match raw.and_then(|raw| settings(&raw, &env, secrets(&raw, &env))) {
             Err(e) => e,
             Ok(_) => panic!("{args:?} was accepted"),
         }
@@ -872,7 +946,7 @@ mod tests {
         assert_eq!(s.halo_url, "https://psa.example.com");
         assert_eq!(s.halo_auth_url, None, "discovered at run time");
         assert_eq!(s.halo_client_id, "hid");
-        assert_eq!(s.halo_client_secret.0, "hs-secret");
+        assert_eq!(s.halo_client_secret.0, "hs-secret-0123456789");
         assert_eq!(s.ninja_url, "https://app.ninjarmm.com");
         let mut p = base();
         p.push(("halotenant", "null"));

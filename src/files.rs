@@ -127,6 +127,17 @@ pub fn open_private_append(path: &Path) -> io::Result<File> {
         if effective_uid().is_some_and(|me| opened.uid() != me) {
             return Err(refused(format!("it belongs to another account (uid {})", opened.uid())));
         }
+        // A hard link gives another path to a file that may be anyone's (a root-owned file, for
+        // a run as root): appending to it would write there. The report and the suggestions are
+        // replaced by rename, which a hard link cannot redirect; the log is appended, so it must
+        // have no other name.
+        if opened.nlink() > 1 {
+            return Err(refused(format!(
+                "it has {} names (hard links), so appending to it would write into another file too; remove it or \
+                 choose another path",
+                opened.nlink()
+            )));
+        }
         if opened.mode() & 0o077 != 0 {
             f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
         }

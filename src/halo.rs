@@ -3,10 +3,13 @@
 //! per-client reads, and batched writes that never disturb the other custom fields.
 
 use crate::http::{
-    describe, read_ok, ApiError, Http, HttpError, Phase, Request, Response, Side, TokenCache, TokenSource, Unreadable,
+    describe, no_token, read_ok, ApiError, Http, HttpError, Phase, Request, Response, Side, TokenCache, TokenSource,
+    Unreadable,
 };
 use crate::plan::{Disagreement, Link};
 use crate::util::{clip, lenient_bool, lenient_id, pct, value_text};
+use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -388,7 +391,7 @@ impl HaloAuth {
         };
         let what = describe("POST", &url, &outcome);
         Err(ApiError::Auth(match TokenRefusal::of(&outcome) {
-            TokenRefusal::NoToken => format!("Halo's token endpoint answered without an access_token: {what}"),
+            TokenRefusal::NoToken => format!("Halo's token endpoint {}", no_token("POST", &url, &outcome)),
             TokenRefusal::InvalidClient => format!(
                 "Halo refused the client credentials (invalid_client): {what}. Check HALO_CLIENT_ID and HALO_CLIENT_SECRET \
                  in Configuration > Integrations > Halo API: the Client ID changes when the application is first saved, \
@@ -734,46 +737,97 @@ pub fn parse_field_info(body: &str) -> Result<Vec<FieldDef>, Unreadable> {
 
 /// A page of GET /api/Client (or /api/Site): the envelope `{record_count, clients}` (or
 /// `sites`; a bare array is accepted too), as the records and the total the server reports.
+///
+/// Only what the run uses of a row is decoded: a real row carries over a hundred keys (Halo's
+/// `Area_List`), and building every page whole as a JSON tree would be a large run's peak
+/// memory. Each row stays text (borrowed from the body) until it is read on its own.
 pub fn parse_page(body: &str, kind: Kind, shapes: &FieldShapes) -> Result<(Vec<Record>, Option<u64>), Unreadable> {
-    let v = json(body)?;
-    let expected = || format!(" (expected an object with a {} array)", kind.plural());
-    let (rows, total) = match &v {
-        Value::Object(m) => match m.get(kind.plural()) {
-            Some(Value::Array(a)) => (a, m.get("record_count").and_then(lenient_id).map(|n| n as u64)),
-            _ => return Err(expected().into()),
-        },
-        Value::Array(a) => (a, None),
-        _ => return Err(expected().into()),
+    let expected = || Unreadable(format!(" (expected an object with a {} array)", kind.plural()));
+    let not_json = |e: serde_json::Error| Unreadable(format!(" (not JSON: {e})"));
+    let (rows, total): (Vec<&RawValue>, Option<u64>) = if body.trim_start().starts_with('[') {
+        (serde_json::from_str(body).map_err(not_json)?, None)
+    } else {
+        let page: Envelope = serde_json::from_str(body).map_err(not_json)?;
+        let rows = match kind {
+            Kind::Clients => page.clients,
+            Kind::Sites => page.sites,
+        };
+        (rows.ok_or_else(expected)?, page.record_count.as_ref().and_then(lenient_id).map(|n| n as u64))
     };
     let records = rows
         .iter()
         .map(|row| {
-            record_from(row, kind, shapes)
-                .ok_or_else(|| format!(" (a {} without a usable id: {})", kind.noun(), clip(&row.to_string(), 200)))
+            record_from(row.get(), kind, shapes)
+                .ok_or_else(|| format!(" (a {} without a usable id: {})", kind.noun(), clip(row.get(), 200)))
         })
         .collect::<Result<Vec<_>, _>>()?;
     Ok((records, total))
 }
 
-/// GET /api/Client/{id} (or /api/Site/{id}): one object.
-pub fn parse_record(body: &str, kind: Kind, shapes: &FieldShapes) -> Result<Record, Unreadable> {
-    record_from(&json(body)?, kind, shapes)
-        .ok_or_else(|| format!(" (expected a {} object with an id)", kind.noun()).into())
+/// The envelope of a list page, its rows kept as text.
+#[derive(Deserialize)]
+struct Envelope<'a> {
+    #[serde(default)]
+    record_count: Option<Value>,
+    #[serde(default, borrow)]
+    clients: Option<Vec<&'a RawValue>>,
+    #[serde(default, borrow)]
+    sites: Option<Vec<&'a RawValue>>,
 }
 
-fn record_from(v: &Value, kind: Kind, shapes: &FieldShapes) -> Option<Record> {
+/// What the run reads of a client or site (a list row or a record); every other key is passed
+/// over without being built, and the custom fields stay text until they are compacted.
+#[derive(Deserialize)]
+struct Row<'a> {
+    #[serde(default)]
+    id: Option<Value>,
+    #[serde(default)]
+    name: Option<Value>,
+    #[serde(default)]
+    inactive: Option<Value>,
+    #[serde(default)]
+    client_id: Option<Value>,
+    #[serde(default, borrow)]
+    customfields: Option<&'a RawValue>,
+    /// Present (even as null) or absent: Halo's own link is seen only where the key is there.
+    #[serde(default, deserialize_with = "present")]
+    ninjarmmid: Option<Value>,
+}
+
+/// A key that is there, whatever its value (null included): Some.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+    <Value as serde::Deserialize>::deserialize(d).map(Some)
+}
+
+/// GET /api/Client/{id} (or /api/Site/{id}): one object.
+pub fn parse_record(body: &str, kind: Kind, shapes: &FieldShapes) -> Result<Record, Unreadable> {
+    if !body.trim_start().starts_with('{') {
+        json(body)?;
+    }
+    record_from(body, kind, shapes).ok_or_else(|| format!(" (expected a {} object with an id)", kind.noun()).into())
+}
+
+fn record_from(text: &str, kind: Kind, shapes: &FieldShapes) -> Option<Record> {
+    let row: Row = serde_json::from_str(text).ok()?;
+    let customfields = match row.customfields.map(|raw| serde_json::from_str::<Value>(raw.get())) {
+        Some(Ok(Value::Array(a))) => Some(shapes.compact(&a)),
+        _ => None,
+    };
     Some(Record {
-        id: v.get("id").and_then(lenient_id)?,
-        name: v.get("name").and_then(Value::as_str).unwrap_or("").to_string(),
-        inactive: v.get("inactive").is_some_and(lenient_bool),
+        id: row.id.as_ref().and_then(lenient_id)?,
+        name: match row.name {
+            Some(Value::String(n)) => n,
+            _ => String::new(),
+        },
+        inactive: row.inactive.as_ref().is_some_and(lenient_bool),
         // A site's client, which Halo may send as a decimal (`21.0`).
         client_id: match kind {
             Kind::Clients => None,
-            Kind::Sites => v.get("client_id").and_then(lenient_id),
+            Kind::Sites => row.client_id.as_ref().and_then(lenient_id),
         },
-        customfields: v.get("customfields").and_then(Value::as_array).map(|a| shapes.compact(a)),
-        link: match v.get("ninjarmmid") {
-            Some(id) => Link::Seen(lenient_id(id)),
+        customfields,
+        link: match row.ninjarmmid {
+            Some(id) => Link::Seen(lenient_id(&id)),
             None => Link::Unseen,
         },
         disputed: None,

@@ -4,7 +4,7 @@
 //! Variables, so a hint names the variable as NinjaOne shows it beside the flag.
 
 use crate::cli::{self, UsageError};
-use crate::config::{secret_source, ConfigError, MapError, SecretError};
+use crate::config::{secret_source, ConfigError, MapError, SecretError, SecretFrom};
 use crate::http::Side;
 use crate::util::{printable, UrlError};
 use std::fmt;
@@ -120,6 +120,19 @@ fn secret_problem(f: &mut fmt::Formatter<'_>, side: Side, why: &SecretError) -> 
             src.env
         ),
         SecretError::FileEmpty(path) => write!(f, "{what} file '{path}' is empty"),
+        SecretError::TooShort { from, chars } => {
+            let where_from = match from {
+                SecretFrom::Env => format!("{} (in NinjaOne, the Script Variable {})", src.env, camel(src.env)),
+                SecretFrom::File => format!("the file named by --{}", src.file_flag),
+                SecretFrom::Field => format!("the custom field named by --{}", src.field_flag),
+            };
+            write!(
+                f,
+                "{what} in {where_from} is {chars} characters long, shorter than any real client secret ({} or more); \
+                 check that the whole secret was pasted (the value is not shown)",
+                crate::config::SECRET_MIN
+            )
+        }
     }
 }
 

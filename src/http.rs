@@ -171,6 +171,10 @@ impl From<String> for Unreadable {
 /// whole (then parsing it into a tree) would cost gigabytes.
 pub const MAX_BODY: u64 = 16 * 1024 * 1024;
 
+/// The longest access token taken (a JWT with many claims is a few KB): a server that sends
+/// a longer one is not believed.
+pub const MAX_TOKEN: usize = 64 * 1024;
+
 /// The body of a successful (2xx) response.
 fn ok_body(outcome: &Result<Response, HttpError>) -> Option<&str> {
     match outcome {
@@ -200,15 +204,15 @@ pub fn describe(req_method: &str, url: &str, outcome: &Result<Response, HttpErro
     let url = url.split('?').next().unwrap_or(url);
     let text = match outcome {
         Ok(r) => {
-            // The whole body is redacted before it is clipped: a secret echoed past the cut
-            // would otherwise leave its first characters in the message.
-            let whole = output::redact(&r.body);
-            let body = if r.content_type.contains("html") || whole.trim_start().starts_with('<') {
-                format!("an HTML page ({})", clip(&strip_tags(&whole), 160))
-            } else if whole.trim().is_empty() {
+            // Only what can be shown is redacted (`output::shown` keeps enough after the cut that
+            // a secret crossing it is caught whole): a 16 MB body costs no more than a short one.
+            let body = if r.content_type.contains("html") || r.body.trim_start().starts_with('<') {
+                let head: String = r.body.chars().take(64 * 1024).collect();
+                format!("an HTML page ({})", output::shown(&strip_tags(&head), 160))
+            } else if r.body.trim().is_empty() {
                 "an empty body".to_string()
             } else {
-                clip(&whole, 300)
+                output::shown(r.body.trim(), 300)
             };
             format!("{req_method} {url} answered HTTP {}: {body}", r.status)
         }
@@ -441,15 +445,19 @@ impl Http {
     }
 
     /// The agent for a URL: the CA file's roots for a host the OS store refused, and the
-    /// proxy unless NO_PROXY names the host.
+    /// proxy unless NO_PROXY names the host. A loopback host is never proxied, and neither is a
+    /// plain-http request (only loopback hosts are allowed plain http: a proxy would read the
+    /// client secret in the clear).
     fn agent_for(&self, url: &str) -> &ureq::Agent {
         let host = crate::util::url_host(url).unwrap_or("").to_ascii_lowercase();
         let agents = match &self.file_roots {
             Some(a) if self.file_root_hosts.lock().unwrap_or_else(|e| e.into_inner()).contains(&host) => a,
             _ => &self.os_roots,
         };
+        let plain = url.get(..7).is_some_and(|scheme| scheme.eq_ignore_ascii_case("http://"));
+        let direct = plain || crate::util::is_loopback_host(&host) || bypasses_proxy(&self.no_proxy, &host);
         match &agents.proxied {
-            Some(p) if !bypasses_proxy(&self.no_proxy, &host) => p,
+            Some(p) if !direct => p,
             _ => &agents.direct,
         }
     }
@@ -789,6 +797,11 @@ pub fn granted_scopes(answer: &serde_json::Value, token: &str) -> Option<Vec<Str
 pub fn parse_token(http: &Http, r: &Response) -> Option<Granted> {
     let v = r.json()?;
     let token = v.get("access_token")?.as_str()?.to_string();
+    // No real access token comes near this; a longer one is a broken or hostile server's, not
+    // used (so not a secret of this run's either).
+    if token.chars().count() > MAX_TOKEN {
+        return None;
+    }
     output::add_secret(&token);
     // Any server value is held to [1 s, 1 day]: a huge one would panic when converted.
     let ttl = v
@@ -801,6 +814,23 @@ pub fn parse_token(http: &Http, r: &Response) -> Option<Granted> {
     let margin = Duration::from_secs(60).min(ttl / 2);
     let scopes = granted_scopes(&v, &token);
     Some(Granted { token, renew_at: http.clock.now() + ttl - margin, scopes })
+}
+
+/// Why a successful (2xx) answer of a token endpoint gave no usable token: none in it, or one
+/// longer than any real token (its body is then not shown: a made-up token is not worth a
+/// screenful).
+pub fn no_token(method: &str, url: &str, outcome: &Result<Response, HttpError>) -> String {
+    let long = match outcome {
+        Ok(r) => r.json().and_then(|v| Some(v.get("access_token")?.as_str()?.chars().count())),
+        Err(_) => None,
+    };
+    match long {
+        Some(n) if n > MAX_TOKEN => format!(
+            "answered with an access_token of {n} characters, far longer than any real one, so it is not used \
+             (a broken server, or not the API's token endpoint)"
+        ),
+        _ => format!("answered without an access_token: {}", describe(method, url, outcome)),
+    }
 }
 
 /// A bearer token and when to renew it. The lock is held while a new one is fetched, so

@@ -18,6 +18,7 @@ pub mod matching;
 pub mod ninja;
 pub(crate) mod output;
 pub mod plan;
+pub(crate) mod redact;
 pub mod report;
 pub mod sites;
 pub(crate) mod sync;
@@ -32,9 +33,25 @@ pub fn run() -> report::Exit {
     if let Some(p) = env.get("NINJA_AGENT_PASSWORD") {
         output::add_secret(p);
     }
-    let mode = cli::parse(std::env::args_os().skip(1))
-        .map_err(config::ConfigError::Usage)
-        .and_then(|raw| config::settings(&raw, &env));
+    let parsed = cli::parse(std::env::args_os().skip(1));
+    let mode = match parsed {
+        Ok(raw) if raw.has("help") || raw.has("version") => config::settings(&raw, &env, config::Secrets::none()),
+        Ok(raw) => {
+            // The secrets first, whatever else is wrong: every error of the settings is
+            // printed with them redacted.
+            let secrets = config::secrets(&raw, &env);
+            for s in &secrets.read {
+                output::add_secret(s);
+            }
+            config::settings(&raw, &env, secrets)
+        }
+        Err(e) => {
+            for s in config::secrets(&cli::RawArgs::default(), &env).read {
+                output::add_secret(&s);
+            }
+            Err(config::ConfigError::Usage(e))
+        }
+    };
     let settings = match mode {
         Ok(config::Mode::Help) => {
             print!("{}", cli::help());
@@ -51,8 +68,6 @@ pub fn run() -> report::Exit {
             return report::Exit::CouldNotRun;
         }
     };
-    output::add_secret(&settings.halo_client_secret.0);
-    output::add_secret(&settings.ninja_client_secret.0);
     if let Some(password) = settings.http.proxy.as_deref().and_then(util::url_password) {
         output::add_secret(password);
     }

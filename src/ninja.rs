@@ -91,10 +91,9 @@ impl NinjaAuth {
             Err(outcome) => outcome,
         };
         match &outcome {
-            Ok(r) if r.ok() => Err(ApiError::Auth(format!(
-                "NinjaOne token endpoint answered without an access_token: {}",
-                describe("POST", &url, &outcome)
-            ))),
+            Ok(r) if r.ok() => {
+                Err(ApiError::Auth(format!("NinjaOne token endpoint {}", crate::http::no_token("POST", &url, &outcome))))
+            }
             Ok(r) if r.status == 404 && r.body.contains("Client app not exist") => Err(ApiError::Auth(format!(
                 "NinjaOne at {} does not know the client id '{}' (404 \"Client app not exist\"). The API application \
                  was probably created in another region: check --ninja-region / NINJA_REGION (us, us2, eu, ca, oc, fed) \

@@ -433,7 +433,12 @@ struct Planner<'a> {
     candidates: Vec<ClientIx>,
     index: Index,
     ignored: HashSet<String>,
+    ignored_ids: HashSet<i64>,
     mappings: HashMap<String, &'a HaloRef>,
+    /// `--id-map`, by organization id.
+    id_mappings: HashMap<i64, &'a HaloRef>,
+    /// Each client by its Halo id (the first, where a server lists one twice).
+    by_id: HashMap<i64, ClientIx>,
     /// Which clients already hold which value.
     holders: HashMap<ValueId, Vec<ClientIx>>,
     /// How many (not ignored) organizations carry each value.
@@ -448,7 +453,13 @@ impl<'a> Planner<'a> {
     fn new(orgs: &'a [OrgIn], clients: &'a [ClientIn], opts: &'a Options) -> Planner<'a> {
         let (candidates, index) = candidate_index(clients, opts.include_inactive);
         let ignored: HashSet<String> = opts.ignore.iter().map(|n| exact_key(n)).collect();
-        let is_ignored = |o: &OrgIn| ignored.contains(&exact_key(&o.name)) || opts.ignore_ids.contains(&o.id);
+        let ignored_ids: HashSet<i64> = opts.ignore_ids.iter().copied().collect();
+        let id_mappings: HashMap<i64, &HaloRef> = opts.id_mappings.iter().map(|m| (m.ninja_id, &m.halo)).collect();
+        let is_ignored = |o: &OrgIn| ignored.contains(&exact_key(&o.name)) || ignored_ids.contains(&o.id);
+        let mut by_id: HashMap<i64, ClientIx> = HashMap::new();
+        for (i, c) in clients.iter().enumerate() {
+            by_id.entry(c.id).or_insert(ClientIx(i));
+        }
         let mappings = opts.mappings.iter().map(|m| (exact_key(&m.ninja), &m.halo)).collect();
         let mut holders: HashMap<ValueId, Vec<ClientIx>> = HashMap::new();
         for (i, c) in clients.iter().enumerate() {
@@ -475,7 +486,10 @@ impl<'a> Planner<'a> {
             candidates: candidates.into_iter().map(ClientIx).collect(),
             index,
             ignored,
+            ignored_ids,
             mappings,
+            id_mappings,
+            by_id,
             holders,
             value_count,
             words,
@@ -572,7 +586,7 @@ impl<'a> Planner<'a> {
 
     /// The organization's claim, or None when it is ignored.
     fn is_ignored(&self, o: &OrgIn) -> bool {
-        self.ignored.contains(&exact_key(&o.name)) || self.opts.ignore_ids.contains(&o.id)
+        self.ignored.contains(&exact_key(&o.name)) || self.ignored_ids.contains(&o.id)
     }
 
     fn claim(&self, oi: usize) -> Option<Claim> {
@@ -667,8 +681,8 @@ impl<'a> Planner<'a> {
         if let Some(t) = self.mappings.get(&exact_key(&o.name)) {
             sources.push(("the mapping", (*t).clone()));
         }
-        if let Some(m) = self.opts.id_mappings.iter().find(|m| m.ninja_id == o.id) {
-            sources.push(("--id-map", m.halo.clone()));
+        if let Some(&halo) = self.id_mappings.get(&o.id) {
+            sources.push(("--id-map", halo.clone()));
         }
         if let Some(t) = o.link.as_deref().and_then(HaloRef::parse) {
             sources.push(("the organization's link field", t));
@@ -704,7 +718,7 @@ impl<'a> Planner<'a> {
     fn resolve(&self, source: &str, target: &HaloRef) -> Result<ClientIx, Claim> {
         let clients = self.clients;
         let found: Vec<ClientIx> = match target {
-            HaloRef::Id(id) => clients.iter().position(|c| c.id == *id).map(ClientIx).into_iter().collect(),
+            HaloRef::Id(id) => self.by_id.get(id).copied().into_iter().collect(),
             HaloRef::Name(n) => {
                 let key = exact_key(n);
                 self.candidates.iter().copied().filter(|c| exact_key(&clients[c.0].name) == key).collect()

@@ -77,6 +77,26 @@ pub struct OrgLine {
     pub detail: String,
 }
 
+/// The most characters of one name or value shown (stdout, log, report).
+pub const NAME_MAX: usize = 200;
+/// The most characters of a decision's detail or a run-level finding shown.
+pub const DETAIL_MAX: usize = 2_000;
+
+/// How a text is shown: redacted and clipped to at most so many characters (`output::shown`).
+pub type Shown<'a> = &'a dyn Fn(&str, usize) -> String;
+
+impl OrgLine {
+    /// Every name, value and detail as it may be shown: redacted and bounded, so that a
+    /// megabyte name or value costs a line, not a megabyte (the ids say which one it is).
+    pub fn bound(&mut self, shown: Shown) {
+        self.ninja_name = shown(&self.ninja_name, NAME_MAX);
+        self.detail = shown(&self.detail, DETAIL_MAX);
+        for text in [self.value.as_mut(), self.halo_name.as_mut()].into_iter().flatten() {
+            *text = shown(text, NAME_MAX);
+        }
+    }
+}
+
 /// One location's line: where it is (organization, client), what was decided.
 #[derive(Serialize, Clone)]
 pub struct SiteLine {
@@ -95,6 +115,19 @@ pub struct SiteLine {
     pub ninja_org_name: String,
     #[serde(skip)]
     pub halo_client_name: String,
+}
+
+impl SiteLine {
+    /// As `OrgLine::bound`.
+    pub fn bound(&mut self, shown: Shown) {
+        for text in [&mut self.ninja_location_name, &mut self.ninja_org_name, &mut self.halo_client_name] {
+            *text = shown(text, NAME_MAX);
+        }
+        self.detail = shown(&self.detail, DETAIL_MAX);
+        for text in [self.value.as_mut(), self.halo_site_name.as_mut()].into_iter().flatten() {
+            *text = shown(text, NAME_MAX);
+        }
+    }
 }
 
 #[derive(Serialize, Clone, Debug)]

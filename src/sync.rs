@@ -398,6 +398,7 @@ fn decide_and_write(s: &Settings, halo: &Halo, mut data: Data, perf: &mut Perfor
                      value could not be looked for)",
                 );
             }
+            l.bound(&output::shown);
             l
         })
         .collect();
@@ -577,7 +578,7 @@ fn decide_and_write_sites(
         .map(|sdn| {
             let d = sdn.decision;
             let site = d.client.map(|i| &sd.sites[i]);
-            report::SiteLine {
+            let mut line = report::SiteLine {
                 ninja_org_id: sdn.org_id,
                 ninja_location_id: d.ninja_id,
                 ninja_location_name: d.ninja_name,
@@ -590,7 +591,9 @@ fn decide_and_write_sites(
                 detail: d.detail,
                 ninja_org_name: org_names.get(&sdn.org_id).copied().unwrap_or("").to_string(),
                 halo_client_name: client_names.get(&sdn.client_id).copied().unwrap_or("").to_string(),
-            }
+            };
+            line.bound(&output::shown);
+            line
         })
         .collect();
     Ok((lines, notes))
@@ -622,7 +625,7 @@ fn unlinked_clients(data: &Data, decisions: &[plan::Decision]) -> (Vec<report::U
         .collect();
     let (mut unlinked, mut unchecked) = (Vec::new(), Vec::new());
     for (_, c) in data.clients.iter().enumerate().filter(|(i, c)| !c.inactive && !written.contains(i)) {
-        let listed = report::Unlinked { halo_id: c.id, halo_name: c.name.clone() };
+        let listed = report::Unlinked { halo_id: c.id, halo_name: output::shown(&c.name, report::NAME_MAX) };
         match c.field_value(&data.field) {
             Some(Some(v)) if values.contains(&plan::value_key(&v)) => {}
             Some(_) => unlinked.push(listed),
@@ -792,51 +795,34 @@ fn write_report(
     s: &Settings,
     started: SystemTime,
     http: Option<&Http>,
-    mut orgs: Vec<OrgLine>,
+    orgs: Vec<OrgLine>,
     ending: Ending,
     mut perf: Performance,
 ) -> Exit {
-    let Ending { code, error, attention, notes, mut unlinked, mut unchecked, mut sites } = ending;
-    for u in unlinked.iter_mut().chain(unchecked.iter_mut()) {
-        u.halo_name = output::redact(&u.halo_name);
-    }
+    let Ending { code, error, attention, notes, unlinked, unchecked, sites } = ending;
     let Some(path) = &s.report else { return code };
-    // Every free-text field is redacted on its own, so the report can be streamed to the file
-    // (the report as one string and its redacted copy would be a big run's peak memory).
-    for l in &mut orgs {
-        for text in [&mut l.ninja_name, &mut l.detail] {
-            *text = output::redact(text);
-        }
-        for text in [l.value.as_mut(), l.halo_name.as_mut()].into_iter().flatten() {
-            *text = output::redact(text);
-        }
-    }
-    for l in sites.iter_mut().flatten() {
-        for text in [&mut l.ninja_location_name, &mut l.detail] {
-            *text = output::redact(text);
-        }
-        for text in [l.value.as_mut(), l.halo_site_name.as_mut()].into_iter().flatten() {
-            *text = output::redact(text);
-        }
-    }
+    // Every free-text field was redacted and bounded on its own when its line was made
+    // (`OrgLine::bound`), so the report can be streamed to the file (the report as one string and
+    // its redacted copy would be a big run's peak memory); the run-level texts are here.
+    let findings = |texts: &[String]| texts.iter().map(|t| output::shown(t, report::DETAIL_MAX)).collect();
     let site_counts = sites.as_ref().map(|l| Counts::of_statuses(l.iter().map(|l| l.status)));
     let report = Report {
         version: env!("CARGO_PKG_VERSION"),
         started_at: crate::util::rfc3339(started),
         finished_at: crate::util::rfc3339(SystemTime::now()),
         dry_run: s.dry_run,
-        ninja_field: s.ninja_field.clone(),
-        halo_field: s.halo_field.clone(),
+        ninja_field: output::shown(&s.ninja_field, report::NAME_MAX),
+        halo_field: output::shown(&s.halo_field, report::NAME_MAX),
         counts: Counts::of(&orgs),
         orgs,
         unlinked_clients: unlinked,
         unchecked_clients: unchecked,
-        notes: notes.iter().map(|n| output::redact(n)).collect(),
+        notes: findings(notes),
         sites,
         site_counts,
         exit_code: code.code(),
-        error: error.map(output::redact),
-        attention: attention.iter().map(|a| output::redact(a)).collect(),
+        error: error.map(|e| output::shown(e, report::DETAIL_MAX)),
+        attention: findings(attention),
         requests: requests(http),
         performance: {
             perf.peak_rss_kib = crate::util::peak_rss_kib();
@@ -862,7 +848,7 @@ pub fn status_line(c: &Counts, code: Exit, error: Option<&str>) -> String {
     match error {
         // One printable line: a raw error body could carry ESC, CR LF or bidi controls that
         // forge a second line ("OK: 999 in sync") in the field NinjaOne shows.
-        Some(e) => format!("{when} {outcome}: {}", crate::util::clip(&crate::util::printable(&output::redact(e)), 180)),
+        Some(e) => format!("{when} {outcome}: {}", output::shown(e, 180)),
         None => format!(
             "{when} {outcome}: {} in sync, {} updated, {} need attention, {} failed",
             c.in_sync,

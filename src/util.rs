@@ -305,14 +305,14 @@ pub fn printable(s: &str) -> String {
         .collect()
 }
 
-fn is_bidi_control(c: char) -> bool {
+pub(crate) fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 /// Format characters that have no glyph: U+00AD soft hyphen, U+180E, U+200B-U+200D zero-width
 /// space/non-joiner/joiner, U+2060-U+2064 word joiner and invisible operators, U+FEFF (BOM),
 /// U+FFF9-U+FFFB annotation marks, U+E0000-U+E007F tags.
-fn is_invisible(c: char) -> bool {
+pub(crate) fn is_invisible(c: char) -> bool {
     matches!(
         c,
         '\u{00AD}'

@@ -8,41 +8,6 @@ fn status(code: u16, body: &str) -> FaultKind {
     FaultKind::Status { status: code, body: body.to_string(), retry_after: None }
 }
 
-/// A fake `ninjarmm-cli` that records each call's arguments (one file per call) and answers
-/// `get` with `answer`.
-#[cfg(unix)]
-fn fake_cli(dir: &std::path::Path, answer: &str) -> std::path::PathBuf {
-    use std::os::unix::fs::PermissionsExt;
-    let cli = dir.join("ninjarmm-cli");
-    let calls = dir.join("calls");
-    std::fs::create_dir_all(&calls).unwrap();
-    std::fs::write(
-        &cli,
-        format!(
-            "#!/bin/sh\nn=$(ls '{c}' | wc -l)\nfor a in \"$@\"; do printf '%s\\0' \"$a\"; done > '{c}/'$n\n\
-             if [ \"$1\" = get ]; then printf '%s\\n' '{answer}'; fi\n",
-            c = calls.display()
-        ),
-    )
-    .unwrap();
-    std::fs::set_permissions(&cli, std::fs::Permissions::from_mode(0o755)).unwrap();
-    cli
-}
-
-/// The argument lists the fake CLI was called with.
-#[cfg(unix)]
-fn cli_calls(dir: &std::path::Path) -> Vec<Vec<String>> {
-    let mut calls: Vec<_> = std::fs::read_dir(dir.join("calls")).unwrap().map(|e| e.unwrap().path()).collect();
-    calls.sort();
-    calls
-        .iter()
-        .map(|p| {
-            let raw = std::fs::read_to_string(p).unwrap();
-            raw.split('\0').filter(|a| !a.is_empty()).map(str::to_string).collect()
-        })
-        .collect()
-}
-
 /// Item 1: a secret pasted into the variable that should name a secure field is refused
 /// without being printed, and never reaches the agent CLI's command line.
 #[cfg(unix)]

@@ -41,7 +41,7 @@ fn check_on_a_broken_configuration_says_what_to_fix_and_exits_1() {
     let r = run(
         &sim,
         &["--check", "--ninja-field", "Label of dtcOrgGuid", "--halo-field", "DTC Client GUID"],
-        &[("NINJA_CLIENT_SECRET", "wrong")],
+        &[("NINJA_CLIENT_SECRET", "wrong-but-long-enough-0123")],
     );
     assert_eq!(r.code, 1, "{}", r.stdout);
     assert!(r.stdout.contains("FAIL  Halo has no client custom field named 'DTC Client GUID'"), "{}", r.stdout);

@@ -159,6 +159,8 @@ pub struct Config {
     /// The field query also returns rows for this many entity ids that are no organization.
     pub ninja_query_extra_rows: usize,
     pub token_ttl_secs: u64,
+    /// Tokens at least this long (a broken or hostile server's; 0: the usual short ones).
+    pub token_len: usize,
     /// The scopes the Halo API application allows (None: whatever is asked); the token grants
     /// what is asked of them and says so in `scope`, and client writes need `edit:customers`
     /// (or `all`).
@@ -183,12 +185,12 @@ impl Default for Config {
     fn default() -> Config {
         Config {
             ninja_client_id: "ninja-demo-client".into(),
-            // Secrets look like real ones: random from the first character (the program redacts
-            // any 8 leading characters of a secret, so a secret starting like the client id
-            // would redact the id too).
-            ninja_client_secret: "nS7q-ninja-demo-secret-0123456789".into(),
+            // Secrets look like real ones, random throughout: the program redacts any 8
+            // characters of a secret in a row, so a secret sharing a run with the client id (or
+            // any other text) would redact that text too.
+            ninja_client_secret: "nS7qWv2K-x9PzR4tL-m3JcY8bD-q6HfG1aE".into(),
             halo_client_id: "halo-demo-client".into(),
-            halo_client_secret: "hX4v-halo-demo-secret-0123456789".into(),
+            halo_client_secret: "hX4vT8kQ-p2WmZ7nB-r5LsD9cF-j3YgN6eA".into(),
             halo_tenant: None,
             halo_auth_path: "/auth".into(),
             halo_authinfo: true,
@@ -204,6 +206,7 @@ impl Default for Config {
             ninja_cursor_stuck: false,
             ninja_query_extra_rows: 0,
             token_ttl_secs: 3600,
+            token_len: 0,
             halo_app_scopes: None,
             halo_list_ninjarmmid: false,
             halo_rate_limit: None,
@@ -261,6 +264,9 @@ pub enum FaultKind {
     HugeBody(usize),
     /// A list that never ends: every page is full of new records (new ids each time).
     EndlessPages,
+    /// Answer with this status and a body that echoes the request's bearer token (a server
+    /// that repeats what it was sent in its error).
+    EchoToken(u16),
     /// Answer a record read (`GET /api/Client/{id}`, `/api/Site/{id}`) with a record that
     /// contradicts the list row: a server whose list and records disagree.
     RecordDisagrees(Disagree),
@@ -452,6 +458,10 @@ fn handle(state: &Arc<Mutex<State>>, side: Side, req: &HttpRequest) -> Reply {
             body.push_str("{\"id\": 2}]");
             Reply::Respond { status: 200, headers: vec![("Content-Type".into(), "application/json".into())], body }
         }
+        Some(FaultKind::EchoToken(status)) => {
+            let token = req.header("authorization").unwrap_or("").trim_start_matches("Bearer ");
+            json_reply(status, &json!({"Message": format!("The token '{token}' is not valid for this request")}))
+        }
         Some(FaultKind::Reset) => Reply::Reset,
         Some(FaultKind::Stall(d)) => Reply::Stall(d),
         Some(FaultKind::ExpireTokens) => {
@@ -510,12 +520,20 @@ impl State {
 
     fn new_token(&mut self, side: Side) -> Value {
         self.token_serial += 1;
-        let t = format!(
+        let mut t = format!(
             "{}-token-{}-{:x}",
             if side == Side::Ninja { "ninja" } else { "halo" },
             self.token_serial,
             self.token_serial.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0x0005_DEEC_E66D
         );
+        // A long token, as a broken or hostile server might issue: a pseudo-random tail.
+        let mut x = self.token_serial | 1;
+        while t.len() < self.config.token_len {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            t.push(char::from(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"[(x % 64) as usize]));
+        }
         match side {
             Side::Ninja => self.ninja_tokens.insert(t.clone()),
             Side::Halo => self.halo_tokens.insert(t.clone()),

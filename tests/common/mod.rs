@@ -79,7 +79,9 @@ pub fn run(sim: &Sim, args: &[&str], env: &[(&str, &str)]) -> Run {
 pub fn run_with(sim: Option<&Sim>, args: &[&str], env: &[(&str, &str)]) -> Run {
     let dir = tempdir::Dir::new();
     let report: PathBuf = dir.path().join("report.json");
-    let mut cmd = Command::new(BIN);
+    // Another build may be put under test (an older commit's, to show a test fails there).
+    let bin = std::env::var("NINJA_HALO_SYNC_TEST_BIN").unwrap_or_else(|_| BIN.to_string());
+    let mut cmd = Command::new(bin);
     cmd.env_clear();
     // What the OS itself needs (Windows cannot start networking without SYSTEMROOT); none of
     // these names is one of the program's settings.
@@ -156,4 +158,39 @@ pub fn clean_tenant() -> Tenant {
         fields: tenants::client_fields(),
         ..Tenant::default()
     }
+}
+
+/// A fake `ninjarmm-cli` that records each call's arguments (one file per call) and answers
+/// `get` with `answer`.
+#[cfg(unix)]
+pub fn fake_cli(dir: &std::path::Path, answer: &str) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let cli = dir.join("ninjarmm-cli");
+    let calls = dir.join("calls");
+    std::fs::create_dir_all(&calls).unwrap();
+    std::fs::write(
+        &cli,
+        format!(
+            "#!/bin/sh\nn=$(ls '{c}' | wc -l)\nfor a in \"$@\"; do printf '%s\\0' \"$a\"; done > '{c}/'$n\n\
+             if [ \"$1\" = get ]; then printf '%s\\n' '{answer}'; fi\n",
+            c = calls.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&cli, std::fs::Permissions::from_mode(0o755)).unwrap();
+    cli
+}
+
+/// The argument lists the fake CLI was called with.
+#[cfg(unix)]
+pub fn cli_calls(dir: &std::path::Path) -> Vec<Vec<String>> {
+    let mut calls: Vec<_> = std::fs::read_dir(dir.join("calls")).unwrap().map(|e| e.unwrap().path()).collect();
+    calls.sort();
+    calls
+        .iter()
+        .map(|p| {
+            let raw = std::fs::read_to_string(p).unwrap();
+            raw.split('\0').filter(|a| !a.is_empty()).map(str::to_string).collect()
+        })
+        .collect()
 }

@@ -91,6 +91,12 @@ pub struct TlsFront {
 /// An HTTPS endpoint at https://localhost:PORT forwarding to `upstream`, with a certificate
 /// from a fresh test CA.
 pub fn tls_front(upstream: SocketAddr) -> TlsFront {
+    tls_front_named(upstream, "localhost")
+}
+
+/// `tls_front` with a certificate for `name`, at https://NAME:PORT (a name only a proxy that
+/// routes it can reach: see `tunnel_proxy`).
+pub fn tls_front_named(upstream: SocketAddr, name: &str) -> TlsFront {
     use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
     let ca_key = KeyPair::generate().unwrap();
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
@@ -99,7 +105,7 @@ pub fn tls_front(upstream: SocketAddr) -> TlsFront {
     let ca_cert = ca_params.self_signed(&ca_key).unwrap();
     let issuer = Issuer::from_params(&ca_params, &ca_key);
     let key = KeyPair::generate().unwrap();
-    let cert = CertificateParams::new(vec!["localhost".to_string()]).unwrap().signed_by(&key, &issuer).unwrap();
+    let cert = CertificateParams::new(vec![name.to_string()]).unwrap().signed_by(&key, &issuer).unwrap();
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = Arc::new(
         rustls::ServerConfig::builder_with_provider(provider)
@@ -125,7 +131,7 @@ pub fn tls_front(upstream: SocketAddr) -> TlsFront {
             });
         }
     });
-    TlsFront { url: format!("https://localhost:{port}"), ca_pem: ca_cert.pem() }
+    TlsFront { url: format!("https://{name}:{port}"), ca_pem: ca_cert.pem() }
 }
 
 pub struct Proxy {
@@ -167,6 +173,48 @@ pub fn recording_proxy() -> Proxy {
                     return;
                 }
                 forward(&mut tcp, &|target| (addr, target.to_string()), &seen, &format!("http://{authority}"));
+            });
+        }
+    });
+    Proxy { url: format!("http://127.0.0.1:{port}"), seen }
+}
+
+/// A proxy that tunnels `CONNECT host:port` to the address `routes` gives the host (what a
+/// corporate proxy does for names the test machine cannot resolve), recording each CONNECT line;
+/// the bytes inside (TLS) are passed on as they are.
+pub fn tunnel_proxy(routes: Vec<(String, SocketAddr)>) -> Proxy {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let seen2 = seen.clone();
+    std::thread::spawn(move || {
+        for mut tcp in listener.incoming().flatten() {
+            let (seen, routes) = (seen2.clone(), routes.clone());
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(tcp.try_clone().unwrap());
+                let mut line = String::new();
+                let _ = reader.read_line(&mut line);
+                loop {
+                    let mut h = String::new();
+                    if reader.read_line(&mut h).unwrap_or(0) == 0 || h.trim().is_empty() {
+                        break;
+                    }
+                }
+                let mut parts = line.split_whitespace();
+                let (Some("CONNECT"), Some(authority)) = (parts.next(), parts.next()) else { return };
+                seen.lock().unwrap().push(format!("CONNECT {authority}"));
+                let host = authority.rsplit_once(':').map_or(authority, |(h, _)| h);
+                let Some((_, addr)) = routes.iter().find(|(name, _)| name == host) else { return };
+                let Ok(up) = TcpStream::connect(addr) else { return };
+                if tcp.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n").is_err() {
+                    return;
+                }
+                let (mut up_read, mut down_write) = (up.try_clone().unwrap(), tcp);
+                let mut up_write = up;
+                std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut up_read, &mut down_write);
+                });
+                let _ = std::io::copy(&mut reader, &mut up_write);
             });
         }
     });
