@@ -18,7 +18,7 @@ use std::time::Duration;
 /// Halo returns at most 100 rows a page whatever is asked; asking for exactly that keeps the
 /// arithmetic honest. Paging stops on the rows received, never on the size requested.
 pub const PAGE_SIZE: usize = 100;
-const READ_THREADS: usize = 4;
+const READ_THREADS: usize = 2;
 
 #[derive(Debug, Clone)]
 pub struct FieldDef {
@@ -87,7 +87,7 @@ pub struct Record {
     pub link: Link,
     /// The record read on its own disagrees with the list row the run holds (set by the caller
     /// that compares them, `disagreement`).
-    pub disputed: Option<Disagreement>,
+    pub disputed: Option<Box<Disagreement>>,
 }
 
 /// How `record` (read on its own) contradicts `row` (the list row a decision is made on): another
@@ -642,6 +642,8 @@ impl Halo<'_> {
                 break;
             }
         }
+        // Held for the whole run: no room left over from growing it.
+        records.shrink_to_fit();
         Ok(records)
     }
 
@@ -654,15 +656,15 @@ impl Halo<'_> {
         page_no: usize,
     ) -> Result<(Vec<Record>, Option<u64>), ApiError> {
         let ids: Vec<String> = fields.iter().map(|f| f.id.to_string()).collect();
-        let (url, outcome) = self.get(
-            kind.endpoints()[0],
-            &format!(
-                "{}?pageinate=true&page_size={PAGE_SIZE}&page_no={page_no}&includeactive=true&includeinactive=true&include_custom_fields={}",
-                kind.path(),
-                ids.join(",")
-            ),
-        )?;
-        read_ok(&format!("the Halo {} list", kind.noun()), &url, &outcome, |body| parse_page(body, kind, &self.shapes))
+        let url = format!(
+            "{}{}?pageinate=true&page_size={PAGE_SIZE}&page_no={page_no}&includeactive=true&includeinactive=true&include_custom_fields={}",
+            self.url,
+            kind.path(),
+            ids.join(",")
+        );
+        let decode = |r: &mut dyn std::io::Read| decode_page(r, kind, &self.shapes);
+        let (url, outcome) = self.http.get_decoded(&self.auth, Side::Halo, kind.endpoints()[0], url, &decode)?;
+        crate::http::read_decoded(&format!("the Halo {} list", kind.noun()), &url, outcome)
     }
 
     /// One client or site with its full custom fields.
@@ -737,48 +739,102 @@ pub fn parse_field_info(body: &str) -> Result<Vec<FieldDef>, Unreadable> {
 
 /// A page of GET /api/Client (or /api/Site): the envelope `{record_count, clients}` (or
 /// `sites`; a bare array is accepted too), as the records and the total the server reports.
-///
-/// Only what the run uses of a row is decoded: a real row carries over a hundred keys (Halo's
-/// `Area_List`), and building every page whole as a JSON tree would be a large run's peak
-/// memory. Each row stays text (borrowed from the body) until it is read on its own.
 pub fn parse_page(body: &str, kind: Kind, shapes: &FieldShapes) -> Result<(Vec<Record>, Option<u64>), Unreadable> {
-    let expected = || Unreadable(format!(" (expected an object with a {} array)", kind.plural()));
-    let not_json = |e: serde_json::Error| Unreadable(format!(" (not JSON: {e})"));
-    let (rows, total): (Vec<&RawValue>, Option<u64>) = if body.trim_start().starts_with('[') {
-        (serde_json::from_str(body).map_err(not_json)?, None)
-    } else {
-        let page: Envelope = serde_json::from_str(body).map_err(not_json)?;
-        let rows = match kind {
-            Kind::Clients => page.clients,
-            Kind::Sites => page.sites,
-        };
-        (rows.ok_or_else(expected)?, page.record_count.as_ref().and_then(lenient_id).map(|n| n as u64))
-    };
-    let records = rows
-        .iter()
-        .map(|row| {
-            record_from(row.get(), kind, shapes)
-                .ok_or_else(|| format!(" (a {} without a usable id: {})", kind.noun(), clip(row.get(), 200)))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok((records, total))
+    decode_page(&mut body.as_bytes(), kind, shapes).map_err(|e| match e.classify() {
+        serde_json::error::Category::Data => Unreadable(format!(" (not what was expected: {e})")),
+        _ => Unreadable(format!(" (not JSON: {e})")),
+    })
 }
 
-/// The envelope of a list page, its rows kept as text.
-#[derive(Deserialize)]
-struct Envelope<'a> {
-    #[serde(default)]
-    record_count: Option<Value>,
-    #[serde(default, borrow)]
-    clients: Option<Vec<&'a RawValue>>,
-    #[serde(default, borrow)]
-    sites: Option<Vec<&'a RawValue>>,
+/// `parse_page` from the connection as the answer arrives. Only what the run uses of a row is
+/// decoded (a real row carries over a hundred keys, Halo's `Area_List`), each row becomes a
+/// record as soon as it is read, and only one row's custom fields are held as text at a time:
+/// a page is never held whole in memory, as text or as a tree.
+pub fn decode_page(
+    reader: &mut dyn std::io::Read,
+    kind: Kind,
+    shapes: &FieldShapes,
+) -> Result<(Vec<Record>, Option<u64>), serde_json::Error> {
+    use serde::de::DeserializeSeed;
+    let mut de = serde_json::Deserializer::from_reader(reader);
+    let page = PageSeed { kind, shapes }.deserialize(&mut de)?;
+    de.end()?;
+    Ok(page)
+}
+
+/// Decodes a list page (an envelope, or a bare array of rows).
+struct PageSeed<'s> {
+    kind: Kind,
+    shapes: &'s FieldShapes,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for PageSeed<'_> {
+    type Value = (Vec<Record>, Option<u64>);
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for PageSeed<'_> {
+    type Value = (Vec<Record>, Option<u64>);
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        write!(f, "an object with a {} array", self.kind.plural())
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        Ok((RowsSeed { kind: self.kind, shapes: self.shapes }.visit_seq(seq)?, None))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let (mut rows, mut total) = (None, None);
+        while let Some(key) = map.next_key::<String>()? {
+            if key == self.kind.plural() {
+                rows = Some(map.next_value_seed(RowsSeed { kind: self.kind, shapes: self.shapes })?);
+            } else if key == "record_count" {
+                total = lenient_id(&map.next_value::<Value>()?).map(|n| n as u64);
+            } else {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        let rows = rows.ok_or_else(|| serde::de::Error::custom(format!("no {} array", self.kind.plural())))?;
+        Ok((rows, total))
+    }
+}
+
+/// Decodes the rows of a page into records, one at a time.
+struct RowsSeed<'s> {
+    kind: Kind,
+    shapes: &'s FieldShapes,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for RowsSeed<'_> {
+    type Value = Vec<Record>;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for RowsSeed<'_> {
+    type Value = Vec<Record>;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        write!(f, "an array of {}", self.kind.plural())
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut records = Vec::new();
+        while let Some(row) = seq.next_element::<Row>()? {
+            let name = row.name.clone();
+            let record = record_of(row, self.kind, self.shapes).ok_or_else(|| {
+                let named = name.as_ref().map_or("no name".to_string(), |n| clip(&n.to_string(), 200));
+                serde::de::Error::custom(format!("a {} without a usable id ({named})", self.kind.noun()))
+            })?;
+            records.push(record);
+        }
+        Ok(records)
+    }
 }
 
 /// What the run reads of a client or site (a list row or a record); every other key is passed
 /// over without being built, and the custom fields stay text until they are compacted.
 #[derive(Deserialize)]
-struct Row<'a> {
+struct Row {
     #[serde(default)]
     id: Option<Value>,
     #[serde(default)]
@@ -787,8 +843,8 @@ struct Row<'a> {
     inactive: Option<Value>,
     #[serde(default)]
     client_id: Option<Value>,
-    #[serde(default, borrow)]
-    customfields: Option<&'a RawValue>,
+    #[serde(default)]
+    customfields: Option<Box<RawValue>>,
     /// Present (even as null) or absent: Halo's own link is seen only where the key is there.
     #[serde(default, deserialize_with = "present")]
     ninjarmmid: Option<Value>,
@@ -801,14 +857,12 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>, D::E
 
 /// GET /api/Client/{id} (or /api/Site/{id}): one object.
 pub fn parse_record(body: &str, kind: Kind, shapes: &FieldShapes) -> Result<Record, Unreadable> {
-    if !body.trim_start().starts_with('{') {
-        json(body)?;
-    }
-    record_from(body, kind, shapes).ok_or_else(|| format!(" (expected a {} object with an id)", kind.noun()).into())
+    let row: Row =
+        serde_json::from_str(body).map_err(|e| Unreadable(format!(" (not a {} object: {e})", kind.noun())))?;
+    record_of(row, kind, shapes).ok_or_else(|| format!(" (expected a {} object with an id)", kind.noun()).into())
 }
 
-fn record_from(text: &str, kind: Kind, shapes: &FieldShapes) -> Option<Record> {
-    let row: Row = serde_json::from_str(text).ok()?;
+fn record_of(row: Row, kind: Kind, shapes: &FieldShapes) -> Option<Record> {
     let customfields = match row.customfields.map(|raw| serde_json::from_str::<Value>(raw.get())) {
         Some(Ok(Value::Array(a))) => Some(shapes.compact(&a)),
         _ => None,

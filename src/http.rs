@@ -45,21 +45,64 @@ impl Request {
     }
 }
 
+/// An answer: its status, the headers the run uses, and its body as it was read (`Response`:
+/// as text; `Streamed`: decoded while it arrived).
 #[derive(Debug, Clone)]
-pub struct Response {
+pub struct Answer<B> {
     pub status: u16,
-    pub body: String,
+    pub body: B,
     pub content_type: String,
     /// The raw Retry-After header, when sent.
     pub retry_after: Option<String>,
 }
 
-impl Response {
+/// An answer whose body was read as text.
+pub type Response = Answer<String>;
+
+impl<B> Answer<B> {
     pub fn ok(&self) -> bool {
         (200..300).contains(&self.status)
     }
+}
+
+impl Response {
     pub fn json(&self) -> Option<serde_json::Value> {
         serde_json::from_str(&self.body).ok()
+    }
+}
+
+/// A body decoded while it arrived (a successful answer), or read as text (any other, and a
+/// successful one that could not be decoded: its beginning, and why). A large list page is
+/// never held whole in memory: its rows are decoded one by one from the connection.
+#[derive(Debug)]
+pub enum Streamed<T> {
+    Decoded(T),
+    Text(String),
+    Undecodable { head: String, why: String },
+}
+
+/// Decodes a successful answer's body from the connection (bounded by `MAX_BODY`).
+pub type Decode<'a, T> = &'a (dyn Fn(&mut dyn std::io::Read) -> Result<T, serde_json::Error> + Sync);
+
+/// What a decoded request came to: the answer, or why there was none.
+pub type DecodedOutcome<T> = Result<Answer<Streamed<T>>, HttpError>;
+
+/// How much of an undecodable body is kept to show.
+const HEAD_KEPT: usize = 4096;
+
+/// A reader that keeps the first `HEAD_KEPT` bytes it passed on (to show what an undecodable
+/// answer began with).
+struct Head<R> {
+    inner: R,
+    head: Vec<u8>,
+}
+
+impl<R: std::io::Read> std::io::Read for Head<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let room = HEAD_KEPT.saturating_sub(self.head.len());
+        self.head.extend_from_slice(&buf[..n.min(room)]);
+        Ok(n)
     }
 }
 
@@ -196,6 +239,29 @@ pub fn read_ok<T>(
         .map(parse)
         .unwrap_or(Err(Unreadable(String::new())))
         .map_err(|why| ApiError::Request(format!("cannot read {what}: {}{}", describe("GET", url, outcome), why.0)))
+}
+
+/// `read_ok` for an answer decoded while it arrived: the value, or an error saying what could
+/// not be read, what came back (its beginning, where it could not be decoded) and why.
+pub fn read_decoded<T>(what: &str, url: &str, outcome: Result<Answer<Streamed<T>>, HttpError>) -> Result<T, ApiError> {
+    let (text, why) = match outcome {
+        Ok(Answer { body: Streamed::Decoded(v), .. }) => return Ok(v),
+        Ok(a) => {
+            let why = match &a.body {
+                Streamed::Undecodable { why, .. } => format!(" ({why})"),
+                _ => String::new(),
+            };
+            let text = Response {
+                status: a.status,
+                body: a.body.text().to_string(),
+                content_type: a.content_type,
+                retry_after: a.retry_after,
+            };
+            (Ok(text), why)
+        }
+        Err(e) => (Err(e), String::new()),
+    };
+    Err(ApiError::Request(format!("cannot read {what}: {}{why}", describe("GET", url, &text))))
 }
 
 /// A request that did not succeed, described for the user: method, URL, status and a clipped,
@@ -504,6 +570,37 @@ impl Http {
     /// Sends a request, retrying what is worth retrying. Any HTTP answer that is final
     /// (including 4xx) comes back as Ok; the caller judges the status.
     pub fn send(&self, req: &Request) -> Result<Response, HttpError> {
+        self.send_with(req, &|body, _| read_text(body))
+    }
+
+    /// `send`, decoding a successful answer's body while it arrives (`Streamed`).
+    pub fn send_decoded<T>(&self, req: &Request, decode: Decode<T>) -> Result<Answer<Streamed<T>>, HttpError> {
+        self.send_with(req, &|body, status| {
+            if !(200..300).contains(&status) {
+                return read_text(body).map(Streamed::Text);
+            }
+            let limited = body.with_config().limit(MAX_BODY).reader();
+            let mut reader = Head { inner: std::io::BufReader::with_capacity(64 * 1024, limited), head: Vec::new() };
+            match decode(&mut reader) {
+                Ok(v) => Ok(Streamed::Decoded(v)),
+                // The connection failed, or the answer was too large: as for a text body.
+                Err(e) if e.is_io() => Err(body_error(ureq::Error::from(std::io::Error::from(e)))),
+                Err(e) => {
+                    let why = match e.classify() {
+                        serde_json::error::Category::Data => format!("not what was expected: {e}"),
+                        _ => format!("not JSON: {e}"),
+                    };
+                    Ok(Streamed::Undecodable { head: String::from_utf8_lossy(&reader.head).into_owned(), why })
+                }
+            }
+        })
+    }
+
+    fn send_with<B: Shown>(
+        &self,
+        req: &Request,
+        read: &dyn Fn(&mut ureq::Body, u16) -> Result<B, HttpError>,
+    ) -> Result<Answer<B>, HttpError> {
         use std::sync::atomic::Ordering;
         let mut attempt = 0u32;
         // Refusals of this request since its side last made progress: a request that keeps
@@ -539,7 +636,7 @@ impl Http {
                 }
             }
             let sent_at = self.clock.now();
-            let outcome = self.once(req);
+            let outcome = self.once(req, read);
             // What is worth asking again is what counts as a refusal of the side; any other
             // answer ends a streak of refusals.
             let retry = match &outcome {
@@ -596,7 +693,13 @@ impl Http {
                 wait,
             });
             if let Ok(r) = &outcome {
-                output::detail(&describe(req.method, &req.url, &Ok(r.clone())));
+                let text = Response {
+                    status: r.status,
+                    body: r.body.text().to_string(),
+                    content_type: r.content_type.clone(),
+                    retry_after: None,
+                };
+                output::detail(&describe(req.method, &req.url, &Ok(text)));
             }
             self.wait(wait);
         }
@@ -616,7 +719,11 @@ impl Http {
         }
     }
 
-    fn once(&self, req: &Request) -> Result<Response, HttpError> {
+    fn once<B>(
+        &self,
+        req: &Request,
+        read: &dyn Fn(&mut ureq::Body, u16) -> Result<B, HttpError>,
+    ) -> Result<Answer<B>, HttpError> {
         let result = match self.exchange(req) {
             // The OS store refused the certificate: with --ca-file, try that file's roots for
             // this host (once; the host then stays with them).
@@ -636,19 +743,49 @@ impl Http {
         let header = |name: &str| resp.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
         let content_type = header("content-type");
         let retry_after = header("retry-after");
-        let body = resp.body_mut().with_config().limit(MAX_BODY).read_to_string().map_err(|e| match e {
-            ureq::Error::BodyExceedsLimit(_) => HttpError::TooLarge,
-            e => match http_error(&e) {
-                HttpError::Transport(m) => HttpError::Transport(format!("reading the response body: {m}")),
-                other => other,
-            },
-        })?;
+        let body = read(resp.body_mut(), status)?;
         let retry_after = (!retry_after.is_empty()).then_some(retry_after);
-        Ok(Response { status, body, content_type, retry_after })
+        Ok(Answer { status, body, content_type, retry_after })
     }
 }
 
-impl Response {
+/// A body as text, at most `MAX_BODY`.
+fn read_text(body: &mut ureq::Body) -> Result<String, HttpError> {
+    body.with_config().limit(MAX_BODY).read_to_string().map_err(body_error)
+}
+
+/// What failed while a body was read.
+fn body_error(e: ureq::Error) -> HttpError {
+    match e {
+        ureq::Error::BodyExceedsLimit(_) => HttpError::TooLarge,
+        e => match http_error(&e) {
+            HttpError::Transport(m) => HttpError::Transport(format!("reading the response body: {m}")),
+            other => other,
+        },
+    }
+}
+
+/// The text of a body, for a message about its answer.
+pub trait Shown {
+    fn text(&self) -> &str;
+}
+
+impl Shown for String {
+    fn text(&self) -> &str {
+        self
+    }
+}
+
+impl<T> Shown for Streamed<T> {
+    fn text(&self) -> &str {
+        match self {
+            Streamed::Text(t) | Streamed::Undecodable { head: t, .. } => t,
+            Streamed::Decoded(_) => "",
+        }
+    }
+}
+
+impl<B> Answer<B> {
     /// The Retry-After header (seconds or an HTTP date), capped at 10 minutes.
     pub fn retry_after(&self) -> Option<Duration> {
         let raw = self.retry_after.as_deref()?.trim();
@@ -897,6 +1034,27 @@ impl Http {
             Ok(r) if r.ok() => parse_token(self, r).ok_or(outcome),
             _ => Err(outcome),
         }
+    }
+
+    /// `get_authed`, decoding a successful answer while it arrives (`send_decoded`).
+    pub fn get_decoded<T>(
+        &self,
+        auth: &dyn TokenSource,
+        side: Side,
+        endpoint: &'static str,
+        url: String,
+        decode: Decode<T>,
+    ) -> Result<(String, DecodedOutcome<T>), ApiError> {
+        let mut req = Request::get(side, endpoint, url.clone());
+        req.headers.push(("Authorization", format!("Bearer {}", auth.token(self, false)?)));
+        let first = self.send_decoded(&req, decode);
+        if !matches!(&first, Ok(r) if r.status == 401) {
+            return Ok((url, first));
+        }
+        self.notify(Event::TokenRenewed { side: req.side, endpoint: req.endpoint });
+        req.headers.retain(|(k, _)| *k != "Authorization");
+        req.headers.push(("Authorization", format!("Bearer {}", auth.token(self, true)?)));
+        Ok((url, self.send_decoded(&req, decode)))
     }
 
     /// Sends with `Authorization: Bearer`, renewing the token once and retrying when the

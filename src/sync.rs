@@ -46,10 +46,9 @@ impl From<crate::http::ApiError> for RunError {
 }
 
 struct Data {
-    orgs: Vec<Org>,
-    values: HashMap<i64, String>,
-    /// Each organization's link field (--ninja-link-field), where it has one.
-    links: HashMap<i64, String>,
+    /// Each organization as the planner takes it: its value and its link field
+    /// (--ninja-link-field), where it has them (held once, not copied for each plan).
+    orgs: Vec<OrgIn>,
     field: FieldDef,
     /// Every client custom field definition: the list is asked for all of them, so that an
     /// update can carry the client's whole array and verification can see every field.
@@ -149,8 +148,8 @@ pub fn explain(s: &Settings, name: &str) -> Exit {
         let without_sites = Settings { sites: None, ..s.clone() };
         let mut data = read(&without_sites, &halo, &ninja)?;
         let (plan, _) = plan_with_reads(s, &halo, &mut data, &mut perf)?;
-        let (orgs, clients) = plan_inputs(&data);
-        for l in crate::explain::explain(name, &orgs, &clients, &plan, &s.plan) {
+        let clients = plan_inputs(&data);
+        for l in crate::explain::explain(name, &data.orgs, &clients, &plan, &s.plan) {
             output::result(&l);
         }
         Ok(())
@@ -207,24 +206,29 @@ fn read(s: &Settings, halo: &Halo, ninja: &Ninja) -> Result<Data, RunError> {
             };
             Ok(NinjaRead { orgs, values, locations })
         });
-        let h = scope.spawn(|| -> Result<(Vec<Record>, Option<Vec<Record>>), RunError> {
+        // Halo on this thread, the one that holds what is read for the run: memory a thread
+        // allocated stays with it, and a second reading thread's was a large run's peak.
+        let h = (|| -> Result<(Vec<Record>, Option<Vec<Record>>), RunError> {
             let clients = halo.clients(&defs)?;
             let sites = match &site_fields {
                 Some((_, site_defs)) => Some(halo.list(halo::Kind::Sites, site_defs, &|_| true)?),
                 None => None,
             };
             Ok((clients, sites))
-        });
-        (n.join(), h.join())
+        })();
+        (n.join(), h)
     });
-    let NinjaRead { orgs, values: read, locations } =
+    let NinjaRead { orgs, values: mut read, locations } =
         ninja_side.map_err(|_| RunError::ReaderStopped(Side::Ninja))??;
-    let field_of = |k: usize| -> HashMap<i64, String> {
-        read.iter().filter_map(|(id, v)| Some((*id, v.get(k).cloned().flatten()?))).collect()
-    };
-    let (values, links) = (field_of(0), field_of(1));
+    let orgs: Vec<OrgIn> = orgs
+        .into_iter()
+        .map(|o| {
+            let mut v = read.remove(&o.id).unwrap_or_default().into_iter();
+            OrgIn { id: o.id, name: o.name, value: v.next().flatten(), link: v.next().flatten() }
+        })
+        .collect();
     drop(read);
-    let (clients, sites) = halo_side.map_err(|_| RunError::ReaderStopped(Side::Halo))??;
+    let (clients, sites) = halo_side?;
     let said_read = |ninja: &str, n: usize, with_value: usize, halo: &str, records: &[Record]| {
         let active = records.iter().filter(|c| !c.inactive).count();
         output::info(&format!(
@@ -232,7 +236,7 @@ fn read(s: &Settings, halo: &Halo, ninja: &Ninja) -> Result<Data, RunError> {
             records.len()
         ));
     };
-    said_read("organizations", orgs.len(), values.len(), "clients", &clients);
+    said_read("organizations", orgs.len(), orgs.iter().filter(|o| o.value.is_some()).count(), "clients", &clients);
     let sites = match (locations, sites, site_fields) {
         (Some((locations, values)), Some(sites), Some((field, defs))) => {
             said_read("locations", locations.len(), values.len(), "sites", &sites);
@@ -240,22 +244,12 @@ fn read(s: &Settings, halo: &Halo, ninja: &Ninja) -> Result<Data, RunError> {
         }
         _ => None,
     };
-    Ok(Data { orgs, values, links, field, defs, clients, sites })
+    Ok(Data { orgs, field, defs, clients, sites })
 }
 
-fn plan_inputs(data: &Data) -> (Vec<OrgIn>, Vec<ClientIn>) {
-    let orgs = data
-        .orgs
-        .iter()
-        .map(|o| OrgIn {
-            id: o.id,
-            name: o.name.clone(),
-            value: data.values.get(&o.id).cloned(),
-            link: data.links.get(&o.id).cloned(),
-        })
-        .collect();
-    let clients = data
-        .clients
+/// The clients as the planner takes them (the organizations are held that way: `Data::orgs`).
+fn plan_inputs(data: &Data) -> Vec<ClientIn> {
+    data.clients
         .iter()
         .map(|c| ClientIn {
             id: c.id,
@@ -263,10 +257,9 @@ fn plan_inputs(data: &Data) -> (Vec<OrgIn>, Vec<ClientIn>) {
             inactive: c.inactive,
             value: c.field_value(&data.field),
             link: c.link,
-            disputed: c.disputed.clone(),
+            disputed: c.disputed.as_deref().cloned(),
         })
-        .collect();
-    (orgs, clients)
+        .collect()
 }
 
 /// Plans; where a decision depends on what the list did not show (a matched client's current
@@ -281,8 +274,8 @@ fn plan_with_reads(
 ) -> Result<(plan::Plan, Reread), RunError> {
     let mut reread = Reread::default();
     loop {
-        let (orgs, clients) = plan_inputs(data);
-        let p = timed(perf, || plan::plan(&orgs, &clients, &s.plan));
+        let clients = plan_inputs(data);
+        let p = timed(perf, || plan::plan(&data.orgs, &clients, &s.plan));
         if !reread.next(halo, halo::Kind::Clients, &data.field, &mut data.clients, &p.unread, p.for_links)? {
             return Ok((p, reread));
         }
@@ -352,21 +345,29 @@ impl Reread {
 /// the row (the same id, client and activity) its custom fields and Halo's own NinjaOne link are
 /// kept; where it disagrees with the row, the row is marked (`disputed`) and never written.
 fn read_again(halo: &Halo, kind: halo::Kind, records: &mut [Record], to_read: &[usize]) -> Result<(), RunError> {
-    let ids: Vec<i64> = to_read.iter().map(|&i| records[i].id).collect();
-    // In the order asked for, so each answer belongs to the same position of `to_read`.
-    for (&i, (_, r)) in to_read.iter().zip(halo.records_by_id(kind, &ids)) {
-        let read = r?;
-        let row = &mut records[i];
-        row.disputed = halo::disagreement(row, &read);
-        if row.disputed.is_none() {
-            row.customfields = read.customfields;
-            if read.link != plan::Link::Unseen {
-                row.link = read.link;
+    // A few hundred at a time: the answers of a first run's thousands of reads are never all
+    // held at once, and what is kept of them is copied here, where the records live (a reading
+    // thread's memory is left to be reused).
+    for chunk in to_read.chunks(READ_CHUNK) {
+        let ids: Vec<i64> = chunk.iter().map(|&i| records[i].id).collect();
+        // In the order asked for, so each answer belongs to the same position of `chunk`.
+        for (&i, (_, r)) in chunk.iter().zip(halo.records_by_id(kind, &ids)) {
+            let read = r?;
+            let row = &mut records[i];
+            row.disputed = halo::disagreement(row, &read).map(Box::new);
+            if row.disputed.is_none() {
+                row.customfields = read.customfields.clone();
+                if read.link != plan::Link::Unseen {
+                    row.link = read.link;
+                }
             }
         }
     }
     Ok(())
 }
+
+/// Records read on their own in one go (see `read_again`).
+const READ_CHUNK: usize = 256;
 
 /// The report lines and the run-level findings that need a person.
 fn decide_and_write(s: &Settings, halo: &Halo, mut data: Data, perf: &mut Performance) -> Result<Decided, RunError> {
@@ -420,7 +421,7 @@ fn decide_and_write(s: &Settings, halo: &Halo, mut data: Data, perf: &mut Perfor
                 .to_string(),
         );
     }
-    if !data.orgs.is_empty() && data.values.is_empty() {
+    if !data.orgs.is_empty() && data.orgs.iter().all(|o| o.value.is_none()) {
         attention.push(format!(
             "none of the {} NinjaOne organizations has a value in the field '{}': check the field's name (the API \
              name under Administration > Devices > Role Custom Fields / Global Custom Fields, not its label, \
@@ -460,7 +461,9 @@ fn decide_and_write(s: &Settings, halo: &Halo, mut data: Data, perf: &mut Perfor
     for c in &mut data.clients {
         c.customfields = None;
     }
-    (data.values, data.links) = (HashMap::new(), HashMap::new());
+    for o in &mut data.orgs {
+        (o.value, o.link) = (None, None);
+    }
     let (sites, site_notes) = decide_and_write_sites(s, halo, site_data, &pairs, &data, perf)?;
     decided.sites = Some(sites);
     decided.notes.extend(site_notes);
@@ -536,7 +539,7 @@ fn site_inputs(sd: &SiteData) -> (Vec<crate::sites::LocationIn<'_>>, Vec<crate::
             inactive: r.inactive,
             value: r.field_value(&sd.field),
             link: r.link,
-            disputed: r.disputed.clone(),
+            disputed: r.disputed.as_deref().cloned(),
         })
         .collect();
     (locations, sites)
@@ -617,7 +620,8 @@ struct Decided {
 /// no organization has) and were not written in this run; and apart from them, the active
 /// clients whose value the run never saw (unchecked): nothing is said of data that was not read.
 fn unlinked_clients(data: &Data, decisions: &[plan::Decision]) -> (Vec<report::Unlinked>, Vec<report::Unlinked>) {
-    let values: std::collections::HashSet<String> = data.values.values().map(|v| plan::value_key(v)).collect();
+    let values: std::collections::HashSet<String> =
+        data.orgs.iter().filter_map(|o| o.value.as_deref()).map(plan::value_key).collect();
     let written: std::collections::HashSet<usize> = decisions
         .iter()
         .filter(|d| matches!(d.status, Status::Updated | Status::WouldUpdate))

@@ -420,7 +420,7 @@ fn write_rest(
         let ids: Vec<i64> = unready.iter().map(|&ci| t.records[ci].id).collect();
         for (&ci, (_, r)) in unready.iter().zip(server.read_many(&ids)) {
             if let Ok(c) = r {
-                t.records[ci].disputed = halo::disagreement(&t.records[ci], &c);
+                t.records[ci].disputed = halo::disagreement(&t.records[ci], &c).map(Box::new);
                 if t.records[ci].disputed.is_none() {
                     t.records[ci].customfields = c.customfields;
                 }
@@ -428,7 +428,7 @@ fn write_rest(
         }
         ready.retain(|&(k, ci)| match (&t.records[ci].disputed, t.records[ci].others_postable(t.defs, &field)) {
             (Some(why), _) => {
-                results[k] = Some(Err(Failure::Disagrees { written: false, why: why.clone() }));
+                results[k] = Some(Err(Failure::Disagrees { written: false, why: why.as_ref().clone() }));
                 false
             }
             (None, Ok(_)) => true,
