@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Builds the static Linux release into dist/ with SHA256SUMS.
+# Builds the static Linux release into dist/ with SHA256SUMS: the Linux binary a release ships
+# (.github/workflows/release.yml runs this on each Linux runner) and the one CI tests (.ci/run).
 # Fails when the binary is not statically linked or is larger than the 3.0 MB budget.
-# Usage: scripts/build-dist.sh            (CI runs this)
+# Usage: scripts/build-dist.sh [TARGET]   (default x86_64-unknown-linux-gnu; aarch64-unknown-linux-gnu
+#                                           on an ARM64 runner)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-target=x86_64-unknown-linux-gnu
+target="${1:-x86_64-unknown-linux-gnu}"
+arch="${target%%-*}"
 budget=3000000   # bytes: the binary must stay under 3.0 MB
 # Static glibc, non-PIE: a static-pie binary carries a relocation table of about 115 KB.
 # Identical code folding (LLD, the default linker here since Rust 1.90) merges the many identical
@@ -13,7 +16,10 @@ budget=3000000   # bytes: the binary must stay under 3.0 MB
 # functions distinct addresses, so folding them is sound.
 # No .eh_frame_hdr (42 KB): the binary never unwinds (panic = "abort", no C++), and the only
 # reader of the table, a backtrace printed with RUST_BACKTRACE, then just stops at the first frame.
-export RUSTFLAGS="${RUSTFLAGS:-} -C target-feature=+crt-static -C relocation-model=static -C link-arg=-Wl,--icf=all -C link-arg=-Wl,--no-eh-frame-hdr"
+flags="-C target-feature=+crt-static -C relocation-model=static -C link-arg=-Wl,--no-eh-frame-hdr"
+# LLD is Rust's default linker on x86_64 Linux only; elsewhere the system linker may not fold.
+if [ "$arch" = x86_64 ]; then flags="$flags -C link-arg=-Wl,--icf=all"; fi
+export RUSTFLAGS="${RUSTFLAGS:-} $flags"
 
 cargo build --release --locked --target "$target" --bin ninja-halo-sync
 built="${CARGO_TARGET_DIR:-target}/$target/release/ninja-halo-sync"
@@ -43,9 +49,9 @@ if [ "$size" -gt "$budget" ]; then
 fi
 
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
-name="ninja-halo-sync-$version-x86_64-linux"
+name="ninja-halo-sync-$version-$arch-linux"
 mkdir -p dist
 cp "$bin" "dist/$name"
-(cd dist && sha256sum "$name" > SHA256SUMS)
+(cd dist && sha256sum "$name" > "SHA256SUMS")
 "./dist/$name" --version
 echo "build-dist: dist/$name ($size bytes, static), dist/SHA256SUMS"

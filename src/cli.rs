@@ -76,7 +76,7 @@ pub const FLAGS: &[Flag] = &[
     f("log-file", "PATH", Some("LOG_FILE"), None, Value, "Append a timestamped copy of the run's log here."),
     f("check", "", None, None, Switch, "Check the configuration and exit: sign in to both sides, look up both fields, read one page of each, print a checklist of what to fix and where. Writes nothing; exit 0 when a sync can run, else 1."),
     f("explain", "NAME", None, None, Value, "Print how one Ninja organization matches (normalized name, top candidates, reasons) and exit."),
-    f("suggest-map", "PATH", None, None, Value, "Write a reviewable mapping CSV for the unresolved organizations."),
+    f("suggest-map", "PATH", None, None, Value, "Plan only (implies --dry-run: nothing is written) and write a reviewable mapping CSV for the organizations that need a person: each row's best candidate behind a '?', which is skipped until a person deletes it."),
     f("timeout", "SECONDS", Some("TIMEOUT"), Some("60"), Value, "Timeout of each request."),
     f("deadline", "SECONDS", Some("DEADLINE"), Some("21600 (6 hours)"), Value, "Stop sending requests when the whole run takes longer: exit 1 while reading (nothing written), 2 once writing has begun (the rest failed). The default leaves room for the slowest tenants (about 70 minutes of reads at 10,000 clients whose list rows lack values); a server that refuses every request for 10 minutes ends the run sooner."),
     f("halo-rate", "N/SECONDS", Some("HALO_RATE"), Some("450/180"), Value, "Pace Halo requests to at most N per SECONDS (fair-use limit)."),

@@ -103,6 +103,33 @@ pub struct SiteFields {
     pub halo_site_field: String,
 }
 
+/// What a URL setting holds instead of the root it should.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UrlShape {
+    /// HALO_URL ending in /auth: the authorisation server.
+    HaloAuthServer,
+    /// Ending in /token: a token endpoint.
+    TokenEndpoint,
+    /// NINJA_URL ending in /ws or /ws/oauth: NinjaOne's sign-in path.
+    NinjaOauth,
+}
+
+/// Whether a URL's path ends like one of the endpoints a root is confused with.
+fn url_shape(url: &str, side: crate::http::Side) -> Option<UrlShape> {
+    let path = url.split_once("://").map_or("", |(_, r)| r).split(['?', '#']).next().unwrap_or("");
+    let path = path.split_once('/').map_or("", |(_, p)| p).trim_end_matches('/').to_ascii_lowercase();
+    if path.ends_with("token") {
+        return Some(UrlShape::TokenEndpoint);
+    }
+    match side {
+        crate::http::Side::Halo if path == "auth" || path.ends_with("/auth") => Some(UrlShape::HaloAuthServer),
+        crate::http::Side::Ninja if path == "ws" || path.ends_with("/ws") || path.ends_with("ws/oauth") => {
+            Some(UrlShape::NinjaOauth)
+        }
+        _ => None,
+    }
+}
+
 pub enum Mode {
     Help,
     Version,
@@ -141,6 +168,12 @@ pub enum ConfigError {
     BadRate(String),
     /// --native-links holding something other than auto, targets or off.
     BadNativeLinks(String),
+    /// A URL option holding another endpoint than the one it names (its shape alone tells).
+    WrongUrl {
+        flag: &'static str,
+        url: String,
+        why: UrlShape,
+    },
     BadProxy(String),
     /// A field-name option holding a control character or a comma.
     NotAFieldName {
@@ -451,6 +484,9 @@ pub fn settings(raw: &RawArgs, env: &Env, secrets: Secrets) -> Result<Mode, Conf
     if halo_url.to_ascii_lowercase().ends_with("/api") {
         halo_url.truncate(halo_url.len() - 4);
     }
+    if let Some(why) = url_shape(&halo_url, crate::http::Side::Halo) {
+        return Err(ConfigError::WrongUrl { flag: "halo-url", url: halo_url, why });
+    }
     let halo_auth_url = layer.value("halo-auth-url").map(|u| url("halo-auth-url")(&u)).transpose()?;
 
     let ninja_url = ninja_url(&layer)?;
@@ -472,6 +508,7 @@ pub fn settings(raw: &RawArgs, env: &Env, secrets: Secrets) -> Result<Mode, Conf
     if check && explain.is_some() {
         return Err(ConfigError::Contradict("check", "explain"));
     }
+    // --suggest-map plans: it never writes (a file to review comes before any write).
     let suggest_map = layer.value("suggest-map").map(PathBuf::from);
     let ninja_status_field = layer.value("ninja-status-field");
     if ninja_status_field.as_deref().is_some_and(|f| !crate::agent::is_field_name(f)) {
@@ -504,7 +541,7 @@ pub fn settings(raw: &RawArgs, env: &Env, secrets: Secrets) -> Result<Mode, Conf
             include_inactive: layer.switch("include-inactive")?,
             level: crate::plan::Level::Organizations,
         },
-        dry_run: layer.switch("dry-run")?,
+        dry_run: layer.switch("dry-run")? || suggest_map.is_some(),
         report: layer.value("report").map(PathBuf::from),
         log_file: layer.value("log-file").map(PathBuf::from),
         explain,
@@ -646,7 +683,11 @@ fn ninja_url(layer: &Layer) -> Result<String, ConfigError> {
     let url = match (layer.value("ninja-url"), layer.value("ninja-region")) {
         (Some(_), Some(_)) => return Err(ConfigError::Contradict("ninja-url", "ninja-region")),
         (Some(u), None) => {
-            crate::util::checked_base_url(&u).map_err(|why| ConfigError::Url { flag: "ninja-url", why })?
+            let u = crate::util::checked_base_url(&u).map_err(|why| ConfigError::Url { flag: "ninja-url", why })?;
+            if let Some(why) = url_shape(&u, crate::http::Side::Ninja) {
+                return Err(ConfigError::WrongUrl { flag: "ninja-url", url: u, why });
+            }
+            u
         }
         (None, region) => {
             let region = region.unwrap_or_else(|| layer.value_or_default("ninja-region")).to_ascii_lowercase();
@@ -751,15 +792,21 @@ pub type MappingRows = Vec<(Mapping, String)>;
 pub fn read_map_file(path: &str) -> Result<(MappingRows, Vec<String>), ConfigError> {
     let text = crate::files::read_text_limited(path.as_ref(), crate::files::MAX_MAP_FILE)
         .map_err(|e| ConfigError::MapFileUnreadable { path: path.to_string(), error: e.to_string() })?;
-    let all = parse_map_rows(&text).map_err(|why| ConfigError::MapFile { path: path.to_string(), why })?;
+    let (all, without_client) =
+        parse_map_table(&text).map_err(|why| ConfigError::MapFile { path: path.to_string(), why })?;
     let (unreviewed, reviewed): (Vec<_>, Vec<_>) =
         all.into_iter().partition(|(m, _)| matches!(&m.halo, HaloRef::Name(n) if n.starts_with('?')));
     let reviewed = reviewed.into_iter().map(|(m, row)| (m, format!("{path} {row}"))).collect();
     let unreviewed: Vec<Mapping> = unreviewed.into_iter().map(|(m, _)| m).collect();
-    let notes = unreviewed
+    let mut notes: Vec<String> = unreviewed
         .iter()
         .map(|m| format!("mapping file '{path}': '{}' -> '{}' is an unreviewed suggestion and is skipped until the leading '?' is removed", m.ninja, m.halo))
         .collect();
+    notes.extend(
+        without_client
+            .into_iter()
+            .map(|(ninja, row)| format!("mapping file '{path}' {row}: '{ninja}' names no Halo client and is skipped")),
+    );
     Ok((reviewed, notes))
 }
 
@@ -769,11 +816,17 @@ pub fn parse_map(text: &str) -> Result<Vec<Mapping>, MapError> {
 
 /// `parse_map`, each mapping with its row ("line 4", "entry \"Acme\"").
 pub fn parse_map_rows(text: &str) -> Result<MappingRows, MapError> {
+    parse_map_table(text).map(|(rows, _)| rows)
+}
+
+/// `parse_map_rows`, and the CSV rows that name an organization but no client (a suggestion
+/// whose `?` was deleted where it had no candidate): skipped, never an error.
+pub fn parse_map_table(text: &str) -> Result<(MappingRows, Vec<(String, String)>), MapError> {
     let text = text.trim_start_matches('\u{feff}');
     if text.trim_start().starts_with('{') {
         // Every entry as written, so that a name given twice is seen (a map keeps the last).
         let obj: JsonEntries = serde_json::from_str(text).map_err(|e| MapError::NotJson(e.to_string()))?;
-        return obj
+        let rows = obj
             .0
             .iter()
             .map(|(k, v)| {
@@ -781,9 +834,11 @@ pub fn parse_map_rows(text: &str) -> Result<MappingRows, MapError> {
                 let m = mapping(k, h).ok_or_else(|| MapError::EmptyEntry(k.clone()))?;
                 Ok((m, format!("entry \"{k}\"")))
             })
-            .collect();
+            .collect::<Result<_, _>>()?;
+        return Ok((rows, Vec::new()));
     }
     let mut out = Vec::new();
+    let mut without_client = Vec::new();
     let mut header_seen = false;
     let mut columns = 2;
     for (i, line) in text.lines().enumerate() {
@@ -810,13 +865,17 @@ pub fn parse_map_rows(text: &str) -> Result<MappingRows, MapError> {
         }
         // A cell --suggest-map marked as text ('=...) is read as the name it stands for.
         let (ninja, halo) = (crate::util::from_cell(&fields[0]), crate::util::from_cell(&fields[1]));
+        if !ninja.trim().is_empty() && halo.trim().is_empty() {
+            without_client.push((ninja.trim().to_string(), format!("line {n}")));
+            continue;
+        }
         let m = mapping(ninja, halo).ok_or(MapError::EmptyName { line: n })?;
         out.push((m, format!("line {n}")));
     }
     if !header_seen {
         return Err(MapError::Empty);
     }
-    Ok(out)
+    Ok((out, without_client))
 }
 
 /// A JSON object's entries in the order written, duplicates kept.
@@ -928,7 +987,7 @@ mod tests {
         no_secret.retain(|(k, _)| *k != "haloclientsecret");
         let e = error(&[], &no_secret);
         assert_eq!(e, ConfigError::Secret { side: crate::http::Side::Halo, why: SecretError::NotSet });
-        assert!(e.to_string().contains("Script Variable named haloClientSecret"), "{e}");
+        assert!(e.to_string().contains("haloClientSecretField") && e.to_string().contains("haloClientSecret"), "{e}");
         let mut pasted = base();
         pasted.push(("HALO_CLIENT_SECRET_FIELD", "s3cr3t-p4ss!"));
         let e = error(&[], &pasted);

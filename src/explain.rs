@@ -93,10 +93,12 @@ pub fn explain(
     out
 }
 
-/// A mapping CSV in the --map-file format: one row per unresolved organization, its best
-/// candidates in a comment above it. Rows with a guess carry it behind a `?`, which the
-/// mapping reader skips (with a warning) until a person removes it: an unreviewed
-/// suggestion must never become a write.
+/// A mapping CSV in the --map-file format: one row per unresolved organization, its candidates
+/// in a comment above it. Each row's proposal (`plan::proposals`) is behind a `?`, which the
+/// mapping reader skips (with a warning) until a person removes it: an unreviewed suggestion
+/// never becomes a write. It round-trips: a row whose `?` is deleted is read as it stands, a
+/// client is named by `#id` where its name would not name it alone (an ambiguous row, a name
+/// other clients share), and a row left without a client is skipped with a warning.
 pub fn write_suggestions(
     path: &std::path::Path,
     decisions: &[Decision],
@@ -104,28 +106,42 @@ pub fn write_suggestions(
 ) -> std::io::Result<()> {
     let mut text = String::new();
     text.push_str(&format!(
-        "# ninja-halo-sync mapping suggestions, {}\n# For each row: check the Halo client, delete the leading '?' (or replace the name, or use #<id>),\n# delete rows you do not want, then pass this file with --map-file. The id columns are for you (and\n# for --id-map / ID_MAP, which a NinjaOne Script Variable can carry): the mapping reads the names.\nninja,halo,ninja_id,halo_id\n",
+        "# ninja-halo-sync mapping suggestions, {}\n# For each row: check the Halo client, then delete the leading '?' (or put another client's\n# name or #id there); delete rows you do not want, then pass this file with --map-file\n# (MAP_FILE). The ids are also in the ID_MAP form the summary line printed (the idMap Script\n# Variable). A row left without a client is skipped.\nninja,halo,ninja_id,halo_id\n",
         crate::util::rfc3339(std::time::SystemTime::now())
     ));
+    let mut shared: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for (_, name) in clients {
+        *shared.entry(exact_key(name)).or_default() += 1;
+    }
+    let proposals = crate::plan::proposals(decisions);
     let mut n = 0;
-    for d in decisions.iter().filter(|d| matches!(d.status, Status::NoMatch | Status::Ambiguous)) {
+    for (d, proposal) in decisions.iter().zip(proposals) {
+        if !matches!(d.status, Status::NoMatch | Status::Ambiguous) {
+            continue;
+        }
         n += 1;
         let cands: Vec<String> = d
             .suggestions
             .iter()
-            .map(|&(i, s)| format!("'{}' #{} ({:.2})", clients[i].1.replace('\n', " "), clients[i].0, s))
+            .map(|s| format!("'{}' #{} ({:.2}: {})", clients[s.client].1, clients[s.client].0, s.score, s.why))
             .collect();
         text.push_str(&format!(
             "# {} (#{}, {}): {}\n",
-            crate::util::printable(&d.ninja_name),
+            d.ninja_name,
             d.ninja_id,
             d.status.name(),
             if cands.is_empty() { "no candidates".to_string() } else { format!("candidates {}", cands.join(", ")) }
         ));
-        // Names starting like a formula are marked as text (the mapping reader removes the mark).
-        let guess =
-            d.suggestions.first().map(|&(i, _)| format!("?{}", to_cell(&clients[i].1))).unwrap_or_else(|| "?".into());
-        let halo_id = d.suggestions.first().map(|&(i, _)| clients[i].0.to_string()).unwrap_or_default();
+        let (guess, halo_id) = match proposal {
+            Some(i) => {
+                let (id, name) = &clients[i];
+                let by_id = d.status == Status::Ambiguous || shared.get(&exact_key(name)).copied().unwrap_or(0) != 1;
+                // Names starting like a formula are marked as text (the mapping reader removes the mark).
+                let named = if by_id { format!("#{id}") } else { to_cell(name) };
+                (format!("?{named}"), id.to_string())
+            }
+            None => ("?".to_string(), String::new()),
+        };
         text.push_str(&format!(
             "{},{},{},{halo_id}\n",
             csv_quote(&to_cell(&d.ninja_name)),
@@ -136,5 +152,11 @@ pub fn write_suggestions(
     if n == 0 {
         text.push_str("# every organization is resolved; nothing to suggest\n");
     }
+    // The comments are for a person: inert and redacted, as on the screen (the rows keep the
+    // names exactly, for the mapping reader).
+    let text: String = text
+        .lines()
+        .map(|l| if l.starts_with('#') { crate::output::shown(l, crate::output::LINE_MAX) } else { l.to_string() } + "\n")
+        .collect();
     crate::files::write_private(path, |w| std::io::Write::write_all(w, text.as_bytes()))
 }

@@ -393,23 +393,29 @@ impl HaloAuth {
         Err(ApiError::Auth(match TokenRefusal::of(&outcome) {
             TokenRefusal::NoToken => format!("Halo's token endpoint {}", no_token("POST", &url, &outcome)),
             TokenRefusal::InvalidClient => format!(
-                "Halo refused the client credentials (invalid_client): {what}. Check HALO_CLIENT_ID and HALO_CLIENT_SECRET \
-                 in Configuration > Integrations > Halo API: the Client ID changes when the application is first saved, \
-                 changing the login type regenerates the secret, and the application must use 'Client ID and Secret \
-                 (Services)' logging in as an API-only agent (an agent that signs in with SSO cannot use client credentials)"
+                "Halo refused the client credentials (invalid_client): {what}. Check {} and {} against Configuration > \
+                 Integrations > Halo API: the Client ID changes when the application is first saved, changing the login \
+                 type regenerates the secret, and the application must use 'Client ID and Secret (Services)' logging in \
+                 as an API-only agent (an agent that signs in with SSO cannot use client credentials)",
+                crate::hints::setting("halo-client-id"),
+                crate::hints::secret_setting(Side::Halo)
             ),
             TokenRefusal::InvalidScope => format!(
                 "Halo refused the scopes '{}' (invalid_scope): {what}. Allow read:customers and edit:customers on the \
-                 API application, or set --halo-scope",
-                self.scope
+                 API application, or set {}",
+                self.scope,
+                crate::hints::setting("halo-scope")
             ),
             TokenRefusal::Tenant => format!(
-                "Halo did not accept the tenant: {what}. Set --halo-tenant / HALO_TENANT to the tenant shown in \
-                 Configuration > Integrations > Halo API > API Details (Halo-hosted instances)"
+                "Halo did not accept the tenant: {what}. Set {} to the tenant shown in Configuration > Integrations > \
+                 Halo API > API Details (Halo-hosted instances)",
+                crate::hints::setting("halo-tenant")
             ),
             TokenRefusal::NotFound => format!(
-                "Halo's token endpoint was not found: {what}. Check --halo-auth-url (the Authorisation Server shown in \
-                 Configuration > Integrations > Halo API > API Details)"
+                "Halo's token endpoint was not found: {what}. Check {} (the Resource Server shown in Configuration > \
+                 Integrations > Halo API > API Details), and set {} to the Authorisation Server shown there",
+                crate::hints::setting("halo-url"),
+                crate::hints::setting("halo-auth-url")
             ),
             TokenRefusal::Other => format!("cannot get a Halo token: {what}"),
         }))

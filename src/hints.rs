@@ -4,7 +4,7 @@
 //! Variables, so a hint names the variable as NinjaOne shows it beside the flag.
 
 use crate::cli::{self, UsageError};
-use crate::config::{secret_source, ConfigError, MapError, SecretError, SecretFrom};
+use crate::config::{secret_source, ConfigError, MapError, SecretError, SecretFrom, UrlShape};
 use crate::http::Side;
 use crate::util::{printable, UrlError};
 use std::fmt;
@@ -27,9 +27,53 @@ pub fn camel(env: &str) -> String {
     out
 }
 
+/// A setting as the operator meets it, the NinjaOne Script Variable first:
+/// `haloClientId / HALO_CLIENT_ID / --halo-client-id`.
+pub fn setting(flag: &str) -> String {
+    match cli::flag(flag).env {
+        Some(env) => format!("{} / {env} / --{flag}", camel(env)),
+        None => format!("--{flag}"),
+    }
+}
+
+/// A side's client secret as the operator sets it: the secure custom field (the way the
+/// deployment guide recommends), or the variable.
+pub fn secret_setting(side: Side) -> String {
+    let src = secret_source(side);
+    format!(
+        "the client secret ({}, a secure custom field's name; or {} / {})",
+        setting(src.field_flag),
+        camel(src.env),
+        src.env
+    )
+}
+
 /// The environment variable of a flag ("" where it has none).
 fn env_of(flag: &str) -> &'static str {
     cli::flag(flag).env.unwrap_or("")
+}
+
+fn wrong_url(f: &mut fmt::Formatter<'_>, flag: &str, url: &str, why: UrlShape) -> fmt::Result {
+    let (is, root) = match why {
+        UrlShape::HaloAuthServer => ("Halo's authorisation server", "the resource server root"),
+        UrlShape::TokenEndpoint => ("a token endpoint", "the API root"),
+        UrlShape::NinjaOauth => ("NinjaOne's sign-in path (/ws)", "the API root"),
+    };
+    write!(
+        f,
+        "{} '{}' is {is}, not {root}: set it to {} (the program finds the token endpoint from it)",
+        setting(flag),
+        printable(url),
+        url_root(url)
+    )
+}
+
+/// The scheme and host of a URL: what the root of an API is.
+fn url_root(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => format!("{scheme}://{}", rest.split(['/', '?', '#']).next().unwrap_or(rest)),
+        None => url.to_string(),
+    }
 }
 
 /// A URL that cannot be used, introduced by `what` (a flag, or where the URL came from).
@@ -104,10 +148,12 @@ fn secret_problem(f: &mut fmt::Formatter<'_>, side: Side, why: &SecretError) -> 
     match why {
         SecretError::NotSet => write!(
             f,
-            "{what} is not set: set the environment variable {} (in NinjaOne, a Script Variable named {}), or pass \
-             --{} PATH; secrets are never accepted as flags",
-            src.env,
+            "{what} is not set: on the NinjaOne agent, keep it in a secure custom field and name that field in \
+             {} (the way docs/deploying.md shows); or set {} ({}), or pass --{} PATH; secrets are never accepted \
+             as flags",
+            setting(src.field_flag),
             camel(src.env),
+            src.env,
             src.file_flag
         ),
         SecretError::FromField(e) => write!(f, "{what} (from the field named by --{}): {e}", src.field_flag),
@@ -146,11 +192,12 @@ impl fmt::Display for ConfigError {
             },
             ConfigError::NotSet { flag, what } => write!(
                 f,
-                "{what} is not set: pass --{flag} or set the environment variable {} (in NinjaOne, a Script Variable \
-                 named {})",
-                env_of(flag),
-                camel(env_of(flag))
+                "{what} is not set: set the Script Variable {} (in NinjaOne; elsewhere the environment variable {}), \
+                 or pass --{flag}",
+                camel(env_of(flag)),
+                env_of(flag)
             ),
+            ConfigError::WrongUrl { flag, url, why } => wrong_url(f, flag, url, *why),
             ConfigError::NotYesNo { var, value } => {
                 write!(f, "{var}='{value}' is not a yes/no value; use 1/true/yes/on or 0/false/no/off")
             }

@@ -91,20 +91,25 @@ impl NinjaAuth {
             Err(outcome) => outcome,
         };
         match &outcome {
-            Ok(r) if r.ok() => {
-                Err(ApiError::Auth(format!("NinjaOne token endpoint {}", crate::http::no_token("POST", &url, &outcome))))
-            }
+            Ok(r) if r.ok() => Err(ApiError::Auth(format!(
+                "NinjaOne token endpoint {}",
+                crate::http::no_token("POST", &url, &outcome)
+            ))),
             Ok(r) if r.status == 404 && r.body.contains("Client app not exist") => Err(ApiError::Auth(format!(
                 "NinjaOne at {} does not know the client id '{}' (404 \"Client app not exist\"). The API application \
-                 was probably created in another region: check --ninja-region / NINJA_REGION (us, us2, eu, ca, oc, fed) \
-                 or --ninja-url",
-                self.url, self.client_id
+                 was probably created in another region: check {} (us, us2, eu, ca, oc, fed) or {}",
+                self.url,
+                self.client_id,
+                crate::hints::setting("ninja-region"),
+                crate::hints::setting("ninja-url")
             ))),
             Ok(r) if matches!(r.status, 400 | 401 | 403) => Err(ApiError::Auth(format!(
-                "NinjaOne refused the client credentials ({}). Check NINJA_CLIENT_ID and NINJA_CLIENT_SECRET: the \
-                 application (Administration > Apps > API > Client App IDs) must be an API Services application with \
-                 the Client Credentials grant and the monitoring scope",
-                describe("POST", &url, &outcome)
+                "NinjaOne refused the client credentials ({}). Check {} and {}: the application (Administration > Apps \
+                 > API > Client App IDs) must be an API Services application with the Client Credentials grant and \
+                 the monitoring scope",
+                describe("POST", &url, &outcome),
+                crate::hints::setting("ninja-client-id"),
+                crate::hints::secret_setting(Side::Ninja)
             ))),
             _ => Err(ApiError::Auth(format!("cannot get a NinjaOne token: {}", describe("POST", &url, &outcome)))),
         }

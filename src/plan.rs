@@ -319,8 +319,18 @@ pub struct Decision {
     pub detail: String,
     /// The client's value this decision replaces (`--overwrite`).
     pub replaces: Option<String>,
-    /// Closest Halo clients (index, score) for a person to choose from.
-    pub suggestions: Vec<(usize, f64)>,
+    /// For a decision that needs a person (`no_match`, `ambiguous`): the Halo clients to choose
+    /// from, best first, each with why it was not taken.
+    pub suggestions: Vec<Suggestion>,
+}
+
+/// A Halo client offered to a person: an index into the clients given to `plan`, its score,
+/// and why it was not taken.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Suggestion {
+    pub client: usize,
+    pub score: f64,
+    pub why: String,
 }
 
 pub struct Plan {
@@ -330,6 +340,28 @@ pub struct Plan {
     pub unread: Vec<usize>,
     /// How many of `unread` are read for their link (the rest for their value).
     pub for_links: usize,
+}
+
+/// For each decision that needs a person (`no_match`, `ambiguous`, with a usable value), the
+/// client proposed to confirm it: its first suggestion that no other decision holds (matched,
+/// written, in sync or in conflict with it) and that no earlier decision is proposed already;
+/// None for every other decision. What `--suggest-map` writes and the report's
+/// `suggested_id_map` carries: passed back as manual links, these never meet each other.
+pub fn proposals(decisions: &[Decision]) -> Vec<Option<usize>> {
+    let open = |d: &Decision| matches!(d.status, Status::NoMatch | Status::Ambiguous);
+    let mut taken: HashSet<usize> =
+        decisions.iter().filter(|d| !open(d) && d.status != Status::Ignored).filter_map(|d| d.client).collect();
+    decisions
+        .iter()
+        .map(|d| {
+            if !open(d) || d.value.is_none() {
+                return None;
+            }
+            let pick = d.suggestions.iter().map(|s| s.client).find(|c| !taken.contains(c))?;
+            taken.insert(pick);
+            Some(pick)
+        })
+        .collect()
 }
 
 /// A GUID: 8-4-4-4-12 hex digits, optionally in braces.
@@ -439,6 +471,8 @@ struct Planner<'a> {
     id_mappings: HashMap<i64, &'a HaloRef>,
     /// Each client by its Halo id (the first, where a server lists one twice).
     by_id: HashMap<i64, ClientIx>,
+    /// ClientIx -> CandIx, for the clients that are candidates.
+    cand_of: Vec<Option<CandIx>>,
     /// Which clients already hold which value.
     holders: HashMap<ValueId, Vec<ClientIx>>,
     /// How many (not ignored) organizations carry each value.
@@ -479,10 +513,15 @@ impl<'a> Planner<'a> {
             .zip(&words)
             .map(|(o, w)| if is_ignored(o) { Vec::new() } else { index.candidates(w, matching::FUZZY_KEEP) })
             .collect();
+        let mut cand_of = vec![None; clients.len()];
+        for (k, &c) in candidates.iter().enumerate() {
+            cand_of[c] = Some(CandIx(k));
+        }
         Planner {
             orgs,
             clients,
             opts,
+            cand_of,
             candidates: candidates.into_iter().map(ClientIx).collect(),
             index,
             ignored,
@@ -834,7 +873,7 @@ impl<'a> Planner<'a> {
                     many.iter().take(NAMED_MAX).map(|&c| self.describe(c)).collect::<Vec<_>>().join(", "),
                     if many.len() > NAMED_MAX { ", ..." } else { "" },
                     match self.opts.level {
-                        Level::Organizations => format!("map the organization to one with --map \"{}=#<id>\"", o.name),
+                        Level::Organizations => "name the right one".to_string(),
                         Level::Sites => self.words().map_it.to_string(),
                     }
                 ),
@@ -994,6 +1033,7 @@ impl<'a> Planner<'a> {
             return d;
         };
         let mut matched = None;
+        let mut offered = Vec::new();
         match claim {
             Claim::Match { client, tier, score, detail } => {
                 d.tier = Some(tier);
@@ -1005,7 +1045,7 @@ impl<'a> Planner<'a> {
             Claim::Fail { status, detail, suggestions } => {
                 d.status = status;
                 d.detail = detail;
-                d.suggestions = suggestions.into_iter().map(|(c, s)| (c.0, s)).collect();
+                offered = suggestions;
             }
         }
         if let Some(why) = contests.lost.get(&oi) {
@@ -1039,12 +1079,86 @@ impl<'a> Planner<'a> {
             d.detail = format!("another {} has the same value; give each {} its own", w.ninja, w.ninja_noun);
             return d;
         }
-        let Some((client, claim_detail)) = matched else { return d };
+        let Some((client, claim_detail)) = matched else {
+            self.offer(oi, &mut d, offered);
+            return d;
+        };
         let (status, detail, replaces) = self.judge_write(client, value, d.tier, &claim_detail);
         d.status = status;
         d.detail = detail;
         d.replaces = replaces;
         d
+    }
+
+    /// What a person is offered where a decision needs one (`no_match`, `ambiguous`): the
+    /// claim's own candidates, else the closest names, each with why it was not taken; and, for
+    /// an organization, the ID_MAP pairs that would confirm one (a NinjaOne Script Variable can
+    /// carry them: digits, `=`, commas, spaces).
+    fn offer(&self, oi: usize, d: &mut Decision, claimed: Vec<(ClientIx, f64)>) {
+        if !matches!(d.status, Status::NoMatch | Status::Ambiguous) {
+            return;
+        }
+        let picks: Vec<(ClientIx, f64)> = if claimed.is_empty() {
+            let closest = self.index.closest_from(&self.words[oi], &self.cands[oi], 3);
+            closest.into_iter().map(|(k, s)| (self.client(CandIx(k)), s)).collect()
+        } else {
+            claimed
+        };
+        d.suggestions = picks
+            .into_iter()
+            .take(NAMED_MAX)
+            .map(|(c, score)| Suggestion { client: c.0, score, why: self.why_not(oi, c) })
+            .collect();
+        if d.suggestions.is_empty() {
+            return;
+        }
+        if d.status == Status::NoMatch {
+            let closest: Vec<String> = d
+                .suggestions
+                .iter()
+                .take(3)
+                .map(|s| format!("{} ({:.2})", self.describe(ClientIx(s.client)), s.score))
+                .collect();
+            d.detail.push_str(&format!("; closest Halo names: {}", closest.join(", ")));
+        }
+        if self.opts.level == Level::Organizations {
+            // Every equal candidate of an ambiguous one; the closest of a no_match.
+            let offered = if d.status == Status::Ambiguous { 3 } else { 1 };
+            let pairs: Vec<String> = d
+                .suggestions
+                .iter()
+                .take(offered)
+                .map(|s| format!("{}={}", d.ninja_id, self.clients[s.client].id))
+                .collect();
+            d.detail.push_str(&format!(
+                "; to confirm one, give its pair in ID_MAP (the Script Variable idMap, for one run): {}",
+                pairs.join(" or ")
+            ));
+        }
+    }
+
+    /// Why a client offered to a person was not taken, in a few words.
+    fn why_not(&self, oi: usize, c: ClientIx) -> String {
+        let client = &self.clients[c.0];
+        if !self.usable(c) {
+            return "inactive in Halo".into();
+        }
+        let o = &self.orgs[oi];
+        if exact_key(&client.name) == exact_key(&o.name) {
+            let n = self.index.exact(&o.name).len();
+            return if n > 1 { format!("the same name, which {n} Halo clients share") } else { "the same name".into() };
+        }
+        match self.cand_of[c.0] {
+            Some(k) => {
+                let cmp = self.index.compare(&self.words[oi], k.0);
+                if cmp.accepted {
+                    format!("a match on its own ({}), but not the only one", cmp.reason)
+                } else {
+                    format!("not taken: {}", cmp.reason)
+                }
+            }
+            None => "not a candidate".into(),
+        }
     }
 
     /// Whether writing `value` to the matched client is due, done already, or must not happen.

@@ -75,6 +75,55 @@ pub struct OrgLine {
     pub halo_id: Option<i64>,
     pub halo_name: Option<String>,
     pub detail: String,
+    /// For a row that needs a person: the clients to choose from, best first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub candidates: Vec<Candidate>,
+}
+
+/// A Halo client offered for a row that needs a person, and why it was not taken.
+#[derive(Serialize, Clone, Debug)]
+pub struct Candidate {
+    pub halo_id: i64,
+    pub halo_name: String,
+    pub why: String,
+}
+
+/// Pairs in the ID_MAP form (`24=224, 28=231`: digits, `=`, commas and spaces, all of which a
+/// NinjaOne Script Variable takes); None without pairs.
+pub fn id_map(pairs: impl Iterator<Item = (i64, i64)>) -> Option<String> {
+    let pairs: Vec<String> = pairs.map(|(org, client)| format!("{org}={client}")).collect();
+    (!pairs.is_empty()).then(|| pairs.join(", "))
+}
+
+/// The longest ID_MAP value printed on one line (about 280 pairs): one Script Variable value,
+/// far under the 65,535 characters NinjaOne's API document allows a script variable, and short
+/// enough to check by eye. A longer suggestion is split, one line a run.
+pub const ID_MAP_LINE_MAX: usize = 4_000;
+
+/// The stdout lines that offer the proposals for one paste each.
+pub fn id_map_lines(pairs: &str) -> Vec<String> {
+    let mut parts: Vec<String> = Vec::new();
+    for pair in pairs.split(", ") {
+        match parts.last_mut() {
+            Some(p) if p.len() + 2 + pair.len() <= ID_MAP_LINE_MAX => {
+                p.push_str(", ");
+                p.push_str(pair);
+            }
+            _ => parts.push(pair.to_string()),
+        }
+    }
+    let n = parts.len();
+    parts
+        .into_iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let which = if n > 1 { format!(" (part {} of {n}: one run each)", i + 1) } else { String::new() };
+            format!(
+                "suggested ID_MAP{which}: {p}  <- check each pair (the report's candidates say why), then paste it \
+                 into the Script Variable idMap of one manual run; once written, they stay linked by their value"
+            )
+        })
+        .collect()
 }
 
 /// The most characters of one name or value shown (stdout, log, report).
@@ -93,6 +142,10 @@ impl OrgLine {
         self.detail = shown(&self.detail, DETAIL_MAX);
         for text in [self.value.as_mut(), self.halo_name.as_mut()].into_iter().flatten() {
             *text = shown(text, NAME_MAX);
+        }
+        for c in &mut self.candidates {
+            c.halo_name = shown(&c.halo_name, NAME_MAX);
+            c.why = shown(&c.why, DETAIL_MAX);
         }
     }
 }
@@ -169,6 +222,9 @@ pub struct Report {
     /// Active Halo clients whose value the run never saw (list rows without values, not read on
     /// their own): never called linked or unlinked.
     pub unchecked_clients: Vec<Unlinked>,
+    /// The first candidate of each row that needs a person, as an ID_MAP value for one paste.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suggested_id_map: Option<String>,
     /// What the run could not see (Halo's own NinjaOne link where no answer showed it, the
     /// values of unchecked clients): said, without an exit code of its own.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -272,6 +328,7 @@ pub fn line(d: &Decision, halo: Option<(i64, &str)>) -> OrgLine {
         halo_id: halo.map(|h| h.0),
         halo_name: halo.map(|h| h.1.to_string()),
         detail: d.detail.clone(),
+        candidates: Vec::new(),
     }
 }
 

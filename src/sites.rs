@@ -119,7 +119,9 @@ pub fn plan(pairs: &[Pair], locations: &[LocationIn], sites: &[SiteIn], opts: &O
         out.for_links += p.for_links;
         for mut d in p.decisions {
             d.client = d.client.map(|k| here[k]);
-            d.suggestions = d.suggestions.into_iter().map(|(k, s)| (here[k], s)).collect();
+            for s in &mut d.suggestions {
+                s.client = here[s.client];
+            }
             across_pairs(&mut d, here, sites, &holders, &value_count);
             out.decisions.push(SiteDecision { org_id: pair.org_id, client_id: pair.client_id, decision: d });
         }

@@ -124,12 +124,16 @@ fn begin(s: &Settings, started: SystemTime) -> Result<Http, Exit> {
 
 /// The run's header: part of the result on stdout, before the lines and the summary.
 fn header(s: &Settings) {
+    let mode = match (&s.suggest_map, s.dry_run) {
+        (Some(_), _) => " (--suggest-map plans a mapping file: nothing will be written)",
+        (None, true) => " (dry run: nothing will be written)",
+        (None, false) => "",
+    };
     output::result(&format!(
-        "ninja-halo-sync {}: NinjaOne field '{}' -> Halo field '{}'{}",
+        "ninja-halo-sync {}: NinjaOne field '{}' -> Halo field '{}'{mode}",
         env!("CARGO_PKG_VERSION"),
         s.ninja_field,
         s.halo_field,
-        if s.dry_run { " (dry run: nothing will be written)" } else { "" }
     ));
 }
 
@@ -380,19 +384,23 @@ fn decide_and_write(s: &Settings, halo: &Halo, mut data: Data, perf: &mut Perfor
             Written { kind: halo::Kind::Clients, records: &mut data.clients, defs: &data.defs, field: &data.field };
         write_decided(halo, records, decisions.iter_mut().collect(), perf);
     }
+    let proposals = plan::proposals(&decisions);
+    let suggested_id_map = report::id_map(
+        decisions.iter().zip(&proposals).filter_map(|(d, p)| Some((d.ninja_id, data.clients[(*p)?].id))),
+    );
     let lines: Vec<OrgLine> = decisions
         .iter()
         .map(|d| {
             let mut l = report::line(d, d.client.map(|i| (data.clients[i].id, data.clients[i].name.as_str())));
-            // Ambiguous details already name their candidates; a no_match gets the closest names.
-            if d.status == Status::NoMatch && !d.suggestions.is_empty() {
-                let closest: Vec<String> = d
-                    .suggestions
-                    .iter()
-                    .map(|&(i, sc)| format!("'{}' (#{}, {:.2})", data.clients[i].name, data.clients[i].id, sc))
-                    .collect();
-                l.detail.push_str(&format!("; closest Halo names: {}", closest.join(", ")));
-            }
+            l.candidates = d
+                .suggestions
+                .iter()
+                .map(|s| report::Candidate {
+                    halo_id: data.clients[s.client].id,
+                    halo_name: data.clients[s.client].name.clone(),
+                    why: s.why.clone(),
+                })
+                .collect();
             if d.status == Status::NoMatch && !list_had_values && d.value.is_some() {
                 l.detail.push_str(
                     " (Halo's client list carries no custom field values here, so a client already holding this \
@@ -451,7 +459,7 @@ fn decide_and_write(s: &Settings, halo: &Halo, mut data: Data, perf: &mut Perfor
             unchecked.len()
         ));
     }
-    let mut decided = Decided { lines, attention, notes, unlinked, unchecked, sites: None };
+    let mut decided = Decided { lines, attention, notes, unlinked, unchecked, suggested_id_map, sites: None };
     let Some(site_data) = data.sites.take() else { return Ok(decided) };
     let pairs = certain_pairs(&decisions, &data.clients);
     // The organizations are decided and written: what the site level needs of them is the
@@ -612,6 +620,8 @@ struct Decided {
     unlinked: Vec<report::Unlinked>,
     /// Active clients whose value the run never saw.
     unchecked: Vec<report::Unlinked>,
+    /// The proposals of the decisions that need a person, in the ID_MAP form.
+    suggested_id_map: Option<String>,
     /// The site level's lines, when it is configured.
     sites: Option<Vec<report::SiteLine>>,
 }
@@ -647,6 +657,7 @@ struct Ending<'a> {
     notes: &'a [String],
     unlinked: Vec<report::Unlinked>,
     unchecked: Vec<report::Unlinked>,
+    suggested_id_map: Option<String>,
     sites: Option<Vec<report::SiteLine>>,
 }
 
@@ -710,7 +721,7 @@ fn requests(http: Option<&Http>) -> Requests {
 }
 
 fn finish(s: &Settings, started: SystemTime, http: &Http, decided: Decided, perf: Performance) -> Exit {
-    let Decided { lines, attention, notes, unlinked, unchecked, sites } = decided;
+    let Decided { lines, attention, notes, unlinked, unchecked, suggested_id_map, sites } = decided;
     let attention = attention.as_slice();
     let counts = Counts::of(&lines);
     let site_counts = sites.as_ref().map(|l| Counts::of_statuses(l.iter().map(|l| l.status)));
@@ -750,6 +761,11 @@ fn finish(s: &Settings, started: SystemTime, http: &Http, decided: Decided, perf
     if let Some(c) = &site_counts {
         output::result(&report::site_summary(c));
     }
+    if let Some(pairs) = &suggested_id_map {
+        for line in report::id_map_lines(pairs) {
+            output::result(&line);
+        }
+    }
     let why = (counts.needing_attention() == 0).then(|| attention.first().map(String::as_str)).flatten();
     let mut line = status_line(&counts, code, why);
     if let Some(c) = &site_counts {
@@ -767,7 +783,7 @@ fn finish(s: &Settings, started: SystemTime, http: &Http, decided: Decided, perf
     for ((side, endpoint), n) in &st.requests {
         output::detail(&format!("requests: {} {endpoint}: {n}", side.name()));
     }
-    let ending = Ending { code, error: None, attention, notes: &notes, unlinked, unchecked, sites };
+    let ending = Ending { code, error: None, attention, notes: &notes, unlinked, unchecked, suggested_id_map, sites };
     write_report(s, started, Some(http), lines, ending, perf)
 }
 
@@ -789,6 +805,7 @@ fn finish_fatal(s: &Settings, started: SystemTime, http: Option<&Http>, error: &
             notes: &[],
             unlinked: Vec::new(),
             unchecked: Vec::new(),
+            suggested_id_map: None,
             sites: None,
         },
         perf,
@@ -803,7 +820,7 @@ fn write_report(
     ending: Ending,
     mut perf: Performance,
 ) -> Exit {
-    let Ending { code, error, attention, notes, unlinked, unchecked, sites } = ending;
+    let Ending { code, error, attention, notes, unlinked, unchecked, suggested_id_map, sites } = ending;
     let Some(path) = &s.report else { return code };
     // Every free-text field was redacted and bounded on its own when its line was made
     // (`OrgLine::bound`), so the report can be streamed to the file (the report as one string and
@@ -821,6 +838,7 @@ fn write_report(
         orgs,
         unlinked_clients: unlinked,
         unchecked_clients: unchecked,
+        suggested_id_map,
         notes: findings(notes),
         sites,
         site_counts,

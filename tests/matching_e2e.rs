@@ -35,17 +35,20 @@ fn suggest_map_writes_a_reviewable_file_that_is_inert_until_reviewed() {
     let text = std::fs::read_to_string(&file).unwrap();
     assert!(text.contains("ninja,halo,ninja_id,halo_id\n"), "{text}");
     assert!(
-        text.contains("# Springfield Dental Group (#28, no_match): candidates 'Riverside Dental Group' #227 (0.67)"),
+        text.contains(
+            "# Springfield Dental Group (#28, no_match): candidates 'Riverside Dental Group' #227 (0.67: not taken"
+        ),
         "{text}"
     );
     assert!(text.contains("Springfield Dental Group,?Riverside Dental Group,28,227\n"), "{text}");
-    assert!(text.contains("Summit Medical,?Summit Medical,29,"), "{text}");
+    // An ambiguous row names its client by id: the name would not name it alone.
+    assert!(text.contains("Summit Medical,?#228,29,228"), "{text}");
     // Fed back unreviewed: every row is skipped with a warning; nothing is guessed.
     let r = run(&sim, &["--map-file", file.to_str().unwrap()], &[]);
     assert!(r.stderr.contains("unreviewed suggestion"), "{}", r.stderr);
     assert_eq!(r.status_of("Springfield Dental Group"), "no_match");
     // Reviewed (the '?' removed on the Summit row, by id): that row now maps.
-    let reviewed = text.replace("Summit Medical,?Summit Medical,", "Summit Medical,#229,");
+    let reviewed = text.replace("Summit Medical,?#228,", "Summit Medical,#229,");
     std::fs::write(&file, reviewed).unwrap();
     let r = run(&sim, &["--map-file", file.to_str().unwrap()], &[]);
     assert_eq!(r.status_of("Summit Medical"), "updated");

@@ -26,6 +26,9 @@ fn main() {
 }
 
 fn demo() -> i32 {
+    if std::env::var_os("NINJA_HALO_SYNC_BIN").is_none() {
+        println!("building ninja-halo-sync first (a few minutes on a fresh checkout; at once after that)...");
+    }
     let bin = match product_binary() {
         Ok(b) => b,
         Err(e) => {
@@ -63,6 +66,13 @@ fn demo() -> i32 {
             writes,
             report.display()
         );
+        // Every run of the demo ends with some organizations needing a person (exit 3); the dry
+        // run and the last run send nothing. Anything else is a broken build: said, and exit 1.
+        let sends_nothing = i != 1;
+        if status.code() != Some(3) || (sends_nothing && writes > 0) || (!sends_nothing && writes == 0) {
+            eprintln!("demo: run {} ended unlike the demo's: exit {:?}, {writes} write(s)", i + 1, status.code());
+            return 1;
+        }
     }
     println!("\nExit code 3 means some organizations need a person (no_match, ambiguous, conflict, invalid_value);");
     println!("the lines above say what to do for each. Try: ninja-halo-sync --explain \"Springfield Dental Group\" (with `serve`).");
@@ -79,14 +89,17 @@ fn halo_writes(sim: &Sim) -> usize {
 
 fn serve() -> i32 {
     let sim = Sim::start(tenants::demo(), Config::default());
-    println!("# simulator running; paste into a shell, then run ninja-halo-sync (Ctrl-C to stop)");
+    println!("# The simulator is running (Ctrl-C to stop). In another terminal, paste these lines:");
     for (k, v) in sim.env() {
         println!("export {k}='{v}'");
     }
+    println!("# then try any command, for example (from the repository):");
+    println!("#   cargo run -- --check");
     println!(
-        "# e.g. ninja-halo-sync --dry-run {}",
+        "#   cargo run -- --dry-run --suggest-map suggest.csv {}",
         tenants::DEMO_ARGS.iter().chain(tenants::SITE_ARGS).map(|a| format!("'{a}'")).collect::<Vec<_>>().join(" ")
     );
+    println!("#   cargo run -- --explain \"Springfield Dental Group\"");
     loop {
         std::thread::park();
     }

@@ -63,6 +63,9 @@ fn bench(args: &[String]) -> i32 {
         }
     }
     let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
+    if std::env::var_os("NINJA_HALO_SYNC_BIN").is_none() {
+        eprintln!("building ninja-halo-sync (release) first...");
+    }
     let bin = match product_binary() {
         Ok(b) => b,
         Err(e) => {
