@@ -1311,7 +1311,7 @@ mod tests {
         assert_eq!(p.decisions[0].replaces.as_deref(), Some(G2));
         // Fuzzy matches never overwrite.
         let orgs = vec![org(1, "Acme Dental Inc", Some(G1))];
-        let clients = vec![client(10, "ACME DENTAL, LLC", Some(G2))];
+        let clients = vec![client(10, "ACME DENTAL", Some(G2))];
         let p = plan(&orgs, &clients, &Options { overwrite: true, ..Default::default() });
         assert_eq!(status_of(&p, 1), (Status::Conflict, Some(Tier::Fuzzy), Some(0)));
     }

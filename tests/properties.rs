@@ -1,6 +1,6 @@
 //! Properties of normalization and matching that must hold for every input.
 
-use ninja_halo_sync::matching::{normalize, Index, GENERIC};
+use ninja_halo_sync::matching::{normalize, Index, GENERIC, PLURAL_SAME, TYPO_OK};
 use ninja_halo_sync::plan::{plan, ClientIn, Options, OrgIn};
 use proptest::prelude::*;
 
@@ -222,6 +222,115 @@ proptest! {
         }
         let clients = vec![client(1, &halo), client(2, "Unrelated Bakery")];
         let p = plan(&[org(1, &ninja)], &clients, &Options::default());
+        prop_assert_eq!(p.decisions[0].client, Some(0), "'{}' did not match '{}': {}", ninja, halo, p.decisions[0].detail);
+    }
+}
+
+/// Legal forms no two of which are one form written two ways.
+const FORMS: &[&str] = &[
+    "Inc",
+    "LLC",
+    "Ltd",
+    "Corp",
+    "Co.",
+    "PLLC",
+    "P.C.",
+    "LLP",
+    "LP",
+    "GmbH",
+    "AG",
+    "S.A.",
+    "B.V.",
+    "Oy",
+    "SARL",
+    "Pty Ltd",
+    "GmbH & Co. KG",
+    "e.K.",
+];
+/// Codes of regions and directions that are also legal forms when written as one.
+const REGIONS: &[&str] = &["SE", "SA", "PA", "SC", "KS", "AB", "NV", "CO"];
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(512), ..ProptestConfig::default() })]
+
+    /// Issue 29, the rules stated. A plural is forgiven only on the closed list of words whose
+    /// plural names the same trade; a typo only on the words none of whose typo forms is a name
+    /// or a word; a legal form only on one side or spelled another way, never exchanged; a
+    /// region's code only dotted; a qualifier only where it names the main site.
+    #[test]
+    fn a_plural_outside_the_closed_list_never_matches(word in distinctive(), generic in prop::sample::select(
+        GENERIC.iter().copied().filter(|g| !PLURAL_SAME.contains(g) && !g.ends_with(['s', 'y']) && g.len() > 2).collect::<Vec<_>>()
+    ), swap in any::<bool>()) {
+        let (a, b) = (format!("{word} {generic}"), format!("{word} {generic}s"));
+        let (a, b) = if swap { (b, a) } else { (a, b) };
+        let p = plan(&[org(1, &a)], &[client(1, &b), client(2, "Unrelated Bakery")], &Options::default());
+        prop_assert!(p.decisions[0].client.is_none(), "'{}' matched '{}': {}", a, b, p.decisions[0].detail);
+    }
+
+    #[test]
+    fn a_typo_on_a_generic_word_outside_typo_ok_never_matches(word in distinctive(), generic in prop::sample::select(
+        GENERIC.iter().copied().filter(|g| !TYPO_OK.contains(g) && g.len() >= 5).collect::<Vec<_>>()
+    ), at in 1usize..20, kind in 0u8..3) {
+        let c: Vec<char> = generic.chars().collect();
+        let i = 1 + at % (c.len() - 2);
+        let mut t = c.clone();
+        match kind {
+            0 => { t.remove(i); }
+            1 => t.insert(i, c[i]),
+            _ => t.swap(i, i + 1),
+        }
+        let typo: String = t.into_iter().collect();
+        // Not another generic word, nor another spelling of this one ("centre").
+        prop_assume!(normalize(&typo) != normalize(generic) && !GENERIC.contains(&typo.as_str()));
+        let (a, b) = (format!("{word} {typo} Partners"), format!("{word} {generic} Partners"));
+        let p = plan(&[org(1, &a)], &[client(1, &b), client(2, "Unrelated Bakery")], &Options::default());
+        prop_assert!(p.decisions[0].client.is_none(), "'{}' matched '{}': {}", a, b, p.decisions[0].detail);
+    }
+
+    #[test]
+    fn a_legal_form_exchanged_for_another_never_matches(word in distinctive(), trade in 0..TRADES.len(), f in 0..FORMS.len(), g in 0..FORMS.len()) {
+        prop_assume!(f != g);
+        let (t, _) = TRADES[trade];
+        let (a, b) = (format!("{word} {t} {}", FORMS[f]), format!("{word} {t} {}", FORMS[g]));
+        let p = plan(&[org(1, &a)], &[client(1, &b), client(2, "Unrelated Bakery")], &Options::default());
+        prop_assert!(p.decisions[0].client.is_none(), "'{}' matched '{}': {}", a, b, p.decisions[0].detail);
+        // On one side only, any of them is harmless.
+        let p = plan(&[org(1, &a)], &[client(1, &format!("{word} {t}")), client(2, "Unrelated Bakery")], &Options::default());
+        prop_assert_eq!(p.decisions[0].client, Some(0), "'{}': {}", a, p.decisions[0].detail);
+    }
+
+    #[test]
+    fn a_region_code_is_never_a_harmless_legal_form(word in distinctive(), trade in 0..TRADES.len(), r in 0..REGIONS.len(), swap in any::<bool>()) {
+        let (t, _) = TRADES[trade];
+        let (a, b) = (format!("{word} {t} {}", REGIONS[r]), format!("{word} {t}"));
+        let (a, b) = if swap { (b, a) } else { (a, b) };
+        let p = plan(&[org(1, &a)], &[client(1, &b), client(2, "Unrelated Bakery")], &Options::default());
+        prop_assert!(p.decisions[0].client.is_none(), "'{}' matched '{}': {}", a, b, p.decisions[0].detail);
+    }
+
+    #[test]
+    fn a_qualifier_naming_another_site_never_matches(word in distinctive(), trade in 0..TRADES.len(),
+        q in prop_oneof![Just("- Branch Office"), Just("(Branch)"), Just("- North Campus"), Just("Annex"), Just("- Site 2"), Just("- Satellite Office")],
+        other in prop_oneof![Just(""), Just(" - Main Office"), Just(" (HQ)"), Just(" Head Office")]) {
+        let (t, _) = TRADES[trade];
+        let (a, b) = (format!("{word} {t} {q}"), format!("{word} {t}{other}"));
+        let p = plan(&[org(1, &a)], &[client(1, &b), client(2, "Unrelated Bakery")], &Options::default());
+        prop_assert!(p.decisions[0].client.is_none(), "'{}' matched '{}': {}", a, b, p.decisions[0].detail);
+    }
+
+    /// And what issue 29 takes: a main-site qualifier without a separator, a spelled-out
+    /// abbreviation, ä/ö/ø/ü written without the dots or transliterated.
+    #[test]
+    fn the_new_harmless_changes_always_match(word in distinctive(), trade in 0..TRADES.len(),
+        q in prop_oneof![Just(""), Just(" Head Office"), Just(" Main Campus"), Just(" Corporate Office"), Just(" Main Office")],
+        abbrev in 0usize..4, umlaut in 0usize..6, plain in any::<bool>()) {
+        let (t, _) = TRADES[trade];
+        let (long, short) = [("Doctor", "Dr."), ("Management", "Mgmt"), ("Association", "Assn"), ("Hermanos", "Hnos.")][abbrev];
+        let (with, written) = [("Müller", "Mueller"), ("Schröder", "Schroeder"), ("Ødegaard", "Oedegaard"), ("Jäger", "Jaeger"), ("Krüger", "Krueger"), ("Sørensen", "Soerensen")][umlaut];
+        let written = if plain { written.replacen('e', "", 1) } else { written.to_string() };
+        let halo = format!("{with} {word} {long} {t}");
+        let ninja = format!("{written} {word} {short} {t}{q}");
+        let p = plan(&[org(1, &ninja)], &[client(1, &halo), client(2, "Unrelated Bakery")], &Options::default());
         prop_assert_eq!(p.decisions[0].client, Some(0), "'{}' did not match '{}': {}", ninja, halo, p.decisions[0].detail);
     }
 }

@@ -31,6 +31,9 @@ pub struct Index {
     /// A distinctive word and its one-letter deletions -> the vocabulary words they come from
     /// (typo lookup at word level, so a client is found once per neighbouring word).
     by_delete: HashMap<String, Vec<u32>>,
+    /// A vocabulary word written with ä, ö or ü, by its spellings without them ("muller",
+    /// "mueller" -> "müller"): how an organization's word finds its twin (`translit_equal`).
+    translit: HashMap<String, Vec<u32>>,
 }
 
 impl Index {
@@ -43,6 +46,7 @@ impl Index {
             names: Vec::new(),
             postings: Vec::new(),
             by_delete: HashMap::new(),
+            translit: HashMap::new(),
         };
         let mut raw_names: Vec<Vec<u32>> = Vec::new();
         for (i, name) in names.into_iter().enumerate() {
@@ -53,9 +57,14 @@ impl Index {
                     Some(&id) => id,
                     None => {
                         let id = idx.texts.len() as u32;
-                        if (5..=MAX_TYPO_WORD).contains(&w.len()) {
+                        if (5..=MAX_TYPO_WORD).contains(&w.len()) && !is_mark(&w) {
                             for k in delete_keys(&w) {
                                 idx.by_delete.entry(k).or_default().push(id);
+                            }
+                        }
+                        if w.contains(KEPT) {
+                            for k in translit_forms(&w) {
+                                idx.translit.entry(k).or_default().push(id);
                             }
                         }
                         idx.vocab.insert(w.clone(), id);
@@ -65,8 +74,9 @@ impl Index {
                         id
                     }
                 };
+                // A mark is no word to look clients up by: its list would hold most clients.
                 let p = &mut idx.postings[id as usize];
-                if p.last() != Some(&i) {
+                if p.last() != Some(&i) && !is_mark(&w) {
                     p.push(i);
                 }
                 ids.push(id);
@@ -98,10 +108,13 @@ impl Index {
     }
 
     /// An organization's words as tokens: known words get their id, unknown ones ids (from the
-    /// top of the range) that match no client word.
+    /// top of the range) that match no client word; a word spelled with or without ä, ö, ü
+    /// where one client word is that word spelled the other way gets that word as its `alt`.
     ///
-    /// Also each distinctive word's typo neighbours among the clients' words; a word with two
-    /// or more is flagged `AMBIGUOUS_TYPO` (the corrected spelling must be the only one).
+    /// Also each word's neighbours among the clients' words, for the clients to look at: one
+    /// edit away (`near_pair`) or spelled the other way. A word with two or more clients' words
+    /// one typo away (one edit, no substituted letter) is flagged `AMBIGUOUS_TYPO` (the
+    /// corrected spelling must be the only one).
     fn query_toks(&self, words: &[String]) -> (Vec<Tok>, Vec<Vec<u32>>) {
         let mut toks: Vec<Tok> = words
             .iter()
@@ -111,17 +124,33 @@ impl Index {
                 None => Tok::new(u32::MAX - k as u32, w, word_flags(w)),
             })
             .collect();
-        let neighbours: Vec<Vec<u32>> = toks
-            .iter()
-            .zip(words)
-            .map(|(t, w)| if t.flags & COMMA_MARK != 0 { Vec::new() } else { self.typo_neighbours(t, w) })
-            .collect();
-        for (t, n) in toks.iter_mut().zip(&neighbours) {
-            if n.len() > 1 {
+        let mut neighbours = Vec::with_capacity(toks.len());
+        for (t, w) in toks.iter_mut().zip(words) {
+            if t.flags & (COMMA_MARK | MARKS) != 0 {
+                neighbours.push(Vec::new());
+                continue;
+            }
+            let twins = self.translit_twins(w);
+            if let [one] = twins[..] {
+                t.alt = one;
+            }
+            let (mut near, typos) = self.typo_neighbours(t, w);
+            if typos > 1 {
                 t.flags |= AMBIGUOUS_TYPO;
             }
+            near.extend(twins);
+            neighbours.push(near);
         }
         (toks, neighbours)
+    }
+
+    /// The clients' words that are `w` spelled the other way (`translit_equal`).
+    fn translit_twins(&self, w: &str) -> Vec<u32> {
+        if w.contains(KEPT) {
+            translit_forms(w).iter().filter_map(|f| self.vocab.get(f).copied()).collect()
+        } else {
+            self.translit.get(w).cloned().unwrap_or_default()
+        }
     }
 
     /// The text of a word id: the vocabulary's, or the query's own for words it does not know.
@@ -132,21 +161,25 @@ impl Index {
         }
     }
 
-    /// Vocabulary words one typo away from `t` (symmetric delete: the two words share a
-    /// deletion key, or one is a deletion of the other).
-    fn typo_neighbours(&self, t: &Tok, text: &str) -> Vec<u32> {
+    /// Vocabulary words one edit away from `t` (`near_pair`; symmetric delete: the two words
+    /// share a deletion key, or one is a deletion of the other), and how many of them are one
+    /// typo away (no substituted letter).
+    fn typo_neighbours(&self, t: &Tok, text: &str) -> (Vec<u32>, usize) {
         if !(5..=MAX_TYPO_WORD).contains(&text.len()) {
-            return Vec::new();
+            return (Vec::new(), 0);
         }
         let mut out: Vec<u32> = Vec::new();
         for k in delete_keys(text) {
             if let Some(words) = self.by_delete.get(&k) {
-                out.extend(words.iter().copied().filter(|&w| w != t.id && typo_pair(text, &self.texts[w as usize])));
+                out.extend(words.iter().copied().filter(|&w| w != t.id && near_pair(text, &self.texts[w as usize])));
             }
         }
         out.sort_unstable();
         out.dedup();
-        out
+        // One edit and not a substituted letter: a typo.
+        let substituted = |o: &str| o.len() == text.len() && strsim::hamming(text, o) == Ok(1);
+        let typos = out.iter().filter(|&&w| !substituted(&self.texts[w as usize])).count();
+        (out, typos)
     }
 
     /// The rules for an organization's words against one client.
@@ -173,7 +206,7 @@ impl Index {
         let mut ids: Vec<usize> = Vec::new();
         let mut generic_only = true;
         for (t, near) in q.iter().zip(&neighbours) {
-            if t.flags & (GENERIC_WORD | FREQUENT_WORD | COMMA_MARK) != 0 {
+            if t.flags & (GENERIC_WORD | FREQUENT_WORD | COMMA_MARK | MARKS) != 0 {
                 continue;
             }
             generic_only = false;
@@ -189,7 +222,7 @@ impl Index {
         if generic_only {
             // Only the "same words" case can match: the clients holding every one of the words.
             let mut lists: Vec<&Vec<usize>> = Vec::new();
-            for t in q.iter().filter(|t| t.flags & COMMA_MARK == 0) {
+            for t in q.iter().filter(|t| t.flags & (COMMA_MARK | MARKS) == 0) {
                 match self.postings.get(t.id as usize) {
                     Some(p) => lists.push(p),
                     None => return Vec::new(),
@@ -209,6 +242,7 @@ impl Index {
                 .accepted()
                 .cmp(&x.eval.accepted())
                 .then(y.eval.score.total_cmp(&x.eval.score))
+                .then(y.eval.shared.total_cmp(&x.eval.shared))
                 .then(x.idx.cmp(&y.idx))
         };
         if scored.len() > limit && limit > 0 {
@@ -229,29 +263,37 @@ impl Index {
         self.decide(&words, &self.candidates(&words, FUZZY_KEEP))
     }
 
-    /// The fuzzy tier from evaluated candidates: a unique best with a clear margin, or ambiguous.
+    /// The fuzzy tier from evaluated candidates: a unique best with a clear margin, or, of
+    /// candidates within the margin, the only one equal to the name without forgiving anything
+    /// (`Eval::whole`); else ambiguous.
     pub fn decide(&self, words: &[String], candidates: &[Scored]) -> Fuzzy {
         let accepted: Vec<&Scored> = candidates.iter().filter(|s| s.eval.accepted()).collect();
-        let Some(best) = accepted.first() else { return Fuzzy::None };
-        let runner_up = accepted.get(1).map(|s| (s.idx, s.eval.score));
-        if let Some((_, second)) = runner_up {
-            if best.eval.score - second < MIN_MARGIN - 1e-9 {
-                let tied: Vec<(usize, f64)> = accepted
-                    .iter()
-                    .take_while(|s| best.eval.score - s.eval.score < MIN_MARGIN - 1e-9)
-                    .map(|s| (s.idx, s.eval.score))
-                    .collect();
+        let Some(&first) = accepted.first() else { return Fuzzy::None };
+        let close = |s: &&Scored| first.eval.score - s.eval.score < MIN_MARGIN - 1e-9;
+        let tied: Vec<&Scored> = accepted.iter().copied().take_while(close).collect();
+        let whole: Vec<&Scored> = tied.iter().copied().filter(|s| s.eval.whole).collect();
+        let best = match (tied.len(), whole.as_slice()) {
+            (1, _) => first,
+            (_, [only]) => only,
+            _ => {
                 return Fuzzy::Ambiguous {
                     reason: format!(
                         "{} Halo clients score within {:.0} points of each other",
                         tied.len(),
                         MIN_MARGIN * 100.0
                     ),
-                    best: tied,
-                };
+                    best: tied.iter().map(|s| (s.idx, s.eval.score)).collect(),
+                }
             }
+        };
+        let runner_up = accepted.iter().find(|s| s.idx != best.idx).map(|s| (s.idx, s.eval.score));
+        let mut reason = self.compare(words, best.idx).reason;
+        if tied.len() > 1 {
+            reason.push_str(&format!(
+                "; of {} Halo clients as close, the only one with the same legal form and qualifier",
+                tied.len()
+            ));
         }
-        let reason = self.compare(words, best.idx).reason;
         Fuzzy::Match { idx: best.idx, score: best.eval.score, reason, runner_up }
     }
 
@@ -262,12 +304,12 @@ impl Index {
     }
 
     pub fn closest_from(&self, words: &[String], candidates: &[Scored], n: usize) -> Vec<(usize, f64)> {
-        let mut out: Vec<(usize, f64)> =
-            candidates.iter().filter(|s| s.eval.score > 0.0).map(|s| (s.idx, s.eval.score)).collect();
+        let mut out: Vec<(usize, Eval)> =
+            candidates.iter().filter(|s| s.eval.score > 0.0).map(|s| (s.idx, s.eval)).collect();
         if out.is_empty() {
             // Nothing shares a distinctive word: fall back to generic-word overlap, bounded.
             let mut ids: Vec<usize> = Vec::new();
-            for w in words {
+            for w in words.iter().filter(|w| !is_mark(w)) {
                 if let Some(p) = self.vocab.get(w).map(|&id| &self.postings[id as usize]).filter(|p| p.len() <= 5_000) {
                     ids.extend(p);
                 }
@@ -278,16 +320,20 @@ impl Index {
             let text = |id: u32| self.text(words, id);
             out = ids
                 .into_iter()
-                .map(|i| (i, evaluate_toks(&q, &self.names[i], &text).score))
-                .filter(|(_, s)| *s > 0.0)
+                .map(|i| (i, evaluate_toks(&q, &self.names[i], &text)))
+                .filter(|(_, e)| e.score > 0.0)
                 .collect();
         }
-        let order = |a: &(usize, f64), b: &(usize, f64)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+        // By overlap, then by the words shared, then by client.
+        let order = |a: &(usize, Eval), b: &(usize, Eval)| {
+            b.1.score.total_cmp(&a.1.score).then(b.1.shared.total_cmp(&a.1.shared)).then(a.0.cmp(&b.0))
+        };
         if out.len() > n && n > 0 {
             out.select_nth_unstable_by(n - 1, order);
         }
         out.truncate(n);
         out.sort_by(order);
+        let mut out: Vec<(usize, f64)> = out.into_iter().map(|(i, e)| (i, e.score)).collect();
         // Kept for every organization until the report is written: only the few asked for, not
         // the capacity of every client scored (organizations x clients x 16 bytes otherwise).
         out.shrink_to_fit();

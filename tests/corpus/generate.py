@@ -1,25 +1,40 @@
 #!/usr/bin/env python3
 """Generates corpus.tsv, the labelled name corpus for the matching tests (tests/corpus.rs).
 
-Deterministic (fixed seed): rerun after changing the lists and commit both files.
+Deterministic (fixed seed): rerun after changing the lists and commit both files. A fresh corpus
+of the same classes: generate.py --seed N --out /tmp/fresh.tsv, then
+NHS_CORPUS=/tmp/fresh.tsv cargo test --test corpus -- --nocapture.
 Lines:  client<TAB>Halo client name
         org<TAB>kind<TAB>Ninja organization name<TAB>expected Halo client name (empty: must not match)
-Kinds: exact, and true variants. Those the allow-list explains (case, suffix, amp, punct,
-diacritics, extra = a location qualifier, the, saint, space, inversion = a comma inversion,
-plural and gtypo = a plural or a typo on a generic word) must match their client; those it gives
-up (typo = a typo on a distinctive word, reorder, dropword) are counted apart: they become
-suggestions. Decoys must match nothing: generic, samename, branch, number, surname, trade,
-oneword, duplicate, absent, near-<language> (real surnames of 16 languages one edit or a plural
-apart), and the classes of issue 19: plural-name, near-word, not-legal, one-side, order.
+Kinds: exact, and true variants. Those the allow-list explains (case, suffix = a legal form added,
+dropped or spelled another way, amp, punct, diacritics, extra = a main-site qualifier, the, saint,
+space, inversion = a comma inversion, plural and gtypo = a plural or a typo on a generic word the
+rules forgive it on, translit = ä/ö/ø/ü written ae/oe/ue, abbrev = Dr/Prof/Hwy/Assn/Mgmt/Hnos.,
+and the pairs of TRUE_CLASSES: legal-de, legal-es, legal-spell, main-site, tie) must match their
+client; those it gives up (typo and subst = a typo or a substituted letter on a distinctive word,
+reorder, dropword, legal-changed = one legal form exchanged for another) are counted apart: they
+become suggestions, and the first one offered must be the right client. Decoys must match
+nothing: generic, samename, branch, number, surname, trade, oneword, duplicate, absent,
+near-<language> (real surnames of 16 languages one edit or a plural apart), the classes of issue
+19 (plural-name, near-word, not-legal, one-side, order) and of issue 29, each aimed at one
+difference the rules forgive: plural-trade ("Summit Security" / "Summit Securities"), typo-name (a
+generic word's typo form that is a surname or a word: "Collison" / "Collision"), legal-exchange
+("LLP" / "LP", "Inc" / "AG"), site-qualifier ("- Branch Office" / "- Main Office") and region
+("Acme Plumbing SE" / "Acme Plumbing").
 
 The near-* decoys are real surnames one dropped, doubled or swapped letter apart (as the matcher
 compares them), listed in near-names.txt with their sources. The Halo client carries one
 spelling, the organization the other, in otherwise identical names: two different businesses,
 never a typo.
 """
-import random, unicodedata
+import argparse, os, random, unicodedata
 
-rnd = random.Random(2026)
+HERE = os.path.dirname(os.path.abspath(__file__))
+args = argparse.ArgumentParser()
+args.add_argument("--seed", type=int, default=2026)
+args.add_argument("--out", default=os.path.join(HERE, "corpus.tsv"))
+args = args.parse_args()
+rnd = random.Random(args.seed)
 
 SURNAMES = """Hartwell Okafor Mensah Kowalczyk Nguyen Castellanos Brennan Delacroix Fitzgerald Haverford Jablonski
 Kaminski Lindqvist Moreau Nakamura Petrakis Quintero Rasmussen Whitfield Abernathy Blackwood Carrington Donovan
@@ -30,7 +45,8 @@ Sinclair Tolliver Vaughan Winslow Achebe Balogun Chukwu Adeyemi Oyelaran Takahas
 Sorensen Halvorsen Pedersen Andersson Lundqvist Bergstrom Varga Horvath Novak Dvorak Kovacs Szabo Popescu Ionescu
 Petrov Volkov Romano Esposito Ricci Marchetti Moretti Gallagher Brannigan Ferreira Carvalho Almeida Teixeira""".split()
 ACCENTED = ["Müller", "Schäfer", "Lefèvre", "Fernández", "Gómez", "Núñez", "Dvořák", "Ødegaard", "Björklund",
-            "Šimek", "Čapek", "Łukasz", "Gonçalves", "Perón", "Crème", "Zoë", "Françoise", "Jürgens"]
+            "Šimek", "Čapek", "Łukasz", "Gonçalves", "Perón", "Crème", "Zoë", "Françoise", "Jürgens", "Schröder",
+            "Köhler", "Krüger", "Jäger", "Sørensen", "Möller", "Günther", "Bøgh"]
 PLACES = """Ashford Brookhaven Cedarville Dunmore Eastbrook Fairhaven Glenwood Hollis Ironton Juniper Kingsley Larchmont
 Millbrook Northgate Oakdale Pemberly Quincy Rosedale Sherwood Thornbury Upton Westbury Yardley Alderney Briarcliff
 Coldwater Deerfield Elmhurst Foxborough Greenfield Hawthorne Indigo Jasper Kirkwood Lakemont Maplewood Newfield
@@ -55,8 +71,13 @@ TEMPLATES = [
     ("{S} Elektro AG", "foreign"), ("{S} & Søn ApS", "foreign"), ("{S} Logistics Pty Ltd", "foreign"),
     ("{S} Insurance Agency", "other"), ("{P} Veterinary Hospital", "other"), ("{S} Auto Repair", "other"),
     ("{P} Realty", "other"), ("{S} Marketing Group", "other"), ("{S} Engineering", "other"),
+    ("{S} Property Management", "other"), ("{P} Dental Association", "other"), ("Doctor {S} Family Medicine", "medical"),
+    ("{P} Highway Garage", "other"), ("{S} Hermanos Construcciones", "foreign"), ("{S} Bau", "foreign"),
+    ("Zahnarztpraxis {S}", "foreign"), ("{S} Byg ApS", "foreign"), ("Studio Legale {S}", "foreign"),
+    ("{S} Elektriska AB", "foreign"), ("Pharmacie {S}", "foreign"), ("{S} Installatietechniek B.V.", "foreign"),
 ]
 SUFFIXES = ["", "", "", " Inc", " LLC", " Ltd", " PLLC", " Corp"]
+FORMS_IN_TEMPLATES = ("P.C.", "LLP", "GmbH", "B.V.", "SARL", "Oy", "AG", "ApS", "Pty", " AB")
 used = set()
 
 def fill(t):
@@ -66,21 +87,35 @@ def fill(t):
             s[0] = rnd.choice(ACCENTED)
         name = (t.replace("{S}", s[0]).replace("{S2}", s[1]).replace("{S3}", s[2])
                  .replace("{P}", rnd.choice(PLACES)).replace("{SAINT}", rnd.choice(SAINTS)))
-        key = name.lower()
+        key = key_of(name)
         if key not in used:
             used.add(key)
             return name
-    raise SystemExit("ran out of names")
+    raise SystemExit(f"ran out of names for {t}")
+
+def key_of(name):
+    """A name as the used-names set holds it: accents and case ignored ("Dvořák" = "dvorak")."""
+    return strip_accents(name).lower()
 
 def strip_accents(s):
     return "".join(c for c in unicodedata.normalize("NFKD", s) if not unicodedata.combining(c)).replace("ø", "o").replace("Ø", "O").replace("ł", "l").replace("Ł", "L")
 
 LEGAL = [" Inc", " Inc.", ", Inc.", " LLC", " L.L.C.", " Ltd", " Limited", " Corp", " Corporation", " Co", " PLLC", " P.C."]
 
+# Legal forms and main-site qualifiers at the end of the names made here: a name's core is what
+# is left without them (two names of one core are one business to the matcher). "AB" is not one:
+# undotted, it may be Alberta's code, and the matcher keeps it as a word.
+ENDINGS = LEGAL + [" GmbH", " B.V.", " SARL", " Oy", " AG", " ApS", " Pty Ltd", " LLP", " GmbH & Co. KG", " GmbH & Co KG",
+                   " GmbH & Co. OHG", " GmbH & Co OHG", " SE & Co. KGaA", " e.K.", " e.V.", " eV", " S.Coop.", " S.Com.",
+                   " S.A. de C.V.", " SA de CV", " S.L.", " S.L.U.", " Ges.m.b.H.", " L.L.C.", " Ltd.", " Corp.",
+                   " Company", " P.L.L.C.", " PC", " HQ", " - Main Office", " (Main Office)", " Headquarters",
+                   " - Headquarters", " - Corporate", " Head Office", " Main Office", " Main Campus", " (Main Campus)",
+                   " Corporate Office", " (HQ)"]
+
 def base_without_suffix(name):
-    for suf in sorted(LEGAL + [" GmbH", " B.V.", " SARL", " Oy", " AG", " ApS", " Pty Ltd"], key=len, reverse=True):
+    for suf in sorted(ENDINGS, key=len, reverse=True):
         if name.endswith(suf):
-            return name[: -len(suf)]
+            return base_without_suffix(name[: -len(suf)])
     return name
 
 def distinctive_word(name):
@@ -102,8 +137,35 @@ def variant(kind, halo):
     core = base_without_suffix(halo)
     if kind == "case":
         return rnd.choice([halo.upper(), halo.lower(), halo.title()])
-    if kind == "suffix":
-        return core + rnd.choice([s for s in LEGAL if not halo.endswith(s)])
+    if kind == "suffix":  # a legal form added, dropped or written another way, never exchanged
+        if core == halo:
+            return core + rnd.choice(LEGAL)
+        form = halo[len(core):]
+        same = [f for group in LEGAL_SPELLINGS if form in group for f in group if f != form]
+        return core + rnd.choice(same) if same and rnd.random() < 0.6 else core
+    if kind == "legal-changed":  # the same business under another legal form: given up
+        if core == halo or halo[len(core):] not in LEGAL:
+            return None
+        form = halo[len(core):]
+        group = next((g for g in LEGAL_SPELLINGS if form in g), [form])
+        return core + rnd.choice([f for f in LEGAL if f not in group])
+    if kind == "translit":
+        for a, b in TRANSLIT:
+            if a in halo:
+                return halo.replace(a, b)
+        return None
+    if kind == "abbrev":
+        for a, b in ABBREVIATIONS:
+            if f" {a} " in f" {halo} ":
+                return f" {halo} ".replace(f" {a} ", f" {b} ").strip()
+        return None
+    if kind == "subst":  # a substituted letter in a distinctive word ("Smuth"): given up
+        w = distinctive_word(halo)
+        if not w or len(w) < 6:
+            return None
+        i = rnd.randrange(1, len(w) - 1)
+        c = rnd.choice([x for x in "aeiourstnl" if x != w[i].lower()])
+        return halo.replace(w, w[:i] + c + w[i + 1:], 1)
     if kind == "amp":
         return halo.replace(" & ", " and ") if " & " in halo else None
     if kind == "punct":
@@ -119,8 +181,9 @@ def variant(kind, halo):
         if not w or len(w) < 6:
             return None
         return halo.replace(w, typo(w), 1)
-    if kind == "extra":
-        return core + rnd.choice([" HQ", " - Main Office", " (Main Office)", " Headquarters", " - Corporate"])
+    if kind == "extra":  # a qualifier naming the main site, set apart or not
+        return core + rnd.choice([" HQ", " - Main Office", " (Main Office)", " Headquarters", " - Corporate",
+                                  " Head Office", " Main Office", " Main Campus", " Corporate Office"])
     if kind == "reorder":
         w = core.split()
         if len(w) != 3 or "&" in core or "," in core or core.startswith(("Town", "City", "First", "St.")):
@@ -139,7 +202,7 @@ def variant(kind, halo):
         return "  " + halo.replace(" ", "  ") + " "
     if kind == "inversion":  # "Town of Orchard" -> "Orchard, Town of"
         w = core.split()
-        if len(w) < 2 or "," in core or "&" in core:
+        if len(w) < 2 or "," in core or "&" in core or core.endswith(" AB"):
             return None
         return w[-1] + ", " + " ".join(w[:-1])
     if kind == "plural":
@@ -149,33 +212,40 @@ def variant(kind, halo):
             if f" {b}" in f" {halo} ":
                 return (f" {halo} ").replace(f" {b} ", f" {a} ").strip()
         return None
-    if kind == "gtypo":  # a dropped, doubled or swapped letter in a generic word
+    if kind == "gtypo":  # a dropped, doubled or swapped letter in a generic word, as typo-forms.txt lists
         words = [w for w in core.split() if w in GENERIC_TYPO_OK]
         if not words:
             return None
         w = rnd.choice(words)
-        i = rnd.randrange(1, len(w) - 2)
-        kind2 = rnd.choice(["swap", "drop", "double"])
-        if kind2 == "swap" and w[i] != w[i + 1]:
-            t = w[:i] + w[i + 1] + w[i] + w[i + 2:]
-        elif kind2 == "drop":
-            t = w[:i] + w[i + 1:]
-        else:
-            t = w[:i] + w[i] + w[i:]
-        return halo.replace(w, t, 1)
+        t = rnd.choice([f for f, _ in TYPO_FORMS[w.lower()]])
+        return halo.replace(w, t[0].upper() + t[1:], 1)
     raise ValueError(kind)
 
-# Generic words of the templates (the matcher's GENERIC lexicon, not ending in s) that may carry
-# a typo, and plural/singular pairs of generic words.
-GENERIC_TYPO_OK = ["Dentistry", "Dental", "Medical", "Urgent", "Chiropractic", "Legal", "Accounting", "Church",
-                   "Community", "Elementary", "School", "Academy", "Montessori", "Library", "District",
-                   "Construction", "Roofing", "Siding", "Plumbing", "Heating", "Insurance", "Agency", "Veterinary",
-                   "Hospital", "Repair", "Realty", "Marketing", "Engineering", "Group", "Family"]
+# Every typo form of every generic word, and where it is found (typo-forms.py): the words the
+# rules forgive a typo on have none found; the forms found are names and words (typo-name decoys).
+TYPO_FORMS = {}
+for line in open(os.path.join(HERE, "typo-forms.txt"), encoding="utf-8"):
+    if not line.startswith("#"):
+        word, form, where = line.rstrip("\n").split("\t")
+        TYPO_FORMS.setdefault(word, []).append((form, where))
+GENERIC_TYPO_OK = [w.title() for w, forms in TYPO_FORMS.items() if all(not where for _, where in forms)]
+NAME_FORMS = [(w, f) for w, forms in TYPO_FORMS.items() for f, where in forms
+              if where and ("surname" in where or "name" in where)]
+# Plural/singular pairs of generic words whose plural names the same trade (PLURAL_SAME).
 PLURALS = [("Services", "Service"), ("Associates", "Associate"), ("Builders", "Builder"), ("Brothers", "Brother"),
-           ("CPAs", "CPA")]
+           ("CPAs", "CPA"), ("Partners", "Partner"), ("Solutions", "Solution"), ("Systems", "System")]
+# One legal form's spellings: a variant may write it another way.
+LEGAL_SPELLINGS = [[" Inc", " Inc.", ", Inc.", " Incorporated"], [" LLC", " L.L.C."], [" Ltd", " Limited", " Ltd."],
+                   [" Corp", " Corporation", " Corp."], [" Co", " Company"], [" PLLC", " P.L.L.C."], [" P.C.", " PC"]]
+TRANSLIT = [("Müller", "Mueller"), ("Schäfer", "Schaefer"), ("Ødegaard", "Oedegaard"), ("Björklund", "Bjoerklund"),
+            ("Jürgens", "Juergens"), ("Schröder", "Schroeder"), ("Köhler", "Koehler"), ("Krüger", "Krueger"),
+            ("Jäger", "Jaeger"), ("Sørensen", "Soerensen"), ("Möller", "Moeller"), ("Günther", "Guenther"),
+            ("Bøgh", "Boegh")]
+ABBREVIATIONS = [("Doctor", "Dr."), ("Management", "Mgmt"), ("Association", "Assn"), ("Highway", "Hwy"),
+                 ("Hermanos", "Hnos."), ("Brothers", "Bros.")]
 
 NEAR_NAMES = {}
-for line in open("near-names.txt", encoding="utf-8"):
+for line in open(os.path.join(HERE, "near-names.txt"), encoding="utf-8"):
     if line.strip() and not line.startswith("#"):
         lang, pair = line.rstrip("\n").split("\t")
         NEAR_NAMES.setdefault(lang, []).append(pair)
@@ -202,12 +272,12 @@ NEAR_TEMPLATES = {
 
 clients, orgs = [], []
 VARIANTS = ["case", "suffix", "amp", "punct", "diacritics", "typo", "extra", "reorder", "the", "saint", "dropword", "space",
-            "inversion", "plural", "gtypo"]
+            "inversion", "plural", "gtypo", "translit", "abbrev", "subst", "legal-changed"]
 
 # True pairs: each Halo client with one Ninja organization (exact or a variant).
 for n in range(330):
     t, sector = TEMPLATES[n % len(TEMPLATES)]
-    has_form = any(f in t for f in ("P.C.", "LLP", "GmbH", "B.V.", "SARL", "Oy", "AG", "ApS", "Pty"))
+    has_form = any(f in t for f in FORMS_IN_TEMPLATES)
     halo = fill(t) + (rnd.choice(SUFFIXES) if sector not in ("church", "municipal") and not has_form else "")
     clients.append(halo)
     # Round-robin over the kinds, starting at a different one each time, taking the first
@@ -219,6 +289,26 @@ for n in range(330):
         if kind == "exact" or (ninja and ninja != halo):
             break
     orgs.append((kind, ninja, halo))
+
+# The kinds that apply to few names get a dozen pairs more each, on names they apply to.
+for kind in ["translit", "abbrev", "plural", "amp", "diacritics", "gtypo", "suffix", "extra"]:
+    added = 0
+    for _ in range(2000):
+        if added == 12:
+            break
+        t, sector = rnd.choice(TEMPLATES)
+        has_form = any(f in t for f in FORMS_IN_TEMPLATES)
+        try:
+            halo = fill(t) + (rnd.choice(SUFFIXES) if sector not in ("church", "municipal") and not has_form else "")
+        except SystemExit:
+            continue
+        ninja = variant(kind, halo)
+        if ninja and ninja != halo and key_of(ninja) not in used:
+            clients.append(halo)
+            orgs.append((kind, ninja, halo))
+            added += 1
+        else:
+            used.discard(key_of(halo))
 
 # Decoys: organizations that are not in Halo, each built to resemble a Halo client.
 def decoy(kind):
@@ -254,8 +344,8 @@ def decoy(kind):
 for kind in ["generic"] * 14 + ["samename"] * 14 + ["branch"] * 12 + ["number"] * 10 + ["surname"] * 14 + ["trade"] * 12 + ["oneword"] * 8:
     for _ in range(20):
         name = decoy(kind)
-        if name and name.lower() not in used and all(name.lower() != c.lower() for c in clients):
-            used.add(name.lower())
+        if name and key_of(name) not in used and all(key_of(name) != key_of(c) for c in clients):
+            used.add(key_of(name))
             orgs.append((kind, name, ""))
             break
 
@@ -266,12 +356,12 @@ cores = {base_without_suffix(strip_accents(c)).lower() for c in clients}
 def free(halo, ninja):
     """Neither name is taken, nor an existing client's name up to its legal form."""
     taken = any(base_without_suffix(strip_accents(n)).lower() in cores for n in (halo, ninja))
-    return halo.lower() not in used and ninja.lower() not in used and not taken
+    return key_of(halo) not in used and key_of(ninja) not in used and not taken
 
 def add_decoy(kind, halo, ninja):
     """The client carries one name, the organization (which must match nothing) the other."""
-    used.update([halo.lower(), ninja.lower()])
-    cores.add(base_without_suffix(strip_accents(halo)).lower())
+    used.update([key_of(halo), key_of(ninja)])
+    cores.update(base_without_suffix(strip_accents(n)).lower() for n in (halo, ninja))
     clients.append(halo)
     orgs.append((kind, ninja, ""))
 
@@ -332,17 +422,118 @@ for kind, templates in CLASSES.items():
             raise SystemExit(f"no free name for {kind}")
         add_decoy(kind, halo, ninja)
 
+# Issue 29, the true pairs of each newly forgiven difference: (Halo template, Ninja template).
+TRUE_CLASSES = {
+    "legal-de": [("{S} Handel e.K.", "{S} Handel"), ("Sportverein {P} e.V.", "Sportverein {P} eV"),
+                 ("{S} Bau GmbH & Co. KG", "{S} Bau"), ("{S} Bau GmbH & Co. KG", "{S} Bau GmbH & Co KG"),
+                 ("{S} Holding SE & Co. KGaA", "{S} Holding"), ("{S} Immobilien Ges.m.b.H.", "{S} Immobilien GmbH")],
+    "legal-es": [("Cooperativa {P} S.Coop.", "Cooperativa {P}"), ("{S} Hermanos S.Com.", "{S} Hermanos"),
+                 ("Construcciones {S} S.A. de C.V.", "Construcciones {S}"), ("Construcciones {S} SA de CV", "Construcciones {S} S.A. de C.V."),
+                 ("{S} Asesores S.L.", "{S} Asesores"), ("Ferretería {S} S.L.U.", "Ferretería {S}")],
+    "legal-spell": [("{S} Consulting Ltd", "{S} Consulting Limited"), ("{S} Systems Inc", "{S} Systems Incorporated"),
+                    ("{S} Logistics Corp", "{S} Logistics Corporation"), ("{S} Plumbing Co", "{S} Plumbing Company"),
+                    ("{S} Partners LLC", "{S} Partners L.L.C."), ("{S} & Co", "{S} & Company")],
+    "main-site": [("{S} Dental", "{S} Dental Head Office"), ("{P} University", "{P} University Main Campus"),
+                  ("{S} Logistics", "{S} Logistics Main Office"), ("{S} Insurance Agency", "{S} Insurance Agency Corporate Office"),
+                  ("{S} Law Group", "{S} Law Group - Headquarters"), ("{P} College", "{P} College (Main Campus)")],
+}
+# Issue 29, the decoys aimed at each forgiven difference: two businesses in otherwise equal names.
+AIMED = {
+    "plural-trade": [("Summit Security", "Summit Securities"), ("{P} Security", "{P} Securities"), ("{P} Home", "{P} Homes"),
+                     ("Heritage Home", "Heritage Homes"), ("{S} Estate", "{S} Estates"), ("{S} Trust", "{S} Trusts"),
+                     ("{P} Fund", "{P} Funds"), ("{S} Glass Work", "{S} Glass Works"), ("{P} School", "{P} Schools"),
+                     ("{P} Hotel", "{P} Hotels"), ("{S} Finance", "{S} Finances"), ("{P} Water", "{P} Waters")],
+    "legal-exchange": [("{S} & {S2} LLP", "{S} & {S2} LP"), ("Vertex Inc", "Vertex AG"), ("{S} Systems Inc", "{S} Systems AG"),
+                       ("{S} Consulting LLC", "{S} Consulting PLLC"), ("{S} Bau GmbH", "{S} Bau GmbH & Co. KG"),
+                       ("{S} Holding Ltd", "{S} Holding Pty Ltd"), ("{S} Bygg AB", "{S} Bygg Oy"),
+                       ("{S} Immobilien GmbH", "{S} Immobilien AG"), ("Stumpf GmbH & Co OHG", "Stumpf GmbH")],
+    "site-qualifier": [("{S} Dental - Branch Office", "{S} Dental - Main Office"), ("Penrose Dental - Branch Office", "Penrose Dental"),
+                       ("{S} Dental - Branch Office", "{S} Dental"), ("{P} Academy - North Campus", "{P} Academy"),
+                       ("{S} Logistics Annex", "{S} Logistics"), ("{P} Clinic - Satellite Office", "{P} Clinic"),
+                       ("{S} Insurance Agency (Branch)", "{S} Insurance Agency (HQ)")],
+    "region": [("{S} Plumbing SE", "{S} Plumbing"), ("{S} Roofing SA", "{S} Roofing"), ("{S} Insurance PA", "{S} Insurance"),
+               ("{S} Heating NV", "{S} Heating"), ("{S} Realty AB", "{S} Realty"), ("{S} Electric SC", "{S} Electric"),
+               ("{S} Landscaping KS", "{S} Landscaping"), ("{S} Paving CO", "{S} Paving Co.")],
+}
+TYPO_NAME_TAILS = ["Auto Repair", "Funeral Home", "Group", "Services", "Partners", "Consulting", "& Sons"]
+
+
+def fill_pair(halo_t, ninja_t):
+    s1, s2 = rnd.sample(SURNAMES, 2)
+    p = rnd.choice(PLACES)
+    f = lambda t: t.replace("{S2}", s2).replace("{S}", s1).replace("{P}", p)
+    return f(halo_t), f(ninja_t)
+
+
+for kind, templates in TRUE_CLASSES.items():
+    for k in range(12):
+        for _ in range(50):
+            halo, ninja = fill_pair(*templates[k % len(templates)])
+            if free(halo, ninja):
+                break
+        else:
+            raise SystemExit(f"no free name for {kind}")
+        used.update([key_of(halo), key_of(ninja)])
+        cores.update(base_without_suffix(strip_accents(n)).lower() for n in (halo, ninja))
+        clients.append(halo)
+        orgs.append((kind, ninja, halo))
+# The tie: a client equal to the organization's name in full, and one equal without its legal
+# form; the full one is the match.
+for k in range(8):
+    for _ in range(50):
+        s1 = rnd.choice(SURNAMES + ACCENTED)
+        trade = rnd.choice(["Bau", "Handel", "Immobilien", "Logistik", "Elektro"])
+        full, bare = f"{s1} {trade} GmbH & Co. OHG", f"{s1} {trade}"
+        if free(full, bare):
+            break
+    used.update([key_of(full), key_of(bare)])
+    cores.update(base_without_suffix(strip_accents(n)).lower() for n in (full, bare))
+    clients += [full, bare]
+    orgs.append(("tie", full.replace("Co. OHG", "Co OHG"), full))
+
+for kind, templates in AIMED.items():
+    for k in range(24):
+        for _ in range(50):
+            halo, ninja = fill_pair(*templates[k % len(templates)])
+            if rnd.random() < 0.5:
+                halo, ninja = ninja, halo
+            if free(halo, ninja):
+                break
+        else:
+            continue  # a fixed pair ("Summit Security") is used once
+        add_decoy(kind, halo, ninja)
+# A generic word's typo form that is a surname or a given name, in the word's place.
+for k, (word, form) in enumerate(rnd.sample(NAME_FORMS, min(24, len(NAME_FORMS)))):
+    tail = rnd.choice(TYPO_NAME_TAILS)
+    lead = "" if k % 2 == 0 else rnd.choice(PLACES) + " "
+    halo, ninja = f"{lead}{word.title()} {tail}", f"{lead}{form.title()} {tail}"
+    if rnd.random() < 0.5:
+        halo, ninja = ninja, halo
+    if free(halo, ninja):
+        add_decoy("typo-name", halo, ninja)
+
+def fresh_name():
+    """A new name of some template (one whose names are not all taken)."""
+    for _ in range(100):
+        try:
+            name = fill(rnd.choice(TEMPLATES)[0])
+        except SystemExit:
+            continue
+        if base_without_suffix(strip_accents(name)).lower() not in cores:
+            cores.add(base_without_suffix(strip_accents(name)).lower())
+            return name
+    raise SystemExit("ran out of names")
+
 # Duplicate Halo names: two clients share a name; the organization of that name is ambiguous.
 for _ in range(8):
-    t, _ = rnd.choice(TEMPLATES)
-    name = fill(t)
+    name = fresh_name()
     clients += [name, name]
     orgs.append(("duplicate", name, ""))
 # Absent from Halo altogether.
 for _ in range(12):
-    orgs.append(("absent", fill(rnd.choice(TEMPLATES)[0]), ""))
+    orgs.append(("absent", fresh_name(), ""))
 
-with open("corpus.tsv", "w", encoding="utf-8") as f:
+with open(args.out, "w", encoding="utf-8") as f:
     f.write("# generated by generate.py; see its docstring for the format\n")
     for c in clients:
         f.write(f"client\t{c}\n")

@@ -1,0 +1,128 @@
+#!/usr/bin/env python3
+"""Writes typo-forms.txt: every one-letter typo form the matcher could read on a generic word, and
+where each form is found among real names and words. The matcher forgives a typo only on the
+generic words whose forms are found nowhere (TYPO_OK in src/matching/words.rs); tests/typo_forms.rs
+holds TYPO_OK, the matcher's typo rule and this file to each other.
+
+A typo form of a generic word (as `typo_of_generic` reads one): an interior letter dropped
+("dentl"), a letter doubled ("dentall") or two neighbours after the first letter swapped
+("dnetal"); at least 5 letters; not itself a generic word. A form found as a surname, a given name
+or an English word is another business's name ("Collison Auto Repair" is not "Collision Auto
+Repair"), so the whole word loses its typo forgiveness, not only that form: the rule that ships
+must not need the lists.
+
+The lists (pinned by hash in scripts/ci/typo-requirements.txt; .ci/run regenerates this file and
+fails if it differs):
+  census-surname  US Census 1990 surnames, 88,799 (PyPI `names` 0.3.0, dist.all.last)
+  census-given    US Census 1990 given names, 5,494 (dist.male.first, dist.female.first)
+  faker-name      given and family names of every locale of Faker 37.12.0's person providers
+  english         English words: Webster's 2nd and GCIDE (PyPI `english-words` 2.0.2)
+  near-name       the surnames of tests/corpus/near-names.txt
+All folded as the matcher folds (lower case, Latin diacritics dropped).
+
+Usage: typo-forms.py [output]   (default: typo-forms.txt beside this script)
+"""
+import importlib
+import os
+import pkgutil
+import re
+import sys
+import unicodedata
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+
+
+def fold(s):
+    s = s.lower().replace("ı", "i").replace("ł", "l").replace("ø", "o").replace("đ", "d").replace("ß", "ss")
+    return "".join(c for c in unicodedata.normalize("NFKD", s) if not unicodedata.combining(c))
+
+
+def generic_words():
+    src = open(os.path.join(ROOT, "src/matching/words.rs"), encoding="utf-8").read()
+    body = re.search(r"pub const GENERIC: &\[&str\] = &\[(.*?)\];", src, re.S).group(1)
+    body = re.sub(r"//[^\n]*", "", body)
+    return re.findall(r'"([^"]+)"', body)
+
+
+def typo_forms(w):
+    """Every form `typo_of_generic(w, form)` may accept, before the generic-word check."""
+    out = set()
+    n = len(w)
+    for i in range(1, n - 1):  # an interior letter dropped
+        out.add(w[:i] + w[i + 1:])
+    for i in range(n):  # a letter doubled
+        out.add(w[:i + 1] + w[i] + w[i + 1:])
+    for i in range(1, n - 1):  # two neighbours after the first swapped
+        if w[i] != w[i + 1]:
+            out.add(w[:i] + w[i + 1] + w[i] + w[i + 2:])
+    return sorted(f for f in out if len(f) >= 5)
+
+
+def census(file):
+    import names
+    path = os.path.join(os.path.dirname(names.__file__), file)
+    return {fold(line.split()[0]) for line in open(path, encoding="utf-8") if line.strip()}
+
+
+def faker_names():
+    import faker.providers.person as person
+    found = set()
+    for m in pkgutil.iter_modules(person.__path__):
+        provider = getattr(importlib.import_module(f"faker.providers.person.{m.name}"), "Provider", None)
+        for attr in dir(provider):
+            if attr.startswith(("first_names", "last_names")):
+                v = getattr(provider, attr)
+                if isinstance(v, (dict, list, tuple, set)):
+                    for name in v:
+                        for part in re.split(r"[\s-]+", str(name)):
+                            found.add(fold(part))
+    return found
+
+
+def near_names():
+    found = set()
+    for line in open(os.path.join(HERE, "near-names.txt"), encoding="utf-8"):
+        if line.strip() and not line.startswith("#"):
+            for name in line.rstrip("\n").split("\t")[1].split("/"):
+                found.add(fold(name))
+    return found
+
+
+def main():
+    from english_words import get_english_words_set
+    lists = [
+        ("census-surname", census("dist.all.last")),
+        ("census-given", census("dist.male.first") | census("dist.female.first")),
+        ("faker-name", faker_names()),
+        ("english", {fold(w) for w in get_english_words_set(["web2", "gcide"], lower=True, alpha=True)}),
+        ("near-name", near_names()),
+    ]
+    generic = generic_words()
+    lines = []
+    ok = []
+    for w in generic:
+        if len(w) < 5:
+            continue
+        found_any = False
+        for f in typo_forms(w):
+            if f in generic:
+                continue
+            where = [name for name, words in lists if f in words]
+            found_any |= bool(where)
+            lines.append(f"{w}\t{f}\t{' '.join(where)}")
+        if not found_any:
+            ok.append(w)
+    out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "typo-forms.txt")
+    with open(out, "w", encoding="utf-8") as f:
+        f.write("# generated by typo-forms.py (see its docstring); do not edit\n")
+        f.write(f"# {len(lines)} typo forms of {len([w for w in generic if len(w) >= 5])} generic words of 5 letters "
+                f"or more; {len(ok)} words have no form found in any list\n")
+        f.write("# word\tform\twhere the form is found (empty: nowhere)\n")
+        for line in lines:
+            f.write(line + "\n")
+    print(f"{out}: {len(lines)} forms; words whose forms are found nowhere ({len(ok)}): {' '.join(ok)}")
+
+
+if __name__ == "__main__":
+    main()
