@@ -94,7 +94,7 @@ fn check_halo(s: &Settings, http: &Http, list: &mut Checklist) {
             );
         }
     }
-    let field = match halo::resolve_field(&defs, &s.halo_field) {
+    let field = match halo::resolve_field(&defs, &s.halo_field, halo::Kind::Clients) {
         Ok(f) => f,
         Err(e) => return list.fail(&e.to_string()),
     };
@@ -115,10 +115,12 @@ fn check_halo(s: &Settings, http: &Http, list: &mut Checklist) {
 /// The site level: the site field exists (as the client field is checked), the site list can
 /// be read, and whether its rows show the field (else a run reads each matched site on its own).
 fn check_sites(s: &Settings, halo: &halo::Halo, wanted: &str, list: &mut Checklist) {
-    let found = halo.fields(halo::Kind::Sites).and_then(|defs| Ok((halo::resolve_field(&defs, wanted)?, defs)));
+    let found = halo
+        .fields(halo::Kind::Sites)
+        .and_then(|defs| Ok((halo::resolve_field(&defs, wanted, halo::Kind::Sites)?, defs)));
     let (field, defs) = match found {
         Ok(found) => found,
-        Err(e) => return list.fail(&format!("Halo sites (--halo-site-field / HALO_SITE_FIELD): {e}")),
+        Err(e) => return list.fail(&format!("Halo sites: {e}")),
     };
     list.ok(&format!("Halo site field '{}' (label '{}', id {})", field.name, field.label, field.id));
     match halo.page(halo::Kind::Sites, &defs, 1) {
@@ -240,8 +242,8 @@ fn check_ninja(s: &Settings, http: &Http, list: &mut Checklist) {
                 d.api_permission.as_deref().unwrap_or("not shown")
             )),
             // The same reason for every field (the definitions could not be read): said once.
-            FieldCheck::Unchecked(why) if i == 0 => list.warn(why),
-            FieldCheck::Unchecked(_) => {}
+            FieldCheck::Unchecked { names, why } if i == 0 => list.warn(&crate::hints::fields_unchecked(names, why)),
+            FieldCheck::Unchecked { .. } => {}
         }
     }
     let orgs = match ninja.org_page(0, 100) {

@@ -28,17 +28,12 @@ pub(crate) fn halo<'a>(s: &Settings, http: &'a Http) -> Result<(Halo<'a>, halo::
 /// The NinjaOne fields a run reads, in this order: the value, the link field (when set), the
 /// location field (when sites are synced). Looked up in one request before anything is read.
 pub(crate) fn ninja_fields(s: &Settings) -> Vec<Wanted<'_>> {
-    let mut fields =
-        vec![Wanted { name: &s.ninja_field, scope: Scope::Organization, flag: "--ninja-field / NINJA_FIELD" }];
+    let mut fields = vec![Wanted { name: &s.ninja_field, scope: Scope::Organization, flag: "ninja-field" }];
     if let Some(link) = &s.ninja_link_field {
-        fields.push(Wanted { name: link, scope: Scope::Organization, flag: "--ninja-link-field / NINJA_LINK_FIELD" });
+        fields.push(Wanted { name: link, scope: Scope::Organization, flag: "ninja-link-field" });
     }
     if let Some(sites) = &s.sites {
-        fields.push(Wanted {
-            name: &sites.ninja_location_field,
-            scope: Scope::Location,
-            flag: "--ninja-location-field / NINJA_LOCATION_FIELD",
-        });
+        fields.push(Wanted { name: &sites.ninja_location_field, scope: Scope::Location, flag: "ninja-location-field" });
     }
     fields
 }

@@ -156,7 +156,7 @@ pub fn write_suggestions(
     // names exactly, for the mapping reader).
     let text: String = text
         .lines()
-        .map(|l| if l.starts_with('#') { crate::output::shown(l, crate::output::LINE_MAX) } else { l.to_string() } + "\n")
+        .map(|l| if l.starts_with('#') { crate::redact::shown(l, crate::output::LINE_MAX) } else { l.to_string() } + "\n")
         .collect();
     crate::files::write_private(path, |w| std::io::Write::write_all(w, text.as_bytes()))
 }

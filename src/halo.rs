@@ -1,12 +1,13 @@
 //! HaloPSA API: client-credentials token (with ?tenant=), custom field definitions
-//! (FieldInfo), clients paged by the rows actually received (the server caps pages at 100),
-//! per-client reads, and batched writes that never disturb the other custom fields.
+//! (FieldInfo), clients and sites (`Kind`) paged by the rows actually received (the server caps
+//! pages at 100), per-record reads, and the POST of a batch of updates with the update bodies
+//! that never disturb the other custom fields. What goes wrong is an `ApiError` (data).
 
 use crate::http::{
-    describe, no_token, read_ok, ApiError, Http, HttpError, Phase, Request, Response, Side, TokenCache, TokenSource,
-    Unreadable,
+    exchange, no_token, read_ok, ApiError, Http, HttpError, Phase, Request, Response, Side, TokenCache, TokenRefusal,
+    TokenSource, Unreadable,
 };
-use crate::plan::{Disagreement, Link};
+use crate::plan::{Disagreement, Level, Link};
 use crate::util::{clip, lenient_bool, lenient_id, pct, value_text};
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -59,6 +60,20 @@ impl Kind {
         match self {
             Kind::Clients => 2,
             Kind::Sites => 3,
+        }
+    }
+    /// The level whose records these are.
+    pub fn level(self) -> Level {
+        match self {
+            Kind::Clients => Level::Organizations,
+            Kind::Sites => Level::Sites,
+        }
+    }
+    /// The flag that names this kind's custom field.
+    pub fn field_flag(self) -> &'static str {
+        match self {
+            Kind::Clients => "halo-field",
+            Kind::Sites => "halo-site-field",
         }
     }
     /// The endpoints, as the request statistics name them: list, detail, write.
@@ -389,68 +404,28 @@ impl HaloAuth {
             }
             Err(outcome) => outcome,
         };
-        let what = describe("POST", &url, &outcome);
-        Err(ApiError::Auth(match TokenRefusal::of(&outcome) {
-            TokenRefusal::NoToken => format!("Halo's token endpoint {}", no_token("POST", &url, &outcome)),
-            TokenRefusal::InvalidClient => format!(
-                "Halo refused the client credentials (invalid_client): {what}. Check {} and {} against Configuration > \
-                 Integrations > Halo API: the Client ID changes when the application is first saved, changing the login \
-                 type regenerates the secret, and the application must use 'Client ID and Secret (Services)' logging in \
-                 as an API-only agent (an agent that signs in with SSO cannot use client credentials)",
-                crate::hints::setting("halo-client-id"),
-                crate::hints::secret_setting(Side::Halo)
-            ),
-            TokenRefusal::InvalidScope => format!(
-                "Halo refused the scopes '{}' (invalid_scope): {what}. Allow read:customers and edit:customers on the \
-                 API application, or set {}",
-                self.scope,
-                crate::hints::setting("halo-scope")
-            ),
-            TokenRefusal::Tenant => format!(
-                "Halo did not accept the tenant: {what}. Set {} to the tenant shown in Configuration > Integrations > \
-                 Halo API > API Details (Halo-hosted instances)",
-                crate::hints::setting("halo-tenant")
-            ),
-            TokenRefusal::NotFound => format!(
-                "Halo's token endpoint was not found: {what}. Check {} (the Resource Server shown in Configuration > \
-                 Integrations > Halo API > API Details), and set {} to the Authorisation Server shown there",
-                crate::hints::setting("halo-url"),
-                crate::hints::setting("halo-auth-url")
-            ),
-            TokenRefusal::Other => format!("cannot get a Halo token: {what}"),
-        }))
+        let refusal = token_refusal(&outcome, &self.scope);
+        Err(ApiError::Token { side: Side::Halo, refusal, exchange: exchange("POST", &url, &outcome) })
     }
 }
 
 /// Why Halo's token endpoint gave no token, read once from its answer (OAuth's `error` and
-/// `error_description`); the message is chosen by the variant.
-#[derive(Debug, PartialEq, Eq)]
-enum TokenRefusal {
-    NoToken,
-    InvalidClient,
-    InvalidScope,
-    Tenant,
-    NotFound,
-    Other,
-}
-
-impl TokenRefusal {
-    fn of(outcome: &Result<Response, HttpError>) -> TokenRefusal {
-        let Ok(r) = outcome else { return TokenRefusal::Other };
-        if r.ok() {
-            return TokenRefusal::NoToken;
-        }
-        let body = r.json().unwrap_or_default();
-        let error = body.get("error").and_then(Value::as_str).unwrap_or("");
-        let description = body.get("error_description").and_then(Value::as_str).unwrap_or("").to_ascii_lowercase();
-        match error {
-            "invalid_client" => TokenRefusal::InvalidClient,
-            "invalid_scope" => TokenRefusal::InvalidScope,
-            // The tenant problem shows in the description ("Invalid or missing tenant").
-            _ if description.contains("tenant") => TokenRefusal::Tenant,
-            _ if r.status == 404 => TokenRefusal::NotFound,
-            _ => TokenRefusal::Other,
-        }
+/// `error_description`).
+fn token_refusal(outcome: &Result<Response, HttpError>, scope: &str) -> TokenRefusal {
+    let Ok(r) = outcome else { return TokenRefusal::Other };
+    if r.ok() {
+        return no_token(outcome);
+    }
+    let body = r.json().unwrap_or_default();
+    let error = body.get("error").and_then(Value::as_str).unwrap_or("");
+    let description = body.get("error_description").and_then(Value::as_str).unwrap_or("").to_ascii_lowercase();
+    match error {
+        "invalid_client" => TokenRefusal::InvalidClient,
+        "invalid_scope" => TokenRefusal::InvalidScope { scope: scope.to_string() },
+        // The tenant problem shows in the description ("Invalid or missing tenant").
+        _ if description.contains("tenant") => TokenRefusal::Tenant,
+        _ if r.status == 404 => TokenRefusal::NotFound,
+        _ => TokenRefusal::Other,
     }
 }
 
@@ -458,8 +433,23 @@ impl TokenRefusal {
 pub struct AuthServer {
     pub auth_url: String,
     pub tenant: Option<String>,
-    /// How it was found, for the log and --check.
-    pub how: String,
+    /// How it was found, for the log and --check (put into words by hints.rs).
+    pub how: AuthFound,
+}
+
+/// How the authorisation server was found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AuthFound {
+    /// --halo-auth-url.
+    Explicit,
+    /// Halo's /api/authinfo named it.
+    AuthInfo,
+    /// The default, `<halo-url>/auth`: /api/authinfo was not usable (its exchange).
+    NoAuthInfo(Box<crate::error::Exchange>),
+    /// The default: /api/authinfo named no auth_url.
+    NoAuthUrl,
+    /// The default: the auth_url of /api/authinfo is not a usable URL.
+    BadAuthUrl(crate::util::UrlError),
 }
 
 /// The authorisation server. An explicit `--halo-auth-url` always wins; otherwise
@@ -476,31 +466,23 @@ pub fn auth_server(
 ) -> Result<AuthServer, ApiError> {
     let tenant = tenant.map(str::to_string);
     if let Some(u) = explicit {
-        return Ok(AuthServer { auth_url: u.to_string(), tenant, how: "--halo-auth-url".into() });
+        return Ok(AuthServer { auth_url: u.to_string(), tenant, how: AuthFound::Explicit });
     }
-    let fallback = |why: String| AuthServer { auth_url: format!("{halo_url}/auth"), tenant: tenant.clone(), how: why };
+    let fallback =
+        |why: AuthFound| AuthServer { auth_url: format!("{halo_url}/auth"), tenant: tenant.clone(), how: why };
     let url = format!("{halo_url}/api/authinfo");
     let outcome = http.send(&Request::get(Side::Halo, "GET /api/authinfo", url.clone()));
     let info = match read_ok("Halo's authinfo", &url, &outcome, json) {
         Ok(v) => v,
-        Err(_) => {
-            return Ok(fallback(format!(
-                "the default: {} (the instance has no usable /api/authinfo)",
-                describe("GET", &url, &outcome)
-            )))
-        }
+        Err(_) => return Ok(fallback(AuthFound::NoAuthInfo(exchange("GET", &url, &outcome)))),
     };
     let found =
         info.get("auth_url").and_then(Value::as_str).map(|u| u.trim().trim_end_matches('/')).filter(|u| !u.is_empty());
-    let Some(found) = found else { return Ok(fallback("the default (/api/authinfo names no auth_url)".into())) };
+    let Some(found) = found else { return Ok(fallback(AuthFound::NoAuthUrl)) };
     let same_server = crate::util::host_port(found).is_some_and(|h| Some(h) == crate::util::host_port(halo_url));
     if !same_server {
         let shown = crate::util::printable(&clip(found, 200));
-        return Err(ApiError::Auth(format!(
-            "Halo's /api/authinfo names an authorisation server on another host than --halo-url: '{shown}'. The client \
-             secret is sent only to the Halo host itself unless you name another server: if that one is right (a \
-             separate identity host of your Halo), set --halo-auth-url {shown} (HALO_AUTH_URL). Nothing was sent to it"
-        )));
+        return Err(ApiError::AuthServerElsewhere { shown });
     }
     // Behind a TLS-terminating proxy, an instance may name itself with http://: the same host
     // and port as the configured URL keep the configured scheme.
@@ -518,9 +500,9 @@ pub fn auth_server(
                     .filter(|t| !t.is_empty())
                     .map(str::to_string)
             }),
-            how: "Halo's /api/authinfo".into(),
+            how: AuthFound::AuthInfo,
         },
-        Err(e) => fallback(format!("the default ({})", crate::hints::url_problem("the auth_url of /api/authinfo", &e))),
+        Err(e) => fallback(AuthFound::BadAuthUrl(e)),
     })
 }
 
@@ -532,45 +514,34 @@ pub struct Halo<'a> {
     pub shapes: FieldShapes,
 }
 
-/// Which of the field definitions the user means, or an error that names the closest ones.
-pub fn resolve_field(defs: &[FieldDef], wanted: &str) -> Result<FieldDef, ApiError> {
+/// Which of `kind`'s field definitions the user means, or an error that names the closest ones
+/// and the setting to change.
+pub fn resolve_field(defs: &[FieldDef], wanted: &str, kind: Kind) -> Result<FieldDef, ApiError> {
     if let Some(d) = defs.iter().find(|d| d.name == wanted) {
         return Ok(d.clone());
     }
+    let (level, flag) = (kind.level(), kind.field_flag());
     // Ignoring case only where that names one field: of two, which is meant cannot be guessed.
     let folded: Vec<&FieldDef> = defs.iter().filter(|d| d.name.eq_ignore_ascii_case(wanted)).collect();
     match folded.as_slice() {
         [d] => return Ok((*d).clone()),
         [] => {}
         many => {
-            return Err(ApiError::Field(format!(
-                "Halo has {} client custom fields whose names differ from '{wanted}' only in case: {}. Pass the name \
-                 exactly as Halo spells it (--halo-field / HALO_FIELD). Nothing was written.",
-                many.len(),
-                many.iter()
-                    .map(|d| format!("{} (label \"{}\", id {})", d.name, d.label, d.id))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )))
+            let twins = many.iter().map(|d| format!("{} (label \"{}\", id {})", d.name, d.label, d.id)).collect();
+            return Err(ApiError::FieldCaseTwins { level, flag, wanted: wanted.to_string(), twins });
         }
     }
-    let label_hit = defs.iter().find(|d| d.label.trim().eq_ignore_ascii_case(wanted.trim()));
+    let label_of = defs.iter().find(|d| d.label.trim().eq_ignore_ascii_case(wanted.trim())).map(|d| d.name.clone());
     let pairs: Vec<(&str, &str)> = defs.iter().map(|d| (d.name.as_str(), d.label.as_str())).collect();
-    let closest: Vec<String> = crate::util::closest_fields(wanted, &pairs, 5);
-    let mut msg = format!("Halo has no client custom field named '{wanted}' (--halo-field / HALO_FIELD).");
-    if let Some(d) = label_hit {
-        msg.push_str(&format!(
-            " '{wanted}' is the label of {}: pass the internal name, --halo-field {}.",
-            d.name, d.name
-        ));
-    }
-    if closest.is_empty() {
-        msg.push_str(" Halo lists no client custom fields at all: create the field under Configuration > Custom Objects > Custom Fields (Customers).");
-    } else {
-        msg.push_str(&format!(" The closest client fields are: {}.", closest.join(", ")));
-    }
-    msg.push_str(" Nothing was written.");
-    Err(ApiError::Field(msg))
+    Err(ApiError::FieldNotFound {
+        side: Side::Halo,
+        level,
+        flag,
+        wanted: wanted.to_string(),
+        spelled: None,
+        label_of,
+        closest: crate::util::closest_fields(wanted, &pairs, 5),
+    })
 }
 
 impl Halo<'_> {
@@ -595,12 +566,7 @@ impl Halo<'_> {
     pub fn fields(&self, kind: Kind) -> Result<Vec<FieldDef>, ApiError> {
         let (url, outcome) = self.get("GET /api/FieldInfo", &format!("/api/FieldInfo?typeid={}", kind.typeid()))?;
         if matches!(&outcome, Ok(r) if r.status == 403) {
-            return Err(ApiError::Auth(format!(
-                "Halo refused to list the {} custom fields: {}. The API application needs the read:customers and \
-                 edit:customers scopes, and its login agent a role that can see and edit customers",
-                kind.noun(),
-                describe("GET", &url, &outcome)
-            )));
+            return Err(ApiError::FieldsForbidden { level: kind.level(), exchange: exchange("GET", &url, &outcome) });
         }
         read_ok(&format!("Halo's {} custom fields", kind.noun()), &url, &outcome, parse_field_info)
     }
@@ -616,30 +582,24 @@ impl Halo<'_> {
     /// The clients (or sites) for which `keep(id)` holds, from a complete read of the list
     /// (paging and its checks see every row; only the kept ones are held in memory).
     pub fn list(&self, kind: Kind, fields: &[FieldDef], keep: &dyn Fn(i64) -> bool) -> Result<Vec<Record>, ApiError> {
-        let (noun, plural) = (kind.noun(), kind.plural());
+        let (noun, plural, level) = (kind.noun(), kind.plural(), kind.level());
+        let paging = |error| ApiError::Paging { list: format!("Halo's {noun} list"), error };
         let mut records = Vec::new();
         let mut seen = crate::util::PageGuard::default();
         for page_no in 1.. {
-            let (rows, total) = self.page(kind, fields, page_no).map_err(|e| {
-                ApiError::Request(format!("{e}; a partial {noun} list is never used for matching, nothing was written"))
-            })?;
+            let (rows, total) =
+                self.page(kind, fields, page_no).map_err(|e| ApiError::PartialList { level, cause: Box::new(e) })?;
             let received = rows.len();
             for c in rows {
-                seen.first(c.id, &format!("Halo {noun} {}", c.id), &format!("page {page_no}"))
-                    .map_err(ApiError::Inconsistent)?;
+                seen.first(c.id, || format!("Halo {noun} {}", c.id), &format!("page {page_no}")).map_err(paging)?;
                 if keep(c.id) {
                     records.push(c);
                 }
             }
-            seen.within_ceiling(&format!("Halo's {noun} list")).map_err(ApiError::Inconsistent)?;
+            seen.within_ceiling().map_err(paging)?;
             self.http.progress(Side::Halo, Phase::ListPages(plural, page_no), seen.count(), total);
-            if received == 0 && total.is_some_and(|t| (seen.count() as u64) < t) {
-                return Err(ApiError::Inconsistent(format!(
-                    "Halo sent an empty page {page_no} of the {noun} list although it reports {} {plural} and {} \
-                     were read; a partial {noun} list is never used for matching, nothing was written",
-                    total.unwrap_or(0),
-                    seen.count()
-                )));
+            if let Some(total) = total.filter(|t| received == 0 && (seen.count() as u64) < *t) {
+                return Err(ApiError::EmptyPage { level, page: page_no, total, read: seen.count() });
             }
             // A full page is never the end, whatever record_count says (a count lower than the
             // rows there would drop records); a short page is, once the count (if any) is met.
@@ -696,8 +656,7 @@ impl Halo<'_> {
     }
 
     /// One POST /api/Client (or /api/Site) with these updates.
-    pub fn post(&self, kind: Kind, batch: &[(i64, Value)]) -> Result<crate::write::Posted, ApiError> {
-        use crate::write::Posted;
+    pub fn post(&self, kind: Kind, batch: &[(i64, Value)]) -> Result<Posted, ApiError> {
         let body = Value::Array(batch.iter().map(|(_, v)| v.clone()).collect()).to_string();
         let url = format!("{}{}", self.url, kind.path());
         let outcome =
@@ -706,11 +665,24 @@ impl Halo<'_> {
         match &outcome {
             Ok(r) if r.ok() => Ok(Posted::Accepted),
             Ok(r) if (400..500).contains(&r.status) => {
-                Ok(Posted::Refused { status: r.status, body: r.body.clone(), what: describe("POST", &url, &outcome) })
+                Ok(Posted::Refused { status: r.status, body: r.body.clone(), what: exchange("POST", &url, &outcome) })
             }
-            _ => Err(ApiError::Request(describe("POST", &url, &outcome))),
+            _ => Err(ApiError::PostFailed { exchange: exchange("POST", &url, &outcome) }),
         }
     }
+}
+
+/// The answer to one POST of updates.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Posted {
+    Accepted,
+    /// A 4xx: its status and body (to tell a refusal of the field from one of some records),
+    /// and the exchange as the user sees it.
+    Refused {
+        status: u16,
+        body: String,
+        what: Box<crate::error::Exchange>,
+    },
 }
 
 fn json(body: &str) -> Result<Value, Unreadable> {
@@ -947,19 +919,44 @@ mod tests {
 
     #[test]
     fn field_resolution() {
-        assert_eq!(resolve_field(&defs(), "cfdtcclientguid").unwrap().name, "CFDtcClientGuid");
-        let e = resolve_field(&defs(), "DTC Client GUID").unwrap_err();
-        assert!(matches!(e, ApiError::Field(_)), "{e:?}");
+        let clients = Kind::Clients;
+        assert_eq!(resolve_field(&defs(), "cfdtcclientguid", clients).unwrap().name, "CFDtcClientGuid");
+        let e = resolve_field(&defs(), "DTC Client GUID", clients).unwrap_err();
+        assert!(e.is_field(), "{e:?}");
         let e = e.to_string();
         assert!(e.contains("is the label of CFDtcClientGuid"), "{e}");
         let mut twins = defs();
         twins.push(FieldDef { id: 9, name: "CFDTCClientGuid".into(), label: "Other".into() });
-        assert_eq!(resolve_field(&twins, "CFDtcClientGuid").unwrap().id, 1, "the exact name first");
-        let e = resolve_field(&twins, "cfdtcclientguid").unwrap_err().to_string();
+        assert_eq!(resolve_field(&twins, "CFDtcClientGuid", clients).unwrap().id, 1, "the exact name first");
+        let e = resolve_field(&twins, "cfdtcclientguid", clients).unwrap_err().to_string();
         assert!(e.contains("differ from 'cfdtcclientguid' only in case") && e.contains("id 9"), "{e}");
-        let e = resolve_field(&defs(), "DtcClientGuid").unwrap_err().to_string();
-        assert!(e.starts_with("Halo has no client custom field named 'DtcClientGuid'"), "{e}");
-        assert!(e.contains("CFDtcClientGuid (label \"DTC Client GUID\")"), "{e}");
+    }
+
+    /// The whole message, at each level: each names its own setting as the operator sets it.
+    #[test]
+    fn a_field_not_found_names_the_setting_of_its_level() {
+        let e = resolve_field(&defs(), "DtcClientGuid", Kind::Clients).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "Halo has no client custom field named 'DtcClientGuid' (haloField / HALO_FIELD / --halo-field). The \
+             closest client fields are: CFDtcClientGuid (label \"DTC Client GUID\"), CFContractTier (label \"Contract \
+             tier\"). Nothing was written."
+        );
+        let sites = vec![FieldDef { id: 7, name: "CFSiteGuid".into(), label: "Site GUID".into() }];
+        let e = resolve_field(&sites, "Site GUID", Kind::Sites).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "Halo has no site custom field named 'Site GUID' (haloSiteField / HALO_SITE_FIELD / --halo-site-field). \
+             'Site GUID' is the label of CFSiteGuid: pass the internal name, --halo-site-field CFSiteGuid. The closest \
+             site fields are: CFSiteGuid (label \"Site GUID\"). Nothing was written."
+        );
+        let e = resolve_field(&[], "CFSiteGuid", Kind::Sites).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "Halo has no site custom field named 'CFSiteGuid' (haloSiteField / HALO_SITE_FIELD / --halo-site-field). \
+             Halo lists no site custom fields at all: create the field under Configuration > Custom Objects > Custom \
+             Fields (Sites). Nothing was written."
+        );
     }
 
     fn client(fields: Value) -> Record {
@@ -1059,17 +1056,15 @@ mod tests {
         let answer = |status: u16, body: &str| {
             Ok(Response { status, body: body.into(), content_type: "application/json".into(), retry_after: None })
         };
-        assert_eq!(TokenRefusal::of(&answer(401, r#"{"error":"invalid_client"}"#)), TokenRefusal::InvalidClient);
-        assert_eq!(TokenRefusal::of(&answer(400, r#"{"error":"invalid_scope"}"#)), TokenRefusal::InvalidScope);
+        let of = |outcome| token_refusal(&outcome, "all");
+        assert_eq!(of(answer(401, r#"{"error":"invalid_client"}"#)), TokenRefusal::InvalidClient);
+        assert_eq!(of(answer(400, r#"{"error":"invalid_scope"}"#)), TokenRefusal::InvalidScope { scope: "all".into() });
         assert_eq!(
-            TokenRefusal::of(&answer(
-                400,
-                r#"{"error":"invalid_request","error_description":"Invalid or missing tenant"}"#
-            )),
+            of(answer(400, r#"{"error":"invalid_request","error_description":"Invalid or missing tenant"}"#)),
             TokenRefusal::Tenant
         );
-        assert_eq!(TokenRefusal::of(&answer(404, "<html>")), TokenRefusal::NotFound);
-        assert_eq!(TokenRefusal::of(&answer(200, "{}")), TokenRefusal::NoToken);
-        assert_eq!(TokenRefusal::of(&Err(HttpError::Tls("x".into()))), TokenRefusal::Other);
+        assert_eq!(of(answer(404, "<html>")), TokenRefusal::NotFound);
+        assert_eq!(of(answer(200, "{}")), TokenRefusal::NoToken { chars: None });
+        assert_eq!(of(Err(HttpError::Tls("x".into()))), TokenRefusal::Other);
     }
 }

@@ -1,30 +1,17 @@
 //! The one HTTP client: a ureq Agent with TLS roots, proxy and timeouts, plus what the APIs
 //! need around it: retries with backoff on 429/5xx/connection errors (honouring Retry-After),
 //! proactive pacing of Halo requests, an overall deadline, the client-credentials flow and
-//! token renewal on 401, and request statistics; and the errors of the network layer as types
-//! (`HttpError` for an exchange, `ApiError` for what an API call could not give). It never
-//! decides anything about organizations or clients.
+//! token renewal on 401, and request statistics. What goes wrong is data (error.rs: `HttpError`
+//! for an exchange, `ApiError` for what an API call could not give), and what it tells while it
+//! works are events (`Event`, request traces for -v included): it never prints, and never decides
+//! anything about organizations or clients.
 
-use crate::output;
+pub use crate::error::{Answered, ApiError, Body, Exchange, HttpError, Side, TokenRefusal};
+use crate::redact;
 use crate::util::clip;
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
-pub enum Side {
-    Ninja,
-    Halo,
-}
-
-impl Side {
-    pub fn name(self) -> &'static str {
-        match self {
-            Side::Ninja => "NinjaOne",
-            Side::Halo => "Halo",
-        }
-    }
-}
 
 pub struct Request {
     pub side: Side,
@@ -107,7 +94,7 @@ impl<R: std::io::Read> std::io::Read for Head<R> {
 }
 
 /// What the network layer tells the caller while it works: the caller decides what to show
-/// (`output::event` renders each in one place). Verbose request traces stay in the layer.
+/// (`output::event` renders each in one place), request traces for -v included.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
     /// Waiting this long before the next request (rate limit, backoff, pacing).
@@ -121,6 +108,9 @@ pub enum Event {
     /// NinjaOne's bulk field query is not available: these entities ("organizations",
     /// "locations") are read one by one.
     OneByOneFallback { what: &'static str, count: usize },
+    /// A request trace for --verbose: what was sent, a pacing pause, a refused answer before
+    /// its retry, a TLS fallback (redacted).
+    Trace(String),
 }
 
 /// The long phases `Event::Progress` reports.
@@ -142,55 +132,6 @@ pub enum Phase {
 
 /// Receives the network layer's events.
 pub type Listener = Box<dyn Fn(&Event) + Send + Sync>;
-
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum HttpError {
-    /// No HTTP answer (after the retries): connection refused or reset, host not found.
-    Transport(String),
-    /// No answer in time (--timeout), after the retries.
-    Timeout(String),
-    /// The TLS handshake failed (a certificate no trusted root vouches for): not retried, and
-    /// with --ca-file tried once with that file's roots.
-    Tls(String),
-    /// The run's --deadline would pass before the request could be (re)tried.
-    Deadline,
-    /// The answer was larger than any page can be (`MAX_BODY`); not read on, not retried.
-    TooLarge,
-    /// This side has refused every request (429, 5xx, no answer) for `REFUSAL_LIMIT`: the run
-    /// stops asking instead of waiting for hours.
-    Refusing(Side),
-}
-
-/// Why one of the APIs, or the HTTP set-up, did not give what the run needs. Each variant holds
-/// the whole message for the user (what was asked, what came back, what to set where); the kind
-/// is for decisions and tests.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub enum ApiError {
-    /// The HTTP client cannot be set up as configured (proxy, --ca-file).
-    Setup(String),
-    /// Signing in failed: credentials, scope, tenant, region, the token endpoint.
-    Auth(String),
-    /// A request failed, or its answer is not what was expected.
-    Request(String),
-    /// A field the sync needs is missing or cannot be used.
-    Field(String),
-    /// The answers contradict each other (paging, counts): nothing built on them is trusted.
-    Inconsistent(String),
-}
-
-impl std::fmt::Display for ApiError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            ApiError::Setup(m)
-            | ApiError::Auth(m)
-            | ApiError::Request(m)
-            | ApiError::Field(m)
-            | ApiError::Inconsistent(m) => f.write_str(m),
-        }
-    }
-}
 
 /// Why a body is not what was expected, shown after the request it answered:
 /// " (not JSON: ...)", " (expected an array of field definitions)".
@@ -235,10 +176,11 @@ pub fn read_ok<T>(
     outcome: &Result<Response, HttpError>,
     parse: impl FnOnce(&str) -> Result<T, Unreadable>,
 ) -> Result<T, ApiError> {
-    ok_body(outcome)
-        .map(parse)
-        .unwrap_or(Err(Unreadable(String::new())))
-        .map_err(|why| ApiError::Request(format!("cannot read {what}: {}{}", describe("GET", url, outcome), why.0)))
+    ok_body(outcome).map(parse).unwrap_or(Err(Unreadable(String::new()))).map_err(|why| ApiError::Unreadable {
+        what: what.to_string(),
+        exchange: exchange("GET", url, outcome),
+        why: why.0,
+    })
 }
 
 /// `read_ok` for an answer decoded while it arrived: the value, or an error saying what could
@@ -261,44 +203,38 @@ pub fn read_decoded<T>(what: &str, url: &str, outcome: Result<Answer<Streamed<T>
         }
         Err(e) => (Err(e), String::new()),
     };
-    Err(ApiError::Request(format!("cannot read {what}: {}{why}", describe("GET", url, &text))))
+    Err(ApiError::Unreadable { what: what.to_string(), exchange: exchange("GET", url, &text), why })
 }
 
-/// A request that did not succeed, described for the user: method, URL, status and a clipped,
-/// redacted copy of the body.
-pub fn describe(req_method: &str, url: &str, outcome: &Result<Response, HttpError>) -> String {
-    let url = url.split('?').next().unwrap_or(url);
-    let text = match outcome {
+/// A request that did not succeed, as the user sees it (error.rs): method, URL without its
+/// query, and the status with a clipped, redacted copy of the body, or why there was no answer.
+pub fn exchange(method: &'static str, url: &str, outcome: &Result<Response, HttpError>) -> Box<Exchange> {
+    let url = redact::redact(url.split('?').next().unwrap_or(url));
+    let answer = match outcome {
         Ok(r) => {
-            // Only what can be shown is redacted (`output::shown` keeps enough after the cut that
+            // Only what can be shown is redacted (`redact::shown` keeps enough after the cut that
             // a secret crossing it is caught whole): a 16 MB body costs no more than a short one.
             let body = if r.content_type.contains("html") || r.body.trim_start().starts_with('<') {
                 let head: String = r.body.chars().take(64 * 1024).collect();
-                format!("an HTML page ({})", output::shown(&strip_tags(&head), 160))
+                Body::Html(redact::shown(&strip_tags(&head), 160))
             } else if r.body.trim().is_empty() {
-                "an empty body".to_string()
+                Body::Empty
             } else {
-                output::shown(r.body.trim(), 300)
+                Body::Text(redact::shown(r.body.trim(), 300))
             };
-            format!("{req_method} {url} answered HTTP {}: {body}", r.status)
+            Answered::Status { status: r.status, body }
         }
-        Err(HttpError::Transport(e) | HttpError::Timeout(e) | HttpError::Tls(e)) => {
-            format!("{req_method} {url} failed: {e}")
-        }
-        Err(HttpError::Deadline) => format!("{req_method} {url} was not sent: the --deadline for the run has passed"),
-        Err(HttpError::Refusing(side)) => format!(
-            "{req_method} {url} was not sent: {} has refused every request for {} minutes (rate limited, server \
-             errors or no answer), so the run stops; try again later, and check the API's status and rate limits",
-            side.name(),
-            REFUSAL_LIMIT.as_secs() / 60
-        ),
-        Err(HttpError::TooLarge) => format!(
-            "{req_method} {url} answered with more than {} MB, far more than any page; the answer was refused \
-             (not retried): check the URL, a proxy or a gateway in between",
-            MAX_BODY / (1024 * 1024)
-        ),
+        Err(HttpError::Transport(e) | HttpError::Timeout(e) | HttpError::Tls(e)) => Answered::Failed(redact::redact(e)),
+        Err(HttpError::Deadline) => Answered::Deadline,
+        Err(HttpError::Refusing(side)) => Answered::Refusing(*side),
+        Err(HttpError::TooLarge) => Answered::TooLarge,
     };
-    output::redact(&text)
+    Box::new(Exchange { method, url, answer })
+}
+
+/// `exchange` in words (hints.rs), for request traces and refusals kept as text.
+pub fn describe(method: &'static str, url: &str, outcome: &Result<Response, HttpError>) -> String {
+    exchange(method, url, outcome).to_string()
 }
 
 fn strip_tags(html: &str) -> String {
@@ -433,11 +369,9 @@ impl Http {
             None => None,
             Some(p) => {
                 let p = if p.contains("://") { p.clone() } else { format!("http://{p}") };
-                Some(ureq::Proxy::new(&p).map_err(|e| {
-                    ApiError::Setup(output::redact(&format!(
-                        "--proxy '{}' is not usable: {e}",
-                        crate::util::proxy_for_display(&p)
-                    )))
+                Some(ureq::Proxy::new(&p).map_err(|e| ApiError::Proxy {
+                    proxy: redact::redact(&crate::util::proxy_for_display(&p)),
+                    why: redact::redact(&e.to_string()),
                 })?)
             }
         };
@@ -618,16 +552,16 @@ impl Http {
             if let Some(pacer) = &self.pacers[req.side as usize] {
                 let pause = pacer.lock().unwrap_or_else(|e| e.into_inner()).wait_needed(self.clock.now());
                 if !pause.is_zero() {
-                    output::detail(&format!(
+                    self.notify(Event::Trace(format!(
                         "pacing: waiting {:.1}s to stay inside the {} rate limit",
                         pause.as_secs_f64(),
                         req.side.name()
-                    ));
+                    )));
                     self.wait(pause);
                 }
                 pacer.lock().unwrap_or_else(|e| e.into_inner()).sent.push_back(self.clock.now());
             }
-            output::detail(&format!("{} {}", req.method, req.url));
+            self.notify(Event::Trace(redact::redact(&format!("{} {}", req.method, req.url))));
             {
                 let mut st = self.stats.lock().unwrap_or_else(|e| e.into_inner());
                 *st.requests.entry((req.side, req.endpoint)).or_default() += 1;
@@ -699,7 +633,7 @@ impl Http {
                     content_type: r.content_type.clone(),
                     retry_after: None,
                 };
-                output::detail(&describe(req.method, &req.url, &Ok(text)));
+                self.notify(Event::Trace(describe(req.method, &req.url, &Ok(text))));
             }
             self.wait(wait);
         }
@@ -730,7 +664,9 @@ impl Http {
             Err(e) if self.file_roots.is_some() && is_certificate_error(&e) => {
                 let host = crate::util::url_host(&req.url).unwrap_or("").to_ascii_lowercase();
                 if self.file_root_hosts.lock().unwrap_or_else(|e| e.into_inner()).insert(host.clone()) {
-                    output::detail(&format!("{host}: the OS store does not trust its certificate; trying --ca-file"));
+                    self.notify(Event::Trace(format!(
+                        "{host}: the OS store does not trust its certificate; trying --ca-file"
+                    )));
                     self.exchange(req)
                 } else {
                     Err(e)
@@ -862,7 +798,7 @@ fn is_certificate_error(e: &ureq::Error) -> bool {
 fn ca_file_tls(path: &std::path::Path) -> Result<ureq::tls::TlsConfig, ApiError> {
     use ureq::tls::{Certificate, RootCerts, TlsConfig};
     let pem = crate::files::read_limited(path, crate::files::MAX_CA_FILE)
-        .map_err(|e| ApiError::Setup(format!("cannot read --ca-file '{}': {e}", path.display())))?;
+        .map_err(|e| ApiError::CaFile { path: path.display().to_string(), why: Some(e.to_string()) })?;
     let certs: Vec<Certificate<'static>> = ureq::tls::parse_pem(&pem)
         .filter_map(|item| match item {
             Ok(ureq::tls::PemItem::Certificate(c)) => Some(c),
@@ -870,7 +806,7 @@ fn ca_file_tls(path: &std::path::Path) -> Result<ureq::tls::TlsConfig, ApiError>
         })
         .collect();
     if certs.is_empty() {
-        return Err(ApiError::Setup(format!("--ca-file '{}' holds no PEM certificate", path.display())));
+        return Err(ApiError::CaFile { path: path.display().to_string(), why: None });
     }
     Ok(TlsConfig::builder().root_certs(RootCerts::new_with_certs(&certs)).build())
 }
@@ -939,7 +875,7 @@ pub fn parse_token(http: &Http, r: &Response) -> Option<Granted> {
     if token.chars().count() > MAX_TOKEN {
         return None;
     }
-    output::add_secret(&token);
+    redact::add_secret(&token);
     // Any server value is held to [1 s, 1 day]: a huge one would panic when converted.
     let ttl = v
         .get("expires_in")
@@ -954,20 +890,14 @@ pub fn parse_token(http: &Http, r: &Response) -> Option<Granted> {
 }
 
 /// Why a successful (2xx) answer of a token endpoint gave no usable token: none in it, or one
-/// longer than any real token (its body is then not shown: a made-up token is not worth a
-/// screenful).
-pub fn no_token(method: &str, url: &str, outcome: &Result<Response, HttpError>) -> String {
-    let long = match outcome {
+/// of `chars` characters, longer than any real token (its body is then not shown: a made-up
+/// token is not worth a screenful).
+pub fn no_token(outcome: &Result<Response, HttpError>) -> TokenRefusal {
+    let chars = match outcome {
         Ok(r) => r.json().and_then(|v| Some(v.get("access_token")?.as_str()?.chars().count())),
         Err(_) => None,
     };
-    match long {
-        Some(n) if n > MAX_TOKEN => format!(
-            "answered with an access_token of {n} characters, far longer than any real one, so it is not used \
-             (a broken server, or not the API's token endpoint)"
-        ),
-        _ => format!("answered without an access_token: {}", describe(method, url, outcome)),
-    }
+    TokenRefusal::NoToken { chars: chars.filter(|n| *n > MAX_TOKEN) }
 }
 
 /// A bearer token and when to renew it. The lock is held while a new one is fetched, so

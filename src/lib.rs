@@ -8,6 +8,7 @@ pub(crate) mod check;
 pub(crate) mod cli;
 pub mod config;
 pub(crate) mod connect;
+pub mod error;
 pub(crate) mod explain;
 pub(crate) mod files;
 pub mod halo;
@@ -31,7 +32,7 @@ pub fn run() -> report::Exit {
     let env = config::Env::from_process();
     // The agent password is in every NinjaOne script's environment; never print it.
     if let Some(p) = env.get("NINJA_AGENT_PASSWORD") {
-        output::add_secret(p);
+        redact::add_secret(p);
     }
     let parsed = cli::parse(std::env::args_os().skip(1));
     let mode = match parsed {
@@ -41,13 +42,13 @@ pub fn run() -> report::Exit {
             // printed with them redacted.
             let secrets = config::secrets(&raw, &env);
             for s in &secrets.read {
-                output::add_secret(s);
+                redact::add_secret(s);
             }
             config::settings(&raw, &env, secrets)
         }
         Err(e) => {
             for s in config::secrets(&cli::RawArgs::default(), &env).read {
-                output::add_secret(&s);
+                redact::add_secret(&s);
             }
             Err(config::ConfigError::Usage(e))
         }
@@ -69,7 +70,7 @@ pub fn run() -> report::Exit {
         }
     };
     if let Some(password) = settings.http.proxy.as_deref().and_then(util::url_password) {
-        output::add_secret(password);
+        redact::add_secret(password);
     }
     output::set_verbosity(settings.verbosity);
     if let Some(path) = &settings.log_file {

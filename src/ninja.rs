@@ -1,10 +1,13 @@
-//! NinjaOne API: client-credentials token, organizations (paged with pageSize/after, bare
-//! arrays), and organization custom field values (bulk query with a cursor, falling back to
-//! one request per organization where the query endpoint is unavailable).
+//! NinjaOne API: client-credentials token, organizations and locations (paged with
+//! pageSize/after, bare arrays), and their custom field values (bulk query with a cursor,
+//! falling back to one request per entity where the query endpoint is unavailable). What goes
+//! wrong is an `ApiError` (data).
 
 use crate::http::{
-    describe, read_ok, ApiError, Event, Http, HttpError, Phase, Response, Side, TokenCache, TokenSource, Unreadable,
+    exchange, read_ok, ApiError, Event, Http, HttpError, Phase, Response, Side, TokenCache, TokenRefusal, TokenSource,
+    Unreadable,
 };
+use crate::plan::Level;
 use crate::util::{lenient_id, pct, value_text};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -51,9 +54,17 @@ impl Scope {
             Scope::Location => "locations",
         }
     }
+    /// The level these entities are synced at.
+    pub fn level(self) -> Level {
+        match self {
+            Scope::Organization => Level::Organizations,
+            Scope::Location => Level::Sites,
+        }
+    }
 }
 
-/// A field to look up before reading: its name, level and the option that names it.
+/// A field to look up before reading: its name, level and the option that names it
+/// ("ninja-field").
 pub struct Wanted<'a> {
     pub name: &'a str,
     pub scope: Scope,
@@ -90,29 +101,15 @@ impl NinjaAuth {
             Ok(granted) => return Ok((granted.token, granted.renew_at)),
             Err(outcome) => outcome,
         };
-        match &outcome {
-            Ok(r) if r.ok() => Err(ApiError::Auth(format!(
-                "NinjaOne token endpoint {}",
-                crate::http::no_token("POST", &url, &outcome)
-            ))),
-            Ok(r) if r.status == 404 && r.body.contains("Client app not exist") => Err(ApiError::Auth(format!(
-                "NinjaOne at {} does not know the client id '{}' (404 \"Client app not exist\"). The API application \
-                 was probably created in another region: check {} (us, us2, eu, ca, oc, fed) or {}",
-                self.url,
-                self.client_id,
-                crate::hints::setting("ninja-region"),
-                crate::hints::setting("ninja-url")
-            ))),
-            Ok(r) if matches!(r.status, 400 | 401 | 403) => Err(ApiError::Auth(format!(
-                "NinjaOne refused the client credentials ({}). Check {} and {}: the application (Administration > Apps \
-                 > API > Client App IDs) must be an API Services application with the Client Credentials grant and \
-                 the monitoring scope",
-                describe("POST", &url, &outcome),
-                crate::hints::setting("ninja-client-id"),
-                crate::hints::secret_setting(Side::Ninja)
-            ))),
-            _ => Err(ApiError::Auth(format!("cannot get a NinjaOne token: {}", describe("POST", &url, &outcome)))),
-        }
+        let refusal = match &outcome {
+            Ok(r) if r.ok() => crate::http::no_token(&outcome),
+            Ok(r) if r.status == 404 && r.body.contains("Client app not exist") => {
+                TokenRefusal::UnknownClientApp { url: self.url.clone(), client_id: self.client_id.clone() }
+            }
+            Ok(r) if matches!(r.status, 400 | 401 | 403) => TokenRefusal::InvalidClient,
+            _ => TokenRefusal::Other,
+        };
+        Err(ApiError::Token { side: Side::Ninja, refusal, exchange: exchange("POST", &url, &outcome) })
     }
 }
 
@@ -131,8 +128,9 @@ pub struct FieldDef {
 pub enum FieldCheck {
     /// The field exists at organization scope and the API may read it.
     Found(FieldDef),
-    /// The definitions could not be read (refused or absent): the run goes on unchecked.
-    Unchecked(String),
+    /// The definitions could not be read (refused or absent; why): the run goes on without
+    /// checking `names` ("'a' and 'b'").
+    Unchecked { names: String, why: ApiError },
 }
 
 pub struct Ninja<'a> {
@@ -162,19 +160,20 @@ impl Ninja<'_> {
             self.get("GET /v2/device-custom-fields", &format!("/v2/device-custom-fields?scopes={scopes}"))?;
         if let Ok(r) = &outcome {
             if matches!(r.status, 401 | 403 | 404) {
-                let why = format!(
-                    "NinjaOne did not list its custom field definitions ({}); {names} could not be checked before \
-                     reading (a 403 here: the API application's scope or role does not cover field definitions)",
-                    describe("GET", &url, &outcome)
-                );
-                return Ok(fields.iter().map(|_| FieldCheck::Unchecked(why.clone())).collect());
+                let why = ApiError::FieldsNotListed { exchange: exchange("GET", &url, &outcome) };
+                return Ok(fields
+                    .iter()
+                    .map(|_| FieldCheck::Unchecked { names: names.clone(), why: why.clone() })
+                    .collect());
             }
         }
         let defs = match read_ok("NinjaOne's custom field definitions", &url, &outcome, parse_field_defs) {
             Ok(d) => d,
-            Err(e) => {
-                let why = format!("{e}; {names} could not be checked");
-                return Ok(fields.iter().map(|_| FieldCheck::Unchecked(why.clone())).collect());
+            Err(why) => {
+                return Ok(fields
+                    .iter()
+                    .map(|_| FieldCheck::Unchecked { names: names.clone(), why: why.clone() })
+                    .collect())
             }
         };
         fields.iter().map(|f| judge_field(&defs, f.name, f.flag, f.scope).map(FieldCheck::Found)).collect()
@@ -197,17 +196,18 @@ impl Ninja<'_> {
         let (plural, noun) = (scope.plural(), scope.name().to_ascii_lowercase());
         let mut all = Vec::new();
         let mut seen = crate::util::PageGuard::default();
+        let paging = |error| ApiError::Paging { list: format!("NinjaOne's {noun} list"), error };
         let mut after = 0i64;
         loop {
             let (url, rows) = page(after)?;
             let n = rows.len();
             for row in rows {
                 let row_id = id(&row);
-                seen.first(row_id, &format!("NinjaOne {noun} {row_id}"), &url).map_err(ApiError::Inconsistent)?;
+                seen.first(row_id, || format!("NinjaOne {noun} {row_id}"), &url).map_err(&paging)?;
                 after = after.max(row_id);
                 all.push(row);
             }
-            seen.within_ceiling(&format!("NinjaOne's {noun} list")).map_err(ApiError::Inconsistent)?;
+            seen.within_ceiling().map_err(&paging)?;
             self.http.progress(Side::Ninja, Phase::NinjaList(plural), all.len(), None);
             if n == 0 {
                 break;
@@ -311,11 +311,7 @@ impl Ninja<'_> {
             }
             self.http.progress(Side::Ninja, Phase::FieldValues(plural), seen_entities.count(), None);
             if seen_entities.count() > entities {
-                return Err(ApiError::Inconsistent(format!(
-                    "NinjaOne's field query answered for {} {plural} or more, but the list has {entities}; the two \
-                     answers do not fit together, so neither can be trusted and nothing was written",
-                    seen_entities.count()
-                )));
+                return Err(ApiError::QueryOverrun { plural, answered: seen_entities.count(), listed: entities });
             }
             let next = page.next_cursor;
             let empty_page = page_len == 0;
@@ -326,11 +322,7 @@ impl Ninja<'_> {
                 break;
             }
             if new_entities == 0 {
-                return Err(ApiError::Inconsistent(format!(
-                    "NinjaOne's field query sent the same {plural} again for cursor '{}' (the cursor does not \
-                     advance); the values cannot be trusted, nothing was written",
-                    cursor.as_deref().unwrap_or("")
-                )));
+                return Err(ApiError::CursorStuck { plural, cursor: cursor.unwrap_or_default() });
             }
             cursor = next;
         }
@@ -385,53 +377,34 @@ pub fn parse_field_defs(body: &str) -> Result<Vec<FieldDef>, Unreadable> {
 }
 
 /// The definition of `wanted` if the sync can use it: it exists (by its API name, exactly, as
-/// the value query needs it), at organization scope, and the API may read it. Otherwise what is
-/// wrong and what to change, naming the closest fields and their labels.
-pub fn judge_field(defs: &[FieldDef], wanted: &str, flag: &str, scope: Scope) -> Result<FieldDef, ApiError> {
-    let screen = "Administration > Devices > Global Custom Fields (or Role Custom Fields)";
-    let level = scope.name().to_ascii_lowercase();
+/// the value query needs it), at this scope, and the API may read it. Otherwise what is wrong and
+/// which setting (`flag`) to change, naming the closest fields and their labels.
+pub fn judge_field(defs: &[FieldDef], wanted: &str, flag: &'static str, scope: Scope) -> Result<FieldDef, ApiError> {
+    let level = scope.level();
     let in_scope = |d: &FieldDef| d.scopes.is_empty() || d.scopes.iter().any(|s| s == scope.name());
     let Some(d) = defs.iter().find(|d| d.name == wanted) else {
         // Suggestions come from the fields of this level.
         let defs: Vec<FieldDef> = defs.iter().filter(|d| in_scope(d)).cloned().collect();
-        let mut msg = format!("NinjaOne has no {level} custom field named '{wanted}' ({flag}).");
-        if let Some(d) = defs.iter().find(|d| d.name.eq_ignore_ascii_case(wanted)) {
-            msg.push_str(&format!(" Names are exact: it is '{}', --{} {}.", d.name, flag_name(flag), d.name));
-        }
-        if let Some(d) = defs.iter().find(|d| d.label.trim().eq_ignore_ascii_case(wanted.trim())) {
-            msg.push_str(&format!(
-                " '{wanted}' is the label of {}: pass its name, --{} {}.",
-                d.name,
-                flag_name(flag),
-                d.name
-            ));
-        }
         let pairs: Vec<(&str, &str)> = defs.iter().map(|d| (d.name.as_str(), d.label.as_str())).collect();
-        let closest = crate::util::closest_fields(wanted, &pairs, 5);
-        if closest.is_empty() {
-            msg.push_str(&format!(" NinjaOne lists no {level} custom fields: create it under {screen}."));
-        } else {
-            msg.push_str(&format!(" The closest {level} fields are: {}.", closest.join(", ")));
-        }
-        msg.push_str(" Nothing was written.");
-        return Err(ApiError::Field(msg));
+        return Err(ApiError::FieldNotFound {
+            side: Side::Ninja,
+            level,
+            flag,
+            wanted: wanted.to_string(),
+            spelled: defs.iter().find(|d| d.name.eq_ignore_ascii_case(wanted)).map(|d| d.name.clone()),
+            label_of: defs.iter().find(|d| d.label.trim().eq_ignore_ascii_case(wanted.trim())).map(|d| d.name.clone()),
+            closest: crate::util::closest_fields(wanted, &pairs, 5),
+        });
     };
     if !in_scope(d) {
-        return Err(ApiError::Field(format!(
-            "NinjaOne's custom field '{wanted}' is defined for {} but not for {}; the sync reads a {level} field \
-             here ({flag}): add the {} scope to it in {screen}, or name another field. Nothing was written.",
-            d.scopes.join(", ").to_lowercase(),
-            scope.plural(),
-            if scope == Scope::Location { "Location" } else { "Organization" }
-        )));
+        return Err(ApiError::FieldOutOfScope { level, flag, wanted: wanted.to_string(), scopes: d.scopes.clone() });
     }
     match d.api_permission.as_deref() {
-        Some("NONE") | Some("WRITE_ONLY") => Err(ApiError::Field(format!(
-            "NinjaOne's custom field '{wanted}' has API permission {}: the API cannot read its values. Set its API \
-             permission to Read Only (or Read/Write) in {screen} > {} > API permission. Nothing was written.",
-            d.api_permission.as_deref().unwrap_or(""),
-            if d.label.is_empty() { wanted } else { d.label.as_str() }
-        ))),
+        Some(p @ ("NONE" | "WRITE_ONLY")) => Err(ApiError::FieldNotReadable {
+            wanted: wanted.to_string(),
+            permission: p.to_string(),
+            label: d.label.clone(),
+        }),
         _ => Ok(d.clone()),
     }
 }
@@ -448,11 +421,7 @@ fn field_in<'v>(fields: &'v Value, name: &str) -> Option<&'v Value> {
 }
 
 /// A page of GET /v2/organizations: a bare JSON array of organizations.
-/// "--ninja-field / NINJA_FIELD" -> "ninja-field".
-fn flag_name(flag: &str) -> &str {
-    flag.trim_start_matches("--").split([' ', '/']).next().unwrap_or(flag)
-}
-
+/// "ninja-field" -> "ninja-field".
 /// GET /v2/locations: a bare array of locations, each with its organization.
 pub fn parse_location_page(body: &str) -> Result<Vec<Location>, Unreadable> {
     let v: Value = serde_json::from_str(body).map_err(|e| format!(" (not JSON: {e})"))?;
@@ -542,23 +511,32 @@ mod field_tests {
             def("hidden", "Hidden", "ORGANIZATION", "NONE"),
             def("deviceOnly", "Device only", "NODE", "READ_WRITE"),
         ];
+        assert_eq!(judge_field(&defs, "dtcOrgGuid", "ninja-field", Scope::Organization).unwrap().name, "dtcOrgGuid");
+        let e = judge_field(&defs, "DTC Org GUID", "ninja-field", Scope::Organization).unwrap_err();
+        assert!(e.is_field(), "{e:?}");
         assert_eq!(
-            judge_field(&defs, "dtcOrgGuid", "--ninja-field / NINJA_FIELD", Scope::Organization).unwrap().name,
-            "dtcOrgGuid"
+            e.to_string(),
+            "NinjaOne has no organization custom field named 'DTC Org GUID' (ninjaField / NINJA_FIELD / \
+             --ninja-field). 'DTC Org GUID' is the label of dtcOrgGuid: pass its name, --ninja-field dtcOrgGuid. The \
+             closest organization fields are: dtcOrgGuid (label \"DTC Org GUID\"), contractTier (label \"Contract \
+             Tier\"), hidden (label \"Hidden\"). Nothing was written."
         );
-        let e = judge_field(&defs, "DTC Org GUID", "--ninja-field / NINJA_FIELD", Scope::Organization).unwrap_err();
-        assert!(matches!(e, ApiError::Field(_)), "{e:?}");
-        let e = e.to_string();
-        assert!(e.contains("is the label of dtcOrgGuid") && e.contains("dtcOrgGuid (label \"DTC Org GUID\")"), "{e}");
-        assert!(judge_field(&defs, "dtcorgguid", "--ninja-field / NINJA_FIELD", Scope::Organization)
+        let e = judge_field(&defs, "siteGuid", "ninja-location-field", Scope::Location).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "NinjaOne has no location custom field named 'siteGuid' (ninjaLocationField / NINJA_LOCATION_FIELD / \
+             --ninja-location-field). NinjaOne lists no location custom fields: create it under Administration > \
+             Devices > Global Custom Fields (or Role Custom Fields). Nothing was written."
+        );
+        assert!(judge_field(&defs, "dtcorgguid", "ninja-field", Scope::Organization)
             .unwrap_err()
             .to_string()
             .contains("it is 'dtcOrgGuid'"));
-        assert!(judge_field(&defs, "hidden", "--ninja-field / NINJA_FIELD", Scope::Organization)
+        assert!(judge_field(&defs, "hidden", "ninja-field", Scope::Organization)
             .unwrap_err()
             .to_string()
             .contains("API permission NONE"));
-        assert!(judge_field(&defs, "deviceOnly", "--ninja-field / NINJA_FIELD", Scope::Organization)
+        assert!(judge_field(&defs, "deviceOnly", "ninja-field", Scope::Organization)
             .unwrap_err()
             .to_string()
             .contains("not for organizations"));

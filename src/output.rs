@@ -1,6 +1,6 @@
 //! Everything the run prints goes through here: stdout lines, stderr diagnostics and the
-//! `--log-file` copy, each passed through the secret redactor first. Network and
-//! decision code never print directly.
+//! `--log-file` copy, each passed through the secret redactor (redact.rs) first. The network
+//! layer and the write protocol report events and outcomes; sync.rs and check.rs say them here.
 
 use std::io::Write;
 use std::sync::{Mutex, OnceLock};
@@ -15,7 +15,6 @@ pub enum Verbosity {
 struct State {
     verbosity: Verbosity,
     log_file: Option<std::fs::File>,
-    secrets: crate::redact::Redactor,
     /// stderr is a terminal: progress is one line redrawn in place.
     terminal: bool,
     /// A progress line is on screen and must be cleared before other output.
@@ -34,7 +33,6 @@ fn state() -> &'static Mutex<State> {
         Mutex::new(State {
             verbosity: Verbosity::Normal,
             log_file: None,
-            secrets: Default::default(),
             terminal: std::io::stderr().is_terminal(),
             progress_shown: false,
             last_progress: None,
@@ -54,24 +52,6 @@ pub fn set_log_file(f: std::fs::File) {
     lock().log_file = Some(f);
 }
 
-/// Registers a value that must never be printed (client secrets, tokens, the agent password;
-/// see redact.rs for what is caught).
-pub fn add_secret(secret: &str) {
-    lock().secrets.add(secret);
-}
-
-/// The text with every registered secret replaced by `***`, however the text spells it
-/// (redact.rs). For texts of any length the caller does not bound, `shown` is the one to use.
-pub fn redact(text: &str) -> String {
-    lock().secrets.redact(text)
-}
-
-/// The text as it may be shown in at most `max` characters: redacted, on one line, clipped with
-/// its full length said; bounded in cost whatever the text.
-pub fn shown(text: &str, max: usize) -> String {
-    lock().secrets.shown(text, max)
-}
-
 /// The longest line printed: every name and value in it is clipped already (`SHOWN_MAX`), so
 /// only a line built from something unbounded comes near it.
 pub const LINE_MAX: usize = 8_000;
@@ -79,8 +59,8 @@ pub const LINE_MAX: usize = 8_000;
 /// A line as it may be printed: secrets redacted, no control or bidirectional-override
 /// character (names come from outside: a name must not move the cursor, recolour the terminal
 /// or reorder what the line appears to say), and bounded.
-fn clean(secrets: &crate::redact::Redactor, line: &str) -> String {
-    secrets.shown(line, LINE_MAX)
+fn clean(line: &str) -> String {
+    crate::redact::shown(line, LINE_MAX)
 }
 
 fn to_log(st: &mut State, line: &str) {
@@ -106,7 +86,7 @@ pub fn progress(line: &str) {
     if st.verbosity == Verbosity::Quiet {
         return;
     }
-    let line = clean(&st.secrets, line);
+    let line = clean(line);
     if st.terminal {
         let _ = write!(std::io::stderr().lock(), "\r\x1b[K{line}");
         st.progress_shown = true;
@@ -132,6 +112,7 @@ pub fn event(e: &crate::http::Event) {
         Event::OneByOneFallback { what, count } => info(&format!(
             "NinjaOne: the custom-field query endpoint is not available here; reading {count} {what} one by one"
         )),
+        Event::Trace(line) => detail(line),
         Event::Progress { side, what, done, total } => {
             let of = total.map_or("?".to_string(), |t| t.to_string());
             let side = side.name();
@@ -151,7 +132,7 @@ pub fn event(e: &crate::http::Event) {
 pub fn result(line: &str) {
     let mut st = lock();
     clear_progress(&mut st);
-    let line = clean(&st.secrets, line);
+    let line = clean(line);
     to_log(&mut st, &line);
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "{line}");
@@ -174,7 +155,7 @@ pub fn warn(line: &str) {
 
 fn emit(level: Verbosity, line: &str) {
     let mut st = lock();
-    let line = clean(&st.secrets, line);
+    let line = clean(line);
     to_log(&mut st, &line);
     if st.verbosity >= level {
         clear_progress(&mut st);

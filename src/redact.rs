@@ -1,6 +1,7 @@
-//! The secret redactor: every text the run shows passes through it (output.rs holds the run's
-//! one `Redactor`). Pure, iterative and bounded: no recursion per character, and the caller
-//! bounds what it redacts (`shown`).
+//! The secret redactor: every text the run shows passes through it (the run's one `Redactor`
+//! is here: `add_secret`, `redact`, `shown`; output.rs and the network layer's error texts use
+//! it). Iterative and bounded: no recursion per character, and the caller bounds what it
+//! redacts (`shown`).
 //!
 //! What it catches, however the text spells the secret:
 //! - any run of `RUN` (8) or more consecutive characters of a secret, wherever it starts in the
@@ -12,6 +13,29 @@
 //! - written as itself, percent-encoded (either hex case; `+` for a space), JSON-escaped
 //!   (`\"`, `\/`, `\uXXXX` in either case, surrogate pairs), or as HTML entities (`&amp;`,
 //!   `&#43;`, `&#x2B;`); each text is read twice, as written and decoded.
+
+/// The run's secrets: every text shown passes through them.
+fn registry() -> std::sync::MutexGuard<'static, Redactor> {
+    static REGISTRY: std::sync::OnceLock<std::sync::Mutex<Redactor>> = std::sync::OnceLock::new();
+    REGISTRY.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Registers a value that must never be shown (client secrets, tokens, the agent password).
+pub fn add_secret(secret: &str) {
+    registry().add(secret);
+}
+
+/// The text with every registered secret replaced by `***`, however the text spells it. For
+/// texts of any length the caller does not bound, `shown` is the one to use.
+pub fn redact(text: &str) -> String {
+    registry().redact(text)
+}
+
+/// The text as it may be shown in at most `max` characters: redacted, on one line, clipped with
+/// its full length said; bounded in cost whatever the text.
+pub fn shown(text: &str, max: usize) -> String {
+    registry().shown(text, max)
+}
 
 /// A run of this many characters of a secret is redacted as if it were the whole secret.
 pub const RUN: usize = 8;

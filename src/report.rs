@@ -131,7 +131,7 @@ pub const NAME_MAX: usize = 200;
 /// The most characters of a decision's detail or a run-level finding shown.
 pub const DETAIL_MAX: usize = 2_000;
 
-/// How a text is shown: redacted and clipped to at most so many characters (`output::shown`).
+/// How a text is shown: redacted and clipped to at most so many characters (`redact::shown`).
 pub type Shown<'a> = &'a dyn Fn(&str, usize) -> String;
 
 impl OrgLine {

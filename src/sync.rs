@@ -8,6 +8,7 @@ use crate::http::{Http, Side};
 use crate::ninja::{Ninja, Org};
 use crate::output;
 use crate::plan::{self, ClientIn, OrgIn, Status};
+use crate::redact;
 use crate::report::{self, Counts, Exit, OrgLine, Performance, Report, Requests};
 use std::collections::HashMap;
 use std::time::{Instant, SystemTime};
@@ -168,13 +169,13 @@ pub fn explain(s: &Settings, name: &str) -> Exit {
 /// stops the run before anything else is read.
 fn read(s: &Settings, halo: &Halo, ninja: &Ninja) -> Result<Data, RunError> {
     let defs = halo.client_fields()?;
-    let field = halo::resolve_field(&defs, &s.halo_field)?;
+    let field = halo::resolve_field(&defs, &s.halo_field, halo::Kind::Clients)?;
     output::detail(&format!("Halo field '{}' has id {} (label '{}')", field.name, field.id, field.label));
     // The site field is checked as early: a wrong name stops the run before anything is read.
     let site_fields = match &s.sites {
         Some(sf) => {
             let defs = halo.fields(halo::Kind::Sites)?;
-            let field = halo::resolve_field(&defs, &sf.halo_site_field)?;
+            let field = halo::resolve_field(&defs, &sf.halo_site_field, halo::Kind::Sites)?;
             output::detail(&format!("Halo site field '{}' has id {} (label '{}')", field.name, field.id, field.label));
             Some((field, defs))
         }
@@ -186,8 +187,8 @@ fn read(s: &Settings, halo: &Halo, ninja: &Ninja) -> Result<Data, RunError> {
             let fields: Vec<&str> =
                 std::iter::once(s.ninja_field.as_str()).chain(s.ninja_link_field.as_deref()).collect();
             let checks = ninja.check_fields(&wanted)?;
-            if let Some(crate::ninja::FieldCheck::Unchecked(why)) = checks.first() {
-                output::warn(&format!("warning: {why}"));
+            if let Some(crate::ninja::FieldCheck::Unchecked { names, why }) = checks.first() {
+                output::warn(&format!("warning: {}", crate::hints::fields_unchecked(names, why)));
             }
             for d in checks.iter().filter_map(|c| match c {
                 crate::ninja::FieldCheck::Found(d) => Some(d),
@@ -407,7 +408,7 @@ fn decide_and_write(s: &Settings, halo: &Halo, mut data: Data, perf: &mut Perfor
                      value could not be looked for)",
                 );
             }
-            l.bound(&output::shown);
+            l.bound(&redact::shown);
             l
         })
         .collect();
@@ -603,7 +604,7 @@ fn decide_and_write_sites(
                 ninja_org_name: org_names.get(&sdn.org_id).copied().unwrap_or("").to_string(),
                 halo_client_name: client_names.get(&sdn.client_id).copied().unwrap_or("").to_string(),
             };
-            line.bound(&output::shown);
+            line.bound(&redact::shown);
             line
         })
         .collect();
@@ -639,7 +640,7 @@ fn unlinked_clients(data: &Data, decisions: &[plan::Decision]) -> (Vec<report::U
         .collect();
     let (mut unlinked, mut unchecked) = (Vec::new(), Vec::new());
     for (_, c) in data.clients.iter().enumerate().filter(|(i, c)| !c.inactive && !written.contains(i)) {
-        let listed = report::Unlinked { halo_id: c.id, halo_name: output::shown(&c.name, report::NAME_MAX) };
+        let listed = report::Unlinked { halo_id: c.id, halo_name: redact::shown(&c.name, report::NAME_MAX) };
         match c.field_value(&data.field) {
             Some(Some(v)) if values.contains(&plan::value_key(&v)) => {}
             Some(_) => unlinked.push(listed),
@@ -825,15 +826,15 @@ fn write_report(
     // Every free-text field was redacted and bounded on its own when its line was made
     // (`OrgLine::bound`), so the report can be streamed to the file (the report as one string and
     // its redacted copy would be a big run's peak memory); the run-level texts are here.
-    let findings = |texts: &[String]| texts.iter().map(|t| output::shown(t, report::DETAIL_MAX)).collect();
+    let findings = |texts: &[String]| texts.iter().map(|t| redact::shown(t, report::DETAIL_MAX)).collect();
     let site_counts = sites.as_ref().map(|l| Counts::of_statuses(l.iter().map(|l| l.status)));
     let report = Report {
         version: env!("CARGO_PKG_VERSION"),
         started_at: crate::util::rfc3339(started),
         finished_at: crate::util::rfc3339(SystemTime::now()),
         dry_run: s.dry_run,
-        ninja_field: output::shown(&s.ninja_field, report::NAME_MAX),
-        halo_field: output::shown(&s.halo_field, report::NAME_MAX),
+        ninja_field: redact::shown(&s.ninja_field, report::NAME_MAX),
+        halo_field: redact::shown(&s.halo_field, report::NAME_MAX),
         counts: Counts::of(&orgs),
         orgs,
         unlinked_clients: unlinked,
@@ -843,7 +844,7 @@ fn write_report(
         sites,
         site_counts,
         exit_code: code.code(),
-        error: error.map(|e| output::shown(e, report::DETAIL_MAX)),
+        error: error.map(|e| redact::shown(e, report::DETAIL_MAX)),
         attention: findings(attention),
         requests: requests(http),
         performance: {
@@ -870,7 +871,7 @@ pub fn status_line(c: &Counts, code: Exit, error: Option<&str>) -> String {
     match error {
         // One printable line: a raw error body could carry ESC, CR LF or bidi controls that
         // forge a second line ("OK: 999 in sync") in the field NinjaOne shows.
-        Some(e) => format!("{when} {outcome}: {}", output::shown(e, 180)),
+        Some(e) => format!("{when} {outcome}: {}", redact::shown(e, 180)),
         None => format!(
             "{when} {outcome}: {} in sync, {} updated, {} need attention, {} failed",
             c.in_sync,

@@ -242,16 +242,22 @@ pub struct PageGuard {
     seen: std::collections::HashSet<i64>,
 }
 
+/// Why a paged list cannot be trusted (put into words by hints.rs).
+#[derive(Debug, Clone, PartialEq)]
+pub enum PageError {
+    /// A record came twice (`record`: which, "Halo client 5"; `at`: the page or request).
+    Repeated { record: String, at: String },
+    /// The list goes on past `MAX_RECORDS`.
+    Endless,
+}
+
 impl PageGuard {
-    /// Ok the first time `id` is seen; else the error, saying which list repeated what.
-    pub fn first(&mut self, id: i64, list: &str, at: &str) -> Result<(), String> {
+    /// Ok the first time `id` is seen; else which record came twice, and where.
+    pub fn first(&mut self, id: i64, record: impl FnOnce() -> String, at: &str) -> Result<(), PageError> {
         if self.seen.insert(id) {
             Ok(())
         } else {
-            Err(format!(
-                "{list} came twice while paging ({at}): the server is not paging as expected, so the list cannot be \
-                 trusted and nothing was written"
-            ))
+            Err(PageError::Repeated { record: record(), at: at.to_string() })
         }
     }
 
@@ -266,15 +272,11 @@ impl PageGuard {
 
     /// Err once the list holds more than `MAX_RECORDS`: a list that never ends (new ids on
     /// every page) would otherwise grow until memory runs out.
-    pub fn within_ceiling(&self, list: &str) -> Result<(), String> {
+    pub fn within_ceiling(&self) -> Result<(), PageError> {
         if self.seen.len() <= MAX_RECORDS {
             return Ok(());
         }
-        Err(format!(
-            "{list} goes on past {MAX_RECORDS} records, the most this program reads of one list (far above any MSP's \
-             tenant): the server is not paging as expected, so nothing built on the list can be trusted and nothing \
-             was written"
-        ))
+        Err(PageError::Endless)
     }
 }
 

@@ -5,7 +5,7 @@
 //! here, through a narrow interface to the server (`Records`: read one, read several, list,
 //! post), so that each rule has a unit test against an in-memory fake (below).
 
-use crate::halo::{self, FieldDef, Record};
+use crate::halo::{self, FieldDef, Posted, Record};
 use crate::http::ApiError;
 use crate::output;
 use crate::plan;
@@ -184,17 +184,6 @@ impl std::fmt::Display for Said<'_, Failure> {
 
 /// Per record of a write, as `write_and_verify` reports it.
 pub type Outcome = Result<(), Failure>;
-
-/// The answer to one POST.
-pub enum Posted {
-    Accepted,
-    /// A 4xx: its status, body, and the request described for the user.
-    Refused {
-        status: u16,
-        body: String,
-        what: String,
-    },
-}
 
 /// The records being written, as read (the protocol replaces a record when it reads it again),
 /// every field definition (an update may carry a record's whole array) and the field.
@@ -641,6 +630,7 @@ fn settle(
                 return (true, None);
             }
             Ok(Posted::Refused { status, body, what }) => {
+                let what = what.to_string();
                 if refusal_is_field_wide(status, &body, field) {
                     let stop = Stop::FieldRefused { what, field: field.to_string() };
                     fail_all(out, Failure::StoppedHere(stop.clone()));
@@ -831,7 +821,7 @@ mod tests {
         fn post(&self, batch: &[(i64, Value)]) -> Result<Posted, ApiError> {
             self.posts.set(self.posts.get() + 1);
             let refuse =
-                |status: u16, body: &str| Posted::Refused { status, body: body.into(), what: format!("HTTP {status}") };
+                |status: u16, body: &str| Posted::Refused { status, body: body.into(), what: exchange_of(status) };
             if let Some(status) = self.refuse_all {
                 return Ok(refuse(status, "You do not have permission to edit customers"));
             }
@@ -859,6 +849,13 @@ mod tests {
             }
             Ok(Posted::Accepted)
         }
+    }
+
+    /// A refused POST as the fake describes it.
+    fn exchange_of(status: u16) -> Box<crate::error::Exchange> {
+        use crate::error::{Answered, Body, Exchange};
+        let answer = Answered::Status { status, body: Body::Empty };
+        Box::new(Exchange { method: "POST", url: "/api/Client".into(), answer })
     }
 
     /// Writes `value(k)` to every record of `fake` (ids 1..) as the sync does; per record the outcome.

@@ -422,13 +422,16 @@ fn hostile_names_do_not_break_the_run_or_the_report() {
 
 #[test]
 fn progress_is_a_few_plain_lines_when_not_on_a_terminal() {
-    // 1,100 clients: 11 pages, each reporting progress; not on a terminal, at most one line
-    // every few seconds gets through.
+    // 1,100 clients: 11 pages and ~1,100 record reads, each reporting progress; not on a
+    // terminal, at most one line every five seconds gets through. The bound grows with the
+    // time the run took, so a busy machine cannot turn this red.
     let sim = Sim::start(big_tenant(1_100), Config::default());
+    let started = std::time::Instant::now();
     let r = run(&sim, &["--dry-run"], &[]);
+    let allowed = 1 + (started.elapsed().as_secs() / 5) as usize;
     assert_eq!(r.code, 0, "{}", r.stderr);
     let lines = r.stderr.lines().filter(|l| l.contains(": reading")).count();
-    assert!((1..=2).contains(&lines), "{}", r.stderr);
+    assert!((1..=allowed).contains(&lines), "{lines} lines, {allowed} allowed:\n{}", r.stderr);
     assert!(!r.stderr.contains('\r'), "no terminal control characters in a log");
     let quiet = run(&sim, &["--dry-run", "--quiet"], &[]);
     assert!(!quiet.stderr.contains("reading"), "{}", quiet.stderr);

@@ -199,12 +199,23 @@ fn a_wrong_site_field_stops_before_anything_is_read_or_written() {
     let r = run(&sim, &["--ninja-location-field", LOCATION_FIELD, "--halo-site-field", "CFDtcSiteGuidd"], &[]);
     assert_eq!(r.code, 1);
     assert!(r.stderr.contains("CFDtcSiteGuid (label \"DTC Site GUID\")"), "names the closest: {}", r.stderr);
+    // The site field's own setting, not the client field's (following that advice would fail).
+    assert!(
+        r.stderr.contains(
+            "Halo has no site custom field named 'CFDtcSiteGuidd' (haloSiteField / HALO_SITE_FIELD / \
+             --halo-site-field)"
+        ),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("HALO_FIELD /"), "{}", r.stderr);
     assert!(writes(&sim) == 0 && site_posts(&sim).is_empty());
     assert!(!sim.requests().iter().any(|r| r.path.eq_ignore_ascii_case("/api/Client")), "no list was read");
     // And a location field NinjaOne does not have at location scope.
     let r = run(&sim, &["--ninja-location-field", "dtcOrgGuid", "--halo-site-field", SITE_FIELD], &[]);
     assert_eq!(r.code, 1);
     assert!(r.stderr.contains("not for locations"), "{}", r.stderr);
+    assert!(r.stderr.contains("(ninjaLocationField / NINJA_LOCATION_FIELD / --ninja-location-field)"), "{}", r.stderr);
 }
 
 #[test]
