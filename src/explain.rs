@@ -1,5 +1,6 @@
-//! Explanations for a person: `--explain NAME` and the `--suggest-map` CSV. Pure text
-//! building from the plan's inputs and decisions; the caller prints or writes it.
+//! Explanations for a person: `--explain NAME` and the `--suggest-map` CSV, built from the
+//! plan's inputs and decisions. The explanation is returned for the caller to print; the CSV
+//! is written here (`write_suggestions`, through files.rs: private, replaced by rename).
 
 use crate::config::csv_quote;
 use crate::matching::{exact_key, fuzzy_words};

@@ -12,7 +12,7 @@ pub mod error;
 pub(crate) mod explain;
 pub(crate) mod files;
 pub mod halo;
-pub mod hints;
+pub(crate) mod hints;
 pub mod http;
 pub(crate) mod lock;
 pub mod matching;
@@ -21,10 +21,10 @@ pub(crate) mod output;
 pub mod plan;
 pub(crate) mod redact;
 pub mod report;
-pub mod sites;
+pub(crate) mod sites;
 pub(crate) mod sync;
 pub mod util;
-pub mod write;
+pub(crate) mod write;
 
 /// Parses the process's arguments and environment, runs the mode they ask for, and returns how
 /// the run ended.

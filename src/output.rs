@@ -97,6 +97,18 @@ pub fn progress(line: &str) {
     }
 }
 
+/// Shows an event of the write protocol about `kind` records: a stop or a lost safeguard as a
+/// warning, the search for a refused record as information, what the probe learned as detail.
+pub fn write_event(e: &crate::write::Event, kind: crate::halo::Kind) {
+    use crate::write::{Event, Said};
+    let text = Said(e, kind).to_string();
+    match e {
+        Event::Stopping(_) | Event::ProbeRefused | Event::RelistFailed(_) => warn(&text),
+        Event::Splitting(_) => info(&text),
+        Event::WholeArrays { .. } => detail(&text),
+    }
+}
+
 /// Shows an event of the network layer: progress as progress, retries and token renewals as
 /// information. The one place their text is written.
 pub fn event(e: &crate::http::Event) {

@@ -1,4 +1,6 @@
-//! Pure decisions: both sides' data in, one decision per organization out. No I/O.
+//! Pure decisions: both sides' data in, one decision per organization out. No I/O. The site
+//! level runs the same planner inside each linked pair (sites.rs): there a location is the
+//! "organization" (`OrgIn`) and a site the "client" (`ClientIn`).
 //!
 //! `Planner` holds the context computed once; its stages: `claim` (one method per tier),
 //! `resolve_contests` across organizations, `judge` of each claim. Client and candidate

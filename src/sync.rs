@@ -677,34 +677,36 @@ struct Written<'a> {
 /// Writes the decisions due (`would_update`) through the write protocol (write.rs), reads them
 /// back, and turns each into `updated` or `failed` with why.
 fn write_decided(halo: &Halo, w: Written, mut decisions: Vec<&mut plan::Decision>, perf: &mut Performance) {
+    use crate::write::{self, Failure, Job};
     decisions.retain(|d| d.status == Status::WouldUpdate);
     if decisions.is_empty() {
         return;
     }
     let t = Instant::now();
     // The plan gives every write a record and a value; a decision without them is not written.
-    let todo: Vec<(usize, usize)> =
-        decisions.iter().enumerate().filter_map(|(k, d)| Some((k, d.client.filter(|_| d.value.is_some())?))).collect();
-    output::info(&format!("writing {} Halo {}", todo.len(), w.kind.plural()));
-    // Owned: the decisions take the outcomes afterwards.
-    let values: Vec<String> = decisions.iter().map(|d| d.value.clone().unwrap_or_default()).collect();
-    let values: Vec<&str> = values.iter().map(String::as_str).collect();
-    let mut results: Vec<Option<crate::write::Outcome>> = vec![None; decisions.len()];
-    let server = crate::write::HaloRecords { halo, kind: w.kind, defs: w.defs };
-    let mut target = crate::write::Target { records: w.records, defs: w.defs, field: w.field };
-    crate::write::write_and_verify(&server, &mut target, &todo, &values, &mut results);
+    let (decisions, unplanned): (Vec<_>, Vec<_>) =
+        decisions.into_iter().partition(|d| d.client.is_some() && d.value.is_some());
+    output::info(&format!("writing {} Halo {}", decisions.len(), w.kind.plural()));
+    let server = write::HaloRecords { halo, kind: w.kind, defs: w.defs };
+    let mut target = write::Target { records: w.records, defs: w.defs, field: w.field };
+    let outcomes = {
+        let jobs: Vec<Job> =
+            decisions.iter().filter_map(|d| Some(Job { record: d.client?, value: d.value.as_deref()? })).collect();
+        write::write_and_verify(&server, &mut target, &jobs, &|e| output::write_event(e, w.kind))
+    };
     perf.write_seconds += t.elapsed().as_secs_f64();
-    for (d, r) in decisions.into_iter().zip(results) {
-        match r.unwrap_or(Err(crate::write::Failure::NoAnswer)) {
+    let unanswered = unplanned.into_iter().map(|d| (d, Err(Failure::NoAnswer)));
+    for (d, outcome) in decisions.into_iter().zip(outcomes).chain(unanswered) {
+        match outcome {
             Ok(()) => d.status = Status::Updated,
             Err(failure) => {
                 // A record that contradicts its list row needs a person, as any conflict does;
                 // every other failure is a failed write.
                 d.status = match failure {
-                    crate::write::Failure::Disagrees { .. } => Status::Conflict,
+                    Failure::Disagrees { .. } => Status::Conflict,
                     _ => Status::Failed,
                 };
-                d.detail = crate::write::Said(&failure, w.kind).to_string();
+                d.detail = write::Said(&failure, w.kind).to_string();
             }
         }
     }

@@ -1,13 +1,13 @@
-//! The write protocol: how a value gets into one custom field of records (Halo clients now,
-//! sites next: a site write is the same protocol on /api/Site) without writing where it should
-//! not and without disturbing anything else. First write with its fresh read, the merge/replace
+//! The write protocol: how a value gets into one custom field of records (Halo clients or
+//! sites: the same protocol on /api/Client and /api/Site) without writing where it should not
+//! and without disturbing anything else. First write with its fresh read, the merge/replace
 //! probe, batches, narrowing a refused batch, read-back and verification, the stop rules: all
 //! here, through a narrow interface to the server (`Records`: read one, read several, list,
-//! post), so that each rule has a unit test against an in-memory fake (below).
+//! post), so that each rule has a unit test against an in-memory fake (below). It decides and
+//! reports (`Event`); it never prints.
 
+use crate::error::{ApiError, Exchange};
 use crate::halo::{self, FieldDef, Posted, Record};
-use crate::http::ApiError;
-use crate::output;
 use crate::plan;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -29,12 +29,17 @@ pub trait Records {
     fn page_size(&self) -> usize;
     /// One POST of these updates.
     fn post(&self, batch: &[(i64, Value)]) -> Result<Posted, ApiError>;
-    /// What the records are (for what the user reads).
-    fn kind(&self) -> halo::Kind;
 }
 
-/// Why a record was not written, or not written right: typed, and rendered to text in one
-/// place (`Display`).
+/// One record to write: its position in `Target::records` and the value it is to hold.
+#[derive(Clone, Copy, Debug)]
+pub struct Job<'v> {
+    pub record: usize,
+    pub value: &'v str,
+}
+
+/// Why a record was not written, or not written right: typed, and put into words in one place
+/// (`Said`, which knows whether the records are clients or sites).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Failure {
     /// Not attempted: writing stopped before this record.
@@ -42,19 +47,21 @@ pub enum Failure {
     /// The write whose refusal stopped all writing.
     StoppedHere(Stop),
     /// The record could not be read again just before writing.
-    NotReadBefore(String),
+    NotReadBefore(ApiError),
     /// Its value changed while the run went on; the next run judges it again.
     Changed,
-    /// The server refused this record's write (its answer, described).
-    Refused(String),
+    /// The server refused this record's write (a 4xx answer).
+    Refused(Box<Exchange>),
+    /// The POST holding it failed without a 4xx answer (no answer, 5xx after the retries).
+    PostFailed(ApiError),
     /// A batch holding it was refused without naming the record at fault, and the search for it
     /// used up its share of requests.
     Unresolved,
     /// Whole arrays are posted (the server replaces them, or that could not be learned), and
     /// its other fields cannot be posted back exactly.
-    Unpostable { replace: bool, why: String },
+    Unpostable { replace: bool, why: halo::Unpostable },
     /// Written, but reading it back failed.
-    NotReadBack(String),
+    NotReadBack(ApiError),
     /// Written, but not found when reading back.
     Missing,
     /// The server accepted the write but did not keep it: what reads back (None: empty).
@@ -77,26 +84,31 @@ pub enum Failure {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Stop {
     /// The server refused the write for the field itself (its answer, the field).
-    FieldRefused { what: String, field: String },
+    FieldRefused { what: Box<Exchange>, field: String },
     /// This many first writes in a row failed; the last one's reason.
     FailuresInARow { count: usize, last: Box<Failure> },
 }
 
-/// A failure or a stop as text, about the records written ("client", "site"): the one place
-/// the write protocol's outcomes are put into words.
-pub struct Said<'a, T>(pub &'a T, pub halo::Kind);
-
-impl std::fmt::Display for Stop {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        Said(self, halo::Kind::Clients).fmt(f)
-    }
+/// What the protocol tells the user while it writes; the caller shows it.
+#[derive(Debug, PartialEq)]
+pub enum Event<'a> {
+    /// Writing stopped here: the records not yet written will not be.
+    Stopping(&'a Stop),
+    /// The probe write was refused: whole arrays will be posted.
+    ProbeRefused,
+    /// The probe found that Halo replaces a record's custom-field array on update (true), or
+    /// could not read its answer clearly (false): whole arrays will be posted.
+    WholeArrays { replace: bool },
+    /// Re-reading the list to verify the writes failed: the records are read one by one.
+    RelistFailed(&'a ApiError),
+    /// A batch of this many records was refused without naming the records at fault: it is
+    /// split to find them.
+    Splitting(usize),
 }
 
-impl std::fmt::Display for Failure {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        Said(self, halo::Kind::Clients).fmt(f)
-    }
-}
+/// A failure, a stop or an event as text, about the records written ("client", "site"): the
+/// one place the write protocol's outcomes are put into words.
+pub struct Said<'a, T: ?Sized>(pub &'a T, pub halo::Kind);
 
 impl std::fmt::Display for Said<'_, Stop> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -132,6 +144,7 @@ impl std::fmt::Display for Said<'_, Failure> {
                  again"
             ),
             Failure::Refused(what) => write!(f, "Halo refused the write: {what}"),
+            Failure::PostFailed(e) => write!(f, "Halo refused the write: {e}"),
             Failure::Unresolved => write!(
                 f,
                 "not written: Halo refused a batch holding this {noun} without saying which {noun} was at fault, and \
@@ -182,6 +195,30 @@ impl std::fmt::Display for Said<'_, Failure> {
     }
 }
 
+impl std::fmt::Display for Said<'_, Event<'_>> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (kind, noun, plural) = (self.1, self.1.noun(), self.1.plural());
+        match self.0 {
+            Event::Stopping(stop) => {
+                write!(f, "error: {}; stopping before writing the other {plural}", Said(*stop, kind))
+            }
+            Event::ProbeRefused => f.write_str("warning: Halo refused the probe write; whole arrays will be posted"),
+            Event::WholeArrays { replace: true } => {
+                write!(f, "Halo replaces a {noun}'s custom-field array on update: whole arrays will be posted")
+            }
+            Event::WholeArrays { replace: false } => {
+                f.write_str("the probe write could not be read back clearly: whole arrays will be posted")
+            }
+            Event::RelistFailed(e) => {
+                write!(f, "warning: re-reading the {noun} list failed ({e}); reading {plural} one by one")
+            }
+            Event::Splitting(n) => {
+                write!(f, "Halo refused a batch of {n} {plural}; splitting it to find the one(s) at fault")
+            }
+        }
+    }
+}
+
 /// Per record of a write, as `write_and_verify` reports it.
 pub type Outcome = Result<(), Failure>;
 
@@ -216,15 +253,12 @@ impl Records for HaloRecords<'_> {
     fn post(&self, batch: &[(i64, Value)]) -> Result<Posted, ApiError> {
         self.halo.post(self.kind, batch)
     }
-    fn kind(&self) -> halo::Kind {
-        self.kind
-    }
 }
 
-/// How this Halo treats the `customfields` of a client update, as learned from the first write.
+/// How this Halo treats the `customfields` of an update, as learned from the first write.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Semantics {
-    /// Not learned (no client could be written first): only whole arrays as read are posted.
+    /// Not learned (no record could be written first): only whole arrays as read are posted.
     Unknown,
     /// Posted entries are merged into the record: only our field is posted.
     Merge,
@@ -232,248 +266,303 @@ enum Semantics {
     Replace,
 }
 
-/// Clients tried one at a time for the first write; failures of the write itself (accepted but
-/// not kept, unreadable afterwards) in a row before the field counts as broken.
+/// Records tried one at a time for the first write; failures of the write itself (accepted but
+/// not kept, unreadable afterwards) before the field counts as broken.
 const FIRST_WRITE_CANDIDATES: usize = 6;
 const FIRST_WRITE_FAILURES: usize = 3;
 
-/// Writes the decided values and reads them back.
+/// Writes each job's value and reads it back; one outcome per job, in the order of `jobs`.
+/// What the user should see meanwhile goes to `report`.
 ///
-/// 1. First write: one client at a time, read again just before (so an edit made since the
+/// 1. First write: one record at a time, read again just before (so an edit made since the
 ///    list was read is posted as it is now, and a value that appeared meanwhile is not
 ///    overwritten), posted with its whole array as read (safe whether Halo merges or replaces)
-///    and read back. A client-specific failure moves on to the next client; three write
-///    failures in a row, or a refusal of the field itself, stop all writing.
-/// 2. Probe: that client's array without our field, posted once and read back, tells merge
+///    and read back. A record-specific failure moves on to the next record; three write
+///    failures, or a refusal of the field itself, stop all writing.
+/// 2. Probe: that record's array without our field, posted once and read back, tells merge
 ///    (nothing changes) from replace (our field is emptied, and written again at once).
 /// 3. The rest in batches: under merge only our field is posted, so the other fields and any
 ///    edit a person makes to them meanwhile stay as they are; under replace the whole array as
-///    read, and a client whose array cannot be posted back exactly is not written.
+///    read, and a record whose array cannot be posted back exactly is not written.
 pub fn write_and_verify(
     server: &dyn Records,
-    t: &mut Target,
-    todo: &[(usize, usize)],
-    values: &[&str],
-    results: &mut [Option<Outcome>],
-) {
-    let first = first_write(server, t, todo, values, results);
-    let rest: Vec<(usize, usize)> = todo.iter().copied().filter(|(k, _)| results[*k].is_none()).collect();
-    match first {
+    target: &mut Target,
+    jobs: &[Job],
+    report: &dyn Fn(&Event),
+) -> Vec<Outcome> {
+    let mut w = Writing { server, t: target, jobs, report, outcomes: vec![None; jobs.len()] };
+    match w.first_write() {
         Err(stop) => {
-            let kind = server.kind();
-            output::warn(&format!("error: {}; stopping before writing the other {}", Said(&stop, kind), kind.plural()));
-            for (k, _) in rest {
-                results[k] = Some(Err(Failure::Stopped(stop.clone())));
+            report(&Event::Stopping(&stop));
+            for j in w.open() {
+                w.outcomes[j] = Some(Err(Failure::Stopped(stop.clone())));
             }
         }
-        Ok(semantics) => write_rest(server, t, &rest, semantics, values, results),
+        Ok(semantics) => w.write_rest(semantics),
     }
+    // Every step settles the jobs it takes, and the rest takes all the first write left open;
+    // a job without an outcome would truthfully be one no answer was had for.
+    w.outcomes.into_iter().map(|o| o.unwrap_or(Err(Failure::NoAnswer))).collect()
 }
 
-/// Step 1 and 2 of `write_and_verify`: the semantics learned, or why writing must stop.
-fn first_write(
-    server: &dyn Records,
-    t: &mut Target,
-    todo: &[(usize, usize)],
-    values: &[&str],
-    results: &mut [Option<Outcome>],
-) -> Result<Semantics, Stop> {
-    let field = t.field.clone();
-    let mut failures = 0;
-    for &(k, ci) in todo.iter().take(FIRST_WRITE_CANDIDATES) {
-        let planned = &t.records[ci];
-        let fresh = match server.read(planned.id) {
-            Ok(c) => c,
-            Err(e) => {
-                let failure = Failure::NotReadBefore(e.to_string());
-                results[k] = Some(Err(failure.clone()));
-                failures += 1;
-                if failures == FIRST_WRITE_FAILURES {
-                    return Err(Stop::FailuresInARow { count: failures, last: Box::new(failure) });
+/// One run of the protocol: the jobs and, per job, its outcome once settled.
+struct Writing<'a, 't> {
+    server: &'a dyn Records,
+    t: &'a mut Target<'t>,
+    jobs: &'a [Job<'a>],
+    report: &'a dyn Fn(&Event),
+    outcomes: Vec<Option<Outcome>>,
+}
+
+impl Writing<'_, '_> {
+    /// The jobs not settled yet.
+    fn open(&self) -> Vec<usize> {
+        (0..self.jobs.len()).filter(|&j| self.outcomes[j].is_none()).collect()
+    }
+
+    fn settle(&mut self, job: usize, outcome: Outcome) {
+        self.outcomes[job] = Some(outcome);
+    }
+
+    /// Step 1 and 2 of `write_and_verify`: the semantics learned, or why writing must stop.
+    fn first_write(&mut self) -> Result<Semantics, Stop> {
+        let field = self.t.field.clone();
+        let mut failures = 0;
+        let mut failed = |this: &mut Self, j: usize, failure: Failure| {
+            this.settle(j, Err(failure.clone()));
+            failures += 1;
+            if failures == FIRST_WRITE_FAILURES {
+                return Err(Stop::FailuresInARow { count: failures, last: Box::new(failure) });
+            }
+            Ok(())
+        };
+        for j in 0..self.jobs.len().min(FIRST_WRITE_CANDIDATES) {
+            let Job { record, value } = self.jobs[j];
+            let planned = &self.t.records[record];
+            let fresh = match self.server.read(planned.id) {
+                Ok(c) => c,
+                Err(e) => {
+                    failed(self, j, Failure::NotReadBefore(e))?;
+                    continue;
+                }
+            };
+            if let Some(why) = halo::disagreement(planned, &fresh) {
+                self.settle(j, Err(Failure::Disagrees { written: false, why }));
+                continue;
+            }
+            let key = |c: &Record| c.field_value(&field).map(|v| v.map(|v| plan::value_key(&v)));
+            if key(&fresh) != key(planned) {
+                self.settle(j, Err(Failure::Changed));
+                continue;
+            }
+            self.t.records[record] = fresh;
+            let Ok(body) = halo::body_full(&self.t.records[record], self.t.defs, &field, value) else {
+                // Not a record to learn from (its array cannot be posted back exactly); it is
+                // written with the rest if the semantics allow.
+                continue;
+            };
+            let out = write(self.server, &[(self.t.records[record].id, body)], &field.name, self.report);
+            if let Some(stop) = out.stop {
+                self.settle(j, Err(Failure::StoppedHere(stop.clone())));
+                return Err(stop);
+            }
+            if let Some((_, Err(e))) = out.results.into_iter().next() {
+                // Refused for this record alone (Halo named it, or gave no field-wide reason).
+                self.settle(j, Err(e));
+                continue;
+            }
+            match read_back(self.server, &self.t.records[record], &field, value, true) {
+                Ok(after) => {
+                    self.settle(j, Ok(()));
+                    self.t.records[record] = after;
+                    return Ok(if self.open().is_empty() { Semantics::Unknown } else { self.probe(j) });
+                }
+                Err(e) => failed(self, j, e)?,
+            }
+        }
+        Ok(Semantics::Unknown)
+    }
+
+    /// Step 2: posts job `j`'s record's array (as just read back, holding our value) without
+    /// our field and reads it back. Where our value is still there Halo merges; where it was
+    /// emptied Halo replaces, and it is written again at once. Nothing but our own field can
+    /// change.
+    fn probe(&mut self, j: usize) -> Semantics {
+        let Job { record, value } = self.jobs[j];
+        let field = self.t.field.clone();
+        let before = self.t.records[record].clone();
+        let Ok(body) = halo::body_without_ours(&before, self.t.defs, &field) else { return Semantics::Unknown };
+        let out = write(self.server, &[(before.id, body)], &field.name, self.report);
+        if !matches!(out.results.first(), Some((_, Ok(())))) {
+            (self.report)(&Event::ProbeRefused);
+            return Semantics::Unknown;
+        }
+        // Only the record itself tells: an answer that is another record says nothing of it.
+        let kept = self
+            .server
+            .read(before.id)
+            .ok()
+            .filter(|now| halo::disagreement(&before, now).is_none())
+            .and_then(|now| now.field_value(&field));
+        let semantics = match &kept {
+            Some(Some(v)) if plan::value_key(v) == plan::value_key(value) => return Semantics::Merge,
+            Some(None) => Semantics::Replace,
+            _ => Semantics::Unknown,
+        };
+        let replace = semantics == Semantics::Replace;
+        (self.report)(&Event::WholeArrays { replace });
+        let restored = halo::body_full(&before, self.t.defs, &field, value)
+            .map_err(|why| Failure::Unpostable { replace, why })
+            .and_then(|b| {
+                match write(self.server, &[(before.id, b)], &field.name, self.report).results.into_iter().next() {
+                    Some((_, Ok(()))) => read_back(self.server, &before, &field, value, true),
+                    Some((_, Err(e))) => Err(e),
+                    None => Err(Failure::NoAnswer),
+                }
+            });
+        match restored {
+            Ok(after) => self.t.records[record] = after,
+            Err(e) => self.settle(j, Err(Failure::EmptiedByProbe(Box::new(e)))),
+        }
+        semantics
+    }
+
+    /// Step 3: every job still open, in batches, with the body the semantics allow.
+    fn write_rest(&mut self, semantics: Semantics) {
+        let field = self.t.field.clone();
+        let mut ready = self.open();
+        if semantics != Semantics::Merge {
+            ready = self.ready_for_whole_arrays(ready, semantics);
+        }
+        let mut stop: Option<Stop> = None;
+        let mut accepted = Vec::new();
+        for chunk in ready.chunks(WRITE_BATCH) {
+            if let Some(why) = &stop {
+                for &j in chunk {
+                    self.settle(j, Err(Failure::Stopped(why.clone())));
                 }
                 continue;
             }
-        };
-        if let Some(why) = halo::disagreement(planned, &fresh) {
-            results[k] = Some(Err(Failure::Disagrees { written: false, why }));
-            continue;
-        }
-        let key = |c: &Record| c.field_value(&field).map(|v| v.map(|v| plan::value_key(&v)));
-        if key(&fresh) != key(planned) {
-            results[k] = Some(Err(Failure::Changed));
-            continue;
-        }
-        t.records[ci] = fresh;
-        let Ok(body) = halo::body_full(&t.records[ci], t.defs, &field, values[k]) else {
-            // Not a client to learn from (its array cannot be posted back exactly); it is
-            // written with the rest if the semantics allow.
-            continue;
-        };
-        let out = write(server, &[(t.records[ci].id, body)], &field.name);
-        if let Some(stop) = out.stop {
-            results[k] = Some(Err(Failure::StoppedHere(stop.clone())));
-            return Err(stop);
-        }
-        if let Some((_, Err(e))) = out.results.into_iter().next() {
-            // Refused for this client alone (Halo named it, or gave no field-wide reason).
-            results[k] = Some(Err(e));
-            continue;
-        }
-        match read_back(server, &t.records[ci], &field, values[k], true) {
-            Ok(after) => {
-                results[k] = Some(Ok(()));
-                t.records[ci] = after;
-                let more = todo.iter().any(|(k2, _)| *k2 != k && results[*k2].is_none());
-                return Ok(if more { probe(server, t, k, ci, values[k], results) } else { Semantics::Unknown });
-            }
-            Err(e) => {
-                results[k] = Some(Err(e.clone()));
-                failures += 1;
-                if failures == FIRST_WRITE_FAILURES {
-                    return Err(Stop::FailuresInARow { count: failures, last: Box::new(e) });
-                }
-            }
-        }
-    }
-    Ok(Semantics::Unknown)
-}
-
-/// Step 2: posts client `ci`'s array (as just read back, holding our value) without our field
-/// and reads it back. Where our value is still there Halo merges; where it was emptied Halo
-/// replaces, and it is written again at once. Nothing but our own field can change.
-fn probe(
-    server: &dyn Records,
-    t: &mut Target,
-    k: usize,
-    ci: usize,
-    value: &str,
-    results: &mut [Option<Outcome>],
-) -> Semantics {
-    let field = t.field.clone();
-    let before = t.records[ci].clone();
-    let Ok(body) = halo::body_without_ours(&before, t.defs, &field) else { return Semantics::Unknown };
-    let out = write(server, &[(before.id, body)], &field.name);
-    if !matches!(out.results.first(), Some((_, Ok(())))) {
-        output::warn("warning: Halo refused the probe write; whole arrays will be posted");
-        return Semantics::Unknown;
-    }
-    // Only the record itself tells: an answer that is another record says nothing of it.
-    let kept = server
-        .read(before.id)
-        .ok()
-        .filter(|now| halo::disagreement(&before, now).is_none())
-        .and_then(|now| now.field_value(&field));
-    let semantics = match &kept {
-        Some(Some(v)) if plan::value_key(v) == plan::value_key(value) => return Semantics::Merge,
-        Some(None) => Semantics::Replace,
-        _ => Semantics::Unknown,
-    };
-    output::detail(&if semantics == Semantics::Replace {
-        format!("Halo replaces a {}'s custom-field array on update: whole arrays will be posted", server.kind().noun())
-    } else {
-        "the probe write could not be read back clearly: whole arrays will be posted".to_string()
-    });
-    let restored = halo::body_full(&before, t.defs, &field, value)
-        .map_err(|e| Failure::Unpostable { replace: semantics == Semantics::Replace, why: e.to_string() })
-        .and_then(|b| match write(server, &[(before.id, b)], &field.name).results.into_iter().next() {
-            Some((_, Ok(()))) => read_back(server, &before, &field, value, true),
-            Some((_, Err(e))) => Err(e),
-            None => Err(Failure::NoAnswer),
-        });
-    match restored {
-        Ok(after) => t.records[ci] = after,
-        Err(e) => results[k] = Some(Err(Failure::EmptiedByProbe(Box::new(e)))),
-    }
-    semantics
-}
-
-/// Step 3: the remaining clients in batches, with the body the semantics allow.
-fn write_rest(
-    server: &dyn Records,
-    t: &mut Target,
-    rest: &[(usize, usize)],
-    semantics: Semantics,
-    values: &[&str],
-    results: &mut [Option<Outcome>],
-) {
-    let field = t.field.clone();
-    let mut ready: Vec<(usize, usize)> = rest.to_vec();
-    if semantics != Semantics::Merge {
-        // Whole arrays are posted: each must hold every field, none masked. Clients whose list
-        // row does not are read on their own first.
-        let unready: Vec<usize> = ready
-            .iter()
-            .map(|&(_, ci)| ci)
-            .filter(|&ci| t.records[ci].others_postable(t.defs, &field).is_err())
-            .collect();
-        let ids: Vec<i64> = unready.iter().map(|&ci| t.records[ci].id).collect();
-        for (&ci, (_, r)) in unready.iter().zip(server.read_many(&ids)) {
-            if let Ok(c) = r {
-                t.records[ci].disputed = halo::disagreement(&t.records[ci], &c).map(Box::new);
-                if t.records[ci].disputed.is_none() {
-                    t.records[ci].customfields = c.customfields;
-                }
-            }
-        }
-        ready.retain(|&(k, ci)| match (&t.records[ci].disputed, t.records[ci].others_postable(t.defs, &field)) {
-            (Some(why), _) => {
-                results[k] = Some(Err(Failure::Disagrees { written: false, why: why.as_ref().clone() }));
-                false
-            }
-            (None, Ok(_)) => true,
-            (None, Err(why)) => {
-                let replace = semantics == Semantics::Replace;
-                results[k] = Some(Err(Failure::Unpostable { replace, why: why.to_string() }));
-                false
-            }
-        });
-    }
-    let mut stop: Option<Stop> = None;
-    let mut accepted = Vec::new();
-    for chunk in ready.chunks(WRITE_BATCH) {
-        if let Some(why) = &stop {
-            for &(k, _) in chunk {
-                results[k] = Some(Err(Failure::Stopped(why.clone())));
-            }
-            continue;
-        }
-        // Bodies are built a batch at a time: at 10,000 clients, building them all first would
-        // hold every client's custom fields twice.
-        let posted: Vec<(i64, serde_json::Value)> = chunk
-            .iter()
-            .map(|&(k, ci)| {
-                let c = &t.records[ci];
+            // Bodies are built a batch at a time: at 10,000 records, building them all first
+            // would hold every record's custom fields twice.
+            let mut posted: Vec<(i64, Value)> = Vec::with_capacity(chunk.len());
+            let mut in_batch = Vec::with_capacity(chunk.len());
+            for &j in chunk {
+                let Job { record, value } = self.jobs[j];
+                let r = &self.t.records[record];
                 let body = match semantics {
-                    Semantics::Merge => halo::body_ours_only(c.id, &field, t.defs, values[k]),
-                    _ => halo::body_full(c, t.defs, &field, values[k]).unwrap_or(serde_json::Value::Null),
+                    Semantics::Merge => Ok(halo::body_ours_only(r.id, &field, self.t.defs, value)),
+                    _ => halo::body_full(r, self.t.defs, &field, value),
                 };
-                (c.id, body)
-            })
-            .collect();
-        let out = write(server, &posted, &field.name);
-        let mut outcome: HashMap<i64, Outcome> = out.results.into_iter().collect();
-        for &(k, ci) in chunk {
-            match outcome.remove(&t.records[ci].id) {
-                Some(Ok(())) => accepted.push((k, ci)),
-                Some(Err(e)) => results[k] = Some(Err(e)),
-                None => results[k] = Some(Err(Failure::NoAnswer)),
+                match body {
+                    Ok(body) => {
+                        posted.push((r.id, body));
+                        in_batch.push(j);
+                    }
+                    Err(why) => {
+                        self.settle(j, Err(Failure::Unpostable { replace: semantics == Semantics::Replace, why }))
+                    }
+                }
+            }
+            let out = write(self.server, &posted, &field.name, self.report);
+            let mut answers: HashMap<i64, Outcome> = out.results.into_iter().collect();
+            for j in in_batch {
+                match answers.remove(&self.t.records[self.jobs[j].record].id) {
+                    Some(Ok(())) => accepted.push(j),
+                    Some(Err(e)) => self.settle(j, Err(e)),
+                    None => self.settle(j, Err(Failure::NoAnswer)),
+                }
+            }
+            stop = out.stop;
+            if let Some(why) = &stop {
+                (self.report)(&Event::Stopping(why));
             }
         }
-        stop = out.stop;
-        if let Some(why) = &stop {
-            let kind = server.kind();
-            output::warn(&format!("error: {}; stopping before writing the other {}", Said(why, kind), kind.plural()));
+        // All batches are read back at once (one pass over the list is cheaper than one per
+        // batch). Under merge only our field was posted: a change to another field is a
+        // person's, not ours.
+        let verified = self.verify(&accepted, semantics != Semantics::Merge);
+        for (j, outcome) in accepted.into_iter().zip(verified) {
+            self.settle(j, outcome);
         }
     }
-    // All batches are read back at once (one pass over the list is cheaper than one per batch).
-    // Under merge only our field was posted: a change to another field is a person's, not ours.
-    let verified = verify(server, t, &accepted, values, semantics != Semantics::Merge);
-    for ((k, _), v) in accepted.iter().zip(verified) {
-        results[*k] = Some(v);
+
+    /// Whole arrays are posted: each must hold every field, none masked. Records whose list
+    /// row does not are read on their own first; the jobs that can be posted are returned,
+    /// the others settled.
+    fn ready_for_whole_arrays(&mut self, jobs: Vec<usize>, semantics: Semantics) -> Vec<usize> {
+        let field = self.t.field;
+        let t = &mut *self.t;
+        let unready: Vec<usize> = jobs
+            .iter()
+            .map(|&j| self.jobs[j].record)
+            .filter(|&r| t.records[r].others_postable(t.defs, field).is_err())
+            .collect();
+        let ids: Vec<i64> = unready.iter().map(|&r| t.records[r].id).collect();
+        for (&r, (_, answer)) in unready.iter().zip(self.server.read_many(&ids)) {
+            if let Ok(now) = answer {
+                t.records[r].disputed = halo::disagreement(&t.records[r], &now).map(Box::new);
+                if t.records[r].disputed.is_none() {
+                    t.records[r].customfields = now.customfields;
+                }
+            }
+        }
+        let mut ready = Vec::with_capacity(jobs.len());
+        for j in jobs {
+            let r = &self.t.records[self.jobs[j].record];
+            match (&r.disputed, r.others_postable(self.t.defs, self.t.field)) {
+                (Some(why), _) => {
+                    let why = why.as_ref().clone();
+                    self.settle(j, Err(Failure::Disagrees { written: false, why }));
+                }
+                (None, Ok(_)) => ready.push(j),
+                (None, Err(why)) => {
+                    self.settle(j, Err(Failure::Unpostable { replace: semantics == Semantics::Replace, why }))
+                }
+            }
+        }
+        ready
+    }
+
+    /// Reads back the written records (one by one, or by re-listing when that is fewer
+    /// requests) and checks the value stuck and (with `others`) no other custom field changed.
+    /// The records in the target are the state before the write. One outcome per job of
+    /// `written`, in its order.
+    fn verify(&self, written: &[usize], others: bool) -> Vec<Outcome> {
+        if written.is_empty() {
+            return Vec::new();
+        }
+        let (t, field) = (&*self.t, self.t.field);
+        let pages = t.records.len().div_ceil(self.server.page_size()).max(1);
+        let ids: std::collections::HashSet<i64> = written.iter().map(|&j| t.records[self.jobs[j].record].id).collect();
+        let mut after: HashMap<i64, Result<Record, ApiError>> = HashMap::new();
+        if written.len() > pages {
+            match self.server.list(&|id| ids.contains(&id)) {
+                // Only rows that show the field count; the others are read one by one.
+                Ok(list) => {
+                    after.extend(list.into_iter().filter(|c| c.field_value(field).is_some()).map(|c| (c.id, Ok(c))))
+                }
+                Err(e) => (self.report)(&Event::RelistFailed(&e)),
+            }
+        }
+        let missing: Vec<i64> = ids.iter().copied().filter(|id| !after.contains_key(id)).collect();
+        after.extend(self.server.read_many(&missing));
+        written
+            .iter()
+            .map(|&j| {
+                let Job { record, value } = self.jobs[j];
+                let before = &t.records[record];
+                match after.get(&before.id) {
+                    Some(Ok(now)) => written_right(before, now, field, value, others),
+                    Some(Err(e)) => Err(Failure::NotReadBack(e.clone())),
+                    None => Err(Failure::Missing),
+                }
+            })
+            .collect()
     }
 }
 
-/// Reads one client back after a write: the value must be there and (with `others`) no other
+/// Reads one record back after a write: the value must be there and (with `others`) no other
 /// custom field changed.
 fn read_back(
     server: &dyn Records,
@@ -482,12 +571,12 @@ fn read_back(
     expected: &str,
     others: bool,
 ) -> Result<Record, Failure> {
-    let now = server.read(before.id).map_err(|e| Failure::NotReadBack(e.to_string()))?;
+    let now = server.read(before.id).map_err(Failure::NotReadBack)?;
     written_right(before, &now, field, expected, others)?;
     Ok(now)
 }
 
-/// Whether a written client reads back right: `expected` kept and (with `others`) no other
+/// Whether a written record reads back right: `expected` kept and (with `others`) no other
 /// custom field changed since `before`.
 fn written_right(before: &Record, now: &Record, field: &FieldDef, expected: &str, others: bool) -> Outcome {
     if let Some(why) = halo::disagreement(before, now) {
@@ -509,47 +598,8 @@ fn kept(now: &Record, field: &FieldDef, expected: &str) -> Outcome {
     }
 }
 
-/// Reads back the written clients (per client, or by re-listing when that is fewer requests)
-/// and checks the value stuck and (with `others`) no other custom field changed. `written`
-/// holds (decision, client) pairs; the clients in `data` are the state before the write.
-fn verify(server: &dyn Records, t: &Target, written: &[(usize, usize)], values: &[&str], others: bool) -> Vec<Outcome> {
-    if written.is_empty() {
-        return Vec::new();
-    }
-    let field = t.field;
-    let pages = t.records.len().div_ceil(server.page_size()).max(1);
-    let ids: std::collections::HashSet<i64> = written.iter().map(|&(_, ci)| t.records[ci].id).collect();
-    let mut after: HashMap<i64, Result<Record, crate::http::ApiError>> = HashMap::new();
-    if written.len() > pages {
-        match server.list(&|id| ids.contains(&id)) {
-            // Only rows that show the field count; the others are read one by one.
-            Ok(list) => {
-                after.extend(list.into_iter().filter(|c| c.field_value(field).is_some()).map(|c| (c.id, Ok(c))))
-            }
-            Err(e) => {
-                let (noun, plural) = (server.kind().noun(), server.kind().plural());
-                output::warn(&format!("warning: re-reading the {noun} list failed ({e}); reading {plural} one by one"))
-            }
-        }
-    }
-    let missing: Vec<i64> = ids.iter().copied().filter(|id| !after.contains_key(id)).collect();
-    after.extend(server.read_many(&missing));
-    written
-        .iter()
-        .map(|&(k, ci)| {
-            let before = &t.records[ci];
-            let now = match after.get(&before.id) {
-                Some(Ok(c)) => c,
-                Some(Err(e)) => return Err(Failure::NotReadBack(e.to_string())),
-                None => return Err(Failure::Missing),
-            };
-            written_right(before, now, field, values[k], others)
-        })
-        .collect()
-}
-
 /// Other custom fields that had a value before and differ now (a field the answer does not
-/// show counts as changed: it may have been emptied). Each client's fields are decoded once.
+/// show counts as changed: it may have been emptied). Each record's fields are decoded once.
 fn disturbed(before: &Record, now: &Record, ours: &FieldDef) -> Outcome {
     let (was, is) = (before.field_values(), now.field_values());
     // What field_value would say: the first object of the key, None where there is none.
@@ -573,129 +623,135 @@ fn disturbed(before: &Record, now: &Record, ours: &FieldDef) -> Outcome {
     }
 }
 
-/// Posts the updates in batches of WRITE_BATCH. Per client: Ok (Halo accepted it) or why
-/// not. A refusal that concerns the field or the API application's rights (401, 403, or a
-/// 400 naming the field or a permission) stops all writing: `stop` says why, and every
-/// client not yet written carries that reason. A batch refused for some of its clients is
-/// narrowed down to them: at once where Halo names their positions (one more request), else
-/// by halving within a budget of requests: 2 log2(batch) + 2, and 6 more for each client
-/// found at fault. Clients the budget leaves unresolved are not written, and say so.
-pub fn write(server: &dyn Records, updates: &[(i64, Value)], field: &str) -> WriteOutcome {
+/// Posts the updates in batches of WRITE_BATCH. Per record: Ok (Halo accepted it) or why not.
+/// A refusal that concerns the field or the API application's rights (401, 403, or a 400
+/// naming the field or a permission) stops all writing: `stop` says why, and every record not
+/// yet written carries that reason. A batch refused for some of its records is narrowed down to
+/// them: at once where Halo names their positions (one more request), else by halving within
+/// a budget of requests: 2 log2(batch) + 2, and 6 more for each record found at fault. Records
+/// the budget leaves unresolved are not written, and say so.
+pub fn write(server: &dyn Records, updates: &[(i64, Value)], field: &str, report: &dyn Fn(&Event)) -> WriteOutcome {
     let mut out = WriteOutcome { results: Vec::new(), stop: None };
     for batch in updates.chunks(WRITE_BATCH) {
         if let Some(why) = &out.stop {
-            fail_all_not_written(batch, why, &mut out.results);
+            out.results.extend(not_written(batch, why));
             continue;
         }
-        let mut budget = 2 * batch.len().next_power_of_two().ilog2() as usize + 2;
-        let (_, stop) = settle(server, batch, None, field, &mut budget, &mut out.results, true);
-        out.stop = stop;
+        let budget = 2 * batch.len().next_power_of_two().ilog2() as usize + 2;
+        let mut search = Search { server, field, report, budget, results: Vec::new(), stop: None };
+        search.post(batch, false);
+        out.results.extend(search.results);
+        out.stop = search.stop;
     }
     out
 }
 
-/// Writes `batch`, or learns which of its clients Halo refuses. `refused` is Halo's answer
-/// when this exact batch is already known to be refused (so it is not sent again).
-/// Returns whether every client was accepted, and the reason to stop writing, if any.
-fn settle(
-    server: &dyn Records,
-    batch: &[(i64, Value)],
-    refused: Option<String>,
-    field: &str,
-    budget: &mut usize,
-    out: &mut Vec<(i64, Outcome)>,
-    first: bool,
-) -> (bool, Option<Stop>) {
-    let fail_all = |out: &mut Vec<(i64, Outcome)>, why: Failure| {
-        out.extend(batch.iter().map(|(id, _)| (*id, Err(why.clone()))));
-    };
-    let out_of_budget = |out: &mut Vec<(i64, Outcome)>| fail_all(out, Failure::Unresolved);
-    if batch.is_empty() {
-        return (true, None);
-    }
-    // The first sending of a batch is the write itself; every later one is search, and
-    // costs budget.
-    if refused.is_none() && !first {
-        if *budget == 0 {
-            out_of_budget(out);
-            return (false, None);
-        }
-        *budget -= 1;
-    }
-    let refused = match refused {
-        Some(r) => r,
-        None => match server.post(batch) {
-            Ok(Posted::Accepted) => {
-                out.extend(batch.iter().map(|(id, _)| (*id, Ok(()))));
-                return (true, None);
-            }
-            Ok(Posted::Refused { status, body, what }) => {
-                let what = what.to_string();
-                if refusal_is_field_wide(status, &body, field) {
-                    let stop = Stop::FieldRefused { what, field: field.to_string() };
-                    fail_all(out, Failure::StoppedHere(stop.clone()));
-                    return (false, Some(stop));
-                }
-                let named = named_positions(&body, batch.len());
-                if batch.len() > 1 && !named.is_empty() {
-                    // Halo said which entries it refuses: those fail, the rest is sent again.
-                    let rest: Vec<(i64, Value)> =
-                        batch.iter().enumerate().filter(|(i, _)| !named.contains(i)).map(|(_, u)| u.clone()).collect();
-                    for &i in &named {
-                        out.push((batch[i].0, Err(Failure::Refused(what.clone()))));
-                    }
-                    *budget += 1;
-                    let (_, stop) = settle(server, &rest, None, field, budget, out, false);
-                    return (false, stop);
-                }
-                what
-            }
-            Err(what) => {
-                fail_all(out, Failure::Refused(what.to_string()));
-                return (false, None);
-            }
-        },
-    };
-    if batch.len() == 1 {
-        // One client at fault found: it earns the search more room.
-        *budget += 6;
-        fail_all(out, Failure::Refused(refused));
-        return (false, None);
-    }
-    if *budget == 0 {
-        out_of_budget(out);
-        return (false, None);
-    }
-    output::info(&format!(
-        "Halo refused a batch of {} {}; splitting it to find the one(s) at fault",
-        batch.len(),
-        server.kind().plural()
-    ));
-    let (a, b) = batch.split_at(batch.len() / 2);
-    let (a_ok, stop) = settle(server, a, None, field, budget, out, false);
-    if let Some(why) = &stop {
-        fail_all_not_written(b, why, out);
-        return (false, stop);
-    }
-    // The whole batch was refused and its first half was not: the fault is in the second.
-    let known = if a_ok { Some(refused) } else { None };
-    let (_, stop) = settle(server, b, known, field, budget, out, false);
-    (false, stop)
+/// Every record of `batch` not written, because writing stopped.
+fn not_written<'a>(batch: &'a [(i64, Value)], why: &'a Stop) -> impl Iterator<Item = (i64, Outcome)> + 'a {
+    batch.iter().map(|(id, _)| (*id, Err(Failure::Stopped(why.clone()))))
 }
 
-fn fail_all_not_written(batch: &[(i64, Value)], why: &Stop, out: &mut Vec<(i64, Outcome)>) {
-    out.extend(batch.iter().map(|(id, _)| (*id, Err(Failure::Stopped(why.clone())))));
-}
-
-/// What the writes came to: per client, Ok or why not; and why writing stopped, if it did.
+/// What the writes came to: per record, Ok or why not; and why writing stopped, if it did.
 pub struct WriteOutcome {
     pub results: Vec<(i64, Outcome)>,
     pub stop: Option<Stop>,
 }
 
-/// A refusal that no client of the batch can escape: the token or the agent lacks the right
+/// The writing of one batch and, where Halo refuses it without naming the records at fault,
+/// the search for them: what each record came to, the requests the search may still make.
+struct Search<'a> {
+    server: &'a dyn Records,
+    field: &'a str,
+    report: &'a dyn Fn(&Event),
+    budget: usize,
+    results: Vec<(i64, Outcome)>,
+    stop: Option<Stop>,
+}
+
+impl Search<'_> {
+    fn fail_all(&mut self, batch: &[(i64, Value)], why: Failure) {
+        self.results.extend(batch.iter().map(|(id, _)| (*id, Err(why.clone()))));
+    }
+
+    /// Posts `batch` — the write itself, or (`searching`) a step of the search, which costs
+    /// budget — and settles what the answer settles; a refusal that names no record is
+    /// narrowed down. Whether every record of it was accepted.
+    fn post(&mut self, batch: &[(i64, Value)], searching: bool) -> bool {
+        if batch.is_empty() {
+            return true;
+        }
+        if searching {
+            if self.budget == 0 {
+                self.fail_all(batch, Failure::Unresolved);
+                return false;
+            }
+            self.budget -= 1;
+        }
+        match self.server.post(batch) {
+            Ok(Posted::Accepted) => {
+                self.results.extend(batch.iter().map(|(id, _)| (*id, Ok(()))));
+                true
+            }
+            Ok(Posted::Refused { status, body, what }) => {
+                if refusal_is_field_wide(status, &body, self.field) {
+                    let stop = Stop::FieldRefused { what, field: self.field.to_string() };
+                    self.fail_all(batch, Failure::StoppedHere(stop.clone()));
+                    self.stop = Some(stop);
+                    return false;
+                }
+                let named = named_positions(&body, batch.len());
+                if batch.len() > 1 && !named.is_empty() {
+                    // Halo said which entries it refuses: those fail, the rest is sent again.
+                    for &i in &named {
+                        self.results.push((batch[i].0, Err(Failure::Refused(what.clone()))));
+                    }
+                    let rest: Vec<(i64, Value)> =
+                        batch.iter().enumerate().filter(|(i, _)| !named.contains(i)).map(|(_, u)| u.clone()).collect();
+                    self.budget += 1;
+                    self.post(&rest, true);
+                } else {
+                    self.narrow(batch, what);
+                }
+                false
+            }
+            Err(e) => {
+                self.fail_all(batch, Failure::PostFailed(e));
+                false
+            }
+        }
+    }
+
+    /// Finds the records at fault in `batch`, which Halo refused (`refused`, its answer) without
+    /// naming them, by halving: a half accepted clears its records; the other is searched on.
+    fn narrow(&mut self, batch: &[(i64, Value)], refused: Box<Exchange>) {
+        if batch.len() == 1 {
+            // One record at fault found: it earns the search more room.
+            self.budget += 6;
+            self.fail_all(batch, Failure::Refused(refused));
+            return;
+        }
+        if self.budget == 0 {
+            self.fail_all(batch, Failure::Unresolved);
+            return;
+        }
+        (self.report)(&Event::Splitting(batch.len()));
+        let (a, b) = batch.split_at(batch.len() / 2);
+        let a_accepted = self.post(a, true);
+        if let Some(why) = self.stop.clone() {
+            self.results.extend(not_written(b, &why));
+        } else if a_accepted {
+            // The whole batch was refused and its first half was not: the fault is in the
+            // second, which need not be sent again to learn that.
+            self.narrow(b, refused);
+        } else {
+            self.post(b, true);
+        }
+    }
+}
+
+/// A refusal that no record of the batch can escape: the token or the agent lacks the right
 /// (401 after a renewed token, 403), or a validation answer that names the field itself or a
-/// permission. Writing more clients would only repeat it.
+/// permission. Writing more records would only repeat it.
 pub fn refusal_is_field_wide(status: u16, body: &str, field: &str) -> bool {
     if matches!(status, 401 | 403) {
         return true;
@@ -729,10 +785,17 @@ pub fn named_positions(body: &str, len: usize) -> Vec<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::{Answered, Body};
+    use crate::plan::Disagreement;
+    use serde_json::json;
+    use std::cell::{Cell, RefCell};
+    use std::collections::HashSet;
 
     #[test]
     fn refusals_are_told_apart() {
         assert!(refusal_is_field_wide(403, "", "CFDtcClientGuid"));
+        assert!(refusal_is_field_wide(401, "", "CFDtcClientGuid"));
+        assert!(!refusal_is_field_wide(400, "", "CFDtcClientGuid"));
         assert!(refusal_is_field_wide(400, r#"{"Message":"You do not have permission to edit customers"}"#, "CF"));
         assert!(refusal_is_field_wide(400, r#"{"Message":"CFDtcClientGuid is read only"}"#, "CFDtcClientGuid"));
         assert!(!refusal_is_field_wide(
@@ -740,23 +803,64 @@ mod tests {
             r#"{"Message":"Client 3: Please enter a valid URL","[3].id":"invalid"}"#,
             "CFX"
         ));
-        assert_eq!(named_positions(r#"{"[3].id":"invalid","[12].name":"x"}"#, 10), vec![3]);
-        assert_eq!(named_positions("no positions [a] [ ]", 10), Vec::<usize>::new());
     }
 
-    use serde_json::json;
-    use std::cell::{Cell, RefCell};
+    #[test]
+    fn only_positions_inside_the_batch_are_named() {
+        assert_eq!(named_positions(r#"{"[3].id":"invalid","[12].name":"x"}"#, 10), vec![3]);
+        assert_eq!(named_positions(r#"{"[9].id":"x","[10].id":"y"}"#, 10), vec![9], "10 is past a batch of 10");
+        assert_eq!(named_positions(r#"{"[0].id":"x","[0].name":"y"}"#, 1), vec![0], "named once");
+        assert_eq!(named_positions(r#"[2] [1]"#, 3), vec![1, 2], "in order");
+        assert_eq!(named_positions("no positions [a] [ ] [1 ] [-1]", 10), Vec::<usize>::new());
+    }
 
     /// An in-memory server: records with custom field objects, merging or replacing posted
     /// arrays, and the faults each rule is about.
     #[derive(Default)]
     struct Fake {
         records: RefCell<HashMap<i64, Vec<Value>>>,
+        /// The posted array replaces the record's: fields not posted are emptied (else posted
+        /// entries are merged).
         replace: bool,
+        /// Every POST is refused with this status and a permission message.
         refuse_all: Option<u16>,
+        /// A POST holding any of these is refused (400) without naming them.
         refuse_quietly: Vec<i64>,
+        /// A POST holding any of these is refused (400), naming their positions.
+        refuse_named: Vec<i64>,
+        /// These POSTs (1 is the first) are refused (400) without naming a record.
+        refuse_posts: Vec<usize>,
+        /// These POSTs fail without an answer.
+        fail_posts: Vec<usize>,
+        /// Writes to these are accepted and not kept.
         drops: Vec<i64>,
+        /// Writes to this record are not kept from this POST on.
+        drops_from_post: Option<(i64, usize)>,
+        /// From this POST on every POST is refused for the field (403).
+        refuse_from: Cell<Option<usize>>,
+        /// A write to these also changes their CFTier.
+        disturbs: Vec<i64>,
+        /// A POST without our field sets it to this (a server that fills a default in).
+        probe_leaves: Option<&'static str>,
+        /// Every read of these fails.
+        unreadable: Vec<i64>,
+        /// Reads of these fail once they were written.
+        unreadable_after_write: Vec<i64>,
+        /// Reading these answers another record (id + 1000): always, or once written.
+        answers_other: Vec<i64>,
+        answers_other_after_write: Vec<i64>,
+        /// Once written, these show no CFGuid object.
+        hides_after_write: Vec<i64>,
+        /// Once written, these are in no list and no answer of several.
+        vanishes_after_write: Vec<i64>,
+        /// Re-reading the list fails.
+        list_fails: bool,
+        /// Records a list page holds (0: 100).
+        page: usize,
+        written: RefCell<HashSet<i64>>,
         posts: Cell<usize>,
+        reads: Cell<usize>,
+        lists: Cell<usize>,
         bodies: RefCell<Vec<Value>>,
         shapes: halo::FieldShapes,
     }
@@ -779,6 +883,21 @@ mod tests {
         f
     }
 
+    fn failed_read() -> ApiError {
+        let exchange = Box::new(Exchange {
+            method: "GET",
+            url: "/api/Client/1".into(),
+            answer: Answered::Status { status: 500, body: Body::Empty },
+        });
+        ApiError::Unreadable { what: "Halo client".into(), exchange, why: String::new() }
+    }
+
+    /// A refused POST as the fake describes it.
+    fn exchange_of(status: u16) -> Box<Exchange> {
+        let answer = Answered::Status { status, body: Body::Empty };
+        Box::new(Exchange { method: "POST", url: "/api/Client".into(), answer })
+    }
+
     impl Fake {
         fn with(n: i64) -> Fake {
             let f = Fake::default();
@@ -787,9 +906,15 @@ mod tests {
             }
             f
         }
-        fn client(&self, id: i64) -> Record {
-            let cf = self.records.borrow()[&id].clone();
-            let body = json!({"id": id, "name": format!("C{id}"), "customfields": cf}).to_string();
+        fn record(&self, id: i64) -> Record {
+            let written = self.written.borrow().contains(&id);
+            let mut cf = self.records.borrow()[&id].clone();
+            if written && self.hides_after_write.contains(&id) {
+                cf.retain(|f| f["id"] != 1);
+            }
+            let other = self.answers_other.contains(&id) || written && self.answers_other_after_write.contains(&id);
+            let shown = if other { id + 1000 } else { id };
+            let body = json!({"id": shown, "name": format!("C{id}"), "customfields": cf}).to_string();
             halo::parse_record(&body, halo::Kind::Clients, &self.shapes).unwrap()
         }
         fn value(&self, id: i64, field: i64) -> Value {
@@ -799,51 +924,104 @@ mod tests {
                 .map(|f| f["value"].clone())
                 .unwrap_or(Value::Null)
         }
+        fn set(&self, id: i64, field: i64, value: &str) {
+            let mut records = self.records.borrow_mut();
+            let f = records.get_mut(&id).unwrap().iter_mut().find(|f| f["id"] == field).unwrap();
+            f["value"] = json!(value);
+        }
+        fn gone(&self, id: i64) -> bool {
+            self.vanishes_after_write.contains(&id) && self.written.borrow().contains(&id)
+        }
+        /// The posted bodies of one record, in order.
+        fn bodies_of(&self, id: i64) -> Vec<Value> {
+            self.bodies.borrow().iter().filter(|b| b["id"] == id).cloned().collect()
+        }
     }
 
     impl Records for Fake {
         fn read(&self, id: i64) -> Result<Record, ApiError> {
-            Ok(self.client(id))
+            self.reads.set(self.reads.get() + 1);
+            let written = self.written.borrow().contains(&id);
+            if self.unreadable.contains(&id) || written && self.unreadable_after_write.contains(&id) {
+                return Err(failed_read());
+            }
+            Ok(self.record(id))
         }
         fn read_many(&self, ids: &[i64]) -> Vec<(i64, Result<Record, ApiError>)> {
-            ids.iter().map(|&id| (id, self.read(id))).collect()
+            ids.iter().filter(|&&id| !self.gone(id)).map(|&id| (id, self.read(id))).collect()
         }
         fn list(&self, keep: &dyn Fn(i64) -> bool) -> Result<Vec<Record>, ApiError> {
-            let ids: Vec<i64> = self.records.borrow().keys().copied().filter(|id| keep(*id)).collect();
-            Ok(ids.into_iter().map(|id| self.client(id)).collect())
+            self.lists.set(self.lists.get() + 1);
+            if self.list_fails {
+                return Err(failed_read());
+            }
+            // A record that cannot be read once written is not on the list either.
+            let shown = |id: i64| !self.gone(id) && !self.unreadable_after_write.contains(&id);
+            let mut ids: Vec<i64> = self.records.borrow().keys().copied().filter(|&id| keep(id) && shown(id)).collect();
+            ids.sort_unstable();
+            Ok(ids.into_iter().map(|id| self.record(id)).collect())
         }
         fn page_size(&self) -> usize {
-            100
-        }
-        fn kind(&self) -> halo::Kind {
-            halo::Kind::Clients
+            if self.page == 0 {
+                100
+            } else {
+                self.page
+            }
         }
         fn post(&self, batch: &[(i64, Value)]) -> Result<Posted, ApiError> {
             self.posts.set(self.posts.get() + 1);
-            let refuse =
-                |status: u16, body: &str| Posted::Refused { status, body: body.into(), what: exchange_of(status) };
-            if let Some(status) = self.refuse_all {
-                return Ok(refuse(status, "You do not have permission to edit customers"));
+            let n = self.posts.get();
+            let refuse = |status: u16, body: String| Posted::Refused { status, body, what: exchange_of(status) };
+            if let Some(status) = self.refuse_all.or(self.refuse_from.get().filter(|&from| n >= from).map(|_| 403)) {
+                return Ok(refuse(status, "You do not have permission to edit customers".into()));
             }
-            if batch.iter().any(|(id, _)| self.refuse_quietly.contains(id)) {
-                return Ok(refuse(400, "The request is invalid."));
+            if self.fail_posts.contains(&n) {
+                return Err(ApiError::PostFailed { exchange: exchange_of(502) });
+            }
+            let named: Vec<String> = batch
+                .iter()
+                .enumerate()
+                .filter(|(_, (id, _))| self.refuse_named.contains(id))
+                .map(|(i, _)| format!(r#""[{i}].id":"invalid""#))
+                .collect();
+            if !named.is_empty() {
+                return Ok(refuse(400, format!("{{{}}}", named.join(","))));
+            }
+            if self.refuse_posts.contains(&n) || batch.iter().any(|(id, _)| self.refuse_quietly.contains(id)) {
+                return Ok(refuse(400, "The request is invalid.".into()));
             }
             for (id, body) in batch {
                 self.bodies.borrow_mut().push(body.clone());
-                if self.drops.contains(id) {
+                self.written.borrow_mut().insert(*id);
+                if self.drops.contains(id) || self.drops_from_post.is_some_and(|(d, from)| d == *id && n >= from) {
                     continue;
                 }
                 let posted = body["customfields"].as_array().cloned().unwrap_or_default();
+                let without_ours = !posted.iter().any(|f| f["id"] == 1);
                 let mut records = self.records.borrow_mut();
                 let have = records.get_mut(id).unwrap();
                 if self.replace {
-                    *have = posted;
-                } else {
-                    for p in posted {
-                        match have.iter_mut().find(|f| f["id"] == p["id"]) {
-                            Some(f) => f["value"] = p["value"].clone(),
-                            None => have.push(p),
-                        }
+                    // The record keeps showing every field of its type, as Halo's do: what was
+                    // not posted is emptied.
+                    for f in have.iter_mut() {
+                        f["value"] = json!("");
+                    }
+                }
+                for p in posted {
+                    match have.iter_mut().find(|f| f["id"] == p["id"]) {
+                        Some(f) => f["value"] = p["value"].clone(),
+                        None => have.push(p),
+                    }
+                }
+                if let (true, Some(default)) = (without_ours, self.probe_leaves) {
+                    match have.iter_mut().find(|f| f["id"] == 1) {
+                        Some(f) => f["value"] = json!(default),
+                        None => have.push(json!({"id": 1, "name": "CFGuid", "value": default})),
+                    }
+                }
+                if self.disturbs.contains(id) {
+                    if let Some(f) = have.iter_mut().find(|f| f["id"] == 2) {
+                        f["value"] = json!("Silver");
                     }
                 }
             }
@@ -851,101 +1029,544 @@ mod tests {
         }
     }
 
-    /// A refused POST as the fake describes it.
-    fn exchange_of(status: u16) -> Box<crate::error::Exchange> {
-        use crate::error::{Answered, Body, Exchange};
-        let answer = Answered::Status { status, body: Body::Empty };
-        Box::new(Exchange { method: "POST", url: "/api/Client".into(), answer })
+    /// What a run came to: per record (ids 1..) its outcome, and the events as the user reads them.
+    struct Ran {
+        outcomes: Vec<Outcome>,
+        events: Vec<String>,
     }
 
-    /// Writes `value(k)` to every record of `fake` (ids 1..) as the sync does; per record the outcome.
-    fn run(fake: &Fake, n: i64) -> Vec<Result<(), String>> {
+    impl Ran {
+        fn ok(&self, id: i64) -> bool {
+            self.outcomes[id as usize - 1].is_ok()
+        }
+        fn failure(&self, id: i64) -> &Failure {
+            self.outcomes[id as usize - 1].as_ref().unwrap_err()
+        }
+        fn all_ok(&self, ids: impl IntoIterator<Item = i64>) -> bool {
+            ids.into_iter().all(|id| self.ok(id))
+        }
+    }
+
+    /// Writes `value-<id>` to every record of `fake` (ids 1..=n), as listed now.
+    fn run(fake: &Fake, n: i64) -> Ran {
+        let listed = (1..=n).map(|id| fake.record(id)).collect();
+        run_listed(fake, listed, |_| {})
+    }
+
+    /// Writes `value-<id>` to the `listed` records (the run's list read), after `meanwhile`
+    /// (what happens in Halo between the list read and the writes).
+    fn run_listed(fake: &Fake, mut listed: Vec<Record>, meanwhile: impl FnOnce(&Fake)) -> Ran {
         let defs = defs();
-        let mut records: Vec<Record> = (1..=n).map(|id| fake.client(id)).collect();
         let field = defs[0].clone();
-        let values: Vec<String> = (1..=n).map(|id| format!("value-{id}")).collect();
-        let values: Vec<&str> = values.iter().map(String::as_str).collect();
-        let todo: Vec<(usize, usize)> = (0..n as usize).map(|i| (i, i)).collect();
-        let mut results = vec![None; n as usize];
-        write_and_verify(
-            fake,
-            &mut Target { records: &mut records, defs: &defs, field: &field },
-            &todo,
-            &values,
-            &mut results,
-        );
-        results.into_iter().map(|r| r.unwrap_or(Err(Failure::NoAnswer)).map_err(|f| f.to_string())).collect()
+        let values: Vec<String> = listed.iter().map(|r| format!("value-{}", r.id)).collect();
+        let jobs: Vec<Job> = values.iter().enumerate().map(|(record, v)| Job { record, value: v }).collect();
+        meanwhile(fake);
+        let events = RefCell::new(Vec::new());
+        let outcomes =
+            write_and_verify(fake, &mut Target { records: &mut listed, defs: &defs, field: &field }, &jobs, &|e| {
+                events.borrow_mut().push(Said(e, halo::Kind::Clients).to_string())
+            });
+        assert_eq!(outcomes.len(), jobs.len(), "one outcome per job");
+        Ran { outcomes, events: events.into_inner() }
+    }
+
+    fn written_value(id: i64) -> Value {
+        json!(format!("value-{id}"))
     }
 
     #[test]
     fn where_the_server_merges_only_our_field_is_posted_after_the_probe() {
         let fake = Fake::with(5);
-        let results = run(&fake, 5);
-        assert!(results.iter().all(Result::is_ok), "{results:?}");
+        let ran = run(&fake, 5);
+        assert!(ran.all_ok(1..=5), "{:?}", ran.outcomes);
         for id in 1..=5 {
-            assert_eq!(fake.value(id, 1), json!(format!("value-{id}")));
+            assert_eq!(fake.value(id, 1), written_value(id));
             assert_eq!(fake.value(id, 2), json!("Gold"), "other fields kept");
         }
         // First write (whole array), probe (without ours), then one batch of only our field.
-        let bodies = fake.bodies.borrow();
-        let last = bodies.last().unwrap();
-        assert_eq!(last["customfields"].as_array().unwrap().len(), 1, "{last}");
         assert_eq!(fake.posts.get(), 3);
+        for id in 2..=5 {
+            let bodies = fake.bodies_of(id);
+            assert_eq!(bodies.len(), 1);
+            assert_eq!(bodies[0]["customfields"], json!([{"id": 1, "name": "CFGuid", "value": format!("value-{id}")}]));
+        }
+        assert!(ran.events.is_empty(), "{:?}", ran.events);
     }
 
     #[test]
     fn where_the_server_replaces_whole_arrays_are_posted_and_nothing_is_lost() {
         let fake = Fake { replace: true, ..Fake::with(4) };
-        let results = run(&fake, 4);
-        assert!(results.iter().all(Result::is_ok), "{results:?}");
+        let ran = run(&fake, 4);
+        assert!(ran.all_ok(1..=4), "{:?}", ran.outcomes);
         for id in 1..=4 {
-            assert_eq!(fake.value(id, 1), json!(format!("value-{id}")));
+            assert_eq!(fake.value(id, 1), written_value(id));
             assert_eq!(fake.value(id, 2), json!("Gold"), "record {id}: other fields kept");
         }
-        // The probe emptied the first record's value under replace; it was written again.
-        assert!(fake.posts.get() >= 4);
+        // Record 1: first write, probe (without ours: the server empties it), written again.
+        let first = fake.bodies_of(1);
+        assert_eq!(first.len(), 3);
+        assert!(!first[1].to_string().contains("CFGuid"), "the probe posts the array without ours");
+        assert_eq!(fake.posts.get(), 4, "first write, probe, rewrite, one batch");
+        // Every other record: one body with its whole array, our value in it.
+        for id in 2..=4 {
+            let bodies = fake.bodies_of(id);
+            assert_eq!(bodies.len(), 1);
+            let posted: HashMap<i64, Value> = bodies[0]["customfields"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| (f["id"].as_i64().unwrap(), f["value"].clone()))
+                .collect();
+            assert_eq!(posted.len(), 3, "record {id}: the whole array: {}", bodies[0]);
+            assert_eq!(posted[&1], written_value(id));
+            assert_eq!(posted[&2], json!("Gold"));
+        }
+        assert_eq!(ran.events, ["Halo replaces a client's custom-field array on update: whole arrays will be posted"]);
     }
 
     #[test]
     fn a_refusal_of_the_field_itself_stops_all_writing_at_once() {
         let fake = Fake { refuse_all: Some(403), ..Fake::with(6) };
-        let results = run(&fake, 6);
-        assert!(results.iter().all(Result::is_err), "{results:?}");
-        assert!(results[1].as_ref().unwrap_err().contains("not written"), "{results:?}");
+        let ran = run(&fake, 6);
+        let stop = Stop::FieldRefused { what: exchange_of(403), field: "CFGuid".into() };
+        assert_eq!(ran.failure(1), &Failure::StoppedHere(stop.clone()));
+        for id in 2..=6 {
+            assert_eq!(ran.failure(id), &Failure::Stopped(stop.clone()));
+        }
         assert_eq!(fake.posts.get(), 1, "one request, then stop");
+        assert_eq!(ran.events.len(), 1);
+        assert!(ran.events[0].starts_with("error: Halo refused the write for the field itself"), "{:?}", ran.events);
+        assert!(ran.events[0].ends_with("stopping before writing the other clients"), "{:?}", ran.events);
+    }
+
+    #[test]
+    fn a_field_refused_in_one_batch_leaves_the_later_batches_unsent() {
+        let updates: Vec<(i64, Value)> = (1..=150).map(|id| (id, json!({"id": id}))).collect();
+        let fake = Fake { refuse_all: Some(401), ..Fake::with(150) };
+        let out = write(&fake, &updates, "CFGuid", &|_| {});
+        assert_eq!(fake.posts.get(), 1);
+        assert_eq!(out.results.len(), 150);
+        let stop = Stop::FieldRefused { what: exchange_of(401), field: "CFGuid".into() };
+        assert_eq!(out.stop, Some(stop.clone()));
+        assert!(out.results[..100].iter().all(|(_, o)| *o == Err(Failure::StoppedHere(stop.clone()))));
+        assert!(out.results[100..].iter().all(|(_, o)| *o == Err(Failure::Stopped(stop.clone()))));
+    }
+
+    #[test]
+    fn a_refusal_found_while_searching_stops_the_search_and_the_batches_after_it() {
+        // 250 records: first write, probe, then batches of 100, 100 and 49. The first batch is
+        // refused quietly (5th POST: its first half) and then for the field (a permission
+        // answer while searching): nothing more is sent.
+        let fake = Fake { refuse_posts: vec![3], ..Fake::with(250) };
+        fake.refuse_from.set(Some(4));
+        let ran = run(&fake, 250);
+        assert!(ran.ok(1));
+        assert_eq!(fake.posts.get(), 4, "first write, probe, batch, its first half");
+        let stop = Stop::FieldRefused { what: exchange_of(403), field: "CFGuid".into() };
+        for id in 2..=51 {
+            assert_eq!(ran.failure(id), &Failure::StoppedHere(stop.clone()), "{id}");
+        }
+        for id in 52..=250 {
+            assert_eq!(ran.failure(id), &Failure::Stopped(stop.clone()), "{id}");
+        }
+        assert!(ran.events.iter().any(|e| e.starts_with("error: Halo refused the write for the field itself")));
+    }
+
+    #[test]
+    fn three_first_writes_not_kept_stop_writing() {
+        let fake = Fake { drops: vec![1, 2, 3], ..Fake::with(8) };
+        let ran = run(&fake, 8);
+        for id in 1..=3 {
+            assert_eq!(ran.failure(id), &Failure::NotKept { field: "CFGuid".into(), reads_back: None });
+        }
+        let last = Box::new(Failure::NotKept { field: "CFGuid".into(), reads_back: None });
+        let stop = Stop::FailuresInARow { count: 3, last };
+        for id in 4..=8 {
+            assert_eq!(ran.failure(id), &Failure::Stopped(stop.clone()));
+        }
+        assert_eq!(fake.posts.get(), 3);
+        assert_eq!(fake.value(4, 1), json!(""));
+    }
+
+    #[test]
+    fn two_first_writes_not_kept_do_not_stop_writing() {
+        let fake = Fake { drops: vec![1, 2], ..Fake::with(8) };
+        let ran = run(&fake, 8);
+        assert!(matches!(ran.failure(1), Failure::NotKept { .. }) && matches!(ran.failure(2), Failure::NotKept { .. }));
+        assert!(ran.all_ok(3..=8), "{:?}", ran.outcomes);
+        assert_eq!(fake.posts.get(), 5, "three first writes, the probe, one batch");
+    }
+
+    #[test]
+    fn records_that_cannot_be_read_before_writing_stop_writing_at_the_third() {
+        let fake = Fake { unreadable: vec![1, 2, 3], ..Fake::with(5) };
+        let ran = run(&fake, 5);
+        for id in 1..=3 {
+            assert_eq!(ran.failure(id), &Failure::NotReadBefore(failed_read()));
+        }
+        let stop = Stop::FailuresInARow { count: 3, last: Box::new(Failure::NotReadBefore(failed_read())) };
+        assert_eq!(ran.failure(4), &Failure::Stopped(stop));
+        assert_eq!(fake.posts.get(), 0, "nothing was posted");
+        assert!(Said(ran.failure(5), halo::Kind::Sites).to_string().contains("3 sites in a row could not be written"));
+    }
+
+    #[test]
+    fn a_value_that_appeared_after_the_list_was_read_is_not_overwritten() {
+        let fake = Fake::with(3);
+        let listed = (1..=3).map(|id| fake.record(id)).collect();
+        let ran = run_listed(&fake, listed, |fake| fake.set(1, 1, "set-by-a-person"));
+        assert_eq!(ran.failure(1), &Failure::Changed);
+        assert_eq!(fake.value(1, 1), json!("set-by-a-person"));
+        assert!(fake.bodies_of(1).is_empty(), "never posted");
+        assert!(ran.all_ok(2..=3));
+    }
+
+    #[test]
+    fn an_edit_to_another_field_since_the_list_was_read_is_posted_as_it_is_now() {
+        let fake = Fake { replace: true, ..Fake::with(2) };
+        let listed = (1..=2).map(|id| fake.record(id)).collect();
+        let ran = run_listed(&fake, listed, |fake| fake.set(1, 2, "Platinum"));
+        assert!(ran.all_ok(1..=2), "{:?}", ran.outcomes);
+        assert_eq!(fake.value(1, 2), json!("Platinum"), "the fresh read is what is posted");
+    }
+
+    #[test]
+    fn records_halo_names_in_its_refusal_fail_and_the_rest_is_sent_again() {
+        let fake = Fake { refuse_named: vec![3, 5], ..Fake::with(6) };
+        let ran = run(&fake, 6);
+        assert_eq!(ran.failure(3), &Failure::Refused(exchange_of(400)));
+        assert_eq!(ran.failure(5), &Failure::Refused(exchange_of(400)));
+        assert!(ran.all_ok([1, 2, 4, 6]), "{:?}", ran.outcomes);
+        assert_eq!(fake.posts.get(), 4, "first write, probe, the batch, the batch without 3 and 5");
+        assert_eq!(fake.value(3, 1), json!(""));
+        assert!(ran.events.is_empty(), "no search: {:?}", ran.events);
     }
 
     #[test]
     fn a_batch_refused_without_naming_its_records_is_narrowed_within_a_budget() {
         let fake = Fake { refuse_quietly: vec![40, 77, 101], ..Fake::with(120) };
-        let results = run(&fake, 120);
-        let failed: Vec<usize> = results.iter().enumerate().filter(|(_, r)| r.is_err()).map(|(i, _)| i + 1).collect();
+        let ran = run(&fake, 120);
+        let failed: Vec<i64> = (1..=120).filter(|&id| !ran.ok(id)).collect();
         assert_eq!(failed, vec![40, 77, 101]);
+        assert!(failed.iter().all(|&id| *ran.failure(id) == Failure::Refused(exchange_of(400))));
         assert!(fake.posts.get() <= 38, "{} requests", fake.posts.get());
+        assert!(ran
+            .events
+            .iter()
+            .any(|e| e == "Halo refused a batch of 100 clients; splitting it to find the one(s) at fault"));
     }
 
     #[test]
-    fn a_record_that_drops_writes_fails_alone() {
-        let fake = Fake { drops: vec![1, 3], ..Fake::with(5) };
-        let results = run(&fake, 5);
-        assert!(results[0].as_ref().unwrap_err().contains("did not keep it"), "{results:?}");
-        assert!(results[2].as_ref().unwrap_err().contains("did not keep it"), "{results:?}");
-        assert!(results[1].is_ok() && results[3].is_ok() && results[4].is_ok(), "{results:?}");
+    fn dense_refusals_are_all_found() {
+        // Record 1 is written first; 2..=65 are one batch of 64 in which every third record is
+        // refused: each one found earns the search the requests to find the next.
+        let quiet: Vec<i64> = (2..=65).filter(|id| id % 3 == 0).collect();
+        let fake = Fake { refuse_quietly: quiet.clone(), ..Fake::with(65) };
+        let ran = run(&fake, 65);
+        for id in 2..=65 {
+            let refused = Err(Failure::Refused(exchange_of(400)));
+            assert_eq!(ran.outcomes[id as usize - 1], if quiet.contains(&id) { refused } else { Ok(()) }, "{id}");
+        }
+    }
+
+    fn search(fake: &Fake, budget: usize) -> Search<'_> {
+        Search { server: fake, field: "CFGuid", report: &|_| {}, budget, results: Vec::new(), stop: None }
+    }
+
+    fn updates(ids: std::ops::RangeInclusive<i64>) -> Vec<(i64, Value)> {
+        ids.map(|id| (id, json!({"id": id}))).collect()
     }
 
     #[test]
-    fn a_masked_field_is_never_posted_and_never_lost() {
+    fn a_search_that_uses_up_its_budget_leaves_the_rest_unresolved_and_says_so() {
+        // One request left: [1, 2] is sent (accepted); [3, 4] is known refused, and cannot be
+        // split further.
+        let fake = Fake { refuse_quietly: vec![4], ..Fake::with(4) };
+        let mut s = search(&fake, 1);
+        assert!(!s.post(&updates(1..=4), false), "the first sending costs nothing");
+        assert_eq!(
+            s.results,
+            vec![(1, Ok(())), (2, Ok(())), (3, Err(Failure::Unresolved)), (4, Err(Failure::Unresolved))]
+        );
+        assert_eq!((fake.posts.get(), s.budget), (2, 0));
+        let said = Said(&Failure::Unresolved, halo::Kind::Sites).to_string();
+        assert!(said.contains("without saying which site was at fault"), "{said}");
+        // No request left: nothing more is sent.
+        let fake = Fake { refuse_quietly: vec![4], ..Fake::with(4) };
+        let mut s = search(&fake, 0);
+        s.post(&updates(1..=4), false);
+        assert!(s.results.iter().all(|(_, o)| *o == Err(Failure::Unresolved)));
+        assert_eq!(fake.posts.get(), 1);
+        // A search step is paid for; the answer that finds a record earns 6 more.
+        let fake = Fake { refuse_quietly: vec![2], ..Fake::with(4) };
+        let mut s = search(&fake, 5);
+        s.post(&updates(1..=4), false);
+        assert_eq!(s.results[1], (2, Err(Failure::Refused(exchange_of(400)))));
+        // The batch, [1, 2], [1] (accepted: so [2], alone, is the one), [3, 4].
+        assert_eq!((fake.posts.get(), s.budget), (4, 5 - 3 + 6));
+        // Records Halo names earn one request: the rest is sent again at no cost.
+        let fake = Fake { refuse_named: vec![3], ..Fake::with(4) };
+        let mut s = search(&fake, 2);
+        s.post(&updates(1..=4), false);
+        assert_eq!((fake.posts.get(), s.budget), (2, 2));
+        assert_eq!(s.results.iter().filter(|(_, o)| o.is_ok()).count(), 3);
+    }
+
+    #[test]
+    fn a_lone_record_refused_is_not_searched() {
+        let updates = [(7, json!({"id": 7}))];
+        let fake = Fake { refuse_quietly: vec![7], ..Fake::with(7) };
+        let out = write(&fake, &updates, "CFGuid", &|_| panic!("no search for one record"));
+        assert_eq!(out.results, vec![(7, Err(Failure::Refused(exchange_of(400))))]);
+        assert_eq!(fake.posts.get(), 1);
+    }
+
+    #[test]
+    fn a_refused_half_is_searched_and_the_accepted_half_is_not_sent_again() {
+        // 4 records, the fourth at fault: the batch, its first half (accepted), then the second
+        // half is known refused and split without being sent again: [3] accepted, so [4] is it.
+        let updates: Vec<(i64, Value)> = (1..=4).map(|id| (id, json!({"id": id}))).collect();
+        let fake = Fake { refuse_quietly: vec![4], ..Fake::with(4) };
+        let events = RefCell::new(Vec::new());
+        let out =
+            write(&fake, &updates, "CFGuid", &|e| events.borrow_mut().push(Said(e, halo::Kind::Clients).to_string()));
+        let refused = Err(Failure::Refused(exchange_of(400)));
+        assert_eq!(out.results, vec![(1, Ok(())), (2, Ok(())), (3, Ok(())), (4, refused)]);
+        assert_eq!(fake.posts.get(), 3, "the batch, [1, 2], [3]");
+        assert_eq!(events.borrow().len(), 2, "two splits: {:?}", events.borrow());
+        // A refusal in the first half: both halves are sent.
+        let fake = Fake { refuse_quietly: vec![1], ..Fake::with(4) };
+        let out = write(&fake, &updates, "CFGuid", &|_| {});
+        assert_eq!(out.results[0], (1, Err(Failure::Refused(exchange_of(400)))));
+        assert!(out.results[1..].iter().all(|(_, o)| o.is_ok()), "{:?}", out.results);
+        assert_eq!(fake.posts.get(), 5, "the batch, [1, 2], [1], [2], [3, 4]");
+    }
+
+    #[test]
+    fn a_post_without_an_answer_fails_its_records_and_writing_goes_on() {
+        let fake = Fake { fail_posts: vec![3], ..Fake::with(4) };
+        let ran = run(&fake, 4);
+        let failed = Failure::PostFailed(ApiError::PostFailed { exchange: exchange_of(502) });
+        for id in 2..=4 {
+            assert_eq!(ran.failure(id), &failed);
+        }
+        assert!(ran.ok(1));
+    }
+
+    #[test]
+    fn an_encrypted_field_is_never_posted_and_never_lost() {
         for replace in [false, true] {
             let fake = Fake { replace, ..Fake::with(3) };
             fake.records.borrow_mut().insert(3, fields(Some("********")));
-            let results = run(&fake, 3);
+            let ran = run(&fake, 3);
             assert_eq!(fake.value(3, 3), json!("********"), "replace {replace}: the secret stays");
             assert!(fake.bodies.borrow().iter().all(|b| !b.to_string().contains("********")), "never posted");
             if replace {
-                assert!(results[2].as_ref().unwrap_err().contains("encrypted"), "{results:?}");
+                assert!(matches!(ran.failure(3), Failure::Unpostable { replace: true, .. }), "{:?}", ran.outcomes);
+                assert!(Said(ran.failure(3), halo::Kind::Clients).to_string().contains("encrypted"));
+                assert!(fake.bodies_of(3).is_empty());
             } else {
-                assert!(results.iter().all(Result::is_ok), "{results:?}");
+                assert!(ran.all_ok(1..=3), "{:?}", ran.outcomes);
             }
         }
+    }
+
+    #[test]
+    fn a_refused_probe_means_whole_arrays_and_a_record_that_cannot_be_posted_whole_is_not_written() {
+        let fake = Fake { refuse_posts: vec![2], ..Fake::with(4) };
+        fake.records.borrow_mut().insert(4, fields(Some("********")));
+        let ran = run(&fake, 4);
+        assert!(ran.all_ok(1..=3), "{:?}", ran.outcomes);
+        assert!(matches!(ran.failure(4), Failure::Unpostable { replace: false, .. }), "{:?}", ran.outcomes);
+        assert_eq!(ran.events, ["warning: Halo refused the probe write; whole arrays will be posted"]);
+        for id in 2..=3 {
+            assert_eq!(fake.bodies_of(id)[0]["customfields"].as_array().unwrap().len(), 3, "whole arrays");
+        }
+        assert_eq!(fake.value(4, 3), json!("********"));
+    }
+
+    #[test]
+    fn a_probe_that_reads_back_another_value_is_not_taken_for_merging() {
+        // The server fills a default into a field left out of a post: neither merge (our value
+        // would stay) nor replace (it would be empty). Only whole arrays are safe.
+        let fake = Fake { probe_leaves: Some("default"), ..Fake::with(4) };
+        let ran = run(&fake, 4);
+        assert!(ran.all_ok(1..=4), "{:?}", ran.outcomes);
+        assert_eq!(fake.value(1, 1), written_value(1), "written again after the probe");
+        for id in 2..=4 {
+            assert_eq!(fake.bodies_of(id)[0]["customfields"].as_array().unwrap().len(), 3, "whole arrays");
+        }
+        assert_eq!(ran.events, ["the probe write could not be read back clearly: whole arrays will be posted"]);
+    }
+
+    #[test]
+    fn a_probe_whose_record_answers_as_another_is_not_taken_for_merging() {
+        let fake = Fake { answers_other_after_write: vec![1], ..Fake::with(3) };
+        let ran = run(&fake, 3);
+        // Record 1's own read-back already answers as another record: it is written to a
+        // record that is not what the list said, and it teaches nothing.
+        assert_eq!(ran.failure(1), &Failure::Disagrees { written: true, why: Disagreement::OtherId(1001) });
+        assert!(ran.all_ok(2..=3), "{:?}", ran.outcomes);
+        assert_eq!(fake.bodies_of(3).len(), 1);
+    }
+
+    #[test]
+    fn a_record_emptied_by_the_probe_and_not_written_again_says_so() {
+        // Replace: the probe empties record 1's value; posting it again (the 3rd POST) is refused.
+        let fake = Fake { replace: true, refuse_posts: vec![3], ..Fake::with(3) };
+        let ran = run(&fake, 3);
+        let why = Box::new(Failure::Refused(exchange_of(400)));
+        assert_eq!(ran.failure(1), &Failure::EmptiedByProbe(why));
+        assert_eq!(fake.value(1, 1), json!(""), "what the probe left");
+        assert!(ran.all_ok(2..=3), "{:?}", ran.outcomes);
+        // Written again but not kept.
+        let fake = Fake { replace: true, drops_from_post: Some((1, 3)), ..Fake::with(3) };
+        let ran = run(&fake, 3);
+        assert!(matches!(ran.failure(1), Failure::EmptiedByProbe(why) if matches!(**why, Failure::NotKept { .. })));
+    }
+
+    #[test]
+    fn a_record_written_but_unreadable_afterwards_is_not_reported_written() {
+        let fake = Fake { unreadable_after_write: vec![1, 4], ..Fake::with(5) };
+        let ran = run(&fake, 5);
+        assert_eq!(ran.failure(1), &Failure::NotReadBack(failed_read()));
+        assert_eq!(ran.failure(4), &Failure::NotReadBack(failed_read()));
+        assert!(ran.all_ok([2, 3, 5]), "{:?}", ran.outcomes);
+    }
+
+    #[test]
+    fn a_record_that_vanishes_after_its_write_is_missing() {
+        let fake = Fake { vanishes_after_write: vec![3], ..Fake::with(4) };
+        let ran = run(&fake, 4);
+        assert_eq!(ran.failure(3), &Failure::Missing);
+        assert!(ran.all_ok([1, 2, 4]));
+    }
+
+    #[test]
+    fn a_record_that_does_not_show_the_field_after_the_write_is_not_checked_ok() {
+        let fake = Fake { hides_after_write: vec![1, 3], ..Fake::with(4) };
+        let ran = run(&fake, 4);
+        assert_eq!(ran.failure(1), &Failure::NotShown { field: "CFGuid".into() });
+        assert_eq!(ran.failure(3), &Failure::NotShown { field: "CFGuid".into() });
+        assert!(ran.all_ok([2, 4]));
+    }
+
+    #[test]
+    fn a_write_read_back_with_another_value_is_not_kept() {
+        let fake = Fake { drops: vec![2], ..Fake::with(3) };
+        fake.set(2, 1, "someone-else");
+        let listed = (1..=3).map(|id| fake.record(id)).collect();
+        // Listed as empty: the first write reads it again and finds it changed; as a later
+        // record it is written, and reads back the other value.
+        let ran = run_listed(&fake, listed, |_| {});
+        assert!(ran.ok(1));
+        assert_eq!(
+            ran.failure(2),
+            &Failure::NotKept { field: "CFGuid".into(), reads_back: Some("someone-else".into()) }
+        );
+    }
+
+    #[test]
+    fn other_fields_changed_by_our_write_are_reported() {
+        // First write: whole array posted, so any change to another field is ours.
+        let fake = Fake { disturbs: vec![1], ..Fake::with(3) };
+        let ran = run(&fake, 3);
+        assert_eq!(ran.failure(1), &Failure::Disturbed(vec!["CFTier".into()]));
+        // Replace: later records posted whole are checked too.
+        let fake = Fake { replace: true, disturbs: vec![3], ..Fake::with(3) };
+        let ran = run(&fake, 3);
+        assert_eq!(ran.failure(3), &Failure::Disturbed(vec!["CFTier".into()]));
+        assert!(ran.all_ok(1..=2));
+        // Merge: only our field was posted; a change elsewhere is a person's, not ours.
+        let fake = Fake { disturbs: vec![3], ..Fake::with(3) };
+        let ran = run(&fake, 3);
+        assert!(ran.all_ok(1..=3), "{:?}", ran.outcomes);
+    }
+
+    #[test]
+    fn a_record_that_answers_as_another_before_the_write_is_not_written() {
+        let plain = Fake::with(3);
+        let listed = || (1..=3).map(|id| plain.record(id)).collect::<Vec<_>>();
+        let fake = Fake { answers_other: vec![1], ..Fake::with(3) };
+        let ran = run_listed(&fake, listed(), |_| {});
+        assert_eq!(ran.failure(1), &Failure::Disagrees { written: false, why: Disagreement::OtherId(1001) });
+        assert!(fake.bodies_of(1).is_empty());
+        assert!(ran.all_ok(2..=3));
+        // Under replace, a later record whose row lacks its fields is read on its own first.
+        let fake = Fake { replace: true, answers_other: vec![3], ..Fake::with(3) };
+        let mut listed = listed();
+        listed[2].customfields = None;
+        let ran = run_listed(&fake, listed, |_| {});
+        assert_eq!(ran.failure(3), &Failure::Disagrees { written: false, why: Disagreement::OtherId(1003) });
+        assert!(fake.bodies_of(3).is_empty());
+    }
+
+    #[test]
+    fn a_row_without_its_fields_is_read_before_a_whole_array_is_posted() {
+        let fake = Fake { replace: true, ..Fake::with(3) };
+        let mut listed: Vec<Record> = (1..=3).map(|id| fake.record(id)).collect();
+        listed[2].customfields = None;
+        let ran = run_listed(&fake, listed, |_| {});
+        assert!(ran.all_ok(1..=3), "{:?}", ran.outcomes);
+        assert_eq!(fake.value(3, 2), json!("Gold"), "posted whole, as read on its own");
+    }
+
+    #[test]
+    fn the_same_record_twice_is_written_once() {
+        let fake = Fake::with(3);
+        let defs = defs();
+        let mut listed: Vec<Record> = (1..=3).map(|id| fake.record(id)).collect();
+        let jobs = [
+            Job { record: 0, value: "value-1" },
+            Job { record: 1, value: "value-2" },
+            Job { record: 2, value: "value-3" },
+            Job { record: 2, value: "value-3" },
+        ];
+        let target = &mut Target { records: &mut listed, defs: &defs, field: &defs[0] };
+        let outcomes = write_and_verify(&fake, target, &jobs, &|_| {});
+        assert_eq!(outcomes[..3], [Ok(()), Ok(()), Ok(())]);
+        assert_eq!(outcomes[3], Err(Failure::NoAnswer), "one answer cannot settle two jobs");
+    }
+
+    #[test]
+    fn written_records_are_re_listed_only_when_that_is_fewer_requests() {
+        // 7 records, a page of 3: 3 pages. 5 later records written: 5 > 3, one list.
+        let fake = Fake { page: 3, ..Fake::with(7) };
+        let ran = run(&fake, 7);
+        assert!(ran.all_ok(1..=7));
+        assert_eq!(fake.lists.get(), 1);
+        // 5 records, a page of 2: 3 pages; 4 later records written: 4 > 3, one list.
+        let fake = Fake { page: 2, ..Fake::with(5) };
+        run(&fake, 5);
+        assert_eq!(fake.lists.get(), 1);
+        // 4 records, a page of 2: 2 pages; 3 later records: one list. 3 records: 2 later
+        // records, 2 pages: read one by one (2 requests, not 2 pages).
+        let fake = Fake { page: 2, ..Fake::with(3) };
+        let reads = |f: &Fake| f.reads.get();
+        run(&fake, 3);
+        assert_eq!((fake.lists.get(), reads(&fake)), (0, 3 + 2), "first: read, read back, probe; then 2");
+        let fake = Fake { page: 1, ..Fake::with(3) };
+        run(&fake, 3);
+        assert_eq!(fake.lists.get(), 0, "2 written < 3 pages");
+    }
+
+    #[test]
+    fn a_failed_re_listing_falls_back_to_reading_one_by_one() {
+        let fake = Fake { list_fails: true, ..Fake::with(5) };
+        let ran = run(&fake, 5);
+        assert!(ran.all_ok(1..=5), "{:?}", ran.outcomes);
+        assert_eq!(fake.lists.get(), 1);
+        assert_eq!(ran.events.len(), 1);
+        assert!(ran.events[0].starts_with("warning: re-reading the client list failed ("), "{:?}", ran.events);
+    }
+
+    #[test]
+    fn every_failure_is_said_about_the_records_written() {
+        let sites = |f: &Failure| Said(f, halo::Kind::Sites).to_string();
+        assert_eq!(sites(&Failure::Missing), "written, but the site was not found when reading it back");
+        assert_eq!(sites(&Failure::NoAnswer), "no answer for this site");
+        assert!(sites(&Failure::Changed).contains("the site's value in Halo changed"));
+        let stop = Stop::FieldRefused { what: exchange_of(403), field: "CFSite".into() };
+        assert!(sites(&Failure::Stopped(stop)).contains("the site field 'CFSite'"));
     }
 }
