@@ -417,3 +417,43 @@ fn the_configuration_doc_is_the_flag_table_and_the_readme_keeps_the_essentials()
         assert!(readme.contains(&format!("| {code} | {meaning} |")), "README's exit table lacks: {line}");
     }
 }
+
+/// Halo's requests after the last POST: (list pages, records read on their own).
+fn reads_after_the_writes(sim: &Sim, table: &str) -> (usize, usize) {
+    let requests = sim.requests();
+    let last_post = requests.iter().rposition(|q| q.method == "POST").expect("something was written");
+    let list = format!("/api/{table}");
+    let after = &requests[last_post + 1..];
+    let pages = after.iter().filter(|q| q.method == "GET" && q.path.eq_ignore_ascii_case(&list)).count();
+    let one = format!("{list}/").to_ascii_lowercase();
+    let records = after.iter().filter(|q| q.method == "GET" && q.path.to_ascii_lowercase().starts_with(&one)).count();
+    (pages, records)
+}
+
+fn tenant_to_write(clients: i64, to_write: i64) -> Tenant {
+    let mut t = Tenant { fields: tenants::client_fields(), ..Tenant::default() };
+    for i in 1..=clients {
+        let name = format!("Written Client {i}");
+        if i <= to_write {
+            t.orgs.push(tenants::org(i, &name, Some(&tenants::guid(i as u64))));
+        }
+        t.clients.push(tenants::client(1000 + i, &name, None));
+    }
+    t
+}
+
+#[test]
+fn written_clients_are_read_back_by_listing_when_that_is_fewer_requests() {
+    // 250 clients, all written: 249 after the first write, against 3 pages of the list.
+    let sim = Sim::start(tenant_to_write(250, 250), Config::default());
+    let r = run(&sim, &["--native-links", "off"], &[]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(r.count("updated"), 250);
+    assert_eq!(reads_after_the_writes(&sim, "Client"), (3, 0), "the list read again, every page of it");
+    assert!((1..=250).all(|i| halo_value(&sim, 1000 + i) == Some(tenants::guid(i as u64))));
+    // 250 clients, 3 written: 2 after the first write, fewer than the list's 3 pages.
+    let sim = Sim::start(tenant_to_write(250, 3), Config::default());
+    let r = run(&sim, &["--native-links", "off"], &[]);
+    assert_eq!(r.count("updated"), 3, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(reads_after_the_writes(&sim, "Client"), (0, 2), "the two read on their own");
+}
