@@ -332,54 +332,99 @@ pub fn line(d: &Decision, halo: Option<(i64, &str)>) -> OrgLine {
     }
 }
 
-/// The stdout line for an organization that changed or needs attention; None for the rest.
-pub fn stdout_line(l: &OrgLine) -> Option<String> {
-    if matches!(l.status, Status::InSync | Status::NoValue | Status::Ignored) {
+/// A report line of either level (an organization's, a location's), as stdout shows it.
+pub trait Line {
+    fn status(&self) -> Status;
+    fn tier(&self) -> Option<Tier>;
+    fn detail(&self) -> &str;
+    /// What the line is about: `'Acme' (#12)`, or `'Acme' (#12) › 'Main St' (#7)`.
+    fn who(&self) -> String;
+    /// Where its value goes or would go (` -> 'Acme Ltd' (#201)`), or where it was looked for.
+    fn target(&self) -> String;
+    /// Words before the status: the level of a line that is not an organization's.
+    fn level(&self) -> &'static str;
+}
+
+/// The stdout line of a record that changed or needs attention; None for the rest.
+pub fn stdout_line(l: &dyn Line) -> Option<String> {
+    if matches!(l.status(), Status::InSync | Status::NoValue | Status::Ignored) {
         return None;
     }
-    let name = crate::util::printable(&l.ninja_name);
-    let target = match (&l.halo_name, l.halo_id) {
-        (Some(n), Some(id)) => format!(" -> '{}' (#{id})", crate::util::printable(n)),
-        _ => String::new(),
-    };
-    let tier = l.tier.map(|t| format!(" [{}]", t.name())).unwrap_or_default();
+    let tier = l.tier().map(|t| format!(" [{}]", t.name())).unwrap_or_default();
     Some(format!(
-        "{:<13} '{}' (#{}){target}{tier}: {}",
-        l.status.name(),
-        name,
-        l.ninja_id,
-        crate::util::printable(&l.detail)
+        "{}{:<13} {}{}{tier}: {}",
+        l.level(),
+        l.status().name(),
+        l.who(),
+        l.target(),
+        crate::util::printable(l.detail())
     ))
 }
 
-/// The stdout line for a location that changed or needs attention:
-/// `organization › location -> client › site`.
-pub fn site_stdout_line(l: &SiteLine) -> Option<String> {
-    if matches!(l.status, Status::InSync | Status::NoValue | Status::Ignored) {
-        return None;
+impl Line for OrgLine {
+    fn status(&self) -> Status {
+        self.status
     }
-    let p = crate::util::printable;
-    let target = match (&l.halo_site_name, l.halo_site_id) {
-        (Some(n), Some(id)) => format!(" -> '{}' (#{}) › '{}' (#{id})", p(&l.halo_client_name), l.halo_client_id, p(n)),
-        _ => format!(" (in '{}' (#{}))", p(&l.halo_client_name), l.halo_client_id),
-    };
-    let tier = l.tier.map(|t| format!(" [{}]", t.name())).unwrap_or_default();
-    Some(format!(
-        "site {:<13} '{}' (#{}) › '{}' (#{}){target}{tier}: {}",
-        l.status.name(),
-        p(&l.ninja_org_name),
-        l.ninja_org_id,
-        p(&l.ninja_location_name),
-        l.ninja_location_id,
-        p(&l.detail)
-    ))
+    fn tier(&self) -> Option<Tier> {
+        self.tier
+    }
+    fn detail(&self) -> &str {
+        &self.detail
+    }
+    fn who(&self) -> String {
+        format!("'{}' (#{})", crate::util::printable(&self.ninja_name), self.ninja_id)
+    }
+    fn target(&self) -> String {
+        match (&self.halo_name, self.halo_id) {
+            (Some(n), Some(id)) => format!(" -> '{}' (#{id})", crate::util::printable(n)),
+            _ => String::new(),
+        }
+    }
+    fn level(&self) -> &'static str {
+        ""
+    }
 }
 
-/// The second summary line, when sites are synced.
-pub fn site_summary(c: &Counts) -> String {
-    format!("sites: {}", c.listed())
+/// A location's line: `organization › location -> client › site`.
+impl Line for SiteLine {
+    fn status(&self) -> Status {
+        self.status
+    }
+    fn tier(&self) -> Option<Tier> {
+        self.tier
+    }
+    fn detail(&self) -> &str {
+        &self.detail
+    }
+    fn who(&self) -> String {
+        let p = crate::util::printable;
+        format!(
+            "'{}' (#{}) › '{}' (#{})",
+            p(&self.ninja_org_name),
+            self.ninja_org_id,
+            p(&self.ninja_location_name),
+            self.ninja_location_id
+        )
+    }
+    fn target(&self) -> String {
+        let p = crate::util::printable;
+        let client = format!("'{}' (#{})", p(&self.halo_client_name), self.halo_client_id);
+        match (&self.halo_site_name, self.halo_site_id) {
+            (Some(n), Some(id)) => format!(" -> {client} › '{}' (#{id})", p(n)),
+            _ => format!(" (in {client})"),
+        }
+    }
+    fn level(&self) -> &'static str {
+        "site "
+    }
 }
 
+/// A summary line: the counts of one level under a label ("summary", "sites").
+pub fn counts_line(label: &str, c: &Counts) -> String {
+    format!("{label}: {}", c.listed())
+}
+
+/// The run's summary line: the organizations' counts and how the run ends.
 pub fn summary(c: &Counts, exit: Exit) -> String {
-    format!("summary: {} (exit {}: {})", c.listed(), exit.code(), exit.meaning())
+    format!("{} (exit {}: {})", counts_line("summary", c), exit.code(), exit.meaning())
 }

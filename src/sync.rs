@@ -50,13 +50,21 @@ struct Data {
     /// Each organization as the planner takes it: its value and its link field
     /// (--ninja-link-field), where it has them (held once, not copied for each plan).
     orgs: Vec<OrgIn>,
-    field: FieldDef,
-    /// Every client custom field definition: the list is asked for all of them, so that an
-    /// update can carry the client's whole array and verification can see every field.
-    defs: Vec<FieldDef>,
-    clients: Vec<Record>,
+    clients: Level,
     /// The site level's data, when it is configured.
     sites: Option<SiteData>,
+}
+
+/// One level's Halo side, as read: which records (clients or sites), the field the run writes
+/// there, every custom field definition of that level (the list is asked for all of them, so
+/// that an update can carry a record's whole array and verification can see every field), and
+/// the records. Both levels are planned, read again, written and verified through the same
+/// functions with it.
+struct Level {
+    kind: halo::Kind,
+    field: FieldDef,
+    defs: Vec<FieldDef>,
+    records: Vec<Record>,
 }
 
 /// Both sides of the site level, as read.
@@ -64,10 +72,7 @@ struct SiteData {
     locations: Vec<crate::ninja::Location>,
     /// Each location's value, where it has one.
     values: HashMap<i64, String>,
-    field: FieldDef,
-    /// Every site custom field definition (an update may carry a site's whole array).
-    defs: Vec<FieldDef>,
-    sites: Vec<Record>,
+    sites: Level,
 }
 
 /// What the NinjaOne reader brings back.
@@ -152,8 +157,10 @@ pub fn explain(s: &Settings, name: &str) -> Exit {
         // One organization is explained: the site level is not read.
         let without_sites = Settings { sites: None, ..s.clone() };
         let mut data = read(&without_sites, &halo, &ninja)?;
-        let (plan, _) = plan_with_reads(s, &halo, &mut data, &mut perf)?;
-        let clients = plan_inputs(&data);
+        let orgs = &data.orgs;
+        let (plan, _) =
+            plan_with_reads(&halo, &mut data.clients, &mut perf, |c| plan::plan(orgs, &client_inputs(c), &s.plan))?;
+        let clients = client_inputs(&data.clients);
         for l in crate::explain::explain(name, &data.orgs, &clients, &plan, &s.plan) {
             output::result(&l);
         }
@@ -245,43 +252,63 @@ fn read(s: &Settings, halo: &Halo, ninja: &Ninja) -> Result<Data, RunError> {
     let sites = match (locations, sites, site_fields) {
         (Some((locations, values)), Some(sites), Some((field, defs))) => {
             said_read("locations", locations.len(), values.len(), "sites", &sites);
-            Some(SiteData { locations, values, field, defs, sites })
+            Some(SiteData { locations, values, sites: Level { kind: halo::Kind::Sites, field, defs, records: sites } })
         }
         _ => None,
     };
-    Ok(Data { orgs, field, defs, clients, sites })
+    Ok(Data { orgs, clients: Level { kind: halo::Kind::Clients, field, defs, records: clients }, sites })
 }
 
 /// The clients as the planner takes them (the organizations are held that way: `Data::orgs`).
-fn plan_inputs(data: &Data) -> Vec<ClientIn> {
-    data.clients
+fn client_inputs(clients: &Level) -> Vec<ClientIn> {
+    clients
+        .records
         .iter()
         .map(|c| ClientIn {
             id: c.id,
             name: c.name.clone(),
             inactive: c.inactive,
-            value: c.field_value(&data.field),
+            value: c.field_value(&clients.field),
             link: c.link,
             disputed: c.disputed.as_deref().cloned(),
         })
         .collect()
 }
 
-/// Plans; where a decision depends on what the list did not show (a matched client's current
-/// value, a client's own NinjaOne link), reads those clients and plans again. Each client is
-/// read at most once: what its own answer does not show stays unknown, and the plan never
-/// writes over an unknown value.
-fn plan_with_reads(
-    s: &Settings,
+/// What a plan of either level asks to be read before it stands.
+trait Unread {
+    /// Records (indexes) to read on their own, the last `for_links` of them for Halo's own
+    /// NinjaOne link.
+    fn unread(&self) -> (&[usize], usize);
+}
+
+impl Unread for plan::Plan {
+    fn unread(&self) -> (&[usize], usize) {
+        (&self.unread, self.for_links)
+    }
+}
+
+impl Unread for crate::sites::SitePlan {
+    fn unread(&self) -> (&[usize], usize) {
+        (&self.unread, self.for_links)
+    }
+}
+
+/// Plans a level; where a decision depends on what the list did not show (a matched record's
+/// current value, a record's own NinjaOne link), reads those records and plans again. Each
+/// record is read at most once: what its own answer does not show stays unknown, and the plan
+/// never writes over an unknown value.
+fn plan_with_reads<P: Unread>(
     halo: &Halo,
-    data: &mut Data,
+    level: &mut Level,
     perf: &mut Performance,
-) -> Result<(plan::Plan, Reread), RunError> {
+    plan: impl Fn(&Level) -> P,
+) -> Result<(P, Reread), RunError> {
     let mut reread = Reread::default();
     loop {
-        let clients = plan_inputs(data);
-        let p = timed(perf, || plan::plan(&data.orgs, &clients, &s.plan));
-        if !reread.next(halo, halo::Kind::Clients, &data.field, &mut data.clients, &p.unread, p.for_links)? {
+        let p = timed(perf, || plan(level));
+        let (unread, for_links) = p.unread();
+        if !reread.next(halo, level, unread, for_links)? {
             return Ok((p, reread));
         }
     }
@@ -308,15 +335,7 @@ impl Reread {
     /// Reads the records a plan asks for (`unread`: indexes into `records`, the last
     /// `for_links` of them for their NinjaOne link) that were not read yet. False when there
     /// was none: the plan stands.
-    fn next(
-        &mut self,
-        halo: &Halo,
-        kind: halo::Kind,
-        field: &FieldDef,
-        records: &mut [Record],
-        unread: &[usize],
-        for_links: usize,
-    ) -> Result<bool, RunError> {
+    fn next(&mut self, halo: &Halo, level: &mut Level, unread: &[usize], for_links: usize) -> Result<bool, RunError> {
         let (values, links) = unread.split_at(unread.len() - for_links);
         let values: Vec<usize> = values.iter().copied().filter(|&i| self.once.insert(i)).collect();
         let links: Vec<usize> = links.iter().copied().filter(|&i| self.once.insert(i)).collect();
@@ -325,7 +344,7 @@ impl Reread {
         }
         let mut why = Vec::new();
         if !values.is_empty() {
-            why.push(format!("{} matched, whose list rows did not show '{}'", values.len(), field.name));
+            why.push(format!("{} matched, whose list rows did not show '{}'", values.len(), level.field.name));
         }
         if !links.is_empty() {
             why.push(format!("{} for Halo's own NinjaOne link, which list rows do not show", links.len()));
@@ -333,10 +352,10 @@ impl Reread {
         output::info(&format!(
             "reading {} Halo {} one by one: {}",
             values.len() + links.len(),
-            kind.plural(),
+            level.kind.plural(),
             why.join("; ")
         ));
-        read_again(halo, kind, records, &[values, links].concat())?;
+        read_again(halo, level.kind, &mut level.records, &[values, links].concat())?;
         Ok(true)
     }
 
@@ -376,29 +395,68 @@ const READ_CHUNK: usize = 256;
 
 /// The report lines and the run-level findings that need a person.
 fn decide_and_write(s: &Settings, halo: &Halo, mut data: Data, perf: &mut Performance) -> Result<Decided, RunError> {
-    let list_had_values = data.clients.iter().any(|c| c.field_value(&data.field).is_some());
-    let (plan, reread) = plan_with_reads(s, halo, &mut data, perf)?;
-    let mut notes = link_notes(&s.plan, halo::Kind::Clients, data.clients.iter(), reread.links_unseen(&data.clients));
+    let list_had_values = data.clients.records.iter().any(|c| c.field_value(&data.clients.field).is_some());
+    let orgs = &data.orgs;
+    let (plan, reread) =
+        plan_with_reads(halo, &mut data.clients, perf, |clients| plan::plan(orgs, &client_inputs(clients), &s.plan))?;
+    let clients = &data.clients.records;
+    let mut notes = link_notes(&s.plan, halo::Kind::Clients, clients.iter(), reread.links_unseen(clients));
     let mut decisions = plan.decisions;
     if !s.dry_run {
-        let records =
-            Written { kind: halo::Kind::Clients, records: &mut data.clients, defs: &data.defs, field: &data.field };
-        write_decided(halo, records, decisions.iter_mut().collect(), perf);
+        write_decided(halo, &mut data.clients, decisions.iter_mut().collect(), perf);
     }
+    let clients = &data.clients.records;
     let proposals = plan::proposals(&decisions);
-    let suggested_id_map = report::id_map(
-        decisions.iter().zip(&proposals).filter_map(|(d, p)| Some((d.ninja_id, data.clients[(*p)?].id))),
-    );
-    let lines: Vec<OrgLine> = decisions
+    let suggested_id_map =
+        report::id_map(decisions.iter().zip(&proposals).filter_map(|(d, p)| Some((d.ninja_id, clients[(*p)?].id))));
+    let lines = org_lines(&decisions, clients, list_had_values);
+    if let Some(path) = &s.suggest_map {
+        crate::explain::write_suggestions(path, &decisions, &data_names(&data))
+            .map_err(|error| RunError::SuggestMap { path: path.clone(), error })?;
+        output::info(&format!("wrote mapping suggestions to {}", path.display()));
+    }
+    let attention = attention(s, &data);
+    let (unlinked, unchecked) = unlinked_clients(&data, &decisions);
+    if !unchecked.is_empty() {
+        notes.push(format!(
+            "Halo's answers did not show '{}' for {} active client(s) (the report's unchecked_clients lists them): \
+             whether they hold a value, and whose, was not seen",
+            data.clients.field.name,
+            unchecked.len()
+        ));
+    }
+    let mut decided = Decided { lines, attention, notes, unlinked, unchecked, suggested_id_map, sites: None };
+    let Some(site_data) = data.sites.take() else { return Ok(decided) };
+    let pairs = certain_pairs(&decisions, &data.clients.records);
+    // The organizations are decided and written: what the site level needs of them is the
+    // pairs and the names. The rest goes before the sites are planned (at 10,000 organizations
+    // the decisions and the clients' custom fields are a large part of the peak).
+    drop(decisions);
+    for c in &mut data.clients.records {
+        c.customfields = None;
+    }
+    for o in &mut data.orgs {
+        (o.value, o.link) = (None, None);
+    }
+    let (sites, site_notes) = decide_and_write_sites(s, halo, site_data, &pairs, &data, perf)?;
+    decided.sites = Some(sites);
+    decided.notes.extend(site_notes);
+    Ok(decided)
+}
+
+/// One report line per organization: where its value went or would go, and for a row that
+/// needs a person the clients to choose from.
+fn org_lines(decisions: &[plan::Decision], clients: &[Record], list_had_values: bool) -> Vec<OrgLine> {
+    decisions
         .iter()
         .map(|d| {
-            let mut l = report::line(d, d.client.map(|i| (data.clients[i].id, data.clients[i].name.as_str())));
+            let mut l = report::line(d, d.client.map(|i| (clients[i].id, clients[i].name.as_str())));
             l.candidates = d
                 .suggestions
                 .iter()
                 .map(|s| report::Candidate {
-                    halo_id: data.clients[s.client].id,
-                    halo_name: data.clients[s.client].name.clone(),
+                    halo_id: clients[s.client].id,
+                    halo_name: clients[s.client].name.clone(),
                     why: s.why.clone(),
                 })
                 .collect();
@@ -411,12 +469,12 @@ fn decide_and_write(s: &Settings, halo: &Halo, mut data: Data, perf: &mut Perfor
             l.bound(&redact::shown);
             l
         })
-        .collect();
-    if let Some(path) = &s.suggest_map {
-        crate::explain::write_suggestions(path, &decisions, &data_names(&data))
-            .map_err(|error| RunError::SuggestMap { path: path.clone(), error })?;
-        output::info(&format!("wrote mapping suggestions to {}", path.display()));
-    }
+        .collect()
+}
+
+/// Findings about the whole run that need a person: no organization at all, or no value in
+/// any organization (or location): a wrong field, region or permission, never "OK".
+fn attention(s: &Settings, data: &Data) -> Vec<String> {
     // Organizations without a single value is almost never the truth: it is a wrong field name
     // or a field the API application may not read. Never "OK".
     let mut attention = Vec::new();
@@ -451,32 +509,7 @@ fn decide_and_write(s: &Settings, halo: &Halo, mut data: Data, perf: &mut Perfor
             ));
         }
     }
-    let (unlinked, unchecked) = unlinked_clients(&data, &decisions);
-    if !unchecked.is_empty() {
-        notes.push(format!(
-            "Halo's answers did not show '{}' for {} active client(s) (the report's unchecked_clients lists them): \
-             whether they hold a value, and whose, was not seen",
-            data.field.name,
-            unchecked.len()
-        ));
-    }
-    let mut decided = Decided { lines, attention, notes, unlinked, unchecked, suggested_id_map, sites: None };
-    let Some(site_data) = data.sites.take() else { return Ok(decided) };
-    let pairs = certain_pairs(&decisions, &data.clients);
-    // The organizations are decided and written: what the site level needs of them is the
-    // pairs and the names. The rest goes before the sites are planned (at 10,000 organizations
-    // the decisions and the clients' custom fields are a large part of the peak).
-    drop(decisions);
-    for c in &mut data.clients {
-        c.customfields = None;
-    }
-    for o in &mut data.orgs {
-        (o.value, o.link) = (None, None);
-    }
-    let (sites, site_notes) = decide_and_write_sites(s, halo, site_data, &pairs, &data, perf)?;
-    decided.sites = Some(sites);
-    decided.notes.extend(site_notes);
-    Ok(decided)
+    attention
 }
 
 /// What a level's run could not see of Halo's own NinjaOne link, said in words: records read for
@@ -527,26 +560,30 @@ fn certain_pairs(decisions: &[plan::Decision], clients: &[Record]) -> Vec<crate:
         .collect()
 }
 
-fn site_inputs(sd: &SiteData) -> (Vec<crate::sites::LocationIn<'_>>, Vec<crate::sites::SiteIn<'_>>) {
-    let locations = sd
-        .locations
+/// The locations and sites as the site planner takes them.
+fn site_inputs<'a>(
+    locations: &'a [crate::ninja::Location],
+    values: &'a HashMap<i64, String>,
+    sites: &'a Level,
+) -> (Vec<crate::sites::LocationIn<'a>>, Vec<crate::sites::SiteIn<'a>>) {
+    let locations = locations
         .iter()
         .map(|l| crate::sites::LocationIn {
             id: l.id,
             org_id: l.org_id,
             name: &l.name,
-            value: sd.values.get(&l.id).map(String::as_str),
+            value: values.get(&l.id).map(String::as_str),
         })
         .collect();
-    let sites = sd
-        .sites
+    let sites = sites
+        .records
         .iter()
         .map(|r| crate::sites::SiteIn {
             id: r.id,
             client_id: r.client_id,
             name: &r.name,
             inactive: r.inactive,
-            value: r.field_value(&sd.field),
+            value: r.field_value(&sites.field),
             link: r.link,
             disputed: r.disputed.as_deref().cloned(),
         })
@@ -566,30 +603,26 @@ fn decide_and_write_sites(
     perf: &mut Performance,
 ) -> Result<(Vec<report::SiteLine>, Vec<String>), RunError> {
     let opts = crate::sites::options(&s.plan);
-    let mut reread = Reread::default();
-    let plan = loop {
-        let (locations, sites) = site_inputs(&sd);
-        let p = timed(perf, || crate::sites::plan(pairs, &locations, &sites, &opts));
-        if !reread.next(halo, halo::Kind::Sites, &sd.field, &mut sd.sites, &p.unread, p.for_links)? {
-            break p;
-        }
-    };
+    let SiteData { locations, values, sites: level } = &mut sd;
+    let (plan, reread) = plan_with_reads(halo, level, perf, |sites| {
+        let (locations, sites) = site_inputs(locations, values, sites);
+        crate::sites::plan(pairs, &locations, &sites, &opts)
+    })?;
     // Only the sites of the certain pairs are the site level's concern.
     let in_pairs: std::collections::HashSet<i64> = pairs.iter().map(|p| p.client_id).collect();
-    let paired = sd.sites.iter().filter(|r| r.client_id.is_some_and(|c| in_pairs.contains(&c)));
-    let notes = link_notes(&opts, halo::Kind::Sites, paired, reread.links_unseen(&sd.sites));
+    let paired = sd.sites.records.iter().filter(|r| r.client_id.is_some_and(|c| in_pairs.contains(&c)));
+    let notes = link_notes(&opts, halo::Kind::Sites, paired, reread.links_unseen(&sd.sites.records));
     let mut decisions = plan.decisions;
     if !s.dry_run {
-        let records = Written { kind: halo::Kind::Sites, records: &mut sd.sites, defs: &sd.defs, field: &sd.field };
-        write_decided(halo, records, decisions.iter_mut().map(|d| &mut d.decision).collect(), perf);
+        write_decided(halo, &mut sd.sites, decisions.iter_mut().map(|d| &mut d.decision).collect(), perf);
     }
     let org_names: HashMap<i64, &str> = data.orgs.iter().map(|o| (o.id, o.name.as_str())).collect();
-    let client_names: HashMap<i64, &str> = data.clients.iter().map(|c| (c.id, c.name.as_str())).collect();
+    let client_names: HashMap<i64, &str> = data.clients.records.iter().map(|c| (c.id, c.name.as_str())).collect();
     let lines = decisions
         .into_iter()
         .map(|sdn| {
             let d = sdn.decision;
-            let site = d.client.map(|i| &sd.sites[i]);
+            let site = d.client.map(|i| &sd.sites.records[i]);
             let mut line = report::SiteLine {
                 ninja_org_id: sdn.org_id,
                 ninja_location_id: d.ninja_id,
@@ -639,9 +672,9 @@ fn unlinked_clients(data: &Data, decisions: &[plan::Decision]) -> (Vec<report::U
         .filter_map(|d| d.client)
         .collect();
     let (mut unlinked, mut unchecked) = (Vec::new(), Vec::new());
-    for (_, c) in data.clients.iter().enumerate().filter(|(i, c)| !c.inactive && !written.contains(i)) {
+    for (_, c) in data.clients.records.iter().enumerate().filter(|(i, c)| !c.inactive && !written.contains(i)) {
         let listed = report::Unlinked { halo_id: c.id, halo_name: redact::shown(&c.name, report::NAME_MAX) };
-        match c.field_value(&data.field) {
+        match c.field_value(&data.clients.field) {
             Some(Some(v)) if values.contains(&plan::value_key(&v)) => {}
             Some(_) => unlinked.push(listed),
             None => unchecked.push(listed),
@@ -663,20 +696,12 @@ struct Ending<'a> {
 }
 
 fn data_names(data: &Data) -> Vec<(i64, String)> {
-    data.clients.iter().map(|c| (c.id, c.name.clone())).collect()
-}
-
-/// The records one level writes: clients or sites as read, their field definitions, the field.
-struct Written<'a> {
-    kind: halo::Kind,
-    records: &'a mut [Record],
-    defs: &'a [FieldDef],
-    field: &'a FieldDef,
+    data.clients.records.iter().map(|c| (c.id, c.name.clone())).collect()
 }
 
 /// Writes the decisions due (`would_update`) through the write protocol (write.rs), reads them
 /// back, and turns each into `updated` or `failed` with why.
-fn write_decided(halo: &Halo, w: Written, mut decisions: Vec<&mut plan::Decision>, perf: &mut Performance) {
+fn write_decided(halo: &Halo, w: &mut Level, mut decisions: Vec<&mut plan::Decision>, perf: &mut Performance) {
     use crate::write::{self, Failure, Job};
     decisions.retain(|d| d.status == Status::WouldUpdate);
     if decisions.is_empty() {
@@ -687,8 +712,8 @@ fn write_decided(halo: &Halo, w: Written, mut decisions: Vec<&mut plan::Decision
     let (decisions, unplanned): (Vec<_>, Vec<_>) =
         decisions.into_iter().partition(|d| d.client.is_some() && d.value.is_some());
     output::info(&format!("writing {} Halo {}", decisions.len(), w.kind.plural()));
-    let server = write::HaloRecords { halo, kind: w.kind, defs: w.defs };
-    let mut target = write::Target { records: w.records, defs: w.defs, field: w.field };
+    let server = write::HaloRecords { halo, kind: w.kind, defs: &w.defs };
+    let mut target = write::Target { records: &mut w.records, defs: &w.defs, field: &w.field };
     let outcomes = {
         let jobs: Vec<Job> =
             decisions.iter().filter_map(|d| Some(Job { record: d.client?, value: d.value.as_deref()? })).collect();
@@ -730,13 +755,9 @@ fn finish(s: &Settings, started: SystemTime, http: &Http, decided: Decided, perf
     let site_counts = sites.as_ref().map(|l| Counts::of_statuses(l.iter().map(|l| l.status)));
     // Sites count toward the exit code as organizations do.
     let code = Exit::of(&site_counts.map_or(counts, |c| counts.plus(&c)), !attention.is_empty());
-    for l in &lines {
+    let site_lines = sites.iter().flatten().map(|l| l as &dyn report::Line);
+    for l in lines.iter().map(|l| l as &dyn report::Line).chain(site_lines) {
         if let Some(text) = report::stdout_line(l) {
-            output::result(&text);
-        }
-    }
-    for l in sites.iter().flatten() {
-        if let Some(text) = report::site_stdout_line(l) {
             output::result(&text);
         }
     }
@@ -762,7 +783,7 @@ fn finish(s: &Settings, started: SystemTime, http: &Http, decided: Decided, perf
     }
     output::result(&report::summary(&counts, code));
     if let Some(c) = &site_counts {
-        output::result(&report::site_summary(c));
+        output::result(&report::counts_line("sites", c));
     }
     if let Some(pairs) = &suggested_id_map {
         for line in report::id_map_lines(pairs) {
