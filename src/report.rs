@@ -334,88 +334,56 @@ pub fn line(d: &Decision, halo: Option<(i64, &str)>) -> OrgLine {
 
 /// A report line of either level (an organization's, a location's), as stdout shows it.
 pub trait Line {
-    fn status(&self) -> Status;
-    fn tier(&self) -> Option<Tier>;
-    fn detail(&self) -> &str;
+    fn printed(&self) -> Printed<'_>;
+}
+
+/// The parts of a stdout line.
+pub struct Printed<'a> {
+    /// Words before the status: the level of a line that is not an organization's ("site ").
+    level: &'static str,
+    status: Status,
     /// What the line is about: `'Acme' (#12)`, or `'Acme' (#12) › 'Main St' (#7)`.
-    fn who(&self) -> String;
+    who: String,
     /// Where its value goes or would go (` -> 'Acme Ltd' (#201)`), or where it was looked for.
-    fn target(&self) -> String;
-    /// Words before the status: the level of a line that is not an organization's.
-    fn level(&self) -> &'static str;
+    target: String,
+    tier: Option<Tier>,
+    detail: &'a str,
 }
 
 /// The stdout line of a record that changed or needs attention; None for the rest.
 pub fn stdout_line(l: &dyn Line) -> Option<String> {
-    if matches!(l.status(), Status::InSync | Status::NoValue | Status::Ignored) {
+    let Printed { level, status, who, target, tier, detail } = l.printed();
+    if matches!(status, Status::InSync | Status::NoValue | Status::Ignored) {
         return None;
     }
-    let tier = l.tier().map(|t| format!(" [{}]", t.name())).unwrap_or_default();
-    Some(format!(
-        "{}{:<13} {}{}{tier}: {}",
-        l.level(),
-        l.status().name(),
-        l.who(),
-        l.target(),
-        crate::util::printable(l.detail())
-    ))
+    let tier = tier.map(|t| format!(" [{}]", t.name())).unwrap_or_default();
+    Some(format!("{level}{:<13} {who}{target}{tier}: {}", status.name(), crate::util::printable(detail)))
 }
 
 impl Line for OrgLine {
-    fn status(&self) -> Status {
-        self.status
-    }
-    fn tier(&self) -> Option<Tier> {
-        self.tier
-    }
-    fn detail(&self) -> &str {
-        &self.detail
-    }
-    fn who(&self) -> String {
-        format!("'{}' (#{})", crate::util::printable(&self.ninja_name), self.ninja_id)
-    }
-    fn target(&self) -> String {
-        match (&self.halo_name, self.halo_id) {
-            (Some(n), Some(id)) => format!(" -> '{}' (#{id})", crate::util::printable(n)),
+    fn printed(&self) -> Printed<'_> {
+        let p = crate::util::printable;
+        let target = match (&self.halo_name, self.halo_id) {
+            (Some(n), Some(id)) => format!(" -> '{}' (#{id})", p(n)),
             _ => String::new(),
-        }
-    }
-    fn level(&self) -> &'static str {
-        ""
+        };
+        let who = format!("'{}' (#{})", p(&self.ninja_name), self.ninja_id);
+        Printed { level: "", status: self.status, who, target, tier: self.tier, detail: &self.detail }
     }
 }
 
 /// A location's line: `organization › location -> client › site`.
 impl Line for SiteLine {
-    fn status(&self) -> Status {
-        self.status
-    }
-    fn tier(&self) -> Option<Tier> {
-        self.tier
-    }
-    fn detail(&self) -> &str {
-        &self.detail
-    }
-    fn who(&self) -> String {
+    fn printed(&self) -> Printed<'_> {
         let p = crate::util::printable;
-        format!(
-            "'{}' (#{}) › '{}' (#{})",
-            p(&self.ninja_org_name),
-            self.ninja_org_id,
-            p(&self.ninja_location_name),
-            self.ninja_location_id
-        )
-    }
-    fn target(&self) -> String {
-        let p = crate::util::printable;
+        let (org, location) = (p(&self.ninja_org_name), p(&self.ninja_location_name));
+        let who = format!("'{org}' (#{}) › '{location}' (#{})", self.ninja_org_id, self.ninja_location_id);
         let client = format!("'{}' (#{})", p(&self.halo_client_name), self.halo_client_id);
-        match (&self.halo_site_name, self.halo_site_id) {
+        let target = match (&self.halo_site_name, self.halo_site_id) {
             (Some(n), Some(id)) => format!(" -> {client} › '{}' (#{id})", p(n)),
             _ => format!(" (in {client})"),
-        }
-    }
-    fn level(&self) -> &'static str {
-        "site "
+        };
+        Printed { level: "site ", status: self.status, who, target, tier: self.tier, detail: &self.detail }
     }
 }
 

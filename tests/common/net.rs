@@ -139,84 +139,76 @@ pub struct Proxy {
     pub seen: Arc<Mutex<Vec<String>>>,
 }
 
-/// An HTTP proxy that records every request line: absolute-form requests, and requests
-/// inside a CONNECT tunnel to a plain-HTTP target (recorded as `METHOD http://host:port/path`).
-pub fn recording_proxy() -> Proxy {
+/// A proxy on loopback: each connection handled on a thread of its own by `handle`, which
+/// records what it sees.
+fn proxy(handle: impl Fn(TcpStream, &Mutex<Vec<String>>) + Send + Sync + 'static) -> Proxy {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let seen = Arc::new(Mutex::new(Vec::new()));
-    let seen2 = seen.clone();
+    let (seen2, handle) = (seen.clone(), Arc::new(handle));
     std::thread::spawn(move || {
-        for mut tcp in listener.incoming().flatten() {
-            let seen = seen2.clone();
-            std::thread::spawn(move || {
-                let first = {
-                    let mut r = BufReader::new(&mut tcp);
-                    let mut line = String::new();
-                    let _ = r.read_line(&mut line);
-                    loop {
-                        let mut h = String::new();
-                        if r.read_line(&mut h).unwrap_or(0) == 0 || h.trim().is_empty() {
-                            break;
-                        }
-                    }
-                    line
-                };
-                let mut parts = first.split_whitespace();
-                if parts.next() != Some("CONNECT") {
-                    return; // this test proxy only tunnels
-                }
-                let authority = parts.next().unwrap_or("").to_string();
-                let addr: SocketAddr = authority.parse().expect("proxy test targets are ip:port");
-                seen.lock().unwrap().push(format!("CONNECT {authority}"));
-                if tcp.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n").is_err() {
-                    return;
-                }
-                forward(&mut tcp, &|target| (addr, target.to_string()), &seen, &format!("http://{authority}"));
-            });
+        for tcp in listener.incoming().flatten() {
+            let (seen, handle) = (seen2.clone(), handle.clone());
+            std::thread::spawn(move || handle(tcp, &seen));
         }
     });
     Proxy { url: format!("http://127.0.0.1:{port}"), seen }
+}
+
+/// Reads a request's line and its headers; the request line.
+fn request_line(r: &mut impl BufRead) -> String {
+    let mut line = String::new();
+    let _ = r.read_line(&mut line);
+    loop {
+        let mut h = String::new();
+        if r.read_line(&mut h).unwrap_or(0) == 0 || h.trim().is_empty() {
+            return line;
+        }
+    }
+}
+
+/// An HTTP proxy that records every request line: absolute-form requests, and requests
+/// inside a CONNECT tunnel to a plain-HTTP target (recorded as `METHOD http://host:port/path`).
+pub fn recording_proxy() -> Proxy {
+    proxy(|mut tcp, seen| {
+        let first = request_line(&mut BufReader::new(&mut tcp));
+        let mut parts = first.split_whitespace();
+        if parts.next() != Some("CONNECT") {
+            return; // this test proxy only tunnels
+        }
+        let authority = parts.next().unwrap_or("").to_string();
+        let addr: SocketAddr = authority.parse().expect("proxy test targets are ip:port");
+        seen.lock().unwrap().push(format!("CONNECT {authority}"));
+        if tcp.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n").is_err() {
+            return;
+        }
+        forward(&mut tcp, &|target| (addr, target.to_string()), seen, &format!("http://{authority}"));
+    })
 }
 
 /// A proxy that tunnels `CONNECT host:port` to the address `routes` gives the host (what a
 /// corporate proxy does for names the test machine cannot resolve), recording each CONNECT line;
 /// the bytes inside (TLS) are passed on as they are.
 pub fn tunnel_proxy(routes: Vec<(String, SocketAddr)>) -> Proxy {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let seen2 = seen.clone();
-    std::thread::spawn(move || {
-        for mut tcp in listener.incoming().flatten() {
-            let (seen, routes) = (seen2.clone(), routes.clone());
-            std::thread::spawn(move || {
-                let mut reader = BufReader::new(tcp.try_clone().unwrap());
-                let mut line = String::new();
-                let _ = reader.read_line(&mut line);
-                loop {
-                    let mut h = String::new();
-                    if reader.read_line(&mut h).unwrap_or(0) == 0 || h.trim().is_empty() {
-                        break;
-                    }
-                }
-                let mut parts = line.split_whitespace();
-                let (Some("CONNECT"), Some(authority)) = (parts.next(), parts.next()) else { return };
-                seen.lock().unwrap().push(format!("CONNECT {authority}"));
-                let host = authority.rsplit_once(':').map_or(authority, |(h, _)| h);
-                let Some((_, addr)) = routes.iter().find(|(name, _)| name == host) else { return };
-                let Ok(up) = TcpStream::connect(addr) else { return };
-                if tcp.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n").is_err() {
-                    return;
-                }
-                let (mut up_read, mut down_write) = (up.try_clone().unwrap(), tcp);
-                let mut up_write = up;
-                std::thread::spawn(move || {
-                    let _ = std::io::copy(&mut up_read, &mut down_write);
-                });
-                let _ = std::io::copy(&mut reader, &mut up_write);
-            });
+    proxy(move |tcp, seen| {
+        // A reader of its own: what it has read past the headers is passed on.
+        let mut reader = BufReader::new(tcp.try_clone().unwrap());
+        let line = request_line(&mut reader);
+        let mut parts = line.split_whitespace();
+        let (Some("CONNECT"), Some(authority)) = (parts.next(), parts.next()) else { return };
+        seen.lock().unwrap().push(format!("CONNECT {authority}"));
+        let host = authority.rsplit_once(':').map_or(authority, |(h, _)| h);
+        let Some((_, addr)) = routes.iter().find(|(name, _)| name == host) else { return };
+        let Ok(up) = TcpStream::connect(addr) else { return };
+        let mut tcp = tcp;
+        if tcp.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n").is_err() {
+            return;
         }
-    });
-    Proxy { url: format!("http://127.0.0.1:{port}"), seen }
+        let (mut up_read, mut down_write) = (up.try_clone().unwrap(), tcp);
+        let mut up_write = up;
+        std::thread::spawn(move || {
+            let _ = std::io::copy(&mut up_read, &mut down_write);
+        });
+        let _ = std::io::copy(&mut reader, &mut up_write);
+    })
 }
