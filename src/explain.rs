@@ -95,14 +95,15 @@ pub fn explain(
 }
 
 /// A mapping CSV in the --map-file format: one row per unresolved organization, its candidates
-/// in a comment above it. Each row's proposal (`plan::proposals`) is behind a `?`, which the
-/// mapping reader skips (with a warning) until a person removes it: an unreviewed suggestion
-/// never becomes a write. It round-trips: a row whose `?` is deleted is read as it stands, a
+/// in a comment above it. Each row's proposal (`proposals`: `plan::proposals`, the same the
+/// summary's ID_MAP line offers) is behind a `?`, which the mapping reader skips (with a
+/// warning) until a person removes it: an unreviewed suggestion never becomes a write. It round-trips: a row whose `?` is deleted is read as it stands, a
 /// client is named by `#id` where its name would not name it alone (an ambiguous row, a name
 /// other clients share), and a row left without a client is skipped with a warning.
 pub fn write_suggestions(
     path: &std::path::Path,
     decisions: &[Decision],
+    proposals: &[Option<usize>],
     clients: &[(i64, String)],
 ) -> std::io::Result<()> {
     let mut text = String::new();
@@ -114,9 +115,8 @@ pub fn write_suggestions(
     for (_, name) in clients {
         *shared.entry(exact_key(name)).or_default() += 1;
     }
-    let proposals = crate::plan::proposals(decisions);
     let mut n = 0;
-    for (d, proposal) in decisions.iter().zip(proposals) {
+    for (d, &proposal) in decisions.iter().zip(proposals) {
         if !matches!(d.status, Status::NoMatch | Status::Ambiguous) {
             continue;
         }

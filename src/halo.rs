@@ -590,8 +590,9 @@ impl Halo<'_> {
             let (rows, total) =
                 self.page(kind, fields, page_no).map_err(|e| ApiError::PartialList { level, cause: Box::new(e) })?;
             let received = rows.len();
+            let at = format!("page {page_no}");
             for c in rows {
-                seen.first(c.id, || format!("Halo {noun} {}", c.id), &format!("page {page_no}")).map_err(paging)?;
+                seen.first(c.id, || format!("Halo {noun} {}", c.id), &at).map_err(paging)?;
                 if keep(c.id) {
                     records.push(c);
                 }

@@ -420,8 +420,6 @@ fn field_in<'v>(fields: &'v Value, name: &str) -> Option<&'v Value> {
     }
 }
 
-/// A page of GET /v2/organizations: a bare JSON array of organizations.
-/// "ninja-field" -> "ninja-field".
 /// GET /v2/locations: a bare array of locations, each with its organization.
 pub fn parse_location_page(body: &str) -> Result<Vec<Location>, Unreadable> {
     let v: Value = serde_json::from_str(body).map_err(|e| format!(" (not JSON: {e})"))?;
@@ -442,6 +440,7 @@ pub fn parse_location_page(body: &str) -> Result<Vec<Location>, Unreadable> {
         .collect()
 }
 
+/// A page of GET /v2/organizations: a bare JSON array of organizations.
 pub fn parse_org_page(body: &str) -> Result<Vec<Org>, Unreadable> {
     let v: Value = serde_json::from_str(body).map_err(|e| format!(" (not JSON: {e})"))?;
     let rows = v.as_array().ok_or(" (expected a JSON array of organizations)")?;

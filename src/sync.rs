@@ -411,7 +411,7 @@ fn decide_and_write(s: &Settings, halo: &Halo, mut data: Data, perf: &mut Perfor
         report::id_map(decisions.iter().zip(&proposals).filter_map(|(d, p)| Some((d.ninja_id, clients[(*p)?].id))));
     let lines = org_lines(&decisions, clients, list_had_values);
     if let Some(path) = &s.suggest_map {
-        crate::explain::write_suggestions(path, &decisions, &data_names(&data))
+        crate::explain::write_suggestions(path, &decisions, &proposals, &data_names(&data))
             .map_err(|error| RunError::SuggestMap { path: path.clone(), error })?;
         output::info(&format!("wrote mapping suggestions to {}", path.display()));
     }
