@@ -3,13 +3,13 @@
 //! a third of the Ninja names altered so the fuzzy tier works) and prints CPU and wall time.
 
 use ninja_halo_sim::tenants;
-use ninja_halo_sync::plan::{plan, ClientIn, Options, OrgIn, Status};
+use ninja_halo_sync::plan::{plan, HaloIn, NinjaIn, Options, Status};
 use ninja_halo_sync::util::cpu_seconds;
 use std::time::Instant;
 
 /// Names with diverse distinctive words: made-up surnames from syllables, a trade, maybe a
 /// filler word and a legal form; a third of the Ninja names carry a typo or another suffix.
-fn diverse(n: usize) -> (Vec<OrgIn>, Vec<ClientIn>) {
+fn diverse(n: usize) -> (Vec<NinjaIn>, Vec<HaloIn>) {
     const SYL: &[&str] = &[
         "har", "wel", "ko", "mar", "den", "bro", "sil", "ta", "ver", "lin", "gro", "pen", "dal", "ri", "son", "ka",
         "mo", "ber", "fen", "lo", "tra", "ni", "vas", "quin",
@@ -44,12 +44,12 @@ fn diverse(n: usize) -> (Vec<OrgIn>, Vec<ClientIn>) {
         let mut sur = sur;
         sur[..1].make_ascii_uppercase();
         let name = format!("{sur} {}{}{}", TRADE[rnd(TRADE.len())], TAIL[rnd(TAIL.len())], FORM[rnd(FORM.len())]);
-        clients.push(ClientIn {
+        clients.push(HaloIn {
             id: i as i64 + 1,
             name: name.clone(),
             inactive: false,
             value: Some(None),
-            ..ClientIn::default()
+            ..HaloIn::default()
         });
         if i < n {
             let ninja = match i % 3 {
@@ -61,13 +61,19 @@ fn diverse(n: usize) -> (Vec<OrgIn>, Vec<ClientIn>) {
                 }
                 _ => name.to_uppercase(),
             };
-            orgs.push(OrgIn { id: i as i64 + 1, name: ninja, value: Some(tenants::guid(i as u64)), link: None });
+            orgs.push(NinjaIn {
+                id: i as i64 + 1,
+                name: ninja,
+                value: Some(tenants::guid(i as u64)),
+                link: None,
+                parent: None,
+            });
         }
     }
     (orgs, clients)
 }
 
-fn measure(label: &str, orgs: &[OrgIn], clients: &[ClientIn]) {
+fn measure(label: &str, orgs: &[NinjaIn], clients: &[HaloIn]) {
     let cpu0 = cpu_seconds();
     let t0 = Instant::now();
     let p = plan(orgs, clients, &Options::default());
@@ -98,7 +104,7 @@ fn main() {
     }
     for n in [1_000usize, 10_000] {
         let t = tenants::generated(n, 0);
-        let orgs: Vec<OrgIn> = t
+        let orgs: Vec<NinjaIn> = t
             .orgs
             .iter()
             .enumerate()
@@ -108,8 +114,9 @@ fn main() {
                     1 => format!("{}, Inc.", o.name.trim_end_matches(" LLC").trim_end_matches(" Inc")),
                     _ => o.name.clone(),
                 };
-                OrgIn {
+                NinjaIn {
                     id: o.id,
+                    parent: None,
                     name,
                     value: o.fields.get(tenants::NINJA_FIELD).and_then(|v| v.as_str()).map(str::to_string),
                     link: None,
@@ -117,15 +124,15 @@ fn main() {
             })
             .collect();
         // Simulator ids: client 100000+i belongs to organization i+1.
-        let clients: Vec<ClientIn> = t
+        let clients: Vec<HaloIn> = t
             .clients
             .iter()
-            .map(|c| ClientIn {
+            .map(|c| HaloIn {
                 id: if c.id >= 500_000 { c.id } else { c.id - 99_999 },
                 name: c.name.clone(),
                 inactive: false,
                 value: Some(None),
-                ..ClientIn::default()
+                ..HaloIn::default()
             })
             .collect();
         measure("repetitive", &orgs, &clients);

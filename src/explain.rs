@@ -4,21 +4,21 @@
 
 use crate::config::csv_quote;
 use crate::matching::{exact_key, fuzzy_words};
-use crate::plan::{ClientIn, Decision, OrgIn, Plan, Status};
+use crate::plan::{Decision, HaloIn, NinjaIn, Plan, Status};
 use crate::util::to_cell;
 
 /// How one Ninja organization (by name) matches: its normalized form, the decision, and the
 /// top five Halo candidates with their scores and why each was taken or refused.
 pub fn explain(
     name: &str,
-    orgs: &[OrgIn],
-    clients: &[ClientIn],
+    orgs: &[NinjaIn],
+    clients: &[HaloIn],
     plan: &Plan,
     opts: &crate::plan::Options,
 ) -> Vec<String> {
     let mut out = Vec::new();
     let key = exact_key(name);
-    let hits: Vec<(&OrgIn, &Decision)> =
+    let hits: Vec<(&NinjaIn, &Decision)> =
         orgs.iter().zip(&plan.decisions).filter(|(o, _)| exact_key(&o.name) == key).collect();
     out.push(format!("explain '{name}'"));
     out.push(format!("  normalized words: {}", fuzzy_words(name).join(" ")));

@@ -1,6 +1,8 @@
-//! Pure decisions: both sides' data in, one decision per organization out. No I/O. The site
-//! level runs the same planner inside each linked pair (sites.rs): there a location is the
-//! "organization" (`OrgIn`) and a site the "client" (`ClientIn`).
+//! Pure decisions: both sides' data in, one decision per NinjaOne record out. No I/O. At the
+//! organization level the NinjaOne records (`NinjaIn`) are organizations and the Halo records
+//! (`HaloIn`) clients; the site level (sites.rs) runs the same planner inside each certain
+//! organization <-> client link (`Pair`), with locations and sites. The planner's own words
+//! below speak of organizations and clients; `Level` picks the words its details are written in.
 //!
 //! `Planner` holds the context computed once; its stages: `claim` (one method per tier),
 //! `resolve_contests` across organizations, `judge` of each claim. Client and candidate
@@ -19,29 +21,42 @@ use std::collections::{HashMap, HashSet};
 /// name hundreds of clients share must not cost organizations x clients of memory).
 const NAMED_MAX: usize = 10;
 
-#[derive(Clone, Debug)]
-pub struct OrgIn {
+/// A NinjaOne record as the planner takes it: an organization, or a location.
+#[derive(Clone, Debug, Default)]
+pub struct NinjaIn {
     pub id: i64,
+    /// A location's organization; None for an organization.
+    pub parent: Option<i64>,
     pub name: String,
     pub value: Option<String>,
     /// The organization's link field (`--ninja-link-field`): its Halo client's id (`1234`,
-    /// `#1234`) or exact name, as a technician typed it in NinjaOne.
+    /// `#1234`) or exact name, as a technician typed it in NinjaOne. None for a location.
     pub link: Option<String>,
 }
 
+/// A Halo record as the planner takes it: a client, or a site.
 #[derive(Clone, Debug, Default)]
-pub struct ClientIn {
+pub struct HaloIn {
     pub id: i64,
+    /// A site's client (a site without one is never matched); None for a client.
+    pub parent: Option<i64>,
     pub name: String,
     pub inactive: bool,
     /// The field's current value: Some(None) = empty, None = not read yet.
     pub value: Option<Option<String>>,
-    /// Halo's own NinjaOne link: the organization id Halo's integration stored on the client,
-    /// as far as the answers read show it.
+    /// Halo's own NinjaOne link: the organization (or location) id Halo's integration stored
+    /// on the record, as far as the answers read show it.
     pub link: Link,
-    /// The client's own record, read on its own, disagrees with the list row the decision is
-    /// made on: it is never written.
+    /// The record, read on its own, disagrees with the list row the decision is made on: it
+    /// is never written.
     pub disputed: Option<Disagreement>,
+}
+
+/// A certain organization <-> client link, inside which locations and sites are matched.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pair {
+    pub org_id: i64,
+    pub client_id: i64,
 }
 
 /// Halo's own NinjaOne link (`ninjarmmid`) on a client, as far as the run has seen it. Halo's
@@ -310,6 +325,8 @@ impl Tier {
 
 #[derive(Clone, Debug)]
 pub struct Decision {
+    /// A location's decision: the link it was matched inside. None for an organization's.
+    pub within: Option<Pair>,
     pub ninja_id: i64,
     pub ninja_name: String,
     pub value: Option<String>,
@@ -337,8 +354,9 @@ pub struct Suggestion {
 
 pub struct Plan {
     pub decisions: Vec<Decision>,
-    /// Clients to read on their own before deciding: matched clients whose current value was
-    /// not seen, and clients whose own NinjaOne link a decision depends on (`NativeLinks`).
+    /// Records (indexes into the Halo records given) to read on their own before deciding:
+    /// matched ones whose current value was not seen, and ones whose own NinjaOne link a
+    /// decision depends on (`NativeLinks`). The caller reads them and plans again.
     pub unread: Vec<usize>,
     /// How many of `unread` are read for their link (the rest for their value).
     pub for_links: usize,
@@ -445,14 +463,14 @@ struct Contests {
 
 /// The clients that may be matched (active ones, or all with --include-inactive) and the
 /// name index over them; index positions map to `clients` through the returned list.
-pub fn candidate_index(clients: &[ClientIn], include_inactive: bool) -> (Vec<usize>, Index) {
+pub fn candidate_index(clients: &[HaloIn], include_inactive: bool) -> (Vec<usize>, Index) {
     let candidates: Vec<usize> = (0..clients.len()).filter(|&i| include_inactive || !clients[i].inactive).collect();
     let index = Index::new(candidates.iter().map(|&i| clients[i].name.as_str()));
     (candidates, index)
 }
 
 /// Both sides' data -> one decision per organization.
-pub fn plan(orgs: &[OrgIn], clients: &[ClientIn], opts: &Options) -> Plan {
+pub fn plan(orgs: &[NinjaIn], clients: &[HaloIn], opts: &Options) -> Plan {
     Planner::new(orgs, clients, opts).plan()
 }
 
@@ -460,8 +478,8 @@ pub fn plan(orgs: &[OrgIn], clients: &[ClientIn], opts: &Options) -> Plan {
 /// method per stage: each organization's `claim` (one method per tier), `resolve_contests`
 /// across organizations, and `judge` of each organization's claim.
 struct Planner<'a> {
-    orgs: &'a [OrgIn],
-    clients: &'a [ClientIn],
+    orgs: &'a [NinjaIn],
+    clients: &'a [HaloIn],
     opts: &'a Options,
     /// CandIx -> ClientIx.
     candidates: Vec<ClientIx>,
@@ -486,12 +504,12 @@ struct Planner<'a> {
 }
 
 impl<'a> Planner<'a> {
-    fn new(orgs: &'a [OrgIn], clients: &'a [ClientIn], opts: &'a Options) -> Planner<'a> {
+    fn new(orgs: &'a [NinjaIn], clients: &'a [HaloIn], opts: &'a Options) -> Planner<'a> {
         let (candidates, index) = candidate_index(clients, opts.include_inactive);
         let ignored: HashSet<String> = opts.ignore.iter().map(|n| exact_key(n)).collect();
         let ignored_ids: HashSet<i64> = opts.ignore_ids.iter().copied().collect();
         let id_mappings: HashMap<i64, &HaloRef> = opts.id_mappings.iter().map(|m| (m.ninja_id, &m.halo)).collect();
-        let is_ignored = |o: &OrgIn| ignored.contains(&exact_key(&o.name)) || ignored_ids.contains(&o.id);
+        let is_ignored = |o: &NinjaIn| ignored.contains(&exact_key(&o.name)) || ignored_ids.contains(&o.id);
         let mut by_id: HashMap<i64, ClientIx> = HashMap::new();
         for (i, c) in clients.iter().enumerate() {
             by_id.entry(c.id).or_insert(ClientIx(i));
@@ -626,7 +644,7 @@ impl<'a> Planner<'a> {
     // ----- 1. Each organization's claim, tier by tier ----------------------------------------
 
     /// The organization's claim, or None when it is ignored.
-    fn is_ignored(&self, o: &OrgIn) -> bool {
+    fn is_ignored(&self, o: &NinjaIn) -> bool {
         self.ignored.contains(&exact_key(&o.name)) || self.ignored_ids.contains(&o.id)
     }
 
@@ -1019,6 +1037,7 @@ impl<'a> Planner<'a> {
     fn judge(&self, oi: usize, claim: Option<Claim>, contests: &Contests) -> Decision {
         let o = &self.orgs[oi];
         let mut d = Decision {
+            within: None,
             ninja_id: o.id,
             ninja_name: o.name.clone(),
             value: o.value.clone(),
@@ -1240,11 +1259,11 @@ mod tests {
     const G1: &str = "11111111-1111-1111-1111-111111111111";
     const G2: &str = "22222222-2222-2222-2222-222222222222";
 
-    fn org(id: i64, name: &str, v: Option<&str>) -> OrgIn {
-        OrgIn { id, name: name.into(), value: v.map(str::to_string), link: None }
+    fn org(id: i64, name: &str, v: Option<&str>) -> NinjaIn {
+        NinjaIn { id, name: name.into(), value: v.map(str::to_string), link: None, parent: None }
     }
-    fn client(id: i64, name: &str, v: Option<&str>) -> ClientIn {
-        ClientIn { id, name: name.into(), value: Some(v.map(str::to_string)), ..ClientIn::default() }
+    fn client(id: i64, name: &str, v: Option<&str>) -> HaloIn {
+        HaloIn { id, name: name.into(), value: Some(v.map(str::to_string)), ..HaloIn::default() }
     }
     fn status_of(p: &Plan, id: i64) -> (Status, Option<Tier>, Option<usize>) {
         let d = p.decisions.iter().find(|d| d.ninja_id == id).unwrap();
@@ -1350,7 +1369,7 @@ mod tests {
     #[test]
     fn unknown_values_are_asked_for() {
         let orgs = vec![org(1, "Acme", Some(G1))];
-        let clients = vec![ClientIn { id: 10, name: "Acme".into(), ..ClientIn::default() }];
+        let clients = vec![HaloIn { id: 10, name: "Acme".into(), ..HaloIn::default() }];
         let p = plan(&orgs, &clients, &Options::default());
         assert_eq!(p.unread, vec![0]);
     }

@@ -6,55 +6,8 @@
 //! is checked against every site and every location: a site receives at most one location's
 //! value, and a value already on a site of another client is a conflict, never a second copy.
 
-use crate::plan::{self, ClientIn, Decision, Options, OrgIn, Status, ValueId};
+use crate::plan::{self, Decision, HaloIn, NinjaIn, Options, Pair, Plan, Status, ValueId};
 use std::collections::HashMap;
-
-/// A NinjaOne location as the planner needs it (borrowed from what was read: a big tenant has
-/// tens of thousands).
-pub struct LocationIn<'a> {
-    pub id: i64,
-    pub org_id: i64,
-    pub name: &'a str,
-    pub value: Option<&'a str>,
-}
-
-/// A Halo site as the planner needs it.
-pub struct SiteIn<'a> {
-    pub id: i64,
-    /// Its client; a site without one is never matched.
-    pub client_id: Option<i64>,
-    pub name: &'a str,
-    pub inactive: bool,
-    /// As `ClientIn::value`: None = not known, Some(None) = known to be empty.
-    pub value: Option<Option<String>>,
-    /// Halo's own NinjaOne link: the location id its integration stored, as far as seen.
-    pub link: plan::Link,
-    /// The site's own record disagrees with its list row (never written).
-    pub disputed: Option<plan::Disagreement>,
-}
-
-/// A certain organization <-> client link, inside which sites are matched.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Pair {
-    pub org_id: i64,
-    pub client_id: i64,
-}
-
-/// The decision for one location: `decision.client` is an index into the sites given.
-pub struct SiteDecision {
-    pub org_id: i64,
-    pub client_id: i64,
-    pub decision: Decision,
-}
-
-pub struct SitePlan {
-    pub decisions: Vec<SiteDecision>,
-    /// Sites (indexes) to read on their own before deciding (as `plan::Plan::unread`): the
-    /// caller reads them and plans again.
-    pub unread: Vec<usize>,
-    /// How many of `unread` are read for their link.
-    pub for_links: usize,
-}
 
 /// The site options of a run: the organization level's value and tier switches, no mappings
 /// or ignore lists (those name organizations), and the single-place tier.
@@ -70,15 +23,20 @@ pub fn options(org: &Options) -> Options {
     }
 }
 
-pub fn plan(pairs: &[Pair], locations: &[LocationIn], sites: &[SiteIn], opts: &Options) -> SitePlan {
+/// One decision per location of a certain pair (`Decision::within` names the pair; its
+/// `client` and suggestions are indexes into `sites`). `locations` and `sites` carry their
+/// organization and client as `parent`.
+pub fn plan(pairs: &[Pair], locations: &[NinjaIn], sites: &[HaloIn], opts: &Options) -> Plan {
     let mut by_org: HashMap<i64, Vec<usize>> = HashMap::new();
     for (i, l) in locations.iter().enumerate() {
-        by_org.entry(l.org_id).or_default().push(i);
+        if let Some(org) = l.parent {
+            by_org.entry(org).or_default().push(i);
+        }
     }
     let mut by_client: HashMap<i64, Vec<usize>> = HashMap::new();
     let mut holders: HashMap<ValueId, Vec<usize>> = HashMap::new();
     for (i, s) in sites.iter().enumerate() {
-        if let Some(c) = s.client_id {
+        if let Some(c) = s.parent {
             by_client.entry(c).or_default().push(i);
         }
         if let Some(Some(v)) = &s.value {
@@ -86,35 +44,17 @@ pub fn plan(pairs: &[Pair], locations: &[LocationIn], sites: &[SiteIn], opts: &O
         }
     }
     let mut value_count: HashMap<ValueId, usize> = HashMap::new();
-    for v in locations.iter().filter_map(|l| l.value) {
+    for v in locations.iter().filter_map(|l| l.value.as_deref()) {
         *value_count.entry(plan::value_id(v)).or_default() += 1;
     }
-    let mut out = SitePlan { decisions: Vec::new(), unread: Vec::new(), for_links: 0 };
+    let mut out = Plan { decisions: Vec::new(), unread: Vec::new(), for_links: 0 };
     for pair in pairs {
         let Some(locs) = by_org.get(&pair.org_id) else { continue };
         let here: &[usize] = by_client.get(&pair.client_id).map_or(&[], Vec::as_slice);
-        let orgs: Vec<OrgIn> = locs
-            .iter()
-            .map(|&i| {
-                let l = &locations[i];
-                OrgIn { id: l.id, name: l.name.to_string(), value: l.value.map(str::to_string), link: None }
-            })
-            .collect();
-        let clients: Vec<ClientIn> = here
-            .iter()
-            .map(|&i| {
-                let s = &sites[i];
-                ClientIn {
-                    id: s.id,
-                    name: s.name.to_string(),
-                    inactive: s.inactive,
-                    value: s.value.clone(),
-                    link: s.link,
-                    disputed: s.disputed.clone(),
-                }
-            })
-            .collect();
-        let p = plan::plan(&orgs, &clients, opts);
+        // The pair's own records, in their own slices (a pair has a few).
+        let locs_here: Vec<NinjaIn> = locs.iter().map(|&i| locations[i].clone()).collect();
+        let sites_here: Vec<HaloIn> = here.iter().map(|&i| sites[i].clone()).collect();
+        let p = plan::plan(&locs_here, &sites_here, opts);
         out.unread.extend(p.unread.iter().map(|&k| here[k]));
         out.for_links += p.for_links;
         for mut d in p.decisions {
@@ -123,7 +63,8 @@ pub fn plan(pairs: &[Pair], locations: &[LocationIn], sites: &[SiteIn], opts: &O
                 s.client = here[s.client];
             }
             across_pairs(&mut d, here, sites, &holders, &value_count);
-            out.decisions.push(SiteDecision { org_id: pair.org_id, client_id: pair.client_id, decision: d });
+            d.within = Some(*pair);
+            out.decisions.push(d);
         }
     }
     out.unread.sort_unstable();
@@ -136,7 +77,7 @@ pub fn plan(pairs: &[Pair], locations: &[LocationIn], sites: &[SiteIn], opts: &O
 fn across_pairs(
     d: &mut Decision,
     here: &[usize],
-    sites: &[SiteIn],
+    sites: &[HaloIn],
     holders: &HashMap<ValueId, Vec<usize>>,
     value_count: &HashMap<ValueId, usize>,
 ) {
@@ -157,7 +98,7 @@ fn across_pairs(
             "the value is already on Halo site '{}' (#{}) of another client (#{}); remove it there first",
             s.name,
             s.id,
-            s.client_id.map_or("none".to_string(), |c| c.to_string())
+            s.parent.map_or("none".to_string(), |c| c.to_string())
         );
     }
 }
@@ -170,22 +111,22 @@ mod tests {
     const G1: &str = "11111111-1111-1111-1111-111111111111";
     const G2: &str = "22222222-2222-2222-2222-222222222222";
 
-    fn loc<'a>(id: i64, org_id: i64, name: &'a str, value: Option<&'a str>) -> LocationIn<'a> {
-        LocationIn { id, org_id, name, value }
+    fn loc(id: i64, org_id: i64, name: &str, value: Option<&str>) -> NinjaIn {
+        NinjaIn { id, parent: Some(org_id), name: name.into(), value: value.map(str::to_string), link: None }
     }
-    fn site<'a>(id: i64, client_id: i64, name: &'a str, v: Option<&str>) -> SiteIn<'a> {
-        SiteIn {
+    fn site(id: i64, client_id: i64, name: &str, v: Option<&str>) -> HaloIn {
+        HaloIn {
             id,
-            client_id: Some(client_id),
-            name,
+            parent: Some(client_id),
+            name: name.into(),
             inactive: false,
             value: Some(v.map(str::to_string)),
             link: plan::Link::Seen(None),
             disputed: None,
         }
     }
-    fn outcome(p: &SitePlan, location: i64) -> (Status, Option<Tier>, Option<usize>) {
-        let d = &p.decisions.iter().find(|d| d.decision.ninja_id == location).unwrap().decision;
+    fn outcome(p: &Plan, location: i64) -> (Status, Option<Tier>, Option<usize>) {
+        let d = p.decisions.iter().find(|d| d.ninja_id == location).unwrap();
         (d.status, d.tier, d.client)
     }
     fn opts() -> Options {
@@ -217,7 +158,7 @@ mod tests {
         let pairs = [Pair { org_id: 1, client_id: 10 }, Pair { org_id: 2, client_id: 20 }];
         let locations = [loc(100, 1, "Main", Some(G1)), loc(200, 2, "Berlin", Some(G2))];
         let mut sites = vec![site(1000, 10, "Head Office", None), site(2000, 20, "Munich", Some("other"))];
-        sites.push(SiteIn { inactive: true, ..site(1001, 10, "Old", None) });
+        sites.push(HaloIn { inactive: true, ..site(1001, 10, "Old", None) });
         let p = plan(&pairs, &locations, &sites, &options(&Options { overwrite: true, ..Options::default() }));
         assert_eq!(outcome(&p, 100), (Status::WouldUpdate, Some(Tier::Single), Some(0)), "inactive sites do not count");
         assert_eq!(outcome(&p, 200).0, Status::Conflict, "single never overwrites, even with --overwrite");
@@ -225,7 +166,7 @@ mod tests {
         let two = [loc(100, 1, "Main", Some(G1)), loc(101, 1, "Annex", Some(G2))];
         let p = plan(&pairs[..1], &two, &sites[..1], &opts());
         assert_eq!(outcome(&p, 101).0, Status::NoMatch);
-        assert!(p.decisions[1].decision.detail.contains("Halo site"), "{}", p.decisions[1].decision.detail);
+        assert!(p.decisions[1].detail.contains("Halo site"), "{}", p.decisions[1].detail);
     }
 
     #[test]
@@ -237,7 +178,7 @@ mod tests {
         let p = plan(&pairs, &locations, &sites, &opts());
         let (status, _, _) = outcome(&p, 100);
         assert_eq!(status, Status::Conflict);
-        assert!(p.decisions[0].decision.detail.contains("#2000"), "{}", p.decisions[0].decision.detail);
+        assert!(p.decisions[0].detail.contains("#2000"), "{}", p.decisions[0].detail);
         assert_eq!(outcome(&p, 200).0, Status::Conflict, "two locations with one value");
     }
 
@@ -245,7 +186,7 @@ mod tests {
     fn unknown_site_values_are_asked_for_by_site_index() {
         let pairs = [Pair { org_id: 1, client_id: 10 }];
         let locations = [loc(100, 1, "Main", Some(G1))];
-        let sites = [site(5, 99, "Elsewhere", None), SiteIn { value: None, ..site(6, 10, "Main", None) }];
+        let sites = [site(5, 99, "Elsewhere", None), HaloIn { value: None, ..site(6, 10, "Main", None) }];
         let p = plan(&pairs, &locations, &sites, &opts());
         assert_eq!(p.unread, vec![1]);
         assert_eq!(outcome(&p, 100).0, Status::Failed, "never written while the value is unknown");

@@ -7,7 +7,7 @@ use crate::halo::{self, FieldDef, Halo, Record};
 use crate::http::{Http, Side};
 use crate::ninja::{Ninja, Org};
 use crate::output;
-use crate::plan::{self, ClientIn, OrgIn, Status};
+use crate::plan::{self, HaloIn, NinjaIn, Status};
 use crate::redact;
 use crate::report::{self, Counts, Exit, OrgLine, Performance, Report, Requests};
 use std::collections::HashMap;
@@ -49,7 +49,7 @@ impl From<crate::http::ApiError> for RunError {
 struct Data {
     /// Each organization as the planner takes it: its value and its link field
     /// (--ninja-link-field), where it has them (held once, not copied for each plan).
-    orgs: Vec<OrgIn>,
+    orgs: Vec<NinjaIn>,
     clients: Level,
     /// The site level's data, when it is configured.
     sites: Option<SiteData>,
@@ -69,9 +69,8 @@ struct Level {
 
 /// Both sides of the site level, as read.
 struct SiteData {
-    locations: Vec<crate::ninja::Location>,
-    /// Each location's value, where it has one.
-    values: HashMap<i64, String>,
+    /// Each location as the planner takes it (its organization as `parent`).
+    locations: Vec<NinjaIn>,
     sites: Level,
 }
 
@@ -158,9 +157,8 @@ pub fn explain(s: &Settings, name: &str) -> Exit {
         let without_sites = Settings { sites: None, ..s.clone() };
         let mut data = read(&without_sites, &halo, &ninja)?;
         let orgs = &data.orgs;
-        let (plan, _) =
-            plan_with_reads(&halo, &mut data.clients, &mut perf, |c| plan::plan(orgs, &client_inputs(c), &s.plan))?;
-        let clients = client_inputs(&data.clients);
+        let (plan, _) = plan_with_reads(&halo, &mut data.clients, &mut perf, |c| plan::plan(orgs, c, &s.plan))?;
+        let clients = halo_inputs(&data.clients);
         for l in crate::explain::explain(name, &data.orgs, &clients, &plan, &s.plan) {
             output::result(&l);
         }
@@ -232,11 +230,11 @@ fn read(s: &Settings, halo: &Halo, ninja: &Ninja) -> Result<Data, RunError> {
     });
     let NinjaRead { orgs, values: mut read, locations } =
         ninja_side.map_err(|_| RunError::ReaderStopped(Side::Ninja))??;
-    let orgs: Vec<OrgIn> = orgs
+    let orgs: Vec<NinjaIn> = orgs
         .into_iter()
         .map(|o| {
             let mut v = read.remove(&o.id).unwrap_or_default().into_iter();
-            OrgIn { id: o.id, name: o.name, value: v.next().flatten(), link: v.next().flatten() }
+            NinjaIn { id: o.id, parent: None, name: o.name, value: v.next().flatten(), link: v.next().flatten() }
         })
         .collect();
     drop(read);
@@ -250,65 +248,56 @@ fn read(s: &Settings, halo: &Halo, ninja: &Ninja) -> Result<Data, RunError> {
     };
     said_read("organizations", orgs.len(), orgs.iter().filter(|o| o.value.is_some()).count(), "clients", &clients);
     let sites = match (locations, sites, site_fields) {
-        (Some((locations, values)), Some(sites), Some((field, defs))) => {
+        (Some((locations, mut values)), Some(sites), Some((field, defs))) => {
             said_read("locations", locations.len(), values.len(), "sites", &sites);
-            Some(SiteData { locations, values, sites: Level { kind: halo::Kind::Sites, field, defs, records: sites } })
+            let locations = locations
+                .into_iter()
+                .map(|l| NinjaIn {
+                    id: l.id,
+                    parent: Some(l.org_id),
+                    value: values.remove(&l.id),
+                    name: l.name,
+                    link: None,
+                })
+                .collect();
+            Some(SiteData { locations, sites: Level { kind: halo::Kind::Sites, field, defs, records: sites } })
         }
         _ => None,
     };
     Ok(Data { orgs, clients: Level { kind: halo::Kind::Clients, field, defs, records: clients }, sites })
 }
 
-/// The clients as the planner takes them (the organizations are held that way: `Data::orgs`).
-fn client_inputs(clients: &Level) -> Vec<ClientIn> {
-    clients
+/// A level's Halo records as the planner takes them (the NinjaOne records are held that way).
+fn halo_inputs(level: &Level) -> Vec<HaloIn> {
+    level
         .records
         .iter()
-        .map(|c| ClientIn {
-            id: c.id,
-            name: c.name.clone(),
-            inactive: c.inactive,
-            value: c.field_value(&clients.field),
-            link: c.link,
-            disputed: c.disputed.as_deref().cloned(),
+        .map(|r| HaloIn {
+            id: r.id,
+            parent: r.client_id,
+            name: r.name.clone(),
+            inactive: r.inactive,
+            value: r.field_value(&level.field),
+            link: r.link,
+            disputed: r.disputed.as_deref().cloned(),
         })
         .collect()
-}
-
-/// What a plan of either level asks to be read before it stands.
-trait Unread {
-    /// Records (indexes) to read on their own, the last `for_links` of them for Halo's own
-    /// NinjaOne link.
-    fn unread(&self) -> (&[usize], usize);
-}
-
-impl Unread for plan::Plan {
-    fn unread(&self) -> (&[usize], usize) {
-        (&self.unread, self.for_links)
-    }
-}
-
-impl Unread for crate::sites::SitePlan {
-    fn unread(&self) -> (&[usize], usize) {
-        (&self.unread, self.for_links)
-    }
 }
 
 /// Plans a level; where a decision depends on what the list did not show (a matched record's
 /// current value, a record's own NinjaOne link), reads those records and plans again. Each
 /// record is read at most once: what its own answer does not show stays unknown, and the plan
 /// never writes over an unknown value.
-fn plan_with_reads<P: Unread>(
+fn plan_with_reads(
     halo: &Halo,
     level: &mut Level,
     perf: &mut Performance,
-    plan: impl Fn(&Level) -> P,
-) -> Result<(P, Reread), RunError> {
+    plan: impl Fn(&[HaloIn]) -> plan::Plan,
+) -> Result<(plan::Plan, Reread), RunError> {
     let mut reread = Reread::default();
     loop {
-        let p = timed(perf, || plan(level));
-        let (unread, for_links) = p.unread();
-        if !reread.next(halo, level, unread, for_links)? {
+        let p = timed(perf, || plan(&halo_inputs(level)));
+        if !reread.next(halo, level, &p.unread, p.for_links)? {
             return Ok((p, reread));
         }
     }
@@ -397,8 +386,7 @@ const READ_CHUNK: usize = 256;
 fn decide_and_write(s: &Settings, halo: &Halo, mut data: Data, perf: &mut Performance) -> Result<Decided, RunError> {
     let list_had_values = data.clients.records.iter().any(|c| c.field_value(&data.clients.field).is_some());
     let orgs = &data.orgs;
-    let (plan, reread) =
-        plan_with_reads(halo, &mut data.clients, perf, |clients| plan::plan(orgs, &client_inputs(clients), &s.plan))?;
+    let (plan, reread) = plan_with_reads(halo, &mut data.clients, perf, |clients| plan::plan(orgs, clients, &s.plan))?;
     let clients = &data.clients.records;
     let mut notes = link_notes(&s.plan, halo::Kind::Clients, clients.iter(), reread.links_unseen(clients));
     let mut decisions = plan.decisions;
@@ -500,7 +488,7 @@ fn attention(s: &Settings, data: &Data) -> Vec<String> {
     // The same at the site level: locations without a single value is a wrong field name or a
     // field the API may not read.
     if let (Some(sd), Some(sf)) = (&data.sites, &s.sites) {
-        if !sd.locations.is_empty() && sd.values.is_empty() {
+        if !sd.locations.is_empty() && sd.locations.iter().all(|l| l.value.is_none()) {
             attention.push(format!(
                 "none of the {} NinjaOne locations has a value in the field '{}': check the field's name (its API \
                  name, --ninja-location-field / NINJA_LOCATION_FIELD) and that its API permission allows reading",
@@ -546,7 +534,7 @@ fn link_notes<'r>(
 /// The certain organization <-> client links sites are matched inside: linked, manual, native
 /// and exact matches, and a fuzzy match only once it is written and read back. Not a link
 /// that is contested, in conflict or failed.
-fn certain_pairs(decisions: &[plan::Decision], clients: &[Record]) -> Vec<crate::sites::Pair> {
+fn certain_pairs(decisions: &[plan::Decision], clients: &[Record]) -> Vec<plan::Pair> {
     decisions
         .iter()
         .filter(|d| match d.status {
@@ -556,39 +544,8 @@ fn certain_pairs(decisions: &[plan::Decision], clients: &[Record]) -> Vec<crate:
             }
             _ => false,
         })
-        .filter_map(|d| Some(crate::sites::Pair { org_id: d.ninja_id, client_id: clients[d.client?].id }))
+        .filter_map(|d| Some(plan::Pair { org_id: d.ninja_id, client_id: clients[d.client?].id }))
         .collect()
-}
-
-/// The locations and sites as the site planner takes them.
-fn site_inputs<'a>(
-    locations: &'a [crate::ninja::Location],
-    values: &'a HashMap<i64, String>,
-    sites: &'a Level,
-) -> (Vec<crate::sites::LocationIn<'a>>, Vec<crate::sites::SiteIn<'a>>) {
-    let locations = locations
-        .iter()
-        .map(|l| crate::sites::LocationIn {
-            id: l.id,
-            org_id: l.org_id,
-            name: &l.name,
-            value: values.get(&l.id).map(String::as_str),
-        })
-        .collect();
-    let sites = sites
-        .records
-        .iter()
-        .map(|r| crate::sites::SiteIn {
-            id: r.id,
-            client_id: r.client_id,
-            name: &r.name,
-            inactive: r.inactive,
-            value: r.field_value(&sites.field),
-            link: r.link,
-            disputed: r.disputed.as_deref().cloned(),
-        })
-        .collect();
-    (locations, sites)
 }
 
 /// The site level: plans inside the certain links (reading matched sites whose value the list
@@ -598,44 +555,42 @@ fn decide_and_write_sites(
     s: &Settings,
     halo: &Halo,
     mut sd: SiteData,
-    pairs: &[crate::sites::Pair],
+    pairs: &[plan::Pair],
     data: &Data,
     perf: &mut Performance,
 ) -> Result<(Vec<report::SiteLine>, Vec<String>), RunError> {
     let opts = crate::sites::options(&s.plan);
-    let SiteData { locations, values, sites: level } = &mut sd;
-    let (plan, reread) = plan_with_reads(halo, level, perf, |sites| {
-        let (locations, sites) = site_inputs(locations, values, sites);
-        crate::sites::plan(pairs, &locations, &sites, &opts)
-    })?;
+    let SiteData { locations, sites: level } = &mut sd;
+    let (plan, reread) =
+        plan_with_reads(halo, level, perf, |sites| crate::sites::plan(pairs, locations, sites, &opts))?;
     // Only the sites of the certain pairs are the site level's concern.
     let in_pairs: std::collections::HashSet<i64> = pairs.iter().map(|p| p.client_id).collect();
     let paired = sd.sites.records.iter().filter(|r| r.client_id.is_some_and(|c| in_pairs.contains(&c)));
     let notes = link_notes(&opts, halo::Kind::Sites, paired, reread.links_unseen(&sd.sites.records));
     let mut decisions = plan.decisions;
     if !s.dry_run {
-        write_decided(halo, &mut sd.sites, decisions.iter_mut().map(|d| &mut d.decision).collect(), perf);
+        write_decided(halo, &mut sd.sites, decisions.iter_mut().collect(), perf);
     }
     let org_names: HashMap<i64, &str> = data.orgs.iter().map(|o| (o.id, o.name.as_str())).collect();
     let client_names: HashMap<i64, &str> = data.clients.records.iter().map(|c| (c.id, c.name.as_str())).collect();
     let lines = decisions
         .into_iter()
-        .map(|sdn| {
-            let d = sdn.decision;
+        .map(|d| {
+            let Some(pair) = d.within else { unreachable!("a location's decision names its pair") };
             let site = d.client.map(|i| &sd.sites.records[i]);
             let mut line = report::SiteLine {
-                ninja_org_id: sdn.org_id,
+                ninja_org_id: pair.org_id,
                 ninja_location_id: d.ninja_id,
                 ninja_location_name: d.ninja_name,
                 value: d.value,
                 status: d.status,
                 tier: d.tier,
-                halo_client_id: sdn.client_id,
+                halo_client_id: pair.client_id,
                 halo_site_id: site.map(|r| r.id),
                 halo_site_name: site.map(|r| r.name.clone()),
                 detail: d.detail,
-                ninja_org_name: org_names.get(&sdn.org_id).copied().unwrap_or("").to_string(),
-                halo_client_name: client_names.get(&sdn.client_id).copied().unwrap_or("").to_string(),
+                ninja_org_name: org_names.get(&pair.org_id).copied().unwrap_or("").to_string(),
+                halo_client_name: client_names.get(&pair.client_id).copied().unwrap_or("").to_string(),
             };
             line.bound(&redact::shown);
             line

@@ -5,12 +5,12 @@
 //! distinctive word, another word order, a dropped word, another legal form), the first client
 //! offered to a person is the right one at least 98% of the time.
 
-use ninja_halo_sync::plan::{plan, ClientIn, Options, OrgIn};
+use ninja_halo_sync::plan::{plan, HaloIn, NinjaIn, Options};
 use std::collections::BTreeMap;
 
 struct Corpus {
-    clients: Vec<ClientIn>,
-    orgs: Vec<(String, OrgIn, String)>,
+    clients: Vec<HaloIn>,
+    orgs: Vec<(String, NinjaIn, String)>,
 }
 
 fn load(path: &str) -> Corpus {
@@ -20,19 +20,19 @@ fn load(path: &str) -> Corpus {
     for line in text.lines().filter(|l| !l.starts_with('#')) {
         let f: Vec<&str> = line.split('\t').collect();
         match f[0] {
-            "client" => clients.push(ClientIn {
+            "client" => clients.push(HaloIn {
                 id: 1000 + clients.len() as i64,
                 name: f[1].to_string(),
                 inactive: false,
                 value: Some(None),
-                ..ClientIn::default()
+                ..HaloIn::default()
             }),
             "org" => {
                 let id = orgs.len() as i64 + 1;
                 let value = Some(format!("00000000-0000-4000-8000-{id:012}"));
                 orgs.push((
                     f[1].to_string(),
-                    OrgIn { id, name: f[2].to_string(), value, link: None },
+                    NinjaIn { id, name: f[2].to_string(), value, link: None, parent: None },
                     f.get(3).unwrap_or(&"").to_string(),
                 ));
             }
@@ -47,7 +47,7 @@ fn load(path: &str) -> Corpus {
 #[test]
 fn the_blind_set_has_no_wrong_match() {
     let c = load(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus/blind.tsv"));
-    let orgs: Vec<OrgIn> = c.orgs.iter().map(|(_, o, _)| o.clone()).collect();
+    let orgs: Vec<NinjaIn> = c.orgs.iter().map(|(_, o, _)| o.clone()).collect();
     let p = plan(&orgs, &c.clients, &Options::default());
     let (mut pairs, mut linked, mut first, mut wrong) = (0, 0, 0, Vec::new());
     for ((_, org, expected), d) in c.orgs.iter().zip(&p.decisions) {
@@ -80,7 +80,7 @@ fn corpus_has_no_wrong_match_and_high_recall() {
         .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus/corpus.tsv").to_string());
     let c = load(&path);
     assert!(c.orgs.len() >= 400, "the corpus has at least 400 pairs");
-    let orgs: Vec<OrgIn> = c.orgs.iter().map(|(_, o, _)| o.clone()).collect();
+    let orgs: Vec<NinjaIn> = c.orgs.iter().map(|(_, o, _)| o.clone()).collect();
     let p = plan(&orgs, &c.clients, &Options::default());
     let mut by_kind: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
     let mut wrong = Vec::new();

@@ -1,15 +1,21 @@
 //! Properties of normalization and matching that must hold for every input.
 
 use ninja_halo_sync::matching::{normalize, Index, GENERIC, PLURAL_SAME, TYPO_OK};
-use ninja_halo_sync::plan::{plan, ClientIn, Options, OrgIn};
+use ninja_halo_sync::plan::{plan, HaloIn, NinjaIn, Options};
 use proptest::prelude::*;
 
-fn client(id: i64, name: &str) -> ClientIn {
-    ClientIn { id, name: name.to_string(), inactive: false, value: Some(None), ..ClientIn::default() }
+fn client(id: i64, name: &str) -> HaloIn {
+    HaloIn { id, name: name.to_string(), inactive: false, value: Some(None), ..HaloIn::default() }
 }
 
-fn org(id: i64, name: &str) -> OrgIn {
-    OrgIn { id, name: name.to_string(), value: Some(format!("00000000-0000-4000-8000-{id:012}")), link: None }
+fn org(id: i64, name: &str) -> NinjaIn {
+    NinjaIn {
+        id,
+        name: name.to_string(),
+        value: Some(format!("00000000-0000-4000-8000-{id:012}")),
+        link: None,
+        parent: None,
+    }
 }
 
 /// Known-good pairs (organization name, the Halo client it must match) among some clients.
@@ -56,8 +62,8 @@ proptest! {
     #[test]
     fn matching_never_panics_on_any_unicode(orgs in proptest::collection::vec(names_and_words(), 0..8),
                                            clients in proptest::collection::vec(names_and_words(), 0..8)) {
-        let orgs: Vec<OrgIn> = orgs.iter().enumerate().map(|(i, n)| org(i as i64 + 1, n)).collect();
-        let clients: Vec<ClientIn> = clients.iter().enumerate().map(|(i, n)| client(i as i64 + 100, n)).collect();
+        let orgs: Vec<NinjaIn> = orgs.iter().enumerate().map(|(i, n)| org(i as i64 + 1, n)).collect();
+        let clients: Vec<HaloIn> = clients.iter().enumerate().map(|(i, n)| client(i as i64 + 100, n)).collect();
         let p = plan(&orgs, &clients, &Options::default());
         prop_assert_eq!(p.decisions.len(), orgs.len());
         let idx = Index::new(clients.iter().map(|c| c.name.as_str()));
@@ -70,7 +76,7 @@ proptest! {
     #[test]
     fn an_unrelated_client_never_turns_a_right_match_wrong(extra in names_and_words(), pick in 0..PAIRS.len()) {
         let (ninja, halo) = PAIRS[pick];
-        let mut clients: Vec<ClientIn> = PAIRS.iter().enumerate().map(|(i, (_, h))| client(i as i64 + 1, h)).collect();
+        let mut clients: Vec<HaloIn> = PAIRS.iter().enumerate().map(|(i, (_, h))| client(i as i64 + 1, h)).collect();
         let right = clients.iter().position(|c| c.name == halo).unwrap();
         clients.push(client(999, &extra));
         let p = plan(&[org(1, ninja)], &clients, &Options::default());
@@ -91,8 +97,8 @@ proptest! {
 
 #[test]
 fn the_known_pairs_match_without_the_extra_client() {
-    let clients: Vec<ClientIn> = PAIRS.iter().enumerate().map(|(i, (_, h))| client(i as i64 + 1, h)).collect();
-    let orgs: Vec<OrgIn> = PAIRS.iter().enumerate().map(|(i, (n, _))| org(i as i64 + 1, n)).collect();
+    let clients: Vec<HaloIn> = PAIRS.iter().enumerate().map(|(i, (_, h))| client(i as i64 + 1, h)).collect();
+    let orgs: Vec<NinjaIn> = PAIRS.iter().enumerate().map(|(i, (n, _))| org(i as i64 + 1, n)).collect();
     let p = plan(&orgs, &clients, &Options::default());
     for (d, (n, h)) in p.decisions.iter().zip(PAIRS) {
         assert_eq!(d.client.map(|i| clients[i].name.as_str()), Some(*h), "{n}: {}", d.detail);

@@ -3,7 +3,7 @@
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use ninja_halo_sync::matching::{normalize, Index};
-use ninja_halo_sync::plan::{plan, ClientIn, OrgIn, Options};
+use ninja_halo_sync::plan::{plan, HaloIn, NinjaIn, Options};
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
@@ -19,15 +19,15 @@ fuzz_target!(|data: &[u8]| {
         let _ = idx.fuzzy(n);
         let _ = idx.closest(n, 3);
     }
-    let orgs: Vec<OrgIn> = org_names
+    let orgs: Vec<NinjaIn> = org_names
         .iter()
         .enumerate()
-        .map(|(i, n)| OrgIn { id: i as i64 + 1, name: n.to_string(), value: Some(format!("00000000-0000-4000-8000-{i:012}")), link: None })
+        .map(|(i, n)| NinjaIn { id: i as i64 + 1, name: n.to_string(), value: Some(format!("00000000-0000-4000-8000-{i:012}")), link: None, parent: None })
         .collect();
-    let clients: Vec<ClientIn> = client_names
+    let clients: Vec<HaloIn> = client_names
         .iter()
         .enumerate()
-        .map(|(i, n)| ClientIn { id: i as i64 + 1, name: n.to_string(), inactive: i % 5 == 4, value: Some(None), ..ClientIn::default() })
+        .map(|(i, n)| HaloIn { id: i as i64 + 1, name: n.to_string(), inactive: i % 5 == 4, value: Some(None), ..HaloIn::default() })
         .collect();
     let p = plan(&orgs, &clients, &Options::default());
     let mut taken = std::collections::HashSet::new();
