@@ -2,7 +2,7 @@
 //! `Exit`, each exit code with its meaning in one place.
 
 use crate::plan::{Decision, Status, Tier};
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 
 #[derive(Serialize, Default, Clone, Copy)]
 pub struct Counts {
@@ -19,13 +19,10 @@ pub struct Counts {
 }
 
 impl Counts {
-    pub fn of(lines: &[OrgLine]) -> Counts {
-        Counts::of_statuses(lines.iter().map(|l| l.status))
-    }
-    pub fn of_statuses(statuses: impl IntoIterator<Item = Status>) -> Counts {
+    pub fn of(lines: &[Line]) -> Counts {
         let mut c = Counts::default();
-        for s in statuses {
-            *c.slot(s) += 1;
+        for l in lines {
+            *c.slot(l.status) += 1;
         }
         c
     }
@@ -64,8 +61,10 @@ impl Counts {
     }
 }
 
-#[derive(Serialize, Clone)]
-pub struct OrgLine {
+/// One NinjaOne record's line, at either level: an organization's, or a location's (which
+/// says where it is: `within`). The report writes each level in its own shape (`Serialize`).
+#[derive(Clone, Debug)]
+pub struct Line {
     pub ninja_id: i64,
     pub ninja_name: String,
     pub value: Option<String>,
@@ -75,9 +74,20 @@ pub struct OrgLine {
     pub halo_id: Option<i64>,
     pub halo_name: Option<String>,
     pub detail: String,
-    /// For a row that needs a person: the clients to choose from, best first.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// For a row that needs a person: the records to choose from, best first.
     pub candidates: Vec<Candidate>,
+    /// A location's line: its organization and the client whose sites it was matched in.
+    pub within: Option<Within>,
+}
+
+/// Where a location's line is: the certain organization <-> client link, by id and name.
+#[derive(Clone, Debug)]
+pub struct Within {
+    pub org_id: i64,
+    /// For the stdout line only (the report names both sides by id).
+    pub org_name: String,
+    pub client_id: i64,
+    pub client_name: String,
 }
 
 /// A Halo client offered for a row that needs a person, and why it was not taken.
@@ -134,7 +144,24 @@ pub const DETAIL_MAX: usize = 2_000;
 /// How a text is shown: redacted and clipped to at most so many characters (`redact::shown`).
 pub type Shown<'a> = &'a dyn Fn(&str, usize) -> String;
 
-impl OrgLine {
+impl Line {
+    /// A decision's line; `halo` is the record it names (id, name), if any.
+    pub fn of(d: &Decision, halo: Option<(i64, &str)>) -> Line {
+        Line {
+            ninja_id: d.ninja_id,
+            ninja_name: d.ninja_name.clone(),
+            value: d.value.clone(),
+            status: d.status,
+            tier: d.tier,
+            score: d.score.map(|s| (s * 100.0).round() / 100.0),
+            halo_id: halo.map(|h| h.0),
+            halo_name: halo.map(|h| h.1.to_string()),
+            detail: d.detail.clone(),
+            candidates: Vec::new(),
+            within: None,
+        }
+    }
+
     /// Every name, value and detail as it may be shown: redacted and bounded, so that a
     /// megabyte name or value costs a line, not a megabyte (the ids say which one it is).
     pub fn bound(&mut self, shown: Shown) {
@@ -147,38 +174,75 @@ impl OrgLine {
             c.halo_name = shown(&c.halo_name, NAME_MAX);
             c.why = shown(&c.why, DETAIL_MAX);
         }
+        if let Some(w) = &mut self.within {
+            for text in [&mut w.org_name, &mut w.client_name] {
+                *text = shown(text, NAME_MAX);
+            }
+        }
     }
 }
 
-/// One location's line: where it is (organization, client), what was decided.
-#[derive(Serialize, Clone)]
-pub struct SiteLine {
-    pub ninja_org_id: i64,
-    pub ninja_location_id: i64,
-    pub ninja_location_name: String,
-    pub value: Option<String>,
-    pub status: Status,
-    pub tier: Option<Tier>,
-    pub halo_client_id: i64,
-    pub halo_site_id: Option<i64>,
-    pub halo_site_name: Option<String>,
-    pub detail: String,
-    /// For the stdout line only (the report names both sides by id).
-    #[serde(skip)]
-    pub ninja_org_name: String,
-    #[serde(skip)]
-    pub halo_client_name: String,
+/// The report's shape of an organization's line.
+#[derive(Serialize)]
+struct OrgJson<'a> {
+    ninja_id: i64,
+    ninja_name: &'a str,
+    value: &'a Option<String>,
+    status: Status,
+    tier: Option<Tier>,
+    score: Option<f64>,
+    halo_id: Option<i64>,
+    halo_name: &'a Option<String>,
+    detail: &'a str,
+    #[serde(skip_serializing_if = "<[Candidate]>::is_empty")]
+    candidates: &'a [Candidate],
 }
 
-impl SiteLine {
-    /// As `OrgLine::bound`.
-    pub fn bound(&mut self, shown: Shown) {
-        for text in [&mut self.ninja_location_name, &mut self.ninja_org_name, &mut self.halo_client_name] {
-            *text = shown(text, NAME_MAX);
-        }
-        self.detail = shown(&self.detail, DETAIL_MAX);
-        for text in [self.value.as_mut(), self.halo_site_name.as_mut()].into_iter().flatten() {
-            *text = shown(text, NAME_MAX);
+/// The report's shape of a location's line: where it is (organization, client), by id.
+#[derive(Serialize)]
+struct SiteJson<'a> {
+    ninja_org_id: i64,
+    ninja_location_id: i64,
+    ninja_location_name: &'a str,
+    value: &'a Option<String>,
+    status: Status,
+    tier: Option<Tier>,
+    halo_client_id: i64,
+    halo_site_id: Option<i64>,
+    halo_site_name: &'a Option<String>,
+    detail: &'a str,
+}
+
+impl Serialize for Line {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let l = self;
+        match &l.within {
+            None => OrgJson {
+                ninja_id: l.ninja_id,
+                ninja_name: &l.ninja_name,
+                value: &l.value,
+                status: l.status,
+                tier: l.tier,
+                score: l.score,
+                halo_id: l.halo_id,
+                halo_name: &l.halo_name,
+                detail: &l.detail,
+                candidates: &l.candidates,
+            }
+            .serialize(serializer),
+            Some(w) => SiteJson {
+                ninja_org_id: w.org_id,
+                ninja_location_id: l.ninja_id,
+                ninja_location_name: &l.ninja_name,
+                value: &l.value,
+                status: l.status,
+                tier: l.tier,
+                halo_client_id: w.client_id,
+                halo_site_id: l.halo_id,
+                halo_site_name: &l.halo_name,
+                detail: &l.detail,
+            }
+            .serialize(serializer),
         }
     }
 }
@@ -215,7 +279,7 @@ pub struct Report {
     pub ninja_field: String,
     pub halo_field: String,
     pub counts: Counts,
-    pub orgs: Vec<OrgLine>,
+    pub orgs: Vec<Line>,
     /// Active Halo clients that hold no organization's value and received none: a client
     /// without an RMM is normal, but an MSP reviews them as it reviews `no_match`.
     pub unlinked_clients: Vec<Unlinked>,
@@ -231,7 +295,7 @@ pub struct Report {
     pub notes: Vec<String>,
     /// The site level's lines and counts, when it is configured.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub sites: Option<Vec<SiteLine>>,
+    pub sites: Option<Vec<Line>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub site_counts: Option<Counts>,
     pub exit_code: u8,
@@ -317,74 +381,34 @@ impl Exit {
     }
 }
 
-pub fn line(d: &Decision, halo: Option<(i64, &str)>) -> OrgLine {
-    OrgLine {
-        ninja_id: d.ninja_id,
-        ninja_name: d.ninja_name.clone(),
-        value: d.value.clone(),
-        status: d.status,
-        tier: d.tier,
-        score: d.score.map(|s| (s * 100.0).round() / 100.0),
-        halo_id: halo.map(|h| h.0),
-        halo_name: halo.map(|h| h.1.to_string()),
-        detail: d.detail.clone(),
-        candidates: Vec::new(),
-    }
-}
-
-/// A report line of either level (an organization's, a location's), as stdout shows it.
-pub trait Line {
-    fn printed(&self) -> Printed<'_>;
-}
-
-/// The parts of a stdout line.
-pub struct Printed<'a> {
-    /// Words before the status: the level of a line that is not an organization's ("site ").
-    level: &'static str,
-    status: Status,
-    /// What the line is about: `'Acme' (#12)`, or `'Acme' (#12) › 'Main St' (#7)`.
-    who: String,
-    /// Where its value goes or would go (` -> 'Acme Ltd' (#201)`), or where it was looked for.
-    target: String,
-    tier: Option<Tier>,
-    detail: &'a str,
-}
-
-/// The stdout line of a record that changed or needs attention; None for the rest.
-pub fn stdout_line(l: &dyn Line) -> Option<String> {
-    let Printed { level, status, who, target, tier, detail } = l.printed();
-    if matches!(status, Status::InSync | Status::NoValue | Status::Ignored) {
+/// The stdout line of a record that changed or needs attention; None for the rest. A
+/// location's line says where it is: `site <status> 'Acme' (#12) › 'Main St' (#7) -> 'Acme
+/// Ltd' (#201) › 'Main Street' (#9)`.
+pub fn stdout_line(l: &Line) -> Option<String> {
+    if matches!(l.status, Status::InSync | Status::NoValue | Status::Ignored) {
         return None;
     }
-    let tier = tier.map(|t| format!(" [{}]", t.name())).unwrap_or_default();
-    Some(format!("{level}{:<13} {who}{target}{tier}: {}", status.name(), crate::util::printable(detail)))
-}
-
-impl Line for OrgLine {
-    fn printed(&self) -> Printed<'_> {
-        let p = crate::util::printable;
-        let target = match (&self.halo_name, self.halo_id) {
-            (Some(n), Some(id)) => format!(" -> '{}' (#{id})", p(n)),
-            _ => String::new(),
-        };
-        let who = format!("'{}' (#{})", p(&self.ninja_name), self.ninja_id);
-        Printed { level: "", status: self.status, who, target, tier: self.tier, detail: &self.detail }
-    }
-}
-
-/// A location's line: `organization › location -> client › site`.
-impl Line for SiteLine {
-    fn printed(&self) -> Printed<'_> {
-        let p = crate::util::printable;
-        let (org, location) = (p(&self.ninja_org_name), p(&self.ninja_location_name));
-        let who = format!("'{org}' (#{}) › '{location}' (#{})", self.ninja_org_id, self.ninja_location_id);
-        let client = format!("'{}' (#{})", p(&self.halo_client_name), self.halo_client_id);
-        let target = match (&self.halo_site_name, self.halo_site_id) {
-            (Some(n), Some(id)) => format!(" -> {client} › '{}' (#{id})", p(n)),
-            _ => format!(" (in {client})"),
-        };
-        Printed { level: "site ", status: self.status, who, target, tier: self.tier, detail: &self.detail }
-    }
+    let p = crate::util::printable;
+    let ninja = format!("'{}' (#{})", p(&l.ninja_name), l.ninja_id);
+    let halo = match (&l.halo_name, l.halo_id) {
+        (Some(n), Some(id)) => Some(format!("'{}' (#{id})", p(n))),
+        _ => None,
+    };
+    let (level, who, target) = match (&l.within, halo) {
+        (None, Some(halo)) => ("", ninja, format!(" -> {halo}")),
+        (None, None) => ("", ninja, String::new()),
+        (Some(w), halo) => {
+            let org = format!("'{}' (#{})", p(&w.org_name), w.org_id);
+            let client = format!("'{}' (#{})", p(&w.client_name), w.client_id);
+            let target = match halo {
+                Some(site) => format!(" -> {client} › {site}"),
+                None => format!(" (in {client})"),
+            };
+            ("site ", format!("{org} › {ninja}"), target)
+        }
+    };
+    let tier = l.tier.map(|t| format!(" [{}]", t.name())).unwrap_or_default();
+    Some(format!("{level}{:<13} {who}{target}{tier}: {}", l.status.name(), p(&l.detail)))
 }
 
 /// A summary line: the counts of one level under a label ("summary", "sites").
@@ -395,4 +419,56 @@ pub fn counts_line(label: &str, c: &Counts) -> String {
 /// The run's summary line: the organizations' counts and how the run ends.
 pub fn summary(c: &Counts, exit: Exit) -> String {
     format!("{} (exit {}: {})", counts_line("summary", c), exit.code(), exit.meaning())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(within: Option<Within>) -> Line {
+        Line {
+            ninja_id: 7,
+            ninja_name: "Main St".into(),
+            value: Some("g".into()),
+            status: Status::WouldUpdate,
+            tier: Some(Tier::Exact),
+            score: None,
+            halo_id: Some(9),
+            halo_name: Some("Main Street".into()),
+            detail: "exact name".into(),
+            candidates: vec![Candidate { halo_id: 3, halo_name: "Other".into(), why: "weaker".into() }],
+            within,
+        }
+    }
+
+    #[test]
+    fn each_level_keeps_its_own_report_shape_and_stdout_line() {
+        let org = line(None);
+        assert_eq!(
+            serde_json::to_string(&org).unwrap(),
+            r#"{"ninja_id":7,"ninja_name":"Main St","value":"g","status":"would_update","tier":"exact","score":null,"halo_id":9,"halo_name":"Main Street","detail":"exact name","candidates":[{"halo_id":3,"halo_name":"Other","why":"weaker"}]}"#
+        );
+        let without_candidates = Line { candidates: Vec::new(), ..line(None) };
+        assert!(!serde_json::to_string(&without_candidates).unwrap().contains("candidates"));
+        assert_eq!(
+            stdout_line(&org).unwrap(),
+            "would_update  'Main St' (#7) -> 'Main Street' (#9) [exact]: exact name"
+        );
+        let within = Within { org_id: 1, org_name: "Acme".into(), client_id: 2, client_name: "Acme Ltd".into() };
+        let location = line(Some(within));
+        assert_eq!(
+            serde_json::to_string(&location).unwrap(),
+            r#"{"ninja_org_id":1,"ninja_location_id":7,"ninja_location_name":"Main St","value":"g","status":"would_update","tier":"exact","halo_client_id":2,"halo_site_id":9,"halo_site_name":"Main Street","detail":"exact name"}"#
+        );
+        assert_eq!(
+            stdout_line(&location).unwrap(),
+            "site would_update  'Acme' (#1) › 'Main St' (#7) -> 'Acme Ltd' (#2) › 'Main Street' (#9) [exact]: exact name"
+        );
+        let unmatched = Line { halo_id: None, halo_name: None, status: Status::NoMatch, ..location };
+        assert_eq!(
+            stdout_line(&unmatched).unwrap(),
+            "site no_match      'Acme' (#1) › 'Main St' (#7) (in 'Acme Ltd' (#2)) [exact]: exact name"
+        );
+        assert_eq!(stdout_line(&Line { status: Status::InSync, ..org }), None);
+    }
 }

@@ -9,7 +9,7 @@ use crate::ninja::{Ninja, Org};
 use crate::output;
 use crate::plan::{self, HaloIn, NinjaIn, Status};
 use crate::redact;
-use crate::report::{self, Counts, Exit, OrgLine, Performance, Report, Requests};
+use crate::report::{self, Counts, Exit, Line, Performance, Report, Requests};
 use std::collections::HashMap;
 use std::time::{Instant, SystemTime};
 
@@ -397,7 +397,7 @@ fn decide_and_write(s: &Settings, halo: &Halo, mut data: Data, perf: &mut Perfor
     let proposals = plan::proposals(&decisions);
     let suggested_id_map =
         report::id_map(decisions.iter().zip(&proposals).filter_map(|(d, p)| Some((d.ninja_id, clients[(*p)?].id))));
-    let lines = org_lines(&decisions, clients, list_had_values);
+    let lines = lines(&decisions, clients, &Parents::default(), !list_had_values);
     if let Some(path) = &s.suggest_map {
         crate::explain::write_suggestions(path, &decisions, &proposals, &data_names(&data))
             .map_err(|error| RunError::SuggestMap { path: path.clone(), error })?;
@@ -432,23 +432,26 @@ fn decide_and_write(s: &Settings, halo: &Halo, mut data: Data, perf: &mut Perfor
     Ok(decided)
 }
 
-/// One report line per organization: where its value went or would go, and for a row that
-/// needs a person the clients to choose from.
-fn org_lines(decisions: &[plan::Decision], clients: &[Record], list_had_values: bool) -> Vec<OrgLine> {
+/// One report line per decision of a level: where its value went or would go, for a row that
+/// needs a person the records to choose from, and for a location where it is (`parents` names
+/// its organization and client). `none_listed`: the list showed no value at all, which an
+/// organization's `no_match` says.
+fn lines(decisions: &[plan::Decision], records: &[Record], parents: &Parents, none_listed: bool) -> Vec<Line> {
     decisions
         .iter()
         .map(|d| {
-            let mut l = report::line(d, d.client.map(|i| (clients[i].id, clients[i].name.as_str())));
+            let mut l = Line::of(d, d.client.map(|i| (records[i].id, records[i].name.as_str())));
             l.candidates = d
                 .suggestions
                 .iter()
                 .map(|s| report::Candidate {
-                    halo_id: clients[s.client].id,
-                    halo_name: clients[s.client].name.clone(),
+                    halo_id: records[s.client].id,
+                    halo_name: records[s.client].name.clone(),
                     why: s.why.clone(),
                 })
                 .collect();
-            if d.status == Status::NoMatch && !list_had_values && d.value.is_some() {
+            l.within = d.within.map(|p| parents.within(p));
+            if d.status == Status::NoMatch && none_listed && d.value.is_some() {
                 l.detail.push_str(
                     " (Halo's client list carries no custom field values here, so a client already holding this \
                      value could not be looked for)",
@@ -458,6 +461,25 @@ fn org_lines(decisions: &[plan::Decision], clients: &[Record], list_had_values: 
             l
         })
         .collect()
+}
+
+/// The names of the organizations and clients a location's line is placed in.
+#[derive(Default)]
+struct Parents<'a> {
+    orgs: HashMap<i64, &'a str>,
+    clients: HashMap<i64, &'a str>,
+}
+
+impl Parents<'_> {
+    fn within(&self, pair: plan::Pair) -> report::Within {
+        let name = |names: &HashMap<i64, &str>, id| names.get(&id).copied().unwrap_or("").to_string();
+        report::Within {
+            org_id: pair.org_id,
+            org_name: name(&self.orgs, pair.org_id),
+            client_id: pair.client_id,
+            client_name: name(&self.clients, pair.client_id),
+        }
+    }
 }
 
 /// Findings about the whole run that need a person: no organization at all, or no value in
@@ -558,7 +580,7 @@ fn decide_and_write_sites(
     pairs: &[plan::Pair],
     data: &Data,
     perf: &mut Performance,
-) -> Result<(Vec<report::SiteLine>, Vec<String>), RunError> {
+) -> Result<(Vec<Line>, Vec<String>), RunError> {
     let opts = crate::sites::options(&s.plan);
     let SiteData { locations, sites: level } = &mut sd;
     let (plan, reread) =
@@ -571,38 +593,18 @@ fn decide_and_write_sites(
     if !s.dry_run {
         write_decided(halo, &mut sd.sites, decisions.iter_mut().collect(), perf);
     }
-    let org_names: HashMap<i64, &str> = data.orgs.iter().map(|o| (o.id, o.name.as_str())).collect();
-    let client_names: HashMap<i64, &str> = data.clients.records.iter().map(|c| (c.id, c.name.as_str())).collect();
-    let lines = decisions
-        .into_iter()
-        .map(|d| {
-            let Some(pair) = d.within else { unreachable!("a location's decision names its pair") };
-            let site = d.client.map(|i| &sd.sites.records[i]);
-            let mut line = report::SiteLine {
-                ninja_org_id: pair.org_id,
-                ninja_location_id: d.ninja_id,
-                ninja_location_name: d.ninja_name,
-                value: d.value,
-                status: d.status,
-                tier: d.tier,
-                halo_client_id: pair.client_id,
-                halo_site_id: site.map(|r| r.id),
-                halo_site_name: site.map(|r| r.name.clone()),
-                detail: d.detail,
-                ninja_org_name: org_names.get(&pair.org_id).copied().unwrap_or("").to_string(),
-                halo_client_name: client_names.get(&pair.client_id).copied().unwrap_or("").to_string(),
-            };
-            line.bound(&redact::shown);
-            line
-        })
-        .collect();
+    let parents = Parents {
+        orgs: data.orgs.iter().map(|o| (o.id, o.name.as_str())).collect(),
+        clients: data.clients.records.iter().map(|c| (c.id, c.name.as_str())).collect(),
+    };
+    let lines = lines(&decisions, &sd.sites.records, &parents, false);
     Ok((lines, notes))
 }
 
 /// What a run decided and did: one line per organization, findings about the whole run that
 /// need a person, and the active clients nothing links to.
 struct Decided {
-    lines: Vec<OrgLine>,
+    lines: Vec<Line>,
     attention: Vec<String>,
     /// What the run could not see (said on stdout and in the report; no exit code of its own).
     notes: Vec<String>,
@@ -612,7 +614,7 @@ struct Decided {
     /// The proposals of the decisions that need a person, in the ID_MAP form.
     suggested_id_map: Option<String>,
     /// The site level's lines, when it is configured.
-    sites: Option<Vec<report::SiteLine>>,
+    sites: Option<Vec<Line>>,
 }
 
 /// Active Halo clients that hold no organization's value (their value is known: empty, or one
@@ -647,7 +649,7 @@ struct Ending<'a> {
     unlinked: Vec<report::Unlinked>,
     unchecked: Vec<report::Unlinked>,
     suggested_id_map: Option<String>,
-    sites: Option<Vec<report::SiteLine>>,
+    sites: Option<Vec<Line>>,
 }
 
 fn data_names(data: &Data) -> Vec<(i64, String)> {
@@ -707,11 +709,10 @@ fn finish(s: &Settings, started: SystemTime, http: &Http, decided: Decided, perf
     let Decided { lines, attention, notes, unlinked, unchecked, suggested_id_map, sites } = decided;
     let attention = attention.as_slice();
     let counts = Counts::of(&lines);
-    let site_counts = sites.as_ref().map(|l| Counts::of_statuses(l.iter().map(|l| l.status)));
+    let site_counts = sites.as_deref().map(Counts::of);
     // Sites count toward the exit code as organizations do.
     let code = Exit::of(&site_counts.map_or(counts, |c| counts.plus(&c)), !attention.is_empty());
-    let site_lines = sites.iter().flatten().map(|l| l as &dyn report::Line);
-    for l in lines.iter().map(|l| l as &dyn report::Line).chain(site_lines) {
+    for l in lines.iter().chain(sites.iter().flatten()) {
         if let Some(text) = report::stdout_line(l) {
             output::result(&text);
         }
@@ -795,17 +796,17 @@ fn write_report(
     s: &Settings,
     started: SystemTime,
     http: Option<&Http>,
-    orgs: Vec<OrgLine>,
+    orgs: Vec<Line>,
     ending: Ending,
     mut perf: Performance,
 ) -> Exit {
     let Ending { code, error, attention, notes, unlinked, unchecked, suggested_id_map, sites } = ending;
     let Some(path) = &s.report else { return code };
     // Every free-text field was redacted and bounded on its own when its line was made
-    // (`OrgLine::bound`), so the report can be streamed to the file (the report as one string and
+    // (`Line::bound`), so the report can be streamed to the file (the report as one string and
     // its redacted copy would be a big run's peak memory); the run-level texts are here.
     let findings = |texts: &[String]| texts.iter().map(|t| redact::shown(t, report::DETAIL_MAX)).collect();
-    let site_counts = sites.as_ref().map(|l| Counts::of_statuses(l.iter().map(|l| l.status)));
+    let site_counts = sites.as_deref().map(Counts::of);
     let report = Report {
         version: env!("CARGO_PKG_VERSION"),
         started_at: crate::util::rfc3339(started),
