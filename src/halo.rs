@@ -557,11 +557,6 @@ impl Halo<'_> {
         self.http.get_authed(&self.auth, Side::Halo, endpoint, format!("{}{}", self.url, path_and_query))
     }
 
-    /// Client custom field definitions from GET /api/FieldInfo?typeid=2 (a bare array).
-    pub fn client_fields(&self) -> Result<Vec<FieldDef>, ApiError> {
-        self.fields(Kind::Clients)
-    }
-
     /// The custom field definitions of clients (typeid 2) or sites (typeid 3).
     pub fn fields(&self, kind: Kind) -> Result<Vec<FieldDef>, ApiError> {
         let (url, outcome) = self.get("GET /api/FieldInfo", &format!("/api/FieldInfo?typeid={}", kind.typeid()))?;
@@ -571,16 +566,11 @@ impl Halo<'_> {
         read_ok(&format!("Halo's {} custom fields", kind.noun()), &url, &outcome, parse_field_info)
     }
 
-    /// Every client, active and inactive (filtered by the caller on each row's `inactive`, since
-    /// Halo silently ignores query parameters it does not know). Current custom field values are
-    /// asked for with `include_custom_fields`; rows come back without them where the server
-    /// does not supply them.
-    pub fn clients(&self, fields: &[FieldDef]) -> Result<Vec<Record>, ApiError> {
-        self.list(Kind::Clients, fields, &|_| true)
-    }
-
     /// The clients (or sites) for which `keep(id)` holds, from a complete read of the list
-    /// (paging and its checks see every row; only the kept ones are held in memory).
+    /// (paging and its checks see every row; only the kept ones are held in memory). Active and
+    /// inactive alike: the caller filters on each row's `inactive`, since Halo silently ignores
+    /// query parameters it does not know. Current custom field values are asked for with
+    /// `include_custom_fields`; rows come back without them where the server does not supply them.
     pub fn list(&self, kind: Kind, fields: &[FieldDef], keep: &dyn Fn(i64) -> bool) -> Result<Vec<Record>, ApiError> {
         let (noun, plural, level) = (kind.noun(), kind.plural(), kind.level());
         let paging = |error| ApiError::Paging { list: format!("Halo's {noun} list"), error };

@@ -14,6 +14,7 @@ pub(crate) mod files;
 pub mod halo;
 pub(crate) mod hints;
 pub mod http;
+pub(crate) mod level;
 pub(crate) mod lock;
 pub mod matching;
 pub mod ninja;

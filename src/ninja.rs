@@ -47,6 +47,13 @@ impl Scope {
             Scope::Location => "LOCATION",
         }
     }
+    /// One of the entities, for messages.
+    pub fn noun(self) -> &'static str {
+        match self {
+            Scope::Organization => "organization",
+            Scope::Location => "location",
+        }
+    }
     /// The entities, for messages.
     pub fn plural(self) -> &'static str {
         match self {

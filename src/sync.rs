@@ -1,16 +1,21 @@
 //! Orchestration: read both sides -> decide (plan.rs, pure) -> write -> verify -> report.
-//! The only module that calls both the network code and the decision code. Also the
-//! `--explain` mode, which reads and decides the same way and writes nothing.
+//! The only module that calls both the network code and the decision code. Both levels
+//! (organizations -> clients, locations -> sites: `LevelArgs`) run through the same functions:
+//! `read`, `decide_level` (plan, read again, write, verify) and `level_lines`; what only the
+//! organization level has (suggestions, unlinked clients, the links sites are matched inside)
+//! is in `decide_and_write`. Also the `--explain` mode, which reads and decides the same way
+//! and writes nothing.
 
 use crate::config::Settings;
 use crate::halo::{self, FieldDef, Halo, Record};
 use crate::http::{Http, Side};
-use crate::ninja::{Ninja, Org};
+use crate::level::LevelArgs;
+use crate::ninja::Ninja;
 use crate::output;
 use crate::plan::{self, HaloIn, NinjaIn, Status};
 use crate::redact;
 use crate::report::{self, Counts, Exit, Line, Performance, Report, Requests};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::{Instant, SystemTime};
 
 /// Why a run could not complete: typed, mapped to exit code 1 and the report's `error` in one
@@ -46,39 +51,30 @@ impl From<crate::http::ApiError> for RunError {
     }
 }
 
+/// Both levels as read: organizations and clients, and locations and sites when configured.
 struct Data {
-    /// Each organization as the planner takes it: its value and its link field
-    /// (--ninja-link-field), where it has them (held once, not copied for each plan).
-    orgs: Vec<NinjaIn>,
-    clients: Level,
-    /// The site level's data, when it is configured.
-    sites: Option<SiteData>,
+    orgs: Sides,
+    sites: Option<Sides>,
+}
+
+/// One level as read: what it syncs, its NinjaOne records as the planner takes them (their
+/// value and, for organizations, their link field --ninja-link-field; held once, not copied for
+/// each plan), and its Halo side.
+struct Sides {
+    args: LevelArgs,
+    ninja: Vec<NinjaIn>,
+    halo: HaloSide,
 }
 
 /// One level's Halo side, as read: which records (clients or sites), the field the run writes
 /// there, every custom field definition of that level (the list is asked for all of them, so
 /// that an update can carry a record's whole array and verification can see every field), and
-/// the records. Both levels are planned, read again, written and verified through the same
-/// functions with it.
-struct Level {
+/// the records.
+struct HaloSide {
     kind: halo::Kind,
     field: FieldDef,
     defs: Vec<FieldDef>,
     records: Vec<Record>,
-}
-
-/// Both sides of the site level, as read.
-struct SiteData {
-    /// Each location as the planner takes it (its organization as `parent`).
-    locations: Vec<NinjaIn>,
-    sites: Level,
-}
-
-/// What the NinjaOne reader brings back.
-struct NinjaRead {
-    orgs: Vec<Org>,
-    values: HashMap<i64, crate::ninja::Values>,
-    locations: Option<(Vec<crate::ninja::Location>, HashMap<i64, String>)>,
 }
 
 pub fn run(s: &Settings) -> Exit {
@@ -107,7 +103,7 @@ pub fn run(s: &Settings) -> Exit {
     output::detail(&format!("Halo tokens from {}/token (from {})", server.auth_url, server.how));
     let mut perf = Performance::default();
     let t = Instant::now();
-    let data = match read(s, &halo, &ninja) {
+    let data = match read(s, LevelArgs::of(s), &halo, &ninja) {
         Ok(d) => d,
         Err(e) => return finish_fatal(s, started, Some(&http), &e, perf),
     };
@@ -155,11 +151,12 @@ pub fn explain(s: &Settings, name: &str) -> Exit {
     let explained = crate::connect::halo(s, &http).map_err(RunError::from).and_then(|(halo, _)| {
         // One organization is explained: the site level is not read.
         let without_sites = Settings { sites: None, ..s.clone() };
-        let mut data = read(&without_sites, &halo, &ninja)?;
-        let orgs = &data.orgs;
-        let (plan, _) = plan_with_reads(&halo, &mut data.clients, &mut perf, |c| plan::plan(orgs, c, &s.plan))?;
-        let clients = halo_inputs(&data.clients);
-        for l in crate::explain::explain(name, &data.orgs, &clients, &plan, &s.plan) {
+        let levels = LevelArgs::of(&without_sites);
+        let Data { orgs: mut sides, .. } = read(&without_sites, levels, &halo, &ninja)?;
+        let (ninja, args) = (&sides.ninja, &sides.args);
+        let (plan, _) = plan_with_reads(&halo, &mut sides.halo, &mut perf, |c| plan::plan(ninja, c, &args.opts))?;
+        let clients = halo_inputs(&sides.halo);
+        for l in crate::explain::explain(name, &sides.ninja, &clients, &plan, &sides.args.opts) {
             output::result(&l);
         }
         Ok(())
@@ -170,105 +167,116 @@ pub fn explain(s: &Settings, name: &str) -> Exit {
     }
 }
 
-/// Reads both sides completely, or fails. The Halo field is checked first: a wrong field name
-/// stops the run before anything else is read.
-fn read(s: &Settings, halo: &Halo, ninja: &Ninja) -> Result<Data, RunError> {
-    let defs = halo.client_fields()?;
-    let field = halo::resolve_field(&defs, &s.halo_field, halo::Kind::Clients)?;
-    output::detail(&format!("Halo field '{}' has id {} (label '{}')", field.name, field.id, field.label));
-    // The site field is checked as early: a wrong name stops the run before anything is read.
-    let site_fields = match &s.sites {
-        Some(sf) => {
-            let defs = halo.fields(halo::Kind::Sites)?;
-            let field = halo::resolve_field(&defs, &sf.halo_site_field, halo::Kind::Sites)?;
-            output::detail(&format!("Halo site field '{}' has id {} (label '{}')", field.name, field.id, field.label));
-            Some((field, defs))
-        }
-        None => None,
-    };
+/// Reads both sides of each level completely, or fails. The Halo fields are checked first: a
+/// wrong field name stops the run before anything else is read.
+fn read(s: &Settings, levels: (LevelArgs, Option<LevelArgs>), halo: &Halo, ninja: &Ninja) -> Result<Data, RunError> {
+    let (orgs, sites) = levels;
+    let orgs = halo_field(halo, orgs)?;
+    let sites = sites.map(|l| halo_field(halo, l)).transpose()?;
+    let location_field = sites.as_ref().map(|(l, _, _)| l.ninja_field.as_str());
     let (ninja_side, halo_side) = std::thread::scope(|scope| {
-        let n = scope.spawn(|| -> Result<NinjaRead, RunError> {
-            let wanted = crate::connect::ninja_fields(s);
-            let fields: Vec<&str> =
-                std::iter::once(s.ninja_field.as_str()).chain(s.ninja_link_field.as_deref()).collect();
-            let checks = ninja.check_fields(&wanted)?;
-            if let Some(crate::ninja::FieldCheck::Unchecked { names, why }) = checks.first() {
-                output::warn(&format!("warning: {}", crate::hints::fields_unchecked(names, why)));
-            }
-            for d in checks.iter().filter_map(|c| match c {
-                crate::ninja::FieldCheck::Found(d) => Some(d),
-                _ => None,
-            }) {
-                output::detail(&format!(
-                    "NinjaOne field '{}' (label '{}') is an organization field the API may read",
-                    d.name, d.label
-                ));
-            }
-            let orgs = ninja.organizations()?;
-            let values = ninja.field_values(&fields, &orgs)?;
-            let locations = match &s.sites {
-                Some(sf) => {
-                    let locations = ninja.locations()?;
-                    let values = ninja.location_values(&sf.ninja_location_field, &locations)?;
-                    Some((locations, values))
-                }
-                None => None,
-            };
-            Ok(NinjaRead { orgs, values, locations })
-        });
+        let n = scope.spawn(|| read_ninja(s, ninja, location_field));
         // Halo on this thread, the one that holds what is read for the run: memory a thread
         // allocated stays with it, and a second reading thread's was a large run's peak.
         let h = (|| -> Result<(Vec<Record>, Option<Vec<Record>>), RunError> {
-            let clients = halo.clients(&defs)?;
-            let sites = match &site_fields {
-                Some((_, site_defs)) => Some(halo.list(halo::Kind::Sites, site_defs, &|_| true)?),
+            let clients = halo.list(halo::Kind::Clients, &orgs.2, &|_| true)?;
+            let sites = match &sites {
+                Some((_, _, site_defs)) => Some(halo.list(halo::Kind::Sites, site_defs, &|_| true)?),
                 None => None,
             };
             Ok((clients, sites))
         })();
         (n.join(), h)
     });
-    let NinjaRead { orgs, values: mut read, locations } =
-        ninja_side.map_err(|_| RunError::ReaderStopped(Side::Ninja))??;
-    let orgs: Vec<NinjaIn> = orgs
+    let (org_records, location_records) = ninja_side.map_err(|_| RunError::ReaderStopped(Side::Ninja))??;
+    let (clients, site_records) = halo_side?;
+    let sides = |(args, field, defs): (LevelArgs, FieldDef, Vec<FieldDef>), ninja: Vec<NinjaIn>, records| {
+        let sides = Sides { halo: HaloSide { kind: args.kind(), field, defs, records }, args, ninja };
+        sides.said_read();
+        sides
+    };
+    let orgs = sides(orgs, org_records, clients);
+    let sites = match (sites, location_records, site_records) {
+        (Some(level), Some(locations), Some(records)) => Some(sides(level, locations, records)),
+        _ => None,
+    };
+    Ok(Data { orgs, sites })
+}
+
+/// A level with its Halo field found among the field definitions of its records (all of them
+/// are kept: see `HaloSide::defs`).
+fn halo_field(halo: &Halo, args: LevelArgs) -> Result<(LevelArgs, FieldDef, Vec<FieldDef>), RunError> {
+    let defs = halo.fields(args.kind())?;
+    let field = halo::resolve_field(&defs, &args.halo_field, args.kind())?;
+    output::detail(&format!(
+        "{} '{}' has id {} (label '{}')",
+        args.halo_field_words(),
+        field.name,
+        field.id,
+        field.label
+    ));
+    Ok((args, field, defs))
+}
+
+/// The NinjaOne side: the organizations with their value and link field, and the locations
+/// with their value when `location_field` names it (sites are synced).
+fn read_ninja(
+    s: &Settings,
+    ninja: &Ninja,
+    location_field: Option<&str>,
+) -> Result<(Vec<NinjaIn>, Option<Vec<NinjaIn>>), RunError> {
+    let wanted = crate::connect::ninja_fields(s);
+    let fields: Vec<&str> = std::iter::once(s.ninja_field.as_str()).chain(s.ninja_link_field.as_deref()).collect();
+    let checks = ninja.check_fields(&wanted)?;
+    if let Some(crate::ninja::FieldCheck::Unchecked { names, why }) = checks.first() {
+        output::warn(&format!("warning: {}", crate::hints::fields_unchecked(names, why)));
+    }
+    for d in checks.iter().filter_map(|c| match c {
+        crate::ninja::FieldCheck::Found(d) => Some(d),
+        _ => None,
+    }) {
+        output::detail(&format!(
+            "NinjaOne field '{}' (label '{}') is an organization field the API may read",
+            d.name, d.label
+        ));
+    }
+    let orgs = ninja.organizations()?;
+    let mut values = ninja.field_values(&fields, &orgs)?;
+    let orgs = orgs
         .into_iter()
         .map(|o| {
-            let mut v = read.remove(&o.id).unwrap_or_default().into_iter();
+            let mut v = values.remove(&o.id).unwrap_or_default().into_iter();
             NinjaIn { id: o.id, parent: None, name: o.name, value: v.next().flatten(), link: v.next().flatten() }
         })
         .collect();
-    drop(read);
-    let (clients, sites) = halo_side?;
-    let said_read = |ninja: &str, n: usize, with_value: usize, halo: &str, records: &[Record]| {
-        let active = records.iter().filter(|c| !c.inactive).count();
+    drop(values);
+    let Some(field) = location_field else { return Ok((orgs, None)) };
+    let locations = ninja.locations()?;
+    let mut values = ninja.location_values(field, &locations)?;
+    let locations = locations
+        .into_iter()
+        .map(|l| NinjaIn { id: l.id, parent: Some(l.org_id), value: values.remove(&l.id), name: l.name, link: None })
+        .collect();
+    Ok((orgs, Some(locations)))
+}
+
+impl Sides {
+    /// `read 12 NinjaOne organizations (11 with a value) and 14 Halo clients (13 active)`.
+    fn said_read(&self) {
+        let with_value = self.ninja.iter().filter(|n| n.value.is_some()).count();
+        let active = self.halo.records.iter().filter(|r| !r.inactive).count();
         output::info(&format!(
-            "read {n} NinjaOne {ninja} ({with_value} with a value) and {} Halo {halo} ({active} active)",
-            records.len()
+            "read {} NinjaOne {} ({with_value} with a value) and {} Halo {} ({active} active)",
+            self.ninja.len(),
+            self.args.scope().plural(),
+            self.halo.records.len(),
+            self.halo.kind.plural()
         ));
-    };
-    said_read("organizations", orgs.len(), orgs.iter().filter(|o| o.value.is_some()).count(), "clients", &clients);
-    let sites = match (locations, sites, site_fields) {
-        (Some((locations, mut values)), Some(sites), Some((field, defs))) => {
-            said_read("locations", locations.len(), values.len(), "sites", &sites);
-            let locations = locations
-                .into_iter()
-                .map(|l| NinjaIn {
-                    id: l.id,
-                    parent: Some(l.org_id),
-                    value: values.remove(&l.id),
-                    name: l.name,
-                    link: None,
-                })
-                .collect();
-            Some(SiteData { locations, sites: Level { kind: halo::Kind::Sites, field, defs, records: sites } })
-        }
-        _ => None,
-    };
-    Ok(Data { orgs, clients: Level { kind: halo::Kind::Clients, field, defs, records: clients }, sites })
+    }
 }
 
 /// A level's Halo records as the planner takes them (the NinjaOne records are held that way).
-fn halo_inputs(level: &Level) -> Vec<HaloIn> {
+fn halo_inputs(level: &HaloSide) -> Vec<HaloIn> {
     level
         .records
         .iter()
@@ -290,7 +298,7 @@ fn halo_inputs(level: &Level) -> Vec<HaloIn> {
 /// never writes over an unknown value.
 fn plan_with_reads(
     halo: &Halo,
-    level: &mut Level,
+    level: &mut HaloSide,
     perf: &mut Performance,
     plan: impl Fn(&[HaloIn]) -> plan::Plan,
 ) -> Result<(plan::Plan, Reread), RunError> {
@@ -324,7 +332,13 @@ impl Reread {
     /// Reads the records a plan asks for (`unread`: indexes into `records`, the last
     /// `for_links` of them for their NinjaOne link) that were not read yet. False when there
     /// was none: the plan stands.
-    fn next(&mut self, halo: &Halo, level: &mut Level, unread: &[usize], for_links: usize) -> Result<bool, RunError> {
+    fn next(
+        &mut self,
+        halo: &Halo,
+        level: &mut HaloSide,
+        unread: &[usize],
+        for_links: usize,
+    ) -> Result<bool, RunError> {
         let (values, links) = unread.split_at(unread.len() - for_links);
         let values: Vec<usize> = values.iter().copied().filter(|&i| self.once.insert(i)).collect();
         let links: Vec<usize> = links.iter().copied().filter(|&i| self.once.insert(i)).collect();
@@ -382,61 +396,103 @@ fn read_again(halo: &Halo, kind: halo::Kind, records: &mut [Record], to_read: &[
 /// Records read on their own in one go (see `read_again`).
 const READ_CHUNK: usize = 256;
 
-/// The report lines and the run-level findings that need a person.
+/// Both levels decided and written: the organizations' lines and what goes with them (the
+/// suggestions, the unlinked clients), then the sites inside the organizations' certain links.
 fn decide_and_write(s: &Settings, halo: &Halo, mut data: Data, perf: &mut Performance) -> Result<Decided, RunError> {
-    let list_had_values = data.clients.records.iter().any(|c| c.field_value(&data.clients.field).is_some());
-    let orgs = &data.orgs;
-    let (plan, reread) = plan_with_reads(halo, &mut data.clients, perf, |clients| plan::plan(orgs, clients, &s.plan))?;
-    let clients = &data.clients.records;
-    let mut notes = link_notes(&s.plan, halo::Kind::Clients, clients.iter(), reread.links_unseen(clients));
-    let mut decisions = plan.decisions;
-    if !s.dry_run {
-        write_decided(halo, &mut data.clients, decisions.iter_mut().collect(), perf);
-    }
-    let clients = &data.clients.records;
+    let orgs = &mut data.orgs;
+    let Decisions { decisions, mut notes, none_listed } = decide_level(halo, orgs, None, s.dry_run, perf)?;
+    let clients = &orgs.halo.records;
     let proposals = plan::proposals(&decisions);
     let suggested_id_map =
         report::id_map(decisions.iter().zip(&proposals).filter_map(|(d, p)| Some((d.ninja_id, clients[(*p)?].id))));
-    let lines = lines(&decisions, clients, &Parents::default(), !list_had_values);
+    let lines = level_lines(&decisions, orgs, &Parents::default(), none_listed);
     if let Some(path) = &s.suggest_map {
-        crate::explain::write_suggestions(path, &decisions, &proposals, &data_names(&data))
+        let names: Vec<(i64, String)> = clients.iter().map(|c| (c.id, c.name.clone())).collect();
+        crate::explain::write_suggestions(path, &decisions, &proposals, &names)
             .map_err(|error| RunError::SuggestMap { path: path.clone(), error })?;
         output::info(&format!("wrote mapping suggestions to {}", path.display()));
     }
-    let attention = attention(s, &data);
-    let (unlinked, unchecked) = unlinked_clients(&data, &decisions);
+    let attention = attention(&data);
+    let (unlinked, unchecked) = unlinked_clients(&data.orgs, &decisions);
     if !unchecked.is_empty() {
         notes.push(format!(
             "Halo's answers did not show '{}' for {} active client(s) (the report's unchecked_clients lists them): \
              whether they hold a value, and whose, was not seen",
-            data.clients.field.name,
+            data.orgs.halo.field.name,
             unchecked.len()
         ));
     }
     let mut decided = Decided { lines, attention, notes, unlinked, unchecked, suggested_id_map, sites: None };
-    let Some(site_data) = data.sites.take() else { return Ok(decided) };
-    let pairs = certain_pairs(&decisions, &data.clients.records);
+    let Some(mut sites) = data.sites.take() else { return Ok(decided) };
+    let orgs = &mut data.orgs;
+    let pairs = certain_pairs(&decisions, &orgs.halo.records);
     // The organizations are decided and written: what the site level needs of them is the
     // pairs and the names. The rest goes before the sites are planned (at 10,000 organizations
     // the decisions and the clients' custom fields are a large part of the peak).
     drop(decisions);
-    for c in &mut data.clients.records {
+    for c in &mut orgs.halo.records {
         c.customfields = None;
     }
-    for o in &mut data.orgs {
+    for o in &mut orgs.ninja {
         (o.value, o.link) = (None, None);
     }
-    let (sites, site_notes) = decide_and_write_sites(s, halo, site_data, &pairs, &data, perf)?;
-    decided.sites = Some(sites);
-    decided.notes.extend(site_notes);
+    let Decisions { decisions, notes, none_listed } = decide_level(halo, &mut sites, Some(&pairs), s.dry_run, perf)?;
+    let parents = Parents {
+        orgs: orgs.ninja.iter().map(|o| (o.id, o.name.as_str())).collect(),
+        clients: orgs.halo.records.iter().map(|c| (c.id, c.name.as_str())).collect(),
+    };
+    decided.sites = Some(level_lines(&decisions, &sites, &parents, none_listed));
+    decided.notes.extend(notes);
     Ok(decided)
+}
+
+/// A level planned, written and verified.
+struct Decisions {
+    decisions: Vec<plan::Decision>,
+    /// What the level could not see of Halo's own NinjaOne link.
+    notes: Vec<String>,
+    /// The Halo list showed no record's value at all (so a record already holding a value
+    /// could not be looked for).
+    none_listed: bool,
+}
+
+/// Plans a level (reading again, once each, the records whose value or link the list did not
+/// show), writes what is due through the write protocol and verifies it. Organizations are
+/// matched among all clients (`within` None); locations only inside the certain organization
+/// <-> client links (`within`), each location's decision naming its link.
+fn decide_level(
+    halo: &Halo,
+    sides: &mut Sides,
+    within: Option<&[plan::Pair]>,
+    dry_run: bool,
+    perf: &mut Performance,
+) -> Result<Decisions, RunError> {
+    let none_listed = !sides.halo.records.iter().any(|r| r.field_value(&sides.halo.field).is_some());
+    let (ninja, opts) = (&sides.ninja, &sides.args.opts);
+    let (plan, reread) = plan_with_reads(halo, &mut sides.halo, perf, |records| match within {
+        None => plan::plan(ninja, records, opts),
+        Some(pairs) => crate::sites::plan(pairs, ninja, records, opts),
+    })?;
+    let records = &sides.halo.records;
+    // Inside the links, only the sites of their clients are the level's concern.
+    let clients: Option<HashSet<i64>> = within.map(|pairs| pairs.iter().map(|p| p.client_id).collect());
+    let concerned =
+        records.iter().filter(|r| clients.as_ref().is_none_or(|c| r.client_id.is_some_and(|id| c.contains(&id))));
+    let notes = link_notes(&sides.args, concerned, reread.links_unseen(records));
+    let mut decisions = plan.decisions;
+    if !dry_run {
+        write_decided(halo, &mut sides.halo, decisions.iter_mut().collect(), perf);
+    }
+    Ok(Decisions { decisions, notes, none_listed })
 }
 
 /// One report line per decision of a level: where its value went or would go, for a row that
 /// needs a person the records to choose from, and for a location where it is (`parents` names
-/// its organization and client). `none_listed`: the list showed no value at all, which an
-/// organization's `no_match` says.
-fn lines(decisions: &[plan::Decision], records: &[Record], parents: &Parents, none_listed: bool) -> Vec<Line> {
+/// its organization and client). `none_listed`: the list showed no value at all, which the
+/// level's `no_match` lines say where its words have it (`LevelArgs::unlisted_words`).
+fn level_lines(decisions: &[plan::Decision], sides: &Sides, parents: &Parents, none_listed: bool) -> Vec<Line> {
+    let records = &sides.halo.records;
+    let unlisted = none_listed.then(|| sides.args.unlisted_words()).flatten();
     decisions
         .iter()
         .map(|d| {
@@ -451,11 +507,8 @@ fn lines(decisions: &[plan::Decision], records: &[Record], parents: &Parents, no
                 })
                 .collect();
             l.within = d.within.map(|p| parents.within(p));
-            if d.status == Status::NoMatch && none_listed && d.value.is_some() {
-                l.detail.push_str(
-                    " (Halo's client list carries no custom field values here, so a client already holding this \
-                     value could not be looked for)",
-                );
+            if let Some(words) = unlisted.filter(|_| d.status == Status::NoMatch && d.value.is_some()) {
+                l.detail.push_str(words);
             }
             l.bound(&redact::shown);
             l
@@ -484,13 +537,11 @@ impl Parents<'_> {
 
 /// Findings about the whole run that need a person: no organization at all, or no value in
 /// any organization (or location): a wrong field, region or permission, never "OK".
-fn attention(s: &Settings, data: &Data) -> Vec<String> {
-    // Organizations without a single value is almost never the truth: it is a wrong field name
-    // or a field the API application may not read. Never "OK".
+fn attention(data: &Data) -> Vec<String> {
     let mut attention = Vec::new();
     // No organizations at all: a NinjaOne tenant always has some; this is the wrong API
     // application, region or permission. Never "OK".
-    if data.orgs.is_empty() {
+    if data.orgs.ninja.is_empty() {
         attention.push(
             "NinjaOne returned no organizations at all: check that the API application (Administration > Apps > API) \
              belongs to this NinjaOne instance and region (--ninja-region / NINJA_REGION), has the monitoring scope, \
@@ -498,24 +549,18 @@ fn attention(s: &Settings, data: &Data) -> Vec<String> {
                 .to_string(),
         );
     }
-    if !data.orgs.is_empty() && data.orgs.iter().all(|o| o.value.is_none()) {
-        attention.push(format!(
-            "none of the {} NinjaOne organizations has a value in the field '{}': check the field's name (the API \
-             name under Administration > Devices > Role Custom Fields / Global Custom Fields, not its label, \
-             --ninja-field / NINJA_FIELD) and that its API permission allows reading",
-            data.orgs.len(),
-            s.ninja_field
-        ));
-    }
-    // The same at the site level: locations without a single value is a wrong field name or a
-    // field the API may not read.
-    if let (Some(sd), Some(sf)) = (&data.sites, &s.sites) {
-        if !sd.locations.is_empty() && sd.locations.iter().all(|l| l.value.is_none()) {
+    // Records without a single value is almost never the truth: it is a wrong field name or a
+    // field the API application may not read. Never "OK".
+    for sides in std::iter::once(&data.orgs).chain(&data.sites) {
+        let Sides { args, ninja, .. } = sides;
+        if !ninja.is_empty() && ninja.iter().all(|n| n.value.is_none()) {
             attention.push(format!(
-                "none of the {} NinjaOne locations has a value in the field '{}': check the field's name (its API \
-                 name, --ninja-location-field / NINJA_LOCATION_FIELD) and that its API permission allows reading",
-                sd.locations.len(),
-                sf.ninja_location_field
+                "none of the {} NinjaOne {} has a value in the field '{}': check the field's name ({}) and that its \
+                 API permission allows reading",
+                ninja.len(),
+                args.scope().plural(),
+                args.ninja_field,
+                args.ninja_field_advice()
             ));
         }
     }
@@ -525,14 +570,10 @@ fn attention(s: &Settings, data: &Data) -> Vec<String> {
 /// What a level's run could not see of Halo's own NinjaOne link, said in words: records read for
 /// it whose answer did not show it either (`read_unseen`), and, with `--native-links targets`,
 /// the records not read at all.
-fn link_notes<'r>(
-    opts: &plan::Options,
-    kind: halo::Kind,
-    records: impl Iterator<Item = &'r Record>,
-    read_unseen: usize,
-) -> Vec<String> {
+fn link_notes<'r>(args: &LevelArgs, records: impl Iterator<Item = &'r Record>, read_unseen: usize) -> Vec<String> {
+    let (kind, native_links) = (args.kind(), args.opts.native_links);
     let mut notes = Vec::new();
-    if opts.native_links != plan::NativeLinks::Off && read_unseen > 0 {
+    if native_links != plan::NativeLinks::Off && read_unseen > 0 {
         notes.push(format!(
             "Halo's own records of {read_unseen} {} read for Halo's own NinjaOne link (ninjarmmid) did not show it \
              either: it could not be checked for them",
@@ -540,14 +581,14 @@ fn link_notes<'r>(
         ));
     }
     let not_read = records.filter(|r| r.link == plan::Link::Unseen).count().saturating_sub(read_unseen);
-    if opts.native_links == plan::NativeLinks::Targets && not_read > 0 {
+    if native_links == plan::NativeLinks::Targets && not_read > 0 {
         notes.push(format!(
             "--native-links targets: Halo's own NinjaOne link was read only on the {} about to be written by name; on \
              {not_read} other {} it was not looked for, so a NinjaOne {} that Halo links to one of them is not seen \
              (--native-links auto reads them)",
             kind.plural(),
             kind.plural(),
-            if kind == halo::Kind::Clients { "organization" } else { "location" }
+            args.scope().noun()
         ));
     }
     notes
@@ -570,37 +611,6 @@ fn certain_pairs(decisions: &[plan::Decision], clients: &[Record]) -> Vec<plan::
         .collect()
 }
 
-/// The site level: plans inside the certain links (reading matched sites whose value the list
-/// did not show, once each), writes through the same protocol on /api/Site, and returns one
-/// line per location judged.
-fn decide_and_write_sites(
-    s: &Settings,
-    halo: &Halo,
-    mut sd: SiteData,
-    pairs: &[plan::Pair],
-    data: &Data,
-    perf: &mut Performance,
-) -> Result<(Vec<Line>, Vec<String>), RunError> {
-    let opts = crate::sites::options(&s.plan);
-    let SiteData { locations, sites: level } = &mut sd;
-    let (plan, reread) =
-        plan_with_reads(halo, level, perf, |sites| crate::sites::plan(pairs, locations, sites, &opts))?;
-    // Only the sites of the certain pairs are the site level's concern.
-    let in_pairs: std::collections::HashSet<i64> = pairs.iter().map(|p| p.client_id).collect();
-    let paired = sd.sites.records.iter().filter(|r| r.client_id.is_some_and(|c| in_pairs.contains(&c)));
-    let notes = link_notes(&opts, halo::Kind::Sites, paired, reread.links_unseen(&sd.sites.records));
-    let mut decisions = plan.decisions;
-    if !s.dry_run {
-        write_decided(halo, &mut sd.sites, decisions.iter_mut().collect(), perf);
-    }
-    let parents = Parents {
-        orgs: data.orgs.iter().map(|o| (o.id, o.name.as_str())).collect(),
-        clients: data.clients.records.iter().map(|c| (c.id, c.name.as_str())).collect(),
-    };
-    let lines = lines(&decisions, &sd.sites.records, &parents, false);
-    Ok((lines, notes))
-}
-
 /// What a run decided and did: one line per organization, findings about the whole run that
 /// need a person, and the active clients nothing links to.
 struct Decided {
@@ -620,18 +630,17 @@ struct Decided {
 /// Active Halo clients that hold no organization's value (their value is known: empty, or one
 /// no organization has) and were not written in this run; and apart from them, the active
 /// clients whose value the run never saw (unchecked): nothing is said of data that was not read.
-fn unlinked_clients(data: &Data, decisions: &[plan::Decision]) -> (Vec<report::Unlinked>, Vec<report::Unlinked>) {
-    let values: std::collections::HashSet<String> =
-        data.orgs.iter().filter_map(|o| o.value.as_deref()).map(plan::value_key).collect();
-    let written: std::collections::HashSet<usize> = decisions
+fn unlinked_clients(orgs: &Sides, decisions: &[plan::Decision]) -> (Vec<report::Unlinked>, Vec<report::Unlinked>) {
+    let values: HashSet<String> = orgs.ninja.iter().filter_map(|o| o.value.as_deref()).map(plan::value_key).collect();
+    let written: HashSet<usize> = decisions
         .iter()
         .filter(|d| matches!(d.status, Status::Updated | Status::WouldUpdate))
         .filter_map(|d| d.client)
         .collect();
     let (mut unlinked, mut unchecked) = (Vec::new(), Vec::new());
-    for (_, c) in data.clients.records.iter().enumerate().filter(|(i, c)| !c.inactive && !written.contains(i)) {
+    for (_, c) in orgs.halo.records.iter().enumerate().filter(|(i, c)| !c.inactive && !written.contains(i)) {
         let listed = report::Unlinked { halo_id: c.id, halo_name: redact::shown(&c.name, report::NAME_MAX) };
-        match c.field_value(&data.clients.field) {
+        match c.field_value(&orgs.halo.field) {
             Some(Some(v)) if values.contains(&plan::value_key(&v)) => {}
             Some(_) => unlinked.push(listed),
             None => unchecked.push(listed),
@@ -652,13 +661,9 @@ struct Ending<'a> {
     sites: Option<Vec<Line>>,
 }
 
-fn data_names(data: &Data) -> Vec<(i64, String)> {
-    data.clients.records.iter().map(|c| (c.id, c.name.clone())).collect()
-}
-
 /// Writes the decisions due (`would_update`) through the write protocol (write.rs), reads them
 /// back, and turns each into `updated` or `failed` with why.
-fn write_decided(halo: &Halo, w: &mut Level, mut decisions: Vec<&mut plan::Decision>, perf: &mut Performance) {
+fn write_decided(halo: &Halo, w: &mut HaloSide, mut decisions: Vec<&mut plan::Decision>, perf: &mut Performance) {
     use crate::write::{self, Failure, Job};
     decisions.retain(|d| d.status == Status::WouldUpdate);
     if decisions.is_empty() {
