@@ -35,6 +35,14 @@ impl Counts {
         sum
     }
 
+    /// What the status line says of a level: `412 in sync, 3 updated, 0 need attention, 0 failed`
+    /// (a dry run's `would_update` counts as updated).
+    pub fn brief(&self) -> String {
+        let updated = self.updated + self.would_update;
+        let (in_sync, attention, failed) = (self.in_sync, self.needing_attention(), self.failed);
+        format!("{in_sync} in sync, {updated} updated, {attention} need attention, {failed} failed")
+    }
+
     /// Every status with its count: `3 updated, 0 would_update, ...`.
     fn listed(&self) -> String {
         Status::ALL.iter().map(|s| format!("{} {}", self.get(*s), s.name())).collect::<Vec<_>>().join(", ")

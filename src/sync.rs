@@ -755,13 +755,7 @@ fn finish(s: &Settings, started: SystemTime, http: &Http, decided: Decided, perf
     let mut line = status_line(&counts, code, why);
     if let Some(c) = &site_counts {
         // The code may come from the sites: the line says so.
-        line.push_str(&format!(
-            "; sites: {} in sync, {} updated, {} need attention, {} failed",
-            c.in_sync,
-            c.updated + c.would_update,
-            c.needing_attention(),
-            c.failed
-        ));
+        line.push_str(&format!("; sites: {}", c.brief()));
     }
     status_field(s, &line);
     let st = http.stats();
@@ -856,13 +850,7 @@ pub fn status_line(c: &Counts, code: Exit, error: Option<&str>) -> String {
         // One printable line: a raw error body could carry ESC, CR LF or bidi controls that
         // forge a second line ("OK: 999 in sync") in the field NinjaOne shows.
         Some(e) => format!("{when} {outcome}: {}", redact::shown(e, 180)),
-        None => format!(
-            "{when} {outcome}: {} in sync, {} updated, {} need attention, {} failed",
-            c.in_sync,
-            c.updated + c.would_update,
-            c.needing_attention(),
-            c.failed
-        ),
+        None => format!("{when} {outcome}: {}", c.brief()),
     }
 }
 
