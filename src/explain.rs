@@ -4,7 +4,7 @@
 
 use crate::config::csv_quote;
 use crate::matching::{exact_key, fuzzy_words};
-use crate::plan::{Decision, HaloIn, NinjaIn, Plan, Status};
+use crate::plan::{Decision, HaloIn, NinjaIn, Status};
 use crate::util::to_cell;
 
 /// How one Ninja organization (by name) matches: its normalized form, the decision, and the
@@ -13,13 +13,13 @@ pub fn explain(
     name: &str,
     orgs: &[NinjaIn],
     clients: &[HaloIn],
-    plan: &Plan,
+    decisions: &[Decision],
     opts: &crate::plan::Options,
 ) -> Vec<String> {
     let mut out = Vec::new();
     let key = exact_key(name);
     let hits: Vec<(&NinjaIn, &Decision)> =
-        orgs.iter().zip(&plan.decisions).filter(|(o, _)| exact_key(&o.name) == key).collect();
+        orgs.iter().zip(decisions).filter(|(o, _)| exact_key(&o.name) == key).collect();
     out.push(format!("explain '{name}'"));
     out.push(format!("  normalized words: {}", fuzzy_words(name).join(" ")));
     out.push(

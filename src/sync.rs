@@ -103,7 +103,7 @@ pub fn run(s: &Settings) -> Exit {
     output::detail(&format!("Halo tokens from {}/token (from {})", server.auth_url, server.how));
     let mut perf = Performance::default();
     let t = Instant::now();
-    let data = match read(s, LevelArgs::of(s), &halo, &ninja) {
+    let data = match read(s, &halo, &ninja) {
         Ok(d) => d,
         Err(e) => return finish_fatal(s, started, Some(&http), &e, perf),
     };
@@ -149,14 +149,11 @@ pub fn explain(s: &Settings, name: &str) -> Exit {
     let ninja = crate::connect::ninja(s, &http);
     let mut perf = Performance::default();
     let explained = crate::connect::halo(s, &http).map_err(RunError::from).and_then(|(halo, _)| {
-        // One organization is explained: the site level is not read.
-        let without_sites = Settings { sites: None, ..s.clone() };
-        let levels = LevelArgs::of(&without_sites);
-        let Data { orgs: mut sides, .. } = read(&without_sites, levels, &halo, &ninja)?;
-        let (ninja, args) = (&sides.ninja, &sides.args);
-        let (plan, _) = plan_with_reads(&halo, &mut sides.halo, &mut perf, |c| plan::plan(ninja, c, &args.opts))?;
+        // One organization is explained: the site level is not read, nothing is written.
+        let Data { orgs: mut sides, .. } = read(&Settings { sites: None, ..s.clone() }, &halo, &ninja)?;
+        let decided = decide_level(&halo, &mut sides, None, true, &mut perf)?;
         let clients = halo_inputs(&sides.halo);
-        for l in crate::explain::explain(name, &sides.ninja, &clients, &plan, &sides.args.opts) {
+        for l in crate::explain::explain(name, &sides.ninja, &clients, &decided.decisions, &sides.args.opts) {
             output::result(&l);
         }
         Ok(())
@@ -169,8 +166,8 @@ pub fn explain(s: &Settings, name: &str) -> Exit {
 
 /// Reads both sides of each level completely, or fails. The Halo fields are checked first: a
 /// wrong field name stops the run before anything else is read.
-fn read(s: &Settings, levels: (LevelArgs, Option<LevelArgs>), halo: &Halo, ninja: &Ninja) -> Result<Data, RunError> {
-    let (orgs, sites) = levels;
+fn read(s: &Settings, halo: &Halo, ninja: &Ninja) -> Result<Data, RunError> {
+    let (orgs, sites) = LevelArgs::of(s);
     let orgs = halo_field(halo, orgs)?;
     let sites = sites.map(|l| halo_field(halo, l)).transpose()?;
     let location_field = sites.as_ref().map(|(l, _, _)| l.ninja_field.as_str());
