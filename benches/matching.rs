@@ -84,7 +84,7 @@ fn measure(label: &str, orgs: &[NinjaIn], clients: &[HaloIn]) {
     let right = p
         .decisions
         .iter()
-        .filter(|d| d.status == Status::WouldUpdate && d.client.map(|c| clients[c].id) == Some(d.ninja_id))
+        .filter(|d| d.status == Status::WouldUpdate && d.halo.map(|c| clients[c].id) == Some(d.ninja_id))
         .count();
     println!(
         "| {label} | {} | {} | {matched} | {right} | {} | {} | {cpu} | {wall:.2} |",

@@ -38,10 +38,10 @@ pub fn explain(
             o.id,
             o.value.as_deref().map(|v| format!("'{v}'")).unwrap_or_else(|| "(empty)".into())
         ));
-        let target = d.client.map(|i| format!(" -> '{}' (#{})", clients[i].name, clients[i].id)).unwrap_or_default();
+        let target = d.halo.map(|i| format!(" -> '{}' (#{})", clients[i].name, clients[i].id)).unwrap_or_default();
         let tier = d.tier.map(|t| format!(" [{}]", t.name())).unwrap_or_default();
         out.push(format!("  decision: {}{target}{tier}: {}", d.status.name(), d.detail));
-        taken = taken.or(d.client);
+        taken = taken.or(d.halo);
     }
     let (candidates, index) = crate::plan::candidate_index(clients, opts.include_inactive);
     // (client, score, verdict, each word and what the rule made of it)
@@ -124,7 +124,7 @@ pub fn write_suggestions(
         let cands: Vec<String> = d
             .suggestions
             .iter()
-            .map(|s| format!("'{}' #{} ({:.2}: {})", clients[s.client].1, clients[s.client].0, s.score, s.why))
+            .map(|s| format!("'{}' #{} ({:.2}: {})", clients[s.halo].1, clients[s.halo].0, s.score, s.why))
             .collect();
         text.push_str(&format!(
             "# {} (#{}, {}): {}\n",

@@ -333,21 +333,22 @@ pub struct Decision {
     pub status: Status,
     pub tier: Option<Tier>,
     pub score: Option<f64>,
-    /// The matched client, as an index into the clients given to `plan`.
-    pub client: Option<usize>,
+    /// The matched Halo record (a client, or a site), as an index into the records given to
+    /// `plan`.
+    pub halo: Option<usize>,
     pub detail: String,
-    /// The client's value this decision replaces (`--overwrite`).
+    /// The Halo record's value this decision replaces (`--overwrite`).
     pub replaces: Option<String>,
-    /// For a decision that needs a person (`no_match`, `ambiguous`): the Halo clients to choose
+    /// For a decision that needs a person (`no_match`, `ambiguous`): the Halo records to choose
     /// from, best first, each with why it was not taken.
     pub suggestions: Vec<Suggestion>,
 }
 
-/// A Halo client offered to a person: an index into the clients given to `plan`, its score,
+/// A Halo record offered to a person: an index into the records given to `plan`, its score,
 /// and why it was not taken.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Suggestion {
-    pub client: usize,
+    pub halo: usize,
     pub score: f64,
     pub why: String,
 }
@@ -370,14 +371,14 @@ pub struct Plan {
 pub fn proposals(decisions: &[Decision]) -> Vec<Option<usize>> {
     let open = |d: &Decision| matches!(d.status, Status::NoMatch | Status::Ambiguous);
     let mut taken: HashSet<usize> =
-        decisions.iter().filter(|d| !open(d) && d.status != Status::Ignored).filter_map(|d| d.client).collect();
+        decisions.iter().filter(|d| !open(d) && d.status != Status::Ignored).filter_map(|d| d.halo).collect();
     decisions
         .iter()
         .map(|d| {
             if !open(d) || d.value.is_none() {
                 return None;
             }
-            let pick = d.suggestions.iter().map(|s| s.client).find(|c| !taken.contains(c))?;
+            let pick = d.suggestions.iter().map(|s| s.halo).find(|c| !taken.contains(c))?;
             taken.insert(pick);
             Some(pick)
         })
@@ -565,7 +566,7 @@ impl<'a> Planner<'a> {
         let mut unread: Vec<usize> = decisions
             .iter()
             .filter(|d| d.status == Status::Failed)
-            .filter_map(|d| d.client)
+            .filter_map(|d| d.halo)
             .filter(|&c| self.clients[c].value.is_none())
             .collect();
         // Sites: a location with a value that matches no site by name may still be linked to a
@@ -596,7 +597,7 @@ impl<'a> Planner<'a> {
             NativeLinks::Auto | NativeLinks::Targets => decisions
                 .iter()
                 .filter(|d| d.status == Status::WouldUpdate && d.tier.is_some_and(Tier::by_name))
-                .filter_map(|d| d.client)
+                .filter_map(|d| d.halo)
                 .filter(|&c| unseen(c))
                 .collect(),
         };
@@ -1044,7 +1045,7 @@ impl<'a> Planner<'a> {
             status: Status::Ignored,
             tier: None,
             score: None,
-            client: None,
+            halo: None,
             detail: String::new(),
             replaces: None,
             suggestions: Vec::new(),
@@ -1074,7 +1075,7 @@ impl<'a> Planner<'a> {
             d.detail = why.clone();
             matched = None;
         }
-        d.client = matched.as_ref().map(|(c, _)| c.0);
+        d.halo = matched.as_ref().map(|(c, _)| c.0);
         // The value's own problems come first: they need no Halo client to be reported.
         let value = match &o.value {
             None => {
@@ -1128,7 +1129,7 @@ impl<'a> Planner<'a> {
         d.suggestions = picks
             .into_iter()
             .take(NAMED_MAX)
-            .map(|(c, score)| Suggestion { client: c.0, score, why: self.why_not(oi, c) })
+            .map(|(c, score)| Suggestion { halo: c.0, score, why: self.why_not(oi, c) })
             .collect();
         if d.suggestions.is_empty() {
             return;
@@ -1138,7 +1139,7 @@ impl<'a> Planner<'a> {
                 .suggestions
                 .iter()
                 .take(3)
-                .map(|s| format!("{} ({:.2})", self.describe(ClientIx(s.client)), s.score))
+                .map(|s| format!("{} ({:.2})", self.describe(ClientIx(s.halo)), s.score))
                 .collect();
             d.detail.push_str(&format!("; closest Halo names: {}", closest.join(", ")));
         }
@@ -1149,7 +1150,7 @@ impl<'a> Planner<'a> {
                 .suggestions
                 .iter()
                 .take(offered)
-                .map(|s| format!("{}={}", d.ninja_id, self.clients[s.client].id))
+                .map(|s| format!("{}={}", d.ninja_id, self.clients[s.halo].id))
                 .collect();
             d.detail.push_str(&format!(
                 "; to confirm one, give its pair in ID_MAP (the Script Variable idMap, for one run): {}",
@@ -1267,7 +1268,7 @@ mod tests {
     }
     fn status_of(p: &Plan, id: i64) -> (Status, Option<Tier>, Option<usize>) {
         let d = p.decisions.iter().find(|d| d.ninja_id == id).unwrap();
-        (d.status, d.tier, d.client)
+        (d.status, d.tier, d.halo)
     }
 
     #[test]

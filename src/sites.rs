@@ -58,9 +58,9 @@ pub fn plan(pairs: &[Pair], locations: &[NinjaIn], sites: &[HaloIn], opts: &Opti
         out.unread.extend(p.unread.iter().map(|&k| here[k]));
         out.for_links += p.for_links;
         for mut d in p.decisions {
-            d.client = d.client.map(|k| here[k]);
+            d.halo = d.halo.map(|k| here[k]);
             for s in &mut d.suggestions {
-                s.client = here[s.client];
+                s.halo = here[s.halo];
             }
             across_pairs(&mut d, here, sites, &holders, &value_count);
             d.within = Some(*pair);
@@ -127,7 +127,7 @@ mod tests {
     }
     fn outcome(p: &Plan, location: i64) -> (Status, Option<Tier>, Option<usize>) {
         let d = p.decisions.iter().find(|d| d.ninja_id == location).unwrap();
-        (d.status, d.tier, d.client)
+        (d.status, d.tier, d.halo)
     }
     fn opts() -> Options {
         options(&Options::default())

@@ -493,13 +493,13 @@ fn level_lines(decisions: &[plan::Decision], sides: &Sides, parents: &Parents, n
     decisions
         .iter()
         .map(|d| {
-            let mut l = Line::of(d, d.client.map(|i| (records[i].id, records[i].name.as_str())));
+            let mut l = Line::of(d, d.halo.map(|i| (records[i].id, records[i].name.as_str())));
             l.candidates = d
                 .suggestions
                 .iter()
                 .map(|s| report::Candidate {
-                    halo_id: records[s.client].id,
-                    halo_name: records[s.client].name.clone(),
+                    halo_id: records[s.halo].id,
+                    halo_name: records[s.halo].name.clone(),
                     why: s.why.clone(),
                 })
                 .collect();
@@ -604,7 +604,7 @@ fn certain_pairs(decisions: &[plan::Decision], clients: &[Record]) -> Vec<plan::
             }
             _ => false,
         })
-        .filter_map(|d| Some(plan::Pair { org_id: d.ninja_id, client_id: clients[d.client?].id }))
+        .filter_map(|d| Some(plan::Pair { org_id: d.ninja_id, client_id: clients[d.halo?].id }))
         .collect()
 }
 
@@ -632,7 +632,7 @@ fn unlinked_clients(orgs: &Sides, decisions: &[plan::Decision]) -> (Vec<report::
     let written: HashSet<usize> = decisions
         .iter()
         .filter(|d| matches!(d.status, Status::Updated | Status::WouldUpdate))
-        .filter_map(|d| d.client)
+        .filter_map(|d| d.halo)
         .collect();
     let (mut unlinked, mut unchecked) = (Vec::new(), Vec::new());
     for (_, c) in orgs.halo.records.iter().enumerate().filter(|(i, c)| !c.inactive && !written.contains(i)) {
@@ -669,13 +669,13 @@ fn write_decided(halo: &Halo, w: &mut HaloSide, mut decisions: Vec<&mut plan::De
     let t = Instant::now();
     // The plan gives every write a record and a value; a decision without them is not written.
     let (decisions, unplanned): (Vec<_>, Vec<_>) =
-        decisions.into_iter().partition(|d| d.client.is_some() && d.value.is_some());
+        decisions.into_iter().partition(|d| d.halo.is_some() && d.value.is_some());
     output::info(&format!("writing {} Halo {}", decisions.len(), w.kind.plural()));
     let server = write::HaloRecords { halo, kind: w.kind, defs: &w.defs };
     let mut target = write::Target { records: &mut w.records, defs: &w.defs, field: &w.field };
     let outcomes = {
         let jobs: Vec<Job> =
-            decisions.iter().filter_map(|d| Some(Job { record: d.client?, value: d.value.as_deref()? })).collect();
+            decisions.iter().filter_map(|d| Some(Job { record: d.halo?, value: d.value.as_deref()? })).collect();
         write::write_and_verify(&server, &mut target, &jobs, &|e| output::write_event(e, w.kind))
     };
     perf.write_seconds += t.elapsed().as_secs_f64();

@@ -51,8 +51,8 @@ fn the_blind_set_has_no_wrong_match() {
     let p = plan(&orgs, &c.clients, &Options::default());
     let (mut pairs, mut linked, mut first, mut wrong) = (0, 0, 0, Vec::new());
     for ((_, org, expected), d) in c.orgs.iter().zip(&p.decisions) {
-        let got = d.client.map(|i| c.clients[i].name.as_str());
-        let offered = d.suggestions.first().map(|s| c.clients[s.client].name.as_str());
+        let got = d.halo.map(|i| c.clients[i].name.as_str());
+        let offered = d.suggestions.first().map(|s| c.clients[s.halo].name.as_str());
         match (expected.as_str(), got) {
             ("", Some(g)) => wrong.push(format!("decoy '{}' matched '{g}'", org.name)),
             ("", None) => {}
@@ -90,7 +90,7 @@ fn corpus_has_no_wrong_match_and_high_recall() {
     let (mut offered, mut offered_first) = (0, 0);
     let mut offered_wrong = Vec::new();
     for ((kind, org, expected), d) in c.orgs.iter().zip(&p.decisions) {
-        let got = d.client.map(|i| c.clients[i].name.as_str());
+        let got = d.halo.map(|i| c.clients[i].name.as_str());
         let e = by_kind.entry(kind.as_str()).or_default();
         e.0 += 1;
         if expected.is_empty() {
@@ -110,7 +110,7 @@ fn corpus_has_no_wrong_match_and_high_recall() {
             Some(g) => wrong.push(format!("{kind}: '{}' matched '{g}', expected '{expected}'", org.name)),
             None => {
                 offered += 1;
-                let first = d.suggestions.first().map(|s| c.clients[s.client].name.as_str());
+                let first = d.suggestions.first().map(|s| c.clients[s.halo].name.as_str());
                 if first == Some(expected.as_str()) {
                     offered_first += 1;
                 } else {

@@ -80,7 +80,7 @@ proptest! {
         let right = clients.iter().position(|c| c.name == halo).unwrap();
         clients.push(client(999, &extra));
         let p = plan(&[org(1, ninja)], &clients, &Options::default());
-        let got = p.decisions[0].client;
+        let got = p.decisions[0].halo;
         // The new client may make the match ambiguous (None), or be the match only if it is at
         // least as good a name: the same words as the organization after normalization.
         let same_words = {
@@ -101,7 +101,7 @@ fn the_known_pairs_match_without_the_extra_client() {
     let orgs: Vec<NinjaIn> = PAIRS.iter().enumerate().map(|(i, (n, _))| org(i as i64 + 1, n)).collect();
     let p = plan(&orgs, &clients, &Options::default());
     for (d, (n, h)) in p.decisions.iter().zip(PAIRS) {
-        assert_eq!(d.client.map(|i| clients[i].name.as_str()), Some(*h), "{n}: {}", d.detail);
+        assert_eq!(d.halo.map(|i| clients[i].name.as_str()), Some(*h), "{n}: {}", d.detail);
     }
 }
 
@@ -134,7 +134,7 @@ proptest! {
         let name = |s: &str| [before.join(" "), s.to_string(), after.join(" ")].join(" ").trim().to_string();
         let clients = vec![client(1, &name(a)), client(2, "Unrelated Bakery")];
         let p = plan(&[org(1, &name(b))], &clients, &Options::default());
-        prop_assert!(p.decisions[0].client != Some(0), "'{}' matched '{}': {}", name(b), name(a), p.decisions[0].detail);
+        prop_assert!(p.decisions[0].halo != Some(0), "'{}' matched '{}': {}", name(b), name(a), p.decisions[0].detail);
     }
 }
 
@@ -197,7 +197,7 @@ proptest! {
         prop_assume!(ninja.to_lowercase() != halo.to_lowercase());
         let clients = vec![client(1, &halo), client(2, "Unrelated Bakery")];
         let p = plan(&[org(1, &ninja)], &clients, &Options::default());
-        prop_assert!(p.decisions[0].client != Some(0), "'{}' matched '{}': {}", ninja, halo, p.decisions[0].detail);
+        prop_assert!(p.decisions[0].halo != Some(0), "'{}' matched '{}': {}", ninja, halo, p.decisions[0].detail);
     }
 
     /// And harmless changes always match: case, spacing, punctuation, & for and, diacritics,
@@ -228,7 +228,7 @@ proptest! {
         }
         let clients = vec![client(1, &halo), client(2, "Unrelated Bakery")];
         let p = plan(&[org(1, &ninja)], &clients, &Options::default());
-        prop_assert_eq!(p.decisions[0].client, Some(0), "'{}' did not match '{}': {}", ninja, halo, p.decisions[0].detail);
+        prop_assert_eq!(p.decisions[0].halo, Some(0), "'{}' did not match '{}': {}", ninja, halo, p.decisions[0].detail);
     }
 }
 
@@ -270,7 +270,7 @@ proptest! {
         let (a, b) = (format!("{word} {generic}"), format!("{word} {generic}s"));
         let (a, b) = if swap { (b, a) } else { (a, b) };
         let p = plan(&[org(1, &a)], &[client(1, &b), client(2, "Unrelated Bakery")], &Options::default());
-        prop_assert!(p.decisions[0].client.is_none(), "'{}' matched '{}': {}", a, b, p.decisions[0].detail);
+        prop_assert!(p.decisions[0].halo.is_none(), "'{}' matched '{}': {}", a, b, p.decisions[0].detail);
     }
 
     #[test]
@@ -290,7 +290,7 @@ proptest! {
         prop_assume!(normalize(&typo) != normalize(generic) && !GENERIC.contains(&typo.as_str()));
         let (a, b) = (format!("{word} {typo} Partners"), format!("{word} {generic} Partners"));
         let p = plan(&[org(1, &a)], &[client(1, &b), client(2, "Unrelated Bakery")], &Options::default());
-        prop_assert!(p.decisions[0].client.is_none(), "'{}' matched '{}': {}", a, b, p.decisions[0].detail);
+        prop_assert!(p.decisions[0].halo.is_none(), "'{}' matched '{}': {}", a, b, p.decisions[0].detail);
     }
 
     #[test]
@@ -299,10 +299,10 @@ proptest! {
         let (t, _) = TRADES[trade];
         let (a, b) = (format!("{word} {t} {}", FORMS[f]), format!("{word} {t} {}", FORMS[g]));
         let p = plan(&[org(1, &a)], &[client(1, &b), client(2, "Unrelated Bakery")], &Options::default());
-        prop_assert!(p.decisions[0].client.is_none(), "'{}' matched '{}': {}", a, b, p.decisions[0].detail);
+        prop_assert!(p.decisions[0].halo.is_none(), "'{}' matched '{}': {}", a, b, p.decisions[0].detail);
         // On one side only, any of them is harmless.
         let p = plan(&[org(1, &a)], &[client(1, &format!("{word} {t}")), client(2, "Unrelated Bakery")], &Options::default());
-        prop_assert_eq!(p.decisions[0].client, Some(0), "'{}': {}", a, p.decisions[0].detail);
+        prop_assert_eq!(p.decisions[0].halo, Some(0), "'{}': {}", a, p.decisions[0].detail);
     }
 
     #[test]
@@ -311,7 +311,7 @@ proptest! {
         let (a, b) = (format!("{word} {t} {}", REGIONS[r]), format!("{word} {t}"));
         let (a, b) = if swap { (b, a) } else { (a, b) };
         let p = plan(&[org(1, &a)], &[client(1, &b), client(2, "Unrelated Bakery")], &Options::default());
-        prop_assert!(p.decisions[0].client.is_none(), "'{}' matched '{}': {}", a, b, p.decisions[0].detail);
+        prop_assert!(p.decisions[0].halo.is_none(), "'{}' matched '{}': {}", a, b, p.decisions[0].detail);
     }
 
     #[test]
@@ -321,7 +321,7 @@ proptest! {
         let (t, _) = TRADES[trade];
         let (a, b) = (format!("{word} {t} {q}"), format!("{word} {t}{other}"));
         let p = plan(&[org(1, &a)], &[client(1, &b), client(2, "Unrelated Bakery")], &Options::default());
-        prop_assert!(p.decisions[0].client.is_none(), "'{}' matched '{}': {}", a, b, p.decisions[0].detail);
+        prop_assert!(p.decisions[0].halo.is_none(), "'{}' matched '{}': {}", a, b, p.decisions[0].detail);
     }
 
     /// And what issue 29 takes: a main-site qualifier without a separator, a spelled-out
@@ -337,6 +337,6 @@ proptest! {
         let halo = format!("{with} {word} {long} {t}");
         let ninja = format!("{written} {word} {short} {t}{q}");
         let p = plan(&[org(1, &ninja)], &[client(1, &halo), client(2, "Unrelated Bakery")], &Options::default());
-        prop_assert_eq!(p.decisions[0].client, Some(0), "'{}' did not match '{}': {}", ninja, halo, p.decisions[0].detail);
+        prop_assert_eq!(p.decisions[0].halo, Some(0), "'{}' did not match '{}': {}", ninja, halo, p.decisions[0].detail);
     }
 }

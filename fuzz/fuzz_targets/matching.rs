@@ -32,7 +32,7 @@ fuzz_target!(|data: &[u8]| {
     let p = plan(&orgs, &clients, &Options::default());
     let mut taken = std::collections::HashSet::new();
     for d in &p.decisions {
-        if let (Some(c), ninja_halo_sync::plan::Status::WouldUpdate) = (d.client, d.status) {
+        if let (Some(c), ninja_halo_sync::plan::Status::WouldUpdate) = (d.halo, d.status) {
             assert!(!clients[c].inactive, "never an inactive client without --include-inactive");
             assert!(taken.insert(c), "a client receives at most one organization's value");
         }
