@@ -194,7 +194,7 @@ fn read(s: &Settings, halo: &Halo, ninja: &Ninja) -> Result<Data, RunError> {
     };
     let orgs = sides(orgs, org_records, clients);
     let sites = match (sites, location_records, site_records) {
-        (Some(level), Some(locations), Some(records)) => Some(sides(level, locations, records)),
+        (Some(args), Some(locations), Some(records)) => Some(sides(args, locations, records)),
         _ => None,
     };
     Ok(Data { orgs, sites })
@@ -273,36 +273,35 @@ impl Sides {
 }
 
 /// A level's Halo records as the planner takes them (the NinjaOne records are held that way).
-fn halo_inputs(level: &HaloSide) -> Vec<HaloIn> {
-    level
-        .records
+fn halo_inputs(side: &HaloSide) -> Vec<HaloIn> {
+    side.records
         .iter()
         .map(|r| HaloIn {
             id: r.id,
             parent: r.client_id,
             name: r.name.clone(),
             inactive: r.inactive,
-            value: r.field_value(&level.field),
+            value: r.field_value(&side.field),
             link: r.link,
             disputed: r.disputed.as_deref().cloned(),
         })
         .collect()
 }
 
-/// Plans a level; where a decision depends on what the list did not show (a matched record's
-/// current value, a record's own NinjaOne link), reads those records and plans again. Each
-/// record is read at most once: what its own answer does not show stays unknown, and the plan
-/// never writes over an unknown value.
+/// Plans a level (its Halo side: `side`); where a decision depends on what the list did not
+/// show (a matched record's current value, a record's own NinjaOne link), reads those records
+/// and plans again. Each record is read at most once: what its own answer does not show stays
+/// unknown, and the plan never writes over an unknown value.
 fn plan_with_reads(
     halo: &Halo,
-    level: &mut HaloSide,
+    side: &mut HaloSide,
     perf: &mut Performance,
     plan: impl Fn(&[HaloIn]) -> plan::Plan,
 ) -> Result<(plan::Plan, Reread), RunError> {
     let mut reread = Reread::default();
     loop {
-        let p = timed(perf, || plan(&halo_inputs(level)));
-        if !reread.next(halo, level, &p.unread, p.for_links)? {
+        let p = timed(perf, || plan(&halo_inputs(side)));
+        if !reread.next(halo, side, &p.unread, p.for_links)? {
             return Ok((p, reread));
         }
     }
@@ -329,13 +328,7 @@ impl Reread {
     /// Reads the records a plan asks for (`unread`: indexes into `records`, the last
     /// `for_links` of them for their NinjaOne link) that were not read yet. False when there
     /// was none: the plan stands.
-    fn next(
-        &mut self,
-        halo: &Halo,
-        level: &mut HaloSide,
-        unread: &[usize],
-        for_links: usize,
-    ) -> Result<bool, RunError> {
+    fn next(&mut self, halo: &Halo, side: &mut HaloSide, unread: &[usize], for_links: usize) -> Result<bool, RunError> {
         let (values, links) = unread.split_at(unread.len() - for_links);
         let values: Vec<usize> = values.iter().copied().filter(|&i| self.once.insert(i)).collect();
         let links: Vec<usize> = links.iter().copied().filter(|&i| self.once.insert(i)).collect();
@@ -344,7 +337,7 @@ impl Reread {
         }
         let mut why = Vec::new();
         if !values.is_empty() {
-            why.push(format!("{} matched, whose list rows did not show '{}'", values.len(), level.field.name));
+            why.push(format!("{} matched, whose list rows did not show '{}'", values.len(), side.field.name));
         }
         if !links.is_empty() {
             why.push(format!("{} for Halo's own NinjaOne link, which list rows do not show", links.len()));
@@ -352,10 +345,10 @@ impl Reread {
         output::info(&format!(
             "reading {} Halo {} one by one: {}",
             values.len() + links.len(),
-            level.kind.plural(),
+            side.kind.plural(),
             why.join("; ")
         ));
-        read_again(halo, level.kind, &mut level.records, &[values, links].concat())?;
+        read_again(halo, side.kind, &mut side.records, &[values, links].concat())?;
         Ok(true)
     }
 
