@@ -1374,4 +1374,84 @@ mod tests {
         let p = plan(&orgs, &clients, &Options::default());
         assert_eq!(p.unread, vec![0]);
     }
+
+    fn decision(id: i64, status: Status, halo: Option<usize>, value: bool, offered: &[usize]) -> Decision {
+        Decision {
+            within: None,
+            ninja_id: id,
+            ninja_name: format!("org {id}"),
+            value: value.then(|| G1.to_string()),
+            status,
+            tier: None,
+            score: None,
+            halo,
+            detail: String::new(),
+            replaces: None,
+            suggestions: offered.iter().map(|&h| Suggestion { halo: h, score: 0.9, why: String::new() }).collect(),
+        }
+    }
+
+    #[test]
+    fn proposals_offer_each_record_once_and_never_one_another_decision_holds() {
+        let decisions = [
+            decision(1, Status::InSync, Some(0), true, &[]),
+            // 0 is held by organization 1: the next suggestion.
+            decision(2, Status::NoMatch, None, true, &[0, 1]),
+            // 1 is proposed already.
+            decision(3, Status::Ambiguous, None, true, &[1, 2]),
+            // Without a value there is nothing to confirm.
+            decision(4, Status::NoMatch, None, false, &[3]),
+            // An ignored organization holds nothing.
+            decision(5, Status::Ignored, Some(4), true, &[]),
+            decision(6, Status::NoMatch, None, true, &[4]),
+            // A record in conflict with a decision is held by it.
+            decision(7, Status::Conflict, Some(5), true, &[]),
+            decision(8, Status::NoMatch, None, true, &[5]),
+        ];
+        assert_eq!(proposals(&decisions), vec![None, Some(1), Some(2), None, None, Some(4), None, None]);
+    }
+
+    #[test]
+    fn native_links_are_read_where_a_decision_depends_on_them() {
+        const G3: &str = "33333333-3333-3333-3333-333333333333";
+        let orgs = vec![
+            // Written by name: its client's link must be read first.
+            org(1, "Acme", Some(G1)),
+            // Matched by name, but the client holds another value: not about to be written.
+            org(2, "Beta", Some(G2)),
+            // Linked by its value: settled by it.
+            org(3, "Gamma", Some(G3)),
+        ];
+        let clients = vec![
+            client(10, "Acme", None),
+            client(11, "Beta", Some("44444444-4444-4444-4444-444444444444")),
+            client(12, "Gamma Old", Some(G3)),
+            client(13, "Unrelated", None),
+        ];
+        let reads = |native_links| {
+            let p = plan(&orgs, &clients, &Options { native_links, ..Default::default() });
+            assert_eq!(p.unread.len(), p.for_links, "every read here is for a link");
+            p.unread
+        };
+        assert_eq!(reads(NativeLinks::Off), Vec::<usize>::new());
+        assert_eq!(reads(NativeLinks::Targets), vec![0]);
+        // Organizations 1 and 2 have no client holding their value: every client that holds no
+        // organization's value may be theirs in Halo's eyes.
+        assert_eq!(reads(NativeLinks::Auto), vec![0, 1, 3]);
+        let mut seen = clients.clone();
+        seen[0].link = Link::Seen(None);
+        let p = plan(&orgs, &seen, &Options { native_links: NativeLinks::Targets, ..Default::default() });
+        assert_eq!(p.unread, Vec::<usize>::new(), "a link already seen is not read again");
+    }
+
+    #[test]
+    fn a_decision_that_needs_a_person_is_offered_the_closest_names() {
+        let orgs = vec![org(1, "Springfield Dental Group", Some(G1))];
+        let clients = vec![client(10, "Springfield Dentistry", None), client(11, "Shelbyville Bakery", None)];
+        let p = plan(&orgs, &clients, &Options { native_links: NativeLinks::Off, ..Default::default() });
+        let d = &p.decisions[0];
+        assert_eq!(d.status, Status::NoMatch);
+        assert_eq!(d.suggestions.first().map(|s| s.halo), Some(0), "{d:?}");
+        assert!(d.detail.contains("closest Halo names: 'Springfield Dentistry' (#10)"), "{}", d.detail);
+    }
 }
