@@ -24,7 +24,7 @@ pub fn options(org: &Options) -> Options {
 }
 
 /// One decision per location of a certain pair (`Decision::within` names the pair; its
-/// `client` and suggestions are indexes into `sites`). `locations` and `sites` carry their
+/// `halo` and suggestions are indexes into `sites`). `locations` and `sites` carry their
 /// organization and client as `parent`.
 pub fn plan(pairs: &[Pair], locations: &[NinjaIn], sites: &[HaloIn], opts: &Options) -> Plan {
     let mut by_org: HashMap<i64, Vec<usize>> = HashMap::new();
