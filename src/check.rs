@@ -68,7 +68,7 @@ fn check_halo(s: &Settings, http: &Http, list: &mut Checklist) {
     let tenant = server.tenant.as_deref().map_or(String::new(), |t| format!(", tenant '{t}'"));
     list.ok(&format!("Halo authorisation server {}{tenant} (from {})", server.auth_url, server.how));
     // The first authenticated call signs in; its error says what to set.
-    let defs = match halo.fields(crate::halo::Kind::Clients) {
+    let defs = match halo.fields(halo::Kind::Clients) {
         Ok(d) => d,
         Err(e) => return list.fail(&format!("Halo: {e}")),
     };

@@ -97,9 +97,10 @@ pub fn explain(
 /// A mapping CSV in the --map-file format: one row per unresolved organization, its candidates
 /// in a comment above it. Each row's proposal (`proposals`: `plan::proposals`, the same the
 /// summary's ID_MAP line offers) is behind a `?`, which the mapping reader skips (with a
-/// warning) until a person removes it: an unreviewed suggestion never becomes a write. It round-trips: a row whose `?` is deleted is read as it stands, a
-/// client is named by `#id` where its name would not name it alone (an ambiguous row, a name
-/// other clients share), and a row left without a client is skipped with a warning.
+/// warning) until a person removes it: an unreviewed suggestion never becomes a write. It
+/// round-trips: a row whose `?` is deleted is read as it stands, a client is named by `#id`
+/// where its name would not name it alone (an ambiguous row, a name other clients share), and
+/// a row left without a client is skipped with a warning.
 pub fn write_suggestions(
     path: &std::path::Path,
     decisions: &[Decision],

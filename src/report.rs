@@ -403,8 +403,7 @@ pub fn stdout_line(l: &Line) -> Option<String> {
         _ => None,
     };
     let (level, who, target) = match (&l.within, halo) {
-        (None, Some(halo)) => ("", ninja, format!(" -> {halo}")),
-        (None, None) => ("", ninja, String::new()),
+        (None, halo) => ("", ninja, halo.map(|h| format!(" -> {h}")).unwrap_or_default()),
         (Some(w), halo) => {
             let org = format!("'{}' (#{})", p(&w.org_name), w.org_id);
             let client = format!("'{}' (#{})", p(&w.client_name), w.client_id);

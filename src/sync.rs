@@ -476,8 +476,8 @@ fn decide_level(
     Ok(Decisions { decisions, notes, none_listed })
 }
 
-/// One report line per decision of a level: where its value went or would go, for a row that
-/// needs a person the records to choose from, and for a location where it is (`parents` names
+/// One report line per decision of a level: where its value went or would go, for an
+/// organization that needs a person the clients to choose from, and for a location where it is (`parents` names
 /// its organization and client). `none_listed`: the list showed no value at all, which the
 /// level's `no_match` lines say where its words have it (`LevelArgs::unlisted_words`).
 fn level_lines(decisions: &[plan::Decision], sides: &Sides, parents: &Parents, none_listed: bool) -> Vec<Line> {
@@ -487,16 +487,19 @@ fn level_lines(decisions: &[plan::Decision], sides: &Sides, parents: &Parents, n
         .iter()
         .map(|d| {
             let mut l = Line::of(d, d.halo.map(|i| (records[i].id, records[i].name.as_str())));
-            l.candidates = d
-                .suggestions
-                .iter()
-                .map(|s| report::Candidate {
-                    halo_id: records[s.halo].id,
-                    halo_name: records[s.halo].name.clone(),
-                    why: s.why.clone(),
-                })
-                .collect();
             l.within = d.within.map(|p| parents.within(p));
+            // A location's report shape names no candidates: they are not built for it.
+            if l.within.is_none() {
+                l.candidates = d
+                    .suggestions
+                    .iter()
+                    .map(|s| report::Candidate {
+                        halo_id: records[s.halo].id,
+                        halo_name: records[s.halo].name.clone(),
+                        why: s.why.clone(),
+                    })
+                    .collect();
+            }
             if let Some(words) = unlisted.filter(|_| d.status == Status::NoMatch && d.value.is_some()) {
                 l.detail.push_str(words);
             }
